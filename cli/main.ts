@@ -1,0 +1,37 @@
+// Dispatches `pulumi-metal3 <command> ...` to the module that owns the command. Each command
+// module exports `(argv) => Promise<exit code>`; this file only routes and prints usage.
+
+const USAGE = `usage: pulumi-metal3 <command> [options]
+
+commands:
+  ironic start|stop|status|install   a local standalone Ironic (fake hardware) on loopback
+  kube start|stop|status             a local etcd + kube-apiserver with the Metal³ CRDs
+  toolchain                          build or locate pulumi, its Node.js host and plugins (prints TOOLCHAIN_BIN=)
+  make-host [options] NAME           print a BareMetalHost declaration (TypeScript, or --yaml manifests)
+  hosts [--ironic-url URL]           table of Ironic nodes: name, state, power, node UUID
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+// Loaded lazily so that `pulumi-metal3 ironic ...` does not load the Kubernetes or Pulumi code.
+const commands: Record<string, () => Command> = {
+  ironic: () => require("../local/ironic").ironicCommand,
+  kube: () => require("../local/kube").kubeCommand,
+  toolchain: () => require("../local/toolchain").toolchainCommand,
+  "make-host": () => require("./make-host").makeHostCommand,
+  hosts: () => require("./hosts").hostsCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "-h" || name === "--help" || name === "help") {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`pulumi-metal3: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return load()(rest);
+}

@@ -1,0 +1,15 @@
+// Makes `require("pulumi-metal3")` resolve inside this repository (examples, the dynamic-provider
+// host, tests) to this very checkout, so there is exactly one copy of @pulumi/pulumi in play.
+// Installed as a dependency, the package already lives in node_modules and nothing is done.
+const fs = require("fs");
+const path = require("path");
+const root = path.resolve(__dirname, "..");
+if (path.basename(path.dirname(root)) === "node_modules") process.exit(0);
+const link = path.join(root, "node_modules", "pulumi-metal3");
+try {
+  const st = fs.lstatSync(link);
+  if (st.isSymbolicLink() && fs.realpathSync(link) === fs.realpathSync(root)) process.exit(0);
+  fs.rmSync(link, { recursive: true, force: true });
+} catch {}
+fs.mkdirSync(path.dirname(link), { recursive: true });
+fs.symlinkSync("..", link, "dir");
