@@ -47,6 +47,8 @@ export interface StartIronicOptions {
     basicAuth?: BasicAuth;
     /** `[ipmi] command_retry_timeout`: how long an unanswered BMC is retried (Ironic's default 60). */
     ipmiRetryTimeoutS?: number;
+    /** `[redfish] connection_attempts` / `connection_retry_interval` (Ironic's defaults 5 and 4 s: ~16 s per unreachable BMC). */
+    redfishRetry?: { attempts: number; intervalS: number };
     /** Install Debian's Ironic packages when missing (default true). */
     install?: boolean;
     /** How long to wait for the API and conductor (default 90 s). */
@@ -189,6 +191,7 @@ export interface IronicConfigInput {
     authStrategy: "noauth" | "http_basic";
     fakeDelays?: FakeDelays;
     ipmiRetryTimeoutS?: number;
+    redfishRetry?: { attempts: number; intervalS: number };
 }
 
 /**
@@ -260,6 +263,14 @@ export function renderIronicConfig(input: IronicConfigInput): string {
         "",
         "[ipmi]",
         ...(input.ipmiRetryTimeoutS !== undefined ? [`command_retry_timeout = ${Math.max(1, Math.round(input.ipmiRetryTimeoutS))}`] : []),
+        "",
+        "[redfish]",
+        ...(input.redfishRetry
+            ? [
+                  `connection_attempts = ${Math.max(1, Math.round(input.redfishRetry.attempts))}`,
+                  `connection_retry_interval = ${Math.max(1, Math.round(input.redfishRetry.intervalS))}`,
+              ]
+            : []),
         "",
         "[fake]",
         ...fakeLines,
@@ -393,7 +404,14 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
     }
     fs.writeFileSync(
         files.config,
-        renderIronicConfig({ files, port, authStrategy, fakeDelays: opts.fakeDelays, ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS }),
+        renderIronicConfig({
+            files,
+            port,
+            authStrategy,
+            fakeDelays: opts.fakeDelays,
+            ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
+            redfishRetry: opts.redfishRetry,
+        }),
     );
     runDbsync(files, log);
 

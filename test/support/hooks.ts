@@ -10,7 +10,9 @@ import { findFreePort } from "../../local/proc";
 
 /** Small but non-zero fake-hardware delays so intermediate states (deploying, inspecting) are observable. */
 export const TEST_FAKE_DELAYS = { power: "0", deploy: "1", inspect: "1", boot: "0" };
+/** Unreachable BMCs fail in seconds, not minutes (an ipmi node then leaves `manage` in ~7 s). */
 export const TEST_IPMI_RETRY_TIMEOUT_S = 5;
+export const TEST_REDFISH_RETRY = { attempts: 2, intervalS: 1 };
 
 // Every Ironic this run started, stopped (and its temporary state removed) in the root afterAll.
 const startedByThisRun: RunningIronic[] = [];
@@ -25,7 +27,14 @@ async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Pro
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-ironic-"));
     // A random port, not 6385: a developer's own Ironic or a parallel test run may hold that one.
     const port = opts.port ?? (await findFreePort());
-    const running = await startIronic({ ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S, log: logLine, ...opts, port, stateDir });
+    const running = await startIronic({
+        ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
+        redfishRetry: TEST_REDFISH_RETRY,
+        log: logLine,
+        ...opts,
+        port,
+        stateDir,
+    });
     startedByThisRun.push(running);
     return running;
 }
