@@ -15,9 +15,6 @@ fi
 say "build (tsc)"
 npm run --silent build
 
-say "schema.json is generated from the zod schemas"
-node dist/sdk/schema/generate.js --check
-
 say "Ironic packages"
 node bin/pulumi-metal3 ironic install
 

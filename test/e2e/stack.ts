@@ -1,0 +1,121 @@
+// Drives the real `pulumi` CLI (built by the toolchain, on PATH) against a copy of an example
+// program on a local file:// backend. The copy lives under .state/ inside the repository so the
+// program resolves `pulumi-metal3`, `@pulumi/pulumi` and `@pulumi/kubernetes` from the repo's own
+// node_modules, exactly as a user's project resolves them from its own.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class TestStack {
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(
+    readonly dir: string,
+    readonly stack: string,
+    readonly backendDir: string,
+  ) {
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${backendDir}`,
+      PULUMI_HOME: path.join(backendDir, ".pulumi-home"),
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      NO_COLOR: "1",
+    };
+  }
+
+  /** Copies examples/<example> to a fresh directory under .state/e2e and initialises a stack there. */
+  static async create(example: string, stack: string, backendDir?: string): Promise<TestStack> {
+    const base = path.join(REPO_ROOT, ".state", "e2e");
+    fs.mkdirSync(base, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(base, `${example}-`));
+    fs.cpSync(path.join(REPO_ROOT, "examples", example), dir, { recursive: true });
+    for (const f of fs.readdirSync(dir)) if (/^Pulumi\..+\.yaml$/.test(f)) fs.rmSync(path.join(dir, f));
+    const backend = backendDir ?? path.join(dir, ".backend");
+    fs.mkdirSync(backend, { recursive: true });
+    const s = new TestStack(dir, stack, backend);
+    await s.must(["stack", "init", stack]);
+    return s;
+  }
+
+  /** Another stack of the same program (same directory and backend). */
+  async sibling(stack: string): Promise<TestStack> {
+    const s = new TestStack(this.dir, stack, this.backendDir);
+    await s.must(["stack", "init", stack]);
+    return s;
+  }
+
+  run(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    const full = [...args, "--stack", this.stack, "--non-interactive"];
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", full, { cwd: this.dir, env: { ...this.env, ...opts.env } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  async must(args: string[]): Promise<RunResult> {
+    const r = await this.run(args);
+    if (r.code !== 0) {
+      throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.code})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    }
+    return r;
+  }
+
+  async setConfig(key: string, value: string, opts: { secret?: boolean; path?: boolean } = {}): Promise<void> {
+    const args = ["config", "set", key, value];
+    if (opts.secret) args.push("--secret");
+    if (opts.path) args.push("--path");
+    await this.must(args);
+  }
+
+  /** `pulumi preview --json`: the planned step of each resource, keyed by resource name. */
+  async previewSteps(): Promise<Map<string, string>> {
+    const r = await this.must(["preview", "--json", "--diff"]);
+    const plan = JSON.parse(r.stdout);
+    const steps = new Map<string, string>();
+    for (const s of plan.steps ?? []) {
+      const name = String(s.urn).split("::").pop() as string;
+      steps.set(name, s.op);
+    }
+    return steps;
+  }
+
+  async exportState(): Promise<{ text: string; json: any }> {
+    const r = await this.must(["stack", "export", "--show-secrets=false"]);
+    return { text: r.stdout, json: JSON.parse(r.stdout) };
+  }
+
+  /** The raw stack state file in the file:// backend, as it sits on disk. */
+  rawStateFiles(): string[] {
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.includes(`${path.sep}stacks${path.sep}`) && /\.json(\.bak)?$/.test(p)) found.push(p);
+      }
+    };
+    walk(path.join(this.backendDir, ".pulumi"));
+    return found;
+  }
+
+  async outputs(): Promise<Record<string, any>> {
+    const r = await this.must(["stack", "output", "--json", "--show-secrets"]);
+    return JSON.parse(r.stdout);
+  }
+}
