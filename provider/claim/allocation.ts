@@ -1,0 +1,261 @@
+// Claiming a host for a Machine, atomically, through Ironic's allocation API.
+//
+// We compute the candidates (selector, eligibility, failure domain) and let Ironic pick one of
+// them: the conductor reserves the node under its lock and sets node.allocation_uuid and
+// node.instance_uuid in the same database transaction, so two allocations never get one node,
+// whichever process or stack sent them. See docs/CLAIMS.md.
+import { createHash } from "crypto";
+import type { IronicClient } from "../ironic";
+import { IronicError } from "../ironic";
+import type { Allocation, Node } from "../ironic/types";
+import {
+    CANDIDATE_NODE_FIELDS,
+    claimAttempts,
+    describeRequest,
+    evaluatePool,
+    explainNoHost,
+    parseHostNodeName,
+    type HostRequest,
+    type PoolEvaluation,
+} from "./candidates";
+
+/** Keys of `allocation.extra` that record who owns the claim. */
+export const OWNER_KEYS = {
+    machine: "pulumi_metal3_machine",
+    cluster: "pulumi_metal3_cluster",
+    specHash: "pulumi_metal3_spec_hash",
+} as const;
+
+export interface ClaimOwner {
+    namespace: string;
+    /** Machine name: the allocation is named `<namespace>~<machine>`. */
+    machine: string;
+    clusterName?: string;
+    /**
+     * Hash of what the Machine will put on the host. Lets an interrupted `pulumi up` find and
+     * reuse its own allocation, and tells it apart from the allocation of the Machine it replaces.
+     */
+    specHash: string;
+}
+
+export interface ClaimRequest extends HostRequest {
+    owner: ClaimOwner;
+    /** Deadline for Ironic to process one allocation. */
+    allocationTimeoutMs: number;
+    /** Rounds of (list pool, allocate) before giving up while eligible hosts still show up. */
+    maxRounds?: number;
+}
+
+export interface Claim {
+    allocation: Allocation;
+    node: Node;
+    hostName: string;
+    /** True when an allocation from an earlier, interrupted run was found and reused. */
+    reused: boolean;
+}
+
+/** No host could be claimed; `message` explains the selector, the match count and each reason. */
+export class NoHostAvailableError extends Error {
+    constructor(
+        message: string,
+        readonly evaluation: PoolEvaluation,
+    ) {
+        super(message);
+        this.name = "NoHostAvailableError";
+    }
+}
+
+/** The allocation names a Machine may hold: `<ns>~<machine>`, or `<ns>~<machine>~<hash>` while it replaces itself. */
+export function allocationNames(owner: Pick<ClaimOwner, "namespace" | "machine" | "specHash">): [string, string] {
+    const primary = `${owner.namespace}~${owner.machine}`;
+    return [primary, `${primary}~${owner.specHash}`];
+}
+
+/** Short stable hash of a JSON value (object keys sorted), for ClaimOwner.specHash. */
+export function specHash(value: unknown): string {
+    return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 12);
+}
+
+function stableJson(value: unknown): string {
+    if (value === undefined) return "null";
+    if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+    if (value && typeof value === "object")
+        return `{${Object.keys(value)
+            .sort()
+            .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
+    return JSON.stringify(value);
+}
+
+function ownerExtra(owner: ClaimOwner): Record<string, string> {
+    const extra: Record<string, string> = {
+        [OWNER_KEYS.machine]: `${owner.namespace}/${owner.machine}`,
+        [OWNER_KEYS.specHash]: owner.specHash,
+    };
+    if (owner.clusterName) extra[OWNER_KEYS.cluster] = owner.clusterName;
+    return extra;
+}
+
+/** True when the allocation was made by this Machine for this spec. */
+export function isOwnAllocation(allocation: Allocation, owner: ClaimOwner): boolean {
+    return (
+        allocation.extra?.[OWNER_KEYS.machine] === `${owner.namespace}/${owner.machine}` &&
+        allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash
+    );
+}
+
+/**
+ * Claims one host for the Machine and returns it. Reuses this Machine's allocation from an
+ * interrupted run. On an allocation error the failed allocation is deleted (nothing stays
+ * half-claimed), the pool is listed again, and the claim is retried while eligible hosts remain;
+ * when none remain it throws NoHostAvailableError with the explanation.
+ */
+export async function claimHost(client: IronicClient, request: ClaimRequest): Promise<Claim> {
+    const name = await resolveAllocationName(client, request);
+    if (typeof name !== "string") return name;
+
+    const maxRounds = request.maxRounds ?? 6;
+    let lastErrors: string[] = [];
+    for (let round = 1; round <= maxRounds; round++) {
+        const evaluation = evaluatePool(await client.listNodes({ fields: CANDIDATE_NODE_FIELDS }), request);
+        const attempts = claimAttempts(evaluation);
+        if (attempts.length === 0) throw await noHostError(client, evaluation, request, lastErrors);
+        lastErrors = [];
+        for (const attempt of attempts) {
+            const allocation = await allocate(client, name, attempt.resourceClass, attempt.candidates, request);
+            if (allocation.state === "active" && allocation.node_uuid) return claimed(client, allocation, false);
+            lastErrors.push(allocation.last_error ?? `allocation ${name} ended in state ${allocation.state}`);
+        }
+        // Every attempt lost its race (or Ironic found the nodes locked): look at the pool again.
+        // A short random pause spreads out competitors that lost together.
+        await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
+    }
+    const evaluation = evaluatePool(await client.listNodes({ fields: CANDIDATE_NODE_FIELDS }), request);
+    throw await noHostError(client, evaluation, request, lastErrors, maxRounds);
+}
+
+/**
+ * Picks the allocation name to claim under, or returns the existing claim when this Machine
+ * already holds one for this spec (interrupted run). The primary name is taken by the old
+ * generation of the Machine while it is replaced create-before-delete; the alternate name, with
+ * the spec hash, is used then.
+ */
+async function resolveAllocationName(client: IronicClient, request: ClaimRequest): Promise<string | Claim> {
+    const names = allocationNames(request.owner);
+    for (const name of names) {
+        let existing = await client.findAllocation(name);
+        if (!existing) return name;
+        if (!isOwnAllocation(existing, request.owner)) continue; // an older generation, or not ours
+        if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
+        if (existing.state === "active" && existing.node_uuid) return claimed(client, existing, true);
+        await deleteAllocationIfPresent(client, existing.uuid); // a failed attempt of ours: start over under this name
+        return name;
+    }
+    throw new Error(
+        `cannot claim a host for machine ${request.owner.namespace}/${request.owner.machine}: allocations ${names.join(" and ")} ` +
+            `both exist and belong to other Machines or other generations of it; delete the stale one ` +
+            `(baremetal allocation delete NAME) if nothing uses it`,
+    );
+}
+
+/** POST the allocation and wait until Ironic has processed it; a failed one is deleted before returning it. */
+async function allocate(
+    client: IronicClient,
+    name: string,
+    resourceClass: string,
+    candidates: Node[],
+    request: ClaimRequest,
+): Promise<Allocation> {
+    let created: Allocation;
+    try {
+        created = await client.createAllocation({
+            name,
+            resource_class: resourceClass,
+            candidate_nodes: candidates.map((n) => n.uuid),
+            extra: ownerExtra(request.owner),
+        });
+    } catch (err) {
+        // 409: the name exists. Another run of this same Machine raced us; take its result.
+        if (err instanceof IronicError && err.status === 409) {
+            const existing = await client.findAllocation(name);
+            if (existing && isOwnAllocation(existing, request.owner)) {
+                const settled = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
+                if (settled.state === "active") return settled;
+            }
+        }
+        throw err;
+    }
+    const settled = await waitSettled(client, created.uuid, request.allocationTimeoutMs);
+    if (settled.state !== "active") await deleteAllocationIfPresent(client, settled.uuid);
+    return settled;
+}
+
+/** Waits for the allocation to leave "allocating"; returns it in "active" or "error" (never throws for "error"). */
+async function waitSettled(client: IronicClient, uuid: string, timeoutMs: number): Promise<Allocation> {
+    try {
+        return await client.waitForAllocation(uuid, { timeoutMs });
+    } catch (err) {
+        const current = await client.findAllocation(uuid);
+        if (current && current.state === "error") return current;
+        // Timed out while still allocating: do not leave it behind to grab a node later.
+        if (current) await deleteAllocationIfPresent(client, uuid);
+        throw err;
+    }
+}
+
+async function claimed(client: IronicClient, allocation: Allocation, reused: boolean): Promise<Claim> {
+    const node = await client.getNode(allocation.node_uuid as string);
+    const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
+    return { allocation, node, hostName, reused };
+}
+
+async function noHostError(
+    client: IronicClient,
+    evaluation: PoolEvaluation,
+    request: ClaimRequest,
+    ironicErrors: string[],
+    rounds?: number,
+): Promise<NoHostAvailableError> {
+    // Name the Machines holding the matched hosts: one extra call, only on the failure path.
+    const holders = new Map<string, string>();
+    if (evaluation.ineligible.some((h) => h.reason.startsWith("already claimed"))) {
+        for (const a of await client.listAllocations().catch(() => [] as Allocation[])) if (a.name) holders.set(a.uuid, a.name);
+    }
+    const who = `${request.owner.namespace}/${request.owner.machine}`;
+    const lead = rounds
+        ? `no host could be claimed for machine ${who} after ${rounds} rounds of allocation`
+        : `no host available for machine ${who}`;
+    const ironicSaid = ironicErrors.length ? `\nIronic's last allocation error: ${ironicErrors[ironicErrors.length - 1]}` : "";
+    return new NoHostAvailableError(`${lead}: ${explainNoHost(evaluation, holders)}${ironicSaid}`, evaluation);
+}
+
+export async function deleteAllocationIfPresent(client: IronicClient, idOrName: string): Promise<boolean> {
+    try {
+        await client.deleteAllocation(idOrName);
+        return true;
+    } catch (err) {
+        if (err instanceof IronicError && err.status === 404) return false;
+        throw err;
+    }
+}
+
+/**
+ * Gives the host back: deletes the allocation, which makes Ironic clear the node's
+ * allocation_uuid and instance_uuid. Ironic refuses this while the node is deployed; undeploy
+ * first (undeploying also removes the allocation). Missing allocations are fine (idempotent).
+ */
+export async function releaseClaim(client: IronicClient, allocationIdOrName: string): Promise<void> {
+    await deleteAllocationIfPresent(client, allocationIdOrName);
+}
+
+/** The claim a Machine holds (by allocation UUID or name), with its node; undefined when it is gone. */
+export async function findClaim(client: IronicClient, allocationIdOrName: string): Promise<Claim | undefined> {
+    const allocation = await client.findAllocation(allocationIdOrName);
+    if (!allocation || allocation.state !== "active" || !allocation.node_uuid) return undefined;
+    const node = await client.findNode(allocation.node_uuid);
+    if (!node || node.allocation_uuid !== allocation.uuid) return undefined;
+    return { allocation, node, hostName: parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid, reused: true };
+}
+
+export { describeRequest };
