@@ -1,0 +1,103 @@
+// The one error type for everything that goes wrong talking to Ironic: HTTP errors, connection
+// failures, unsupported microversions and failed waits. Its `message` is written for an operator:
+// what we were doing, to which node, what Ironic said, and how to find the request in Ironic's log.
+
+export interface IronicErrorDetails {
+    operation: string;
+    node?: string;
+    status?: number;
+    faultstring?: string;
+    requestId?: string;
+    provisionState?: string;
+    lastError?: string;
+    /** Underlying connection/TLS error, when there was no HTTP answer. */
+    cause?: unknown;
+}
+
+export class IronicError extends Error {
+    /** HTTP status, when Ironic answered. */
+    readonly status?: number;
+    /** Ironic's own explanation (unwrapped from `error_message`). */
+    readonly faultstring?: string;
+    /** `x-openstack-request-id` / `openstack-request-id`, to grep Ironic's log. */
+    readonly requestId?: string;
+    /** What the client was doing, e.g. `set provision state "provide" on node N`. */
+    readonly operation: string;
+    /** The node (name or UUID) concerned, when there is one. */
+    readonly node?: string;
+    readonly provisionState?: string;
+    readonly lastError?: string;
+
+    constructor(message: string, details: IronicErrorDetails) {
+        super(message);
+        this.name = "IronicError";
+        this.operation = details.operation;
+        this.node = details.node;
+        this.status = details.status;
+        this.faultstring = details.faultstring;
+        this.requestId = details.requestId;
+        this.provisionState = details.provisionState;
+        this.lastError = details.lastError;
+        if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
+    }
+}
+
+/**
+ * Ironic wraps its message as a JSON *string* inside `error_message`, e.g.
+ * `{"error_message": "{\"faultcode\": \"Client\", \"faultstring\": \"Node x could not be found.\"}"}`;
+ * microversion and auth rejections use `{"code","title","description"}` inside it instead.
+ * Returns the human sentence, whatever the wrapping.
+ */
+export function unwrapIronicFault(body: unknown): string | undefined {
+    let value: unknown = body;
+    if (typeof value === "string") value = tryParseJson(value) ?? value;
+    if (value && typeof value === "object" && "error_message" in value) {
+        value = (value as { error_message: unknown }).error_message;
+        if (typeof value === "string") value = tryParseJson(value) ?? value;
+    }
+    if (typeof value === "string") return value.trim() || undefined;
+    if (value && typeof value === "object") {
+        const v = value as Record<string, unknown>;
+        const sentence = v.faultstring ?? v.description ?? v.message ?? v.title;
+        if (typeof sentence === "string" && sentence.trim()) return sentence.trim();
+    }
+    return undefined;
+}
+
+function tryParseJson(text: string): unknown {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return undefined;
+    try {
+        return JSON.parse(trimmed);
+    } catch {
+        return undefined;
+    }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    406: "Not Acceptable",
+    409: "Conflict",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+};
+
+/** `<operation> failed: HTTP 400 Bad Request: <faultstring> [request req-...]` */
+export function httpErrorMessage(operation: string, status: number, faultstring?: string, requestId?: string, hint?: string): string {
+    const statusText = STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : "";
+    let message = `${operation} failed: Ironic answered HTTP ${status}${statusText}`;
+    if (faultstring) message += `: ${faultstring}`;
+    if (hint) message += ` (${hint})`;
+    if (requestId) message += ` [request ${requestId}]`;
+    return message;
+}
+
+/** True for "the node is busy with another operation, try again" (NodeLocked). */
+export function isNodeLockedFault(status: number | undefined, faultstring: string | undefined): boolean {
+    return status === 409 && !!faultstring && /locked|NodeLocked|please retry/i.test(faultstring);
+}

@@ -1,0 +1,227 @@
+// The only place that speaks HTTP to Ironic (through undici). It adds auth, the microversion
+// header and a timeout to every request, counts requests, unwraps Ironic's errors into
+// IronicError, and retries what is safe to retry:
+//   - 409 "node is locked" (another operation holds the node) and 503, with exponential back-off
+//     and jitter, bounded by a deadline;
+//   - connection errors while Ironic restarts. ECONNREFUSED means the request never arrived and is
+//     always retried; any other connection loss may have happened after Ironic acted, so a request
+//     that is not idempotent is only repeated after `recover` looked and found it did not happen.
+
+import * as fs from "fs";
+import { Agent, request } from "undici";
+import { ResolvedConnection } from "./connection";
+import { IronicError, httpErrorMessage, isNodeLockedFault, unwrapIronicFault } from "./errors";
+
+export const MICROVERSION_HEADER = "X-OpenStack-Ironic-API-Version";
+
+/** Answer of `recover`: did the interrupted request take effect? */
+export type RecoveryCheck<T> = { tookEffect: true; result: T } | { tookEffect: false } | { tookEffect: "unknown" };
+
+export interface HttpRequestOptions<T = unknown> {
+    body?: unknown;
+    query?: Record<string, string | number | boolean | undefined>;
+    /** Overrides the negotiated microversion for this one call. */
+    microversion?: string;
+    /** For messages: what we are doing, e.g. `get node N`. */
+    operation?: string;
+    node?: string;
+    /** Default: true except for POST. Idempotent requests are simply repeated after a lost connection. */
+    idempotent?: boolean;
+    /** For non-idempotent requests: after a lost connection, look whether the request took effect. */
+    recover?: () => Promise<RecoveryCheck<T>>;
+    /** DELETE: a 404 after a lost connection means our earlier attempt did it. */
+    goneIsSuccess?: boolean;
+}
+
+export interface HttpResponse<T = any> {
+    status: number;
+    body: T;
+    requestId?: string;
+    /** How many HTTP attempts this call took (1 when nothing was retried). */
+    attempts: number;
+}
+
+const INITIAL_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 5_000;
+
+export class IronicHttp {
+    readonly stats = { requests: 0, retries: 0 };
+    /** Negotiated microversion, sent on every request unless one is asked for. */
+    microversion: string;
+    /** Server's supported range, known after `GET /`. */
+    serverMinVersion?: string;
+    serverMaxVersion?: string;
+    private readonly agent: Agent;
+    private readonly authHeaders: Record<string, string>;
+
+    constructor(readonly connection: ResolvedConnection, initialMicroversion: string) {
+        this.microversion = initialMicroversion;
+        this.agent = new Agent({
+            connect: {
+                rejectUnauthorized: !connection.insecure,
+                ...(connection.caFile ? { ca: fs.readFileSync(connection.caFile) } : {}),
+                ...(connection.certFile ? { cert: fs.readFileSync(connection.certFile) } : {}),
+                ...(connection.keyFile ? { key: fs.readFileSync(connection.keyFile) } : {}),
+            },
+        });
+        this.authHeaders = {};
+        if (connection.authType === "http_basic") {
+            const basic = Buffer.from(`${connection.username}:${connection.password}`).toString("base64");
+            this.authHeaders.Authorization = `Basic ${basic}`;
+        } else if (connection.authType === "token") {
+            this.authHeaders["X-Auth-Token"] = connection.token!;
+        }
+    }
+
+    async close(): Promise<void> {
+        await this.agent.close();
+    }
+
+    /** Full URL for an API path (`/v1/nodes`) or for a `next` link Ironic returned. */
+    urlFor(pathOrLink: string, query?: HttpRequestOptions["query"]): string {
+        let path = pathOrLink;
+        if (/^https?:\/\//.test(pathOrLink)) {
+            // Ironic builds `next` links from its own idea of its address (which may be a proxy's
+            // or another host name); keep only the API part and use the endpoint we were given.
+            const link = new URL(pathOrLink);
+            const at = link.pathname.indexOf("/v1");
+            path = (at >= 0 ? link.pathname.slice(at) : link.pathname) + link.search;
+        }
+        let url = this.connection.url + path;
+        const params = Object.entries(query ?? {}).filter(([, v]) => v !== undefined);
+        if (params.length) {
+            const search = new URLSearchParams(params.map(([k, v]): [string, string] => [k, String(v)]));
+            url += (url.includes("?") ? "&" : "?") + search.toString();
+        }
+        return url;
+    }
+
+    async send<T = any>(method: string, path: string, opts: HttpRequestOptions<T> = {}): Promise<HttpResponse<T>> {
+        const operation = opts.operation ?? `${method} ${path}`;
+        const idempotent = opts.idempotent ?? method !== "POST";
+        const deadline = Date.now() + this.connection.retryDeadlineMs;
+        let attempt = 0;
+        let lostConnection = false;
+        for (;;) {
+            attempt++;
+            let outcome: Attempt;
+            try {
+                outcome = await this.attempt(method, path, opts, operation);
+            } catch (err) {
+                // No HTTP answer at all.
+                lostConnection = true;
+                const code = connectionErrorCode(err);
+                const neverArrived = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+                if (!neverArrived && !idempotent) {
+                    const check = opts.recover ? await opts.recover() : ({ tookEffect: "unknown" } as const);
+                    if (check.tookEffect === true) return { status: 200, body: check.result, attempts: attempt };
+                    if (check.tookEffect === "unknown") throw this.connectionError(operation, opts.node, err, attempt, true);
+                }
+                if (Date.now() + this.backoff(attempt) > deadline) throw this.connectionError(operation, opts.node, err, attempt, false);
+                await this.pause(attempt);
+                continue;
+            }
+            if (outcome.status < 400) {
+                return { status: outcome.status, body: outcome.body as T, requestId: outcome.requestId, attempts: attempt };
+            }
+            if (outcome.status === 404 && opts.goneIsSuccess && lostConnection) {
+                return { status: outcome.status, body: undefined as T, requestId: outcome.requestId, attempts: attempt };
+            }
+            const faultstring = unwrapIronicFault(outcome.body ?? outcome.text);
+            const retryable = isNodeLockedFault(outcome.status, faultstring) || outcome.status === 503;
+            if (retryable && Date.now() + this.backoff(attempt) <= deadline) {
+                await this.pause(attempt);
+                continue;
+            }
+            let hint: string | undefined;
+            if (outcome.status === 406 && this.serverMaxVersion && !/version range/i.test(faultstring ?? "")) {
+                hint = `requested API microversion ${opts.microversion ?? this.microversion}; this Ironic supports ${this.serverMinVersion}–${this.serverMaxVersion}`;
+            } else if (outcome.status === 401 || outcome.status === 403) {
+                hint = `auth type ${this.connection.authType}${this.connection.username ? ` as user "${this.connection.username}"` : ""}; check the credentials for ${this.connection.url}`;
+            } else if (retryable) {
+                hint = `still failing after ${attempt} attempts over ${Math.round(this.connection.retryDeadlineMs / 1000)} s`;
+            }
+            throw new IronicError(httpErrorMessage(operation, outcome.status, faultstring, outcome.requestId, hint), {
+                operation,
+                node: opts.node,
+                status: outcome.status,
+                faultstring,
+                requestId: outcome.requestId,
+            });
+        }
+    }
+
+    private async attempt(method: string, path: string, opts: HttpRequestOptions<any>, operation: string): Promise<Attempt> {
+        this.stats.requests++;
+        const headers: Record<string, string> = {
+            Accept: "application/json",
+            "User-Agent": "pulumi-metal3",
+            [MICROVERSION_HEADER]: opts.microversion ?? this.microversion,
+            ...this.authHeaders,
+        };
+        let payload: string | undefined;
+        if (opts.body !== undefined) {
+            headers["Content-Type"] = "application/json";
+            payload = JSON.stringify(opts.body);
+        }
+        const res = await request(this.urlFor(path, opts.query), {
+            method: method as any,
+            headers,
+            body: payload,
+            dispatcher: this.agent,
+            signal: AbortSignal.timeout(this.connection.timeoutMs),
+            headersTimeout: this.connection.timeoutMs,
+            bodyTimeout: this.connection.timeoutMs,
+        });
+        const text = await res.body.text();
+        let body: unknown;
+        try {
+            body = text ? JSON.parse(text) : undefined;
+        } catch {
+            body = undefined;
+        }
+        const rid = res.headers["x-openstack-request-id"] ?? res.headers["openstack-request-id"];
+        void operation;
+        return { status: res.statusCode, body, text, requestId: Array.isArray(rid) ? rid[0] : rid };
+    }
+
+    private backoff(attempt: number): number {
+        return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (attempt - 1));
+    }
+
+    private async pause(attempt: number): Promise<void> {
+        this.stats.retries++;
+        // Full jitter on the upper half: spreads out clients that all hit the same locked node.
+        const ms = this.backoff(attempt) * (0.5 + Math.random() * 0.5);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+
+    private connectionError(operation: string, node: string | undefined, err: unknown, attempts: number, mayHaveTakenEffect: boolean): IronicError {
+        const code = connectionErrorCode(err) ?? (err as Error)?.name;
+        const detail = `${(err as Error)?.message ?? String(err)}${code && !String((err as Error)?.message).includes(code) ? ` (${code})` : ""}`;
+        const why = mayHaveTakenEffect
+            ? `the connection was lost after the request was sent and it may have taken effect; check the node before retrying`
+            : `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} within ${Math.round(this.connection.retryDeadlineMs / 1000)} s`;
+        return new IronicError(`${operation} failed: cannot reach Ironic at ${this.connection.url} (${this.connection.source}): ${detail}; ${why}`, {
+            operation,
+            node,
+            cause: err,
+        });
+    }
+}
+
+interface Attempt {
+    status: number;
+    body: unknown;
+    text: string;
+    requestId?: string;
+}
+
+/** ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ... from the error or its cause; "TIMEOUT" for our own timeout. */
+export function connectionErrorCode(err: unknown): string | undefined {
+    const e = err as { code?: string; name?: string; cause?: { code?: string } };
+    if (e?.name === "TimeoutError" || e?.name === "AbortError" || e?.code === "UND_ERR_HEADERS_TIMEOUT" || e?.code === "UND_ERR_BODY_TIMEOUT") {
+        return "TIMEOUT";
+    }
+    return e?.code ?? e?.cause?.code;
+}

@@ -1,0 +1,185 @@
+// THE wait helper family: every "wait until Ironic gets there" in pulumi-metal3 goes through here
+// (nobody else writes a polling loop). Polls quickly at first (fake hardware and small steps finish
+// in well under a second) and backs off to a cap so long deployments cost few API calls; stops at
+// once when Ironic reports a failure, and says which node, which state and Ironic's last_error.
+
+import { IronicError } from "./errors";
+import { Allocation, Node } from "./types";
+
+export const FIRST_POLL_MS = 250;
+export const POLL_BACKOFF = 1.5;
+export const MAX_POLL_MS = 5_000;
+
+export interface WaitOptions<T> {
+    timeoutMs: number;
+    /** What the caller is doing, for messages, e.g. `provision host default~h1`. */
+    label?: string;
+    onProgress?: (current: T, elapsedMs: number) => void;
+}
+
+/** Provision states Ironic leaves a node in when an operation failed. */
+export const PROVISION_FAILURE_STATES = new Set([
+    "error",
+    "deploy failed",
+    "clean failed",
+    "inspect failed",
+    "adopt failed",
+    "rescue failed",
+    "unrescue failed",
+    "service failed",
+]);
+
+/** States a node passes through while the conductor works (the node will move on by itself). */
+export function isTransientProvisionState(state: string): boolean {
+    return /ing$|wait/.test(state);
+}
+
+export type Verdict = { done: true } | { done: false; failure?: string };
+
+/** Where a node stands relative to the provision state(s) we wait for. Pure, for unit tests. */
+export function judgeProvisionState(node: Node, expected: string[]): Verdict {
+    const state = node.provision_state;
+    if (expected.includes(state) && !node.target_provision_state) return { done: true };
+    if (expected.includes(state) && !isTransientProvisionState(state)) return { done: true };
+    if (PROVISION_FAILURE_STATES.has(state)) return { done: false, failure: `Ironic reports provision state "${state}"` };
+    if (state === "enroll" && node.last_error && !expected.includes("enroll")) {
+        return { done: false, failure: `the node fell back to "enroll"` };
+    }
+    if (!node.target_provision_state && !isTransientProvisionState(state) && !expected.includes(state)) {
+        // Stable, nothing in progress, and not where we want it: it will not get there by itself
+        // (e.g. back in "manageable" after a failed "provide").
+        return { done: false, failure: `the node is in "${state}" with no operation in progress` };
+    }
+    return { done: false };
+}
+
+/** Where a node stands relative to the power state we wait for. Pure, for unit tests. */
+export function judgePowerState(node: Node, expected: string): Verdict {
+    if (node.power_state === expected && !node.target_power_state) return { done: true };
+    if (!node.target_power_state && node.power_state !== expected && node.last_error) {
+        return { done: false, failure: `the power change ended in "${node.power_state}"` };
+    }
+    return { done: false };
+}
+
+export function nodeLabel(node: Pick<Node, "uuid" | "name"> | undefined, fallback: string): string {
+    if (!node) return `node ${fallback}`;
+    return node.name ? `node ${node.name} (${node.uuid})` : `node ${node.uuid}`;
+}
+
+function seconds(ms: number): string {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Shared poll loop: fetch, judge, report progress on change, sleep with back-off, until done/failed/deadline. */
+async function poll<T>(
+    fetch: () => Promise<T>,
+    judge: (current: T) => Verdict,
+    changeKey: (current: T) => string,
+    fail: (current: T | undefined, why: string, elapsedMs: number) => IronicError,
+    opts: WaitOptions<T>,
+): Promise<T> {
+    const start = Date.now();
+    let delay = FIRST_POLL_MS;
+    let lastKey: string | undefined;
+    let current: T | undefined;
+    for (;;) {
+        current = await fetch();
+        const elapsed = Date.now() - start;
+        const key = changeKey(current);
+        if (key !== lastKey) {
+            lastKey = key;
+            opts.onProgress?.(current, elapsed);
+        }
+        const verdict = judge(current);
+        if (verdict.done) return current;
+        if (verdict.failure) throw fail(current, verdict.failure, elapsed);
+        if (elapsed + delay > opts.timeoutMs) {
+            // One last look exactly at the deadline would usually cost a call for nothing; fail now.
+            throw fail(current, `timed out after ${seconds(elapsed)} (limit ${seconds(opts.timeoutMs)})`, elapsed);
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
+    }
+}
+
+function describeNode(node: Node): string {
+    const parts = [`provision state "${node.provision_state}"`, `target "${node.target_provision_state ?? "none"}"`];
+    parts.push(`power "${node.power_state ?? "unknown"}"`);
+    if (node.maintenance) parts.push(`in maintenance${node.maintenance_reason ? `: ${node.maintenance_reason}` : ""}`);
+    parts.push(`last_error: ${node.last_error ?? "none"}`);
+    return parts.join(", ");
+}
+
+export function waitForProvisionState(
+    getNode: () => Promise<Node>,
+    id: string,
+    expected: string | string[],
+    opts: WaitOptions<Node>,
+): Promise<Node> {
+    const wanted = Array.isArray(expected) ? expected : [expected];
+    const operation = `${opts.label ? `${opts.label}: ` : ""}wait for node ${id} to reach provision state ${wanted.map((s) => `"${s}"`).join(" or ")}`;
+    return poll(
+        getNode,
+        (node) => judgeProvisionState(node, wanted),
+        (node) => `${node.provision_state}|${node.target_provision_state}`,
+        (node, why, elapsed) =>
+            new IronicError(
+                `${opts.label ? `${opts.label}: ` : ""}${nodeLabel(node, id)} did not reach provision state ${wanted.map((s) => `"${s}"`).join(" or ")}: ` +
+                    `${why} after ${seconds(elapsed)}; ${node ? describeNode(node) : "node not seen"}`,
+                {
+                    operation,
+                    node: node?.name ?? id,
+                    provisionState: node?.provision_state,
+                    lastError: node?.last_error ?? undefined,
+                },
+            ),
+        opts,
+    );
+}
+
+export function waitForPowerState(getNode: () => Promise<Node>, id: string, expected: string, opts: WaitOptions<Node>): Promise<Node> {
+    const operation = `${opts.label ? `${opts.label}: ` : ""}wait for node ${id} to reach power state "${expected}"`;
+    return poll(
+        getNode,
+        (node) => judgePowerState(node, expected),
+        (node) => `${node.power_state}|${node.target_power_state}`,
+        (node, why, elapsed) =>
+            new IronicError(
+                `${opts.label ? `${opts.label}: ` : ""}${nodeLabel(node, id)} did not reach power state "${expected}": ${why} after ${seconds(elapsed)}; ` +
+                    `power "${node?.power_state ?? "unknown"}", target power "${node?.target_power_state ?? "none"}", ` +
+                    `provision state "${node?.provision_state}", last_error: ${node?.last_error ?? "none"}`,
+                {
+                    operation,
+                    node: node?.name ?? id,
+                    provisionState: node?.provision_state,
+                    lastError: node?.last_error ?? undefined,
+                },
+            ),
+        opts,
+    );
+}
+
+export function judgeAllocation(allocation: Allocation): Verdict {
+    if (allocation.state === "active") return { done: true };
+    if (allocation.state === "error") return { done: false, failure: `Ironic could not allocate a node` };
+    return { done: false };
+}
+
+export function waitForAllocation(getAllocation: () => Promise<Allocation>, idOrName: string, opts: WaitOptions<Allocation>): Promise<Allocation> {
+    const operation = `${opts.label ? `${opts.label}: ` : ""}wait for allocation ${idOrName}`;
+    return poll(
+        getAllocation,
+        judgeAllocation,
+        (a) => `${a.state}|${a.node_uuid}`,
+        (a, why, elapsed) =>
+            new IronicError(
+                `${opts.label ? `${opts.label}: ` : ""}allocation ${a?.name ?? idOrName}${a ? ` (${a.uuid})` : ""} for resource class ` +
+                    `"${a?.resource_class}"${a?.traits?.length ? ` with traits ${a.traits.join(", ")}` : ""}` +
+                    `${a?.candidate_nodes?.length ? ` among ${a.candidate_nodes.join(", ")}` : ""} did not become active: ${why} after ${seconds(elapsed)}; ` +
+                    `state "${a?.state}", last_error: ${a?.last_error ?? "none"}`,
+                { operation, lastError: a?.last_error ?? undefined },
+            ),
+        opts,
+    );
+}
