@@ -1,0 +1,259 @@
+// Shapes of the Kubernetes objects pulumi-metal3 emits, and of the inputs the renderers take.
+// Field names are Metal³'s / Cluster API's JSON names (camelCase) because these objects are what
+// `kubectl get bmh -o yaml` shows; Ironic's snake_case names never appear here.
+
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** The part of metav1.ObjectMeta we set. Every emitted object carries an explicit namespace. */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+/** A core/v1 Secret, values base64-encoded in `data` (as kubectl and make-bm-worker write them). */
+export interface SecretObject extends KubeObject {
+  apiVersion: "v1";
+  kind: "Secret";
+  type: string;
+  data: Record<string, string>;
+}
+
+/** corev1.SecretReference as BMH and Metal3Machine use it (same namespace as the referrer). */
+export interface SecretReference {
+  name: string;
+  namespace: string;
+}
+
+/** corev1.ObjectReference subset that CAPM3 writes into `spec.consumerRef`. */
+export interface ConsumerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+export type BootMode = "UEFI" | "UEFISecureBoot" | "legacy";
+export type ChecksumType = "md5" | "sha256" | "sha512" | "auto";
+export type ImageFormat = "raw" | "qcow2" | "vdi" | "vmdk" | "live-iso";
+export type AutomatedCleaningMode = "metadata" | "disabled";
+export type InspectionMode = "disabled" | "agent" | "fast";
+
+/** BareMetalHost `spec.image` (JSON key `format`, REFERENCE §2). */
+export interface ImageInput {
+  url: string;
+  checksum?: string;
+  checksumType?: ChecksumType;
+  format?: ImageFormat;
+}
+
+/** REFERENCE §2.2; BMH JSON names. */
+export interface RootDeviceHints {
+  deviceName?: string;
+  hctl?: string;
+  model?: string;
+  vendor?: string;
+  serialNumber?: string;
+  minSizeGigabytes?: number;
+  wwn?: string;
+  wwnWithExtension?: string;
+  wwnVendorExtension?: string;
+  rotational?: boolean;
+}
+
+export interface HardwareRAIDVolume {
+  level: "0" | "1" | "2" | "5" | "6" | "1+0" | "5+0" | "6+0";
+  sizeGibibytes?: number;
+  name?: string;
+  rotational?: boolean;
+  numberOfPhysicalDisks?: number;
+  controller?: string;
+  physicalDisks?: string[];
+}
+
+export interface SoftwareRAIDVolume {
+  level: "0" | "1" | "1+0";
+  sizeGibibytes?: number;
+  rootVolume?: boolean;
+  physicalDisks?: RootDeviceHints[];
+}
+
+export interface RaidConfig {
+  hardwareRAIDVolumes?: HardwareRAIDVolume[] | null;
+  softwareRAIDVolumes?: SoftwareRAIDVolume[] | null;
+}
+
+/** User, network or meta data: a string is stored as is, an object as JSON (valid YAML too). */
+export type ConfigData = string | Record<string, unknown>;
+
+/** The Metal³ provisioning states (REFERENCE §6.1); there is no `error` state. */
+export const PROVISIONING_STATES = [
+  "",
+  "unmanaged",
+  "registering",
+  "match profile",
+  "inspecting",
+  "preparing",
+  "ready",
+  "available",
+  "provisioning",
+  "provisioned",
+  "externally provisioned",
+  "deprovisioning",
+  "powering off before delete",
+  "deleting",
+] as const;
+export type ProvisioningState = (typeof PROVISIONING_STATES)[number];
+
+/** CRD enum of `status.operationalStatus`. */
+export type OperationalStatus = "" | "OK" | "discovered" | "error" | "delayed" | "detached" | "servicing";
+
+/** CRD enum of `status.errorType`. */
+export type HostErrorType =
+  | "provisioned registration error"
+  | "registration error"
+  | "inspection error"
+  | "preparation error"
+  | "provisioning error"
+  | "power management error"
+  | "servicing error";
+
+/** REFERENCE §3.1: `status.hardware` / HardwareData `spec.hardware`. */
+export interface HardwareDetails {
+  systemVendor?: { manufacturer?: string; productName?: string; serialNumber?: string };
+  firmware?: { bios?: { date?: string; vendor?: string; version?: string } };
+  ramMebibytes?: number;
+  cpu?: { arch?: string; model?: string; clockMegahertz?: number; flags?: string[]; count?: number };
+  nics?: Array<{
+    name?: string;
+    model?: string;
+    mac?: string;
+    ip?: string;
+    speedGbps?: number;
+    vlans?: Array<{ id?: number; name?: string }>;
+    vlanId?: number;
+    pxe?: boolean;
+    lldp?: { switchID?: string; portID?: string; switchSystemName?: string };
+    pciAddress?: string;
+  }>;
+  storage?: Array<{
+    name?: string;
+    alternateNames?: string[];
+    rotational?: boolean;
+    type?: "HDD" | "SSD" | "NVME";
+    sizeBytes?: number;
+    vendor?: string;
+    model?: string;
+    serialNumber?: string;
+    wwn?: string;
+    wwnVendorExtension?: string;
+    wwnWithExtension?: string;
+    hctl?: string;
+  }>;
+  hostname?: string;
+}
+
+/**
+ * What the BareMetalHost resource observed in Ironic (its outputs), the input of `hostStatus`.
+ * `provisioningState` is already in Metal³'s vocabulary; `ironicProvisionState` is Ironic's raw
+ * `provision_state`, used only to classify an error.
+ */
+export interface HostStatusInput {
+  /** Ironic node UUID: becomes `status.provisioning.ID`, how BMO finds the node after hand-over. */
+  nodeUuid: string;
+  provisioningState: ProvisioningState;
+  ironicProvisionState?: string;
+  poweredOn: boolean;
+  hardware?: HardwareDetails;
+  /** Ironic `last_error` (or our own failure text); empty or absent when healthy. */
+  errorMessage?: string;
+  /** Overrides the error type inferred from `ironicProvisionState`. */
+  errorType?: HostErrorType;
+  errorCount?: number;
+  provisioningFailCount?: number;
+  /** When the node was last read (ISO 8601 or Date); default: now. */
+  lastUpdated?: string | Date;
+  /** resourceVersion of the BMC Secret the credentials were verified with (BMO `goodCredentials`). */
+  credentialsVersion?: string;
+}
+
+/** CRD `status` of a BareMetalHost, as far as we fill it. Required keys are non-optional. */
+export interface BareMetalHostStatus {
+  operationalStatus: OperationalStatus;
+  errorType?: HostErrorType;
+  errorMessage: string;
+  errorCount: number;
+  provisioningFailCount: number;
+  poweredOn: boolean;
+  lastUpdated?: string;
+  provisioning: {
+    state: ProvisioningState;
+    ID: string;
+    image?: ImageInput;
+    bootMode?: BootMode;
+    rootDeviceHints?: RootDeviceHints;
+    customDeploy?: { method: string };
+    raid?: RaidConfig;
+  };
+  hardware?: HardwareDetails;
+  hardwareProfile?: string;
+  goodCredentials?: { credentials: SecretReference; credentialsVersion?: string };
+  triedCredentials?: { credentials: SecretReference; credentialsVersion?: string };
+}
+
+/** Input of `renderBareMetalHost`: the BareMetalHost resource's arguments, in Metal³ spec names. */
+export interface HostRenderInput {
+  name: string;
+  /** Kubernetes namespace; also the `<namespace>~<name>` Ironic node name prefix. Default "default". */
+  namespace?: string;
+  labels?: Record<string, string>;
+  bmc: { address: string; username: string; password: string; disableCertificateVerification?: boolean };
+  bootMACAddress?: string;
+  bootMode?: BootMode;
+  online: boolean;
+  image?: ImageInput;
+  customDeploy?: { method: string };
+  userData?: ConfigData;
+  networkData?: ConfigData;
+  metaData?: ConfigData;
+  rootDeviceHints?: RootDeviceHints;
+  automatedCleaningMode?: AutomatedCleaningMode;
+  description?: string;
+  architecture?: string;
+  externallyProvisioned?: boolean;
+  disablePowerOff?: boolean;
+  inspectionMode?: InspectionMode;
+  raid?: RaidConfig;
+  /** Set when a Machine holds the host (CAPM3 points it at the Metal3Machine). */
+  consumerRef?: ConsumerRef;
+  /** What Ironic reports; becomes the `baremetalhost.metal3.io/status` annotation. */
+  status?: HostStatusInput;
+}
+
+export interface BareMetalHostObject extends KubeObject {
+  apiVersion: "metal3.io/v1alpha1";
+  kind: "BareMetalHost";
+  spec: Record<string, unknown> & { online: boolean; bmc: { address: string; credentialsName: string } };
+}
+
+export interface RenderedHost {
+  bmcSecret: SecretObject;
+  dataSecrets: { userData?: SecretObject; networkData?: SecretObject; metaData?: SecretObject };
+  host: BareMetalHostObject;
+}
