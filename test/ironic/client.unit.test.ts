@@ -1,0 +1,147 @@
+// Pure parts of the Ironic client: error unwrapping, connection resolution (options → env →
+// clouds.yaml), microversion comparison and the wait verdicts. No Ironic needed.
+
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { compareMicroversions } from "../../provider/ironic/client";
+import { normalizeEndpoint, resolveConnection } from "../../provider/ironic/connection";
+import { IronicError, isNodeLockedFault, unwrapIronicFault } from "../../provider/ironic/errors";
+import { Node } from "../../provider/ironic/types";
+import { judgeAllocation, judgePowerState, judgeProvisionState } from "../../provider/ironic/wait";
+
+function node(fields: Partial<Node>): Node {
+    return {
+        uuid: "3f6a0b1e-0000-4000-8000-000000000001",
+        name: "default~host-0",
+        driver: "fake-hardware",
+        driver_info: {},
+        provision_state: "available",
+        target_provision_state: null,
+        power_state: "power off",
+        target_power_state: null,
+        maintenance: false,
+        maintenance_reason: null,
+        last_error: null,
+        extra: {},
+        properties: {},
+        instance_info: {},
+        instance_uuid: null,
+        allocation_uuid: null,
+        resource_class: "baremetal",
+        traits: [],
+        description: null,
+        created_at: "2026-01-01T00:00:00+00:00",
+        updated_at: null,
+        ...fields,
+    };
+}
+
+describe("ironic client (unit)", () => {
+    describe("unwrapIronicFault", () => {
+        it("unwraps the JSON string Ironic nests in error_message", () => {
+            const body = { error_message: JSON.stringify({ faultcode: "Client", faultstring: "Node x could not be found.", debuginfo: null }) };
+            expect(unwrapIronicFault(body)).to.equal("Node x could not be found.");
+        });
+        it("reads the description of microversion/auth rejections", () => {
+            const body = { error_message: JSON.stringify({ code: 406, title: "Not Acceptable", description: "Version 1.99 was requested" }) };
+            expect(unwrapIronicFault(body)).to.equal("Version 1.99 was requested");
+        });
+        it("keeps plain text (e.g. from a proxy)", () => {
+            expect(unwrapIronicFault("502 Bad Gateway")).to.equal("502 Bad Gateway");
+            expect(unwrapIronicFault(undefined)).to.equal(undefined);
+        });
+        it("recognises a locked node but not a duplicate name", () => {
+            expect(isNodeLockedFault(409, "Node abc is locked by host localhost, please retry after the current operation is completed.")).to.equal(true);
+            expect(isNodeLockedFault(409, "A node with name h1 already exists.")).to.equal(false);
+        });
+    });
+
+    describe("resolveConnection", () => {
+        let dir: string;
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "ironic-conn-"));
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("strips /v1 and trailing slashes", () => {
+            expect(normalizeEndpoint("http://127.0.0.1:6385/v1/")).to.equal("http://127.0.0.1:6385");
+            expect(() => normalizeEndpoint("127.0.0.1:6385")).to.throw(IronicError, /not an http/);
+        });
+        it("prefers explicit options over the environment", () => {
+            const c = resolveConnection({ url: "http://a:1" }, { OS_ENDPOINT: "http://b:2", OS_AUTH_TYPE: "none" });
+            expect(c.url).to.equal("http://a:1");
+            expect(c.source).to.equal("options");
+        });
+        it("reads OS_* variables and infers http_basic", () => {
+            const c = resolveConnection({}, { IRONIC_URL: "http://b:2", OS_USERNAME: "u", OS_PASSWORD: "p" });
+            expect(c).to.include({ url: "http://b:2", authType: "http_basic", username: "u", password: "p", source: "IRONIC_URL" });
+        });
+        it("reads a cloud from clouds.yaml under $HOME/.config/openstack", () => {
+            const cfg = path.join(dir, ".config", "openstack");
+            fs.mkdirSync(cfg, { recursive: true });
+            fs.writeFileSync(
+                path.join(cfg, "clouds.yaml"),
+                "clouds:\n  lab:\n    auth_type: http_basic\n    auth:\n      endpoint: http://lab:6385\n      username: admin\n      password: s3cret\n    verify: false\n",
+            );
+            const c = resolveConnection({}, { HOME: dir, OS_CLOUD: "lab" });
+            expect(c).to.include({ url: "http://lab:6385", authType: "http_basic", username: "admin", password: "s3cret", insecure: true });
+            expect(c.source).to.contain('cloud "lab"');
+            // baremetal_endpoint_override wins over auth.endpoint
+            fs.writeFileSync(path.join(cfg, "clouds.yaml"), "clouds:\n  lab:\n    auth_type: none\n    baremetal_endpoint_override: http://bm:6385/v1\n    auth:\n      endpoint: http://other:1\n");
+            expect(resolveConnection({}, { HOME: dir, OS_CLOUD: "lab" }).url).to.equal("http://bm:6385");
+        });
+        it("names the missing cloud and the clouds it found", () => {
+            fs.writeFileSync(path.join(dir, "clouds.yaml"), "clouds:\n  lab: {auth: {endpoint: 'http://x:1'}}\n");
+            expect(() => resolveConnection({ cloud: "prod" }, { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml") })).to.throw(
+                IronicError,
+                /cloud "prod" is not in .*clouds there: lab/,
+            );
+        });
+        it("explains a missing endpoint and refuses Keystone auth clearly", () => {
+            expect(() => resolveConnection({}, {})).to.throw(IronicError, /no Ironic endpoint given.*OS_ENDPOINT/);
+            expect(() => resolveConnection({}, { OS_ENDPOINT: "http://x:1", OS_AUTH_TYPE: "password" })).to.throw(IronicError, /Keystone/);
+        });
+        it("checks TLS files exist", () => {
+            expect(() => resolveConnection({ url: "https://x:1", caFile: path.join(dir, "nope.pem") }, {})).to.throw(IronicError, /CA file .*nope.pem does not exist/);
+        });
+    });
+
+    it("compares microversions numerically", () => {
+        expect(compareMicroversions("1.9", "1.10")).to.be.lessThan(0);
+        expect(compareMicroversions("1.82", "1.81")).to.be.greaterThan(0);
+        expect(compareMicroversions("1.81", "1.81")).to.equal(0);
+    });
+
+    describe("wait verdicts", () => {
+        it("is done at the expected stable state", () => {
+            expect(judgeProvisionState(node({ provision_state: "available" }), ["available"])).to.deep.equal({ done: true });
+        });
+        it("keeps waiting through transient states", () => {
+            expect(judgeProvisionState(node({ provision_state: "cleaning", target_provision_state: "available" }), ["available"])).to.deep.equal({ done: false });
+            expect(judgeProvisionState(node({ provision_state: "wait call-back", target_provision_state: "active" }), ["active"])).to.deep.equal({ done: false });
+        });
+        it("fails at once on failure states and on enroll with last_error", () => {
+            expect(judgeProvisionState(node({ provision_state: "clean failed", last_error: "boom" }), ["available"])).to.have.property("failure");
+            expect(judgeProvisionState(node({ provision_state: "enroll", last_error: "BMC unreachable" }), ["manageable"])).to.have.property("failure");
+            // ...unless enroll is what we wait for
+            expect(judgeProvisionState(node({ provision_state: "enroll", last_error: "x" }), ["enroll"])).to.deep.equal({ done: true });
+        });
+        it("fails when the node rests in another stable state with nothing in progress", () => {
+            const v = judgeProvisionState(node({ provision_state: "manageable", target_provision_state: null }), ["available"]);
+            expect(v).to.have.property("failure").that.contains('"manageable"');
+        });
+        it("power: done, waiting, failed", () => {
+            expect(judgePowerState(node({ power_state: "power on" }), "power on")).to.deep.equal({ done: true });
+            expect(judgePowerState(node({ power_state: "power off", target_power_state: "power on" }), "power on")).to.deep.equal({ done: false });
+            expect(judgePowerState(node({ power_state: "power off", last_error: "BMC said no" }), "power on")).to.have.property("failure");
+        });
+        it("allocation: active, allocating, error", () => {
+            const a = { state: "active" } as any;
+            expect(judgeAllocation(a)).to.deep.equal({ done: true });
+            expect(judgeAllocation({ state: "allocating" } as any)).to.deep.equal({ done: false });
+            expect(judgeAllocation({ state: "error" } as any)).to.have.property("failure");
+        });
+    });
+});
