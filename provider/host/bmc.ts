@@ -1,0 +1,222 @@
+// BMC address → Ironic driver, hardware interfaces and driver_info, as baremetal-operator's
+// pkg/hardwareutils/bmc does it (REFERENCE §5), plus `fake://` for Ironic's fake-hardware type.
+// Pure: no Ironic calls. Both the input schema (check at preview) and registration use it.
+
+export class BmcAddressError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "BmcAddressError";
+    }
+}
+
+export interface BmcAccess {
+    address: string;
+    username?: string;
+    password?: string;
+    disableCertificateVerification?: boolean;
+}
+
+/** The parts of a BMC URL that matter, after BMO's rules (no scheme = ipmi, `+http`/`+https` = transport). */
+export interface ParsedBmcAddress {
+    /** Scheme as written without the transport suffix, e.g. `redfish-virtualmedia`. */
+    type: string;
+    /** `http` / `https` for Redfish-family schemes (default https), undefined otherwise. */
+    transport?: "http" | "https";
+    hostname: string;
+    port?: string;
+    path: string;
+    query: URLSearchParams;
+}
+
+/** Ironic hardware interfaces a scheme selects. Undefined = leave it to Ironic's default. */
+export interface BmcInterfaces {
+    boot_interface?: string;
+    bios_interface?: string;
+    management_interface?: string;
+    power_interface?: string;
+    vendor_interface?: string;
+    raid_interface?: string;
+    inspect_interface?: string;
+    deploy_interface?: string;
+    /** Only sent when Ironic's API has firmware interfaces (>= 1.86). */
+    firmware_interface?: string;
+}
+
+export interface BmcProfile {
+    type: string;
+    driver: string;
+    interfaces: BmcInterfaces;
+    driverInfo: Record<string, string | boolean>;
+    /** Inspect interface for `inspectionMode: fast` (out-of-band), undefined when the driver cannot do it. */
+    fastInspectInterface?: string;
+    supportsSecureBoot: boolean;
+    supportsRaid: boolean;
+    /** Boots the ramdisk from an ISO through virtual media (no provisioning network needed). */
+    supportsIsoRamdisk: boolean;
+    needsMac: boolean;
+    /** fake-hardware: no real BMC, no credentials needed. */
+    isFake: boolean;
+}
+
+interface SchemeRule {
+    driver: string;
+    interfaces: BmcInterfaces;
+    family: "ipmi" | "redfish" | "fake";
+    fastInspectInterface?: string;
+    supportsSecureBoot: boolean;
+    supportsIsoRamdisk: boolean;
+    needsMac?: boolean;
+    /** redfish-uefihttp always sends redfish_system_id. */
+    alwaysSystemId?: boolean;
+}
+
+const IPMI: SchemeRule = { driver: "ipmi", family: "ipmi", interfaces: { boot_interface: "ipxe", raid_interface: "no-raid" }, supportsSecureBoot: false, supportsIsoRamdisk: false };
+const REDFISH: SchemeRule = {
+    driver: "redfish",
+    family: "redfish",
+    interfaces: { boot_interface: "ipxe", raid_interface: "redfish", firmware_interface: "redfish" },
+    fastInspectInterface: "redfish",
+    supportsSecureBoot: true,
+    supportsIsoRamdisk: false,
+};
+const REDFISH_VMEDIA: SchemeRule = { ...REDFISH, interfaces: { ...REDFISH.interfaces, boot_interface: "redfish-virtual-media" }, supportsIsoRamdisk: true };
+const IDRAC_INTERFACES: BmcInterfaces = {
+    bios_interface: "idrac-redfish",
+    management_interface: "idrac-redfish",
+    power_interface: "idrac-redfish",
+    vendor_interface: "idrac-redfish",
+    raid_interface: "idrac-redfish",
+    firmware_interface: "redfish",
+};
+
+/** Scheme (without +http/+https) → rule. Keys are exactly BMO's registered schemes. */
+const SCHEMES: Record<string, SchemeRule> = {
+    ipmi: IPMI,
+    libvirt: { ...IPMI, needsMac: true },
+    redfish: REDFISH,
+    "ilo5-redfish": REDFISH,
+    "redfish-virtualmedia": REDFISH_VMEDIA,
+    "ilo5-virtualmedia": REDFISH_VMEDIA,
+    "idrac-redfish": { ...REDFISH, driver: "idrac", interfaces: { ...IDRAC_INTERFACES, boot_interface: "ipxe" } },
+    "idrac-virtualmedia": {
+        ...REDFISH,
+        driver: "idrac",
+        interfaces: { ...IDRAC_INTERFACES, boot_interface: "idrac-redfish-virtual-media" },
+        supportsIsoRamdisk: true,
+    },
+    "redfish-uefihttp": { ...REDFISH, interfaces: { ...REDFISH.interfaces, boot_interface: "redfish-https" }, supportsIsoRamdisk: true, alwaysSystemId: true },
+    fake: {
+        driver: "fake-hardware",
+        family: "fake",
+        interfaces: {
+            boot_interface: "fake",
+            bios_interface: "fake",
+            deploy_interface: "fake",
+            inspect_interface: "fake",
+            management_interface: "fake",
+            power_interface: "fake",
+            raid_interface: "fake",
+            vendor_interface: "fake",
+        },
+        fastInspectInterface: "fake",
+        supportsSecureBoot: true,
+        supportsIsoRamdisk: true,
+    },
+};
+
+export const BMC_SCHEMES: readonly string[] = Object.keys(SCHEMES);
+
+/** Schemes that take a `+http` / `+https` transport suffix (the Redfish family). */
+function takesTransport(type: string): boolean {
+    return SCHEMES[type]?.family === "redfish";
+}
+
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+function isValidHostname(host: string): boolean {
+    if (host.startsWith("[") && host.endsWith("]")) return true; // IPv6 literal, URL already parsed it
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host.split(".").every((o) => Number(o) <= 255);
+    if (host.length > 253) return false;
+    return host.split(".").every((label) => DNS_LABEL.test(label));
+}
+
+/** Parses a BMC address as BMO does. Throws BmcAddressError naming the problem. */
+export function parseBmcAddress(address: string): ParsedBmcAddress {
+    const trimmed = address.trim();
+    if (!trimmed) throw new BmcAddressError("BMC address is empty");
+    const withScheme = trimmed.includes("://") ? trimmed : `ipmi://${trimmed}`;
+    let url: URL;
+    try {
+        url = new URL(withScheme);
+    } catch {
+        throw new BmcAddressError(`BMC address "${address}" is not a valid URL`);
+    }
+    const rawScheme = url.protocol.replace(/:$/, "").toLowerCase();
+    let type = rawScheme;
+    let transport: "http" | "https" | undefined;
+    const plus = rawScheme.match(/^(.+)\+(http|https)$/);
+    if (plus) {
+        type = plus[1];
+        transport = plus[2] as "http" | "https";
+        if (!takesTransport(type)) throw new BmcAddressError(`BMC address "${address}": scheme "${type}" does not take a "+${transport}" transport`);
+    }
+    if (!SCHEMES[type]) {
+        throw new BmcAddressError(`unknown BMC type "${rawScheme}" in address "${address}" (known: ${BMC_SCHEMES.join(", ")})`);
+    }
+    if (takesTransport(type) && !transport) transport = "https";
+    // fake:// needs no reachable host: anything (even nothing) names the fake BMC.
+    if (type !== "fake") {
+        if (!url.hostname) throw new BmcAddressError(`BMC address "${address}" has no host`);
+        if (!isValidHostname(url.hostname)) throw new BmcAddressError(`BMC address "${address}": host "${url.hostname}" is not a valid IP address or DNS name`);
+    }
+    return { type, transport, hostname: url.hostname, port: url.port || undefined, path: decodeURIComponent(url.pathname), query: url.searchParams };
+}
+
+/** The address as Ironic's redfish_address wants it: `<transport>://<host[:port]>`. */
+function redfishAddress(p: ParsedBmcAddress): string {
+    return `${p.transport}://${p.hostname}${p.port ? `:${p.port}` : ""}`;
+}
+
+/** Everything Ironic needs to enrol a node behind this BMC (REFERENCE §5). */
+export function bmcProfile(bmc: BmcAccess): BmcProfile {
+    const parsed = parseBmcAddress(bmc.address);
+    const rule = SCHEMES[parsed.type];
+    const driverInfo: Record<string, string | boolean> = {};
+    const insecure = bmc.disableCertificateVerification === true;
+    if (rule.family === "ipmi") {
+        driverInfo.ipmi_address = parsed.hostname;
+        driverInfo.ipmi_port = parsed.port ?? "623";
+        driverInfo.ipmi_priv_level = parsed.query.get("privilegelevel") || "ADMINISTRATOR";
+        if (bmc.username !== undefined) driverInfo.ipmi_username = bmc.username;
+        if (bmc.password !== undefined) driverInfo.ipmi_password = bmc.password;
+        if (insecure) driverInfo.ipmi_verify_ca = false;
+    } else if (rule.family === "redfish") {
+        driverInfo.redfish_address = redfishAddress(parsed);
+        const trimmedPath = parsed.path.replace(/^\/+|\/+$/g, "");
+        if (rule.alwaysSystemId || (trimmedPath !== "" && trimmedPath !== "redfish/v1")) driverInfo.redfish_system_id = parsed.path;
+        if (bmc.username !== undefined) driverInfo.redfish_username = bmc.username;
+        if (bmc.password !== undefined) driverInfo.redfish_password = bmc.password;
+        if (insecure) driverInfo.redfish_verify_ca = false;
+    }
+    return {
+        type: parsed.type,
+        driver: rule.driver,
+        interfaces: { ...rule.interfaces },
+        driverInfo,
+        fastInspectInterface: rule.fastInspectInterface,
+        supportsSecureBoot: rule.supportsSecureBoot,
+        supportsRaid: rule.interfaces.raid_interface !== "no-raid",
+        supportsIsoRamdisk: rule.supportsIsoRamdisk,
+        needsMac: rule.needsMac === true,
+        isFake: rule.family === "fake",
+    };
+}
+
+/**
+ * The driver_info key holding the BMC's address: a change of this (or of credentials) is what
+ * makes BMO re-PATCH driver_info. Passwords are never returned by Ironic, so credential changes are
+ * detected by a hash we keep on the node instead.
+ */
+export function addressKeys(profile: BmcProfile): string[] {
+    return Object.keys(profile.driverInfo).filter((k) => !/_(username|password)$/.test(k));
+}

@@ -1,0 +1,170 @@
+// The Ironic side of putting an image on a node and taking it off again, as baremetal-operator
+// does it (REFERENCE §6.3 Provision / Deprovision). Shared by BareMetalHost and Machine: callers
+// decide *when* (lifecycle.ts, the machine claim); these functions know *how* in Ironic.
+import type { IronicClient } from "../ironic";
+import { IronicError } from "../ironic";
+import type { Node } from "../ironic/types";
+import { buildConfigDrive } from "./configdrive";
+import { customDeploySteps, instancePatch } from "./instance";
+import type { BootMode, HostImage, RootDeviceHints } from "./spec";
+
+export interface DeployRequest {
+    image?: HostImage;
+    customDeploy?: { method: string };
+    userData?: string | Record<string, unknown>;
+    networkData?: string | Record<string, unknown>;
+    metaData?: string | Record<string, unknown>;
+    /** Host (or machine) name for the config drive's default meta_data. */
+    hostName: string;
+    namespace: string;
+    rootDeviceHints?: RootDeviceHints;
+    bootMode?: BootMode;
+    /** Marks written to node.extra after the deployment went through (e.g. the deployment fingerprint). */
+    extra?: Record<string, string>;
+}
+
+export interface WaitSettings {
+    timeoutMs: number;
+    onProgress?: (msg: string) => void;
+}
+
+export interface UndeployRequest extends WaitSettings {
+    cleaningMode: "metadata" | "disabled";
+    /** Skip the final power-off (Metal³ disablePowerOff). */
+    disablePowerOff?: boolean;
+    /** node.extra keys to remove once the node is back in `available`. */
+    clearExtra?: string[];
+}
+
+function label(node: Pick<Node, "uuid" | "name">): string {
+    return node.name ? `${node.name} (${node.uuid})` : node.uuid;
+}
+
+function progress(w: WaitSettings, what: string) {
+    return (n: Node, ms: number) =>
+        w.onProgress?.(`${what}: ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""} (${Math.round(ms / 1000)}s)`);
+}
+
+function failure(node: Node, what: string): IronicError {
+    return new IronicError(
+        `${what} on node ${label(node)} is impossible: provision state "${node.provision_state}", last_error: ${node.last_error ?? "none"}`,
+        { operation: what, node: node.name ?? node.uuid, provisionState: node.provision_state, lastError: node.last_error ?? undefined },
+    );
+}
+
+/** Ironic refuses provision changes on nodes in maintenance; BMO unsets it unless a fault is set. */
+async function leaveMaintenance(client: IronicClient, node: Node): Promise<Node> {
+    if (!node.maintenance) return node;
+    if (node.fault) throw failure(node, `node is in maintenance because of fault "${node.fault}"`);
+    await client.unsetMaintenance(node.uuid);
+    return client.getNode(node.uuid);
+}
+
+/**
+ * Deploys `d` onto the node and waits for `active`. The node may be `available` (normal
+ * deploy, e.g. after a Machine's allocation), `deploy failed` (retry) or `active` (rebuild with
+ * the new image and config drive). Returns the active node.
+ */
+export async function deployImage(client: IronicClient, node: Node, d: DeployRequest, w: WaitSettings): Promise<Node> {
+    if (!d.image && !d.customDeploy) throw new Error(`deploy on node ${label(node)}: neither image nor customDeploy given`);
+    let current = await leaveMaintenance(client, await client.getNode(node.uuid));
+    const state = current.provision_state;
+    if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
+
+    const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
+    const ops = instancePatch(current, plan);
+    if (ops.length) current = await client.patchNode(current.uuid, ops);
+
+    // Ironic would only fail later, in "deploy failed", with a vaguer message.
+    const validation = await client.validateNode(current.uuid);
+    const invalid = ["boot", "deploy"].filter((i) => validation[i] && validation[i].result === false);
+    if (invalid.length) {
+        const reasons = invalid.map((i) => `${i}: ${validation[i].reason}`).join("; ");
+        throw new IronicError(`host validation error on node ${label(current)}: ${reasons}`, {
+            operation: "validate node before deploy",
+            node: current.name ?? current.uuid,
+            provisionState: current.provision_state,
+            lastError: current.last_error ?? undefined,
+        });
+    }
+
+    const isLiveIso = d.image?.format === "live-iso";
+    const configDrive = isLiveIso
+        ? undefined
+        : buildConfigDrive({
+              hostName: d.hostName,
+              namespace: d.namespace,
+              uuid: current.instance_uuid ?? current.uuid,
+              userData: d.userData,
+              networkData: d.networkData,
+              metaData: d.metaData,
+          });
+    // Fake hardware has no agent to run a custom step; the deploy itself is what we test there.
+    const deploySteps = current.deploy_interface === "fake" ? undefined : customDeploySteps(plan);
+    const target = state === "active" ? "rebuild" : "active";
+    w.onProgress?.(target === "rebuild" ? "reprovisioning (rebuild)" : "provisioning");
+    await client.setProvisionState(current.uuid, target, { configDrive, deploySteps });
+    const active = await client.waitForProvisionState(current.uuid, "active", {
+        timeoutMs: w.timeoutMs,
+        label: `provision ${label(current)}`,
+        onProgress: progress(w, "provisioning"),
+    });
+    if (d.extra && Object.keys(d.extra).length) {
+        return client.patchNode(active.uuid, Object.entries(d.extra).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v })));
+    }
+    return active;
+}
+
+/**
+ * Takes the image off the node and brings it back to `available` (cleaning per mode), then powers
+ * it off so Ironic allocations can match it again. Handles `active`, `deploy failed`,
+ * `wait call-back`, `error`, `clean failed` and `manageable`; a node already `available` is only
+ * powered off. Returns the node as it ends.
+ */
+export async function undeploy(client: IronicClient, node: Node, u: UndeployRequest): Promise<Node> {
+    const deadline = Date.now() + u.timeoutMs;
+    const left = () => Math.max(1_000, deadline - Date.now());
+    let current = await client.getNode(node.uuid);
+    const automatedClean = u.cleaningMode !== "disabled";
+    for (let step = 0; current.provision_state !== "available"; step++) {
+        if (step > 6) throw failure(current, "deprovision (no progress)");
+        current = await leaveMaintenance(client, current);
+        const state = current.provision_state;
+        if (current.automated_clean !== automatedClean && !current.target_provision_state) {
+            current = await client.patchNode(current.uuid, [{ op: "add", path: "/automated_clean", value: automatedClean }]);
+        }
+        if (["active", "deploy failed", "wait call-back", "error"].includes(state)) {
+            u.onProgress?.("deprovisioning");
+            await client.setProvisionState(current.uuid, "deleted");
+        } else if (state === "clean failed") {
+            // Ironic leaves maintenance set after a failed clean; retry as BMO does: manage, then provide.
+            await client.setProvisionState(current.uuid, "manage");
+            current = await client.waitForProvisionState(current.uuid, "manageable", { timeoutMs: left(), label: `manage ${label(current)}` });
+            continue;
+        } else if (state === "manageable" || state === "enroll") {
+            if (state === "enroll") {
+                await client.setProvisionState(current.uuid, "manage");
+                current = await client.waitForProvisionState(current.uuid, "manageable", { timeoutMs: left(), label: `manage ${label(current)}` });
+            }
+            u.onProgress?.("preparing (cleaning)");
+            await client.setProvisionState(current.uuid, "provide");
+        } else if (!/ing$|wait/.test(state)) {
+            throw failure(current, "deprovision");
+        }
+        current = await client.waitForProvisionState(current.uuid, "available", {
+            timeoutMs: left(),
+            label: `deprovision ${label(current)}`,
+            onProgress: progress(u, "deprovisioning"),
+        });
+    }
+    if (u.clearExtra?.length) {
+        const ops = u.clearExtra.filter((k) => current.extra && k in current.extra).map((k) => ({ op: "remove" as const, path: `/extra/${k}` }));
+        if (ops.length) current = await client.patchNode(current.uuid, ops);
+    }
+    if (!u.disablePowerOff && current.power_state !== "power off") {
+        u.onProgress?.("powering off");
+        await client.setPowerState(current.uuid, "power off");
+        current = await client.waitForPowerState(current.uuid, "power off", { timeoutMs: left(), label: `power off ${label(current)}` });
+    }
+    return current;
+}

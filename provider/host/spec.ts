@@ -1,0 +1,78 @@
+// What a BareMetalHost asks of its Ironic node, after input validation and defaulting: the
+// "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
+import type { BmcProfile } from "./bmc";
+
+export type BootMode = "UEFI" | "UEFISecureBoot" | "legacy";
+export type AutomatedCleaningMode = "metadata" | "disabled";
+export type InspectionMode = "agent" | "fast" | "disabled";
+export type ImageFormat = "raw" | "qcow2" | "vdi" | "vmdk" | "live-iso";
+export type ChecksumType = "md5" | "sha256" | "sha512" | "auto";
+
+/** Metal³ RootDeviceHints (REFERENCE §2.2). */
+export interface RootDeviceHints {
+    deviceName?: string;
+    hctl?: string;
+    model?: string;
+    vendor?: string;
+    serialNumber?: string;
+    minSizeGigabytes?: number;
+    wwn?: string;
+    wwnWithExtension?: string;
+    wwnVendorExtension?: string;
+    rotational?: boolean;
+}
+
+export interface HostImage {
+    url: string;
+    checksum?: string;
+    checksumType?: ChecksumType;
+    format?: ImageFormat;
+}
+
+/** What to put on the disk and in the config drive; `fingerprint` identifies it without revealing secrets. */
+export interface Deployment {
+    image?: HostImage;
+    customDeploy?: { method: string };
+    userData?: string | Record<string, unknown>;
+    networkData?: string | Record<string, unknown>;
+    metaData?: string | Record<string, unknown>;
+    rootDeviceHints?: RootDeviceHints;
+    bootMode: BootMode;
+    /** sha256 over everything above: a change means the host must be reprovisioned. */
+    fingerprint: string;
+}
+
+/** Per-phase deadlines in milliseconds. */
+export interface PhaseTimeouts {
+    register: number;
+    inspect: number;
+    clean: number;
+    deploy: number;
+    deprovision: number;
+    power: number;
+    delete: number;
+}
+
+export interface HostSpec {
+    /** BareMetalHost name and namespace; the Ironic node is `<namespace>~<name>`. */
+    name: string;
+    namespace: string;
+    nodeName: string;
+    bmc: BmcProfile;
+    /** sha256 of the BMC address + credentials, kept on the node to notice credential changes. */
+    bmcFingerprint: string;
+    bootMACAddress?: string;
+    bootMode: BootMode;
+    online: boolean;
+    description?: string;
+    architecture?: string;
+    automatedCleaningMode: AutomatedCleaningMode;
+    inspectionMode: InspectionMode;
+    externallyProvisioned: boolean;
+    disablePowerOff: boolean;
+    /** Undefined: the host should end deprovisioned, in Ironic `available`. */
+    deployment?: Deployment;
+    labels: Record<string, string>;
+    resourceClass: string;
+    traits: string[];
+}

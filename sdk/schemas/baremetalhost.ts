@@ -1,0 +1,315 @@
+// BareMetalHost inputs: THE source of truth (check, the TypeScript args type and schema.json are
+// all derived from this). Field names and meanings follow Metal³'s BareMetalHost spec
+// (REFERENCE §2); every leaf also accepts the preview-time UNKNOWN sentinel, and every cross-field
+// rule skips values that are still unknown (check runs again once they are known).
+import { z } from "zod";
+import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
+import { containsUnknown, ironicConnectionSchema, isUnknown, orUnknown, UNKNOWN } from "./common";
+
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ironic: a trait is a standard os-traits name or CUSTOM_[A-Z0-9_]+, at most 255 characters. */
+const TRAIT = /^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*[A-Z0-9])$/;
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HOST_NAME = /^[A-Za-z0-9._-]+$/;
+const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Kubernetes label key rule: optional DNS-subdomain prefix + "/" + name (≤63). Returns why not, or undefined. */
+export function labelKeyProblem(key: string): string | undefined {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+        return `label key "${key}": prefix must be a DNS subdomain (lower case, at most 253 characters)`;
+    }
+    if (!name || name.length > 63 || !LABEL_NAME.test(name)) {
+        return `label key "${key}": name must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+    }
+    return undefined;
+}
+
+export function labelValueProblem(key: string, value: string): string | undefined {
+    if (value === "") return undefined;
+    if (value.length > 63 || !LABEL_NAME.test(value)) {
+        return `label "${key}" value "${value}" must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+    }
+    return undefined;
+}
+
+const str = (d: string) => orUnknown(z.string()).describe(d);
+const bool = (d: string) => orUnknown(z.boolean()).describe(d);
+const nonNegativeInt = (d: string) => orUnknown(z.number().int().nonnegative()).describe(d);
+
+/** userData / networkData / metaData: text (JSON, YAML, cloud-config...) or an object. Always secret. */
+const dataValue = (d: string) => orUnknown(z.union([z.string(), z.record(z.unknown())])).describe(d);
+
+export const rootDeviceHintsSchema = z
+    .object({
+        deviceName: str("Device path, e.g. /dev/sda or /dev/disk/by-path/...; exact match (Ironic name / by_path)").optional(),
+        hctl: str("SCSI host:channel:target:lun, e.g. 0:0:0:0; exact match").optional(),
+        model: str("Vendor-specific device model; substring match").optional(),
+        vendor: str("Device vendor; substring match").optional(),
+        serialNumber: str("Disk serial number; exact match").optional(),
+        minSizeGigabytes: nonNegativeInt("Smallest acceptable disk size in GB (Ironic size >=)").optional(),
+        wwn: str("Unique storage identifier (WWN); exact match").optional(),
+        wwnWithExtension: str("WWN with the vendor extension appended; exact match").optional(),
+        wwnVendorExtension: str("Vendor extension of the WWN; exact match").optional(),
+        rotational: bool("true: spinning disk only; false: SSD/NVMe only").optional(),
+    })
+    .strict()
+    .describe("Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile");
+
+const raidLevel = z.enum(["0", "1", "2", "5", "6", "1+0", "5+0", "6+0"]);
+
+const hardwareRaidVolumeSchema = z
+    .object({
+        level: orUnknown(raidLevel).describe("RAID level"),
+        sizeGibibytes: nonNegativeInt("Volume size in GiB; 0 or unset = as large as possible").optional(),
+        name: orUnknown(z.string().max(64)).describe("Volume name (at most 64 characters)").optional(),
+        rotational: bool("true: HDDs only; false: SSDs only").optional(),
+        numberOfPhysicalDisks: orUnknown(z.number().int().min(1)).describe("How many physical disks to use (>= 1)").optional(),
+        controller: str("RAID controller to use").optional(),
+        physicalDisks: orUnknown(z.array(z.string().min(1))).describe("Physical disk names (requires controller; count must equal numberOfPhysicalDisks)").optional(),
+    })
+    .strict();
+
+const softwareRaidVolumeSchema = z
+    .object({
+        level: orUnknown(z.enum(["0", "1", "1+0"])).describe("Software RAID level"),
+        sizeGibibytes: nonNegativeInt("Volume size in GiB; 0 or unset = as large as possible").optional(),
+        physicalDisks: orUnknown(z.array(rootDeviceHintsSchema).min(2)).describe("Disks as root device hints (at least 2)").optional(),
+        rootVolume: bool("This volume is the root volume (must be RAID-1)").optional(),
+    })
+    .strict();
+
+export const raidSchema = z
+    .object({
+        hardwareRAIDVolumes: orUnknown(z.array(hardwareRaidVolumeSchema)).describe("Hardware RAID volumes; [] clears the configuration").optional(),
+        softwareRAIDVolumes: orUnknown(z.array(softwareRaidVolumeSchema).max(2)).describe("Software RAID volumes (at most 2; the first must be RAID-1)").optional(),
+    })
+    .strict()
+    .describe("RAID configuration applied while preparing (Metal³ RAIDConfig)");
+
+const minutes = (d: string) => orUnknown(z.number().positive()).describe(d);
+
+export const hostTimeoutsSchema = z
+    .object({
+        create: minutes("Whole create (enrol → available/provisioned), minutes").optional(),
+        update: minutes("Whole update, minutes").optional(),
+        delete: minutes("Whole delete (deprovision + delete), minutes").optional(),
+        register: minutes("Phase: manage (BMC credential check), minutes (default 5)").optional(),
+        inspect: minutes("Phase: inspection, minutes (default 30)").optional(),
+        clean: minutes("Phase: automated cleaning on provide, minutes (default 60)").optional(),
+        deploy: minutes("Phase: deploy until active, minutes (default 60)").optional(),
+        deprovision: minutes("Phase: undeploy + cleaning until available, minutes (default 60)").optional(),
+        power: minutes("Phase: one power change, minutes (default 5)").optional(),
+    })
+    .strict()
+    .describe("Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here");
+
+export const bmcSchema = z
+    .object({
+        address: str(`BMC URL; the scheme selects the Ironic driver: ${BMC_SCHEMES.join(", ")} (+http/+https for Redfish); no scheme = ipmi`),
+        username: str("BMC user name (not needed for fake://)").optional(),
+        password: str("BMC password (secret; not needed for fake://)").optional(),
+        disableCertificateVerification: bool("Do not verify the BMC's TLS certificate (redfish_verify_ca / ipmi_verify_ca false)").optional(),
+    })
+    .strict()
+    .describe("How to reach the host's BMC (Metal³ BMCDetails; credentials inline instead of a Secret)");
+
+const imageSchema = z
+    .object({
+        url: orUnknown(z.string().url()).describe("Image URL (http, https, ftp, oci...)"),
+        checksum: str("Checksum value or URL of a checksum file; required unless format is live-iso or the URL is oci://").optional(),
+        checksumType: orUnknown(z.enum(["md5", "sha256", "sha512", "auto"])).describe("Checksum algorithm; unset/auto lets Ironic detect it").optional(),
+        format: orUnknown(z.enum(["raw", "qcow2", "vdi", "vmdk", "live-iso"])).describe("Disk format; live-iso boots the ISO without writing the disk (no config drive)").optional(),
+    })
+    .strict()
+    .describe("Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it");
+
+export const bareMetalHostInputsShape = {
+    name: orUnknown(z.string().min(1).max(253).regex(HOST_NAME, "may only contain letters, digits, '.', '_' and '-'")).describe(
+        "BareMetalHost name (default: the Pulumi resource name); the Ironic node is named <namespace>~<name>",
+    ),
+    namespace: orUnknown(z.string().min(1).max(63).regex(K8S_NAMESPACE, "must be a Kubernetes namespace name (lower case, digits, '-')"))
+        .describe('Kubernetes namespace of the host (default "default")')
+        .optional(),
+    bmc: orUnknown(bmcSchema),
+    bootMACAddress: orUnknown(z.string().regex(MAC, "must be a MAC address like 00:11:22:33:44:55")).describe(
+        "MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled",
+    ).optional(),
+    bootMode: orUnknown(z.enum(["UEFI", "UEFISecureBoot", "legacy"])).describe("Boot mode (default UEFI)").optional(),
+    online: bool("Desired power state (required, as in Metal³)"),
+    description: str("Free text, stored as the Ironic node description").optional(),
+    architecture: str("CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)").optional(),
+    rootDeviceHints: orUnknown(rootDeviceHintsSchema).optional(),
+    automatedCleaningMode: orUnknown(z.enum(["metadata", "disabled"])).describe("metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never").optional(),
+    inspectionMode: orUnknown(z.enum(["agent", "fast", "disabled"])).describe("agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip").optional(),
+    externallyProvisioned: bool("The host was installed by someone else: adopt it as active, manage power only").optional(),
+    disablePowerOff: bool("Never power the host off (power changes become reboots; no power-off before delete)").optional(),
+    image: orUnknown(imageSchema).optional(),
+    customDeploy: orUnknown(z.object({ method: orUnknown(z.string().min(1)).describe("Custom deploy step name") }).strict())
+        .describe("Provision through a custom deploy step (deploy_interface custom-agent) instead of an image")
+        .optional(),
+    userData: dataValue("Config drive user_data, e.g. cloud-config (secret)").optional(),
+    networkData: dataValue("Config drive network_data (OpenStack network_data.json), JSON/YAML text or object (secret)").optional(),
+    metaData: dataValue("Config drive meta_data merged over BMO's defaults (uuid, metal3-name, metal3-namespace, local-hostname, local_hostname, name) (secret)").optional(),
+    labels: orUnknown(z.record(orUnknown(z.string()))).describe("Host labels (Kubernetes label syntax), stored as Ironic node extra.metal3_labels; Machines select hosts by them").optional(),
+    resourceClass: orUnknown(z.string().min(1).max(80).regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '.', '-'")).describe(
+        'Ironic resource_class (default "baremetal")',
+    ).optional(),
+    traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations").optional(),
+    raid: orUnknown(raidSchema).optional(),
+    adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`)").optional(),
+    timeouts: orUnknown(hostTimeoutsSchema).optional(),
+    ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment").optional(),
+};
+
+type Ctx = z.RefinementCtx;
+/** Present and not the preview-time unknown sentinel. */
+function given<T>(v: T): v is Exclude<T, typeof UNKNOWN | undefined> {
+    return v !== undefined && !isUnknown(v);
+}
+const known = (v: unknown): boolean => v !== undefined && !containsUnknown(v);
+
+function issue(ctx: Ctx, path: (string | number)[], message: string) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+}
+
+/** Rules that need more than one field, or the BMC driver; each names its property. */
+function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>>, ctx: Ctx) {
+    if (typeof v.name === "string" && given(v.name) && UUID.test(v.name)) issue(ctx, ["name"], "must not be a UUID (Metal³ rejects UUID-shaped host names)");
+
+    let profile: ReturnType<typeof bmcProfile> | undefined;
+    const bmc = v.bmc;
+    if (bmc && given(bmc) && typeof bmc.address === "string" && given(bmc.address)) {
+        try {
+            parseBmcAddress(bmc.address);
+            profile = bmcProfile({ address: bmc.address });
+        } catch (e) {
+            issue(ctx, ["bmc", "address"], e instanceof BmcAddressError ? e.message : String(e));
+        }
+        if (profile && !profile.isFake) {
+            for (const field of ["username", "password"] as const) {
+                const value = bmc[field];
+                if (value === undefined || (given(value) && value.trim() === "")) {
+                    issue(ctx, ["bmc", field], `is required for a ${profile.type}:// BMC (only fake:// needs no credentials)`);
+                }
+            }
+        }
+    }
+
+    if (profile?.needsMac && v.bootMACAddress === undefined) issue(ctx, ["bootMACAddress"], `is required for a ${profile.type}:// BMC`);
+    if (v.inspectionMode === "disabled" && v.bootMACAddress === undefined) issue(ctx, ["bootMACAddress"], "is required when inspectionMode is disabled");
+    if (profile && v.inspectionMode === "fast" && !profile.fastInspectInterface) issue(ctx, ["inspectionMode"], `"fast" (out-of-band) inspection is not possible with a ${profile.type}:// BMC`);
+    if (profile && v.bootMode === "UEFISecureBoot" && !profile.supportsSecureBoot) issue(ctx, ["bootMode"], `UEFISecureBoot is not supported by the ${profile.driver} driver (${profile.type}://)`);
+
+    if (v.online === false && v.disablePowerOff === true) issue(ctx, ["online"], "cannot be false when disablePowerOff is true");
+
+    const image = v.image;
+    if (image && given(image)) {
+        const url = image.url;
+        const oci = typeof url === "string" && given(url) && url.startsWith("oci://");
+        const format = image.format;
+        const checksumKnown = image.checksum !== undefined;
+        if (!oci && !checksumKnown && format !== "live-iso" && !isUnknown(format) && !isUnknown(url)) issue(ctx, ["image", "checksum"], "is required unless image.format is live-iso or the URL is oci://");
+        if (oci && typeof image.checksum === "string" && given(image.checksum) && image.checksum !== "") issue(ctx, ["image", "checksum"], "must be empty for an oci:// image");
+        if (typeof url === "string" && given(url) && !/^(https?|ftp|gopher|oci|file):\/\//.test(url)) issue(ctx, ["image", "url"], "scheme must be http, https, ftp, oci or file");
+        if (image.checksum === "" && !oci) issue(ctx, ["image", "checksum"], "must not be empty");
+    }
+    if (v.image !== undefined && v.customDeploy !== undefined) issue(ctx, ["customDeploy"], "cannot be combined with image: choose one way to provision");
+    if (v.externallyProvisioned === true && v.image !== undefined && known(v.image) && (v.image as { format?: string }).format === "live-iso") {
+        issue(ctx, ["externallyProvisioned"], "cannot be combined with a live-iso image");
+    }
+
+    const hints = v.rootDeviceHints;
+    if (hints && given(hints)) {
+        const dn = hints.deviceName;
+        if (typeof dn === "string" && given(dn) && !dn.startsWith("/dev/")) issue(ctx, ["rootDeviceHints", "deviceName"], `"${dn}" must be a path under /dev/ (e.g. /dev/sda or /dev/disk/by-path/...)`);
+    }
+
+    const raid = v.raid;
+    if (raid && given(raid)) {
+        const hw = raid.hardwareRAIDVolumes;
+        const sw = raid.softwareRAIDVolumes;
+        if (profile && !profile.supportsRaid && Array.isArray(hw) && hw.length > 0) issue(ctx, ["raid", "hardwareRAIDVolumes"], `hardware RAID is not supported by the ${profile.driver} driver (${profile.type}://, raid_interface no-raid)`);
+        if (Array.isArray(hw) && hw.length > 0 && Array.isArray(sw) && sw.length > 0) issue(ctx, ["raid"], "hardwareRAIDVolumes and softwareRAIDVolumes cannot be combined");
+        if (Array.isArray(hw)) {
+            hw.forEach((vol, i) => {
+                if (vol.physicalDisks !== undefined && given(vol.physicalDisks)) {
+                    if (vol.controller === undefined) issue(ctx, ["raid", "hardwareRAIDVolumes", i, "controller"], "is required when physicalDisks are listed");
+                    if (typeof vol.numberOfPhysicalDisks === "number" && Array.isArray(vol.physicalDisks) && vol.physicalDisks.length !== vol.numberOfPhysicalDisks) {
+                        issue(ctx, ["raid", "hardwareRAIDVolumes", i, "physicalDisks"], `lists ${vol.physicalDisks.length} disks but numberOfPhysicalDisks is ${vol.numberOfPhysicalDisks}`);
+                    }
+                }
+            });
+        }
+        if (Array.isArray(sw)) {
+            if (sw.length > 0 && sw[0].level !== "1" && given(sw[0].level)) issue(ctx, ["raid", "softwareRAIDVolumes", 0, "level"], 'the first software RAID volume must be RAID-1 ("1")');
+            const roots = sw.filter((s) => s.rootVolume === true);
+            if (roots.length > 1) issue(ctx, ["raid", "softwareRAIDVolumes"], "at most one volume can be the rootVolume");
+            sw.forEach((s, i) => {
+                if (s.rootVolume === true && s.level !== "1" && given(s.level)) issue(ctx, ["raid", "softwareRAIDVolumes", i, "rootVolume"], "the root volume must be RAID-1");
+            });
+            if (roots.length > 0 && v.rootDeviceHints !== undefined) issue(ctx, ["rootDeviceHints"], "cannot be combined with a software RAID rootVolume");
+        }
+    }
+
+    const traits = v.traits;
+    if (Array.isArray(traits)) {
+        if (traits.length > 50) issue(ctx, ["traits"], `Ironic accepts at most 50 traits per node (got ${traits.length})`);
+        const seen = new Set<string>();
+        traits.forEach((t, i) => {
+            if (!given(t)) return;
+            if (t.length > 255 || !TRAIT.test(t)) issue(ctx, ["traits", i], `"${t}" is not an Ironic trait: use CUSTOM_[A-Z0-9_]+ or a standard os-traits name (upper case)`);
+            if (seen.has(t)) issue(ctx, ["traits", i], `"${t}" is listed twice`);
+            seen.add(t);
+        });
+    }
+
+    const labels = v.labels;
+    if (labels && given(labels)) {
+        for (const [key, value] of Object.entries(labels)) {
+            const problem = labelKeyProblem(key) ?? (isUnknown(value) ? undefined : labelValueProblem(key, value));
+            if (problem) issue(ctx, ["labels", key], problem);
+        }
+    }
+
+    const t = v.timeouts;
+    if (t && given(t) && typeof t.power === "number" && typeof t.create === "number" && t.power > t.create) {
+        issue(ctx, ["timeouts", "power"], "is longer than the whole create timeout");
+    }
+}
+
+export const bareMetalHostInputsSchema = z.object(bareMetalHostInputsShape).strict().superRefine(crossFieldRules);
+
+/** Inputs as the program writes them (the SDK's args type derives from this). */
+export type BareMetalHostInputs = z.infer<typeof bareMetalHostInputsSchema>;
+
+/** Input paths whose values are secrets: wrapped in pulumi.secret by the SDK, hashed (never copied) in outputs. */
+export const HOST_SECRET_INPUTS = ["bmc.password", "userData", "networkData", "metaData", "ironic.password", "ironic.token"] as const;
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+/** The real problem behind a union with the UNKNOWN literal (zod reports the literal mismatch too). */
+function innermost(i: z.ZodIssue): z.ZodIssue {
+    if (i.code !== z.ZodIssueCode.invalid_union) return i;
+    const candidates = i.unionErrors.flatMap((e) => e.issues).filter((x) => x.code !== z.ZodIssueCode.invalid_literal);
+    // Prefer the deepest issue: it names the exact property.
+    candidates.sort((a, b) => b.path.length - a.path.length);
+    return candidates.length ? innermost(candidates[0]) : i;
+}
+
+/** zod issues → Pulumi check failures `{property: "bmc.address", reason}`. */
+export function checkFailures(error: z.ZodError): CheckFailure[] {
+    return error.issues.map((raw) => {
+        const i = innermost(raw);
+        const property = i.path.length ? i.path.map(String).join(".") : "(inputs)";
+        const reason = i.code === z.ZodIssueCode.unrecognized_keys ? `unknown field(s): ${i.keys.join(", ")}` : i.message;
+        return { property, reason };
+    });
+}
