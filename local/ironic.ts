@@ -8,71 +8,71 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    findFreePort,
-    httpGet,
-    isPortFree,
-    isProcessAlive,
-    processCommandLine,
-    readPidFile,
-    removeFile,
-    stopProcessGroup,
-    tailFile,
-    waitForHttp,
-    writePidFile,
+  findFreePort,
+  httpGet,
+  isPortFree,
+  isProcessAlive,
+  processCommandLine,
+  readPidFile,
+  removeFile,
+  stopProcessGroup,
+  tailFile,
+  waitForHttp,
+  writePidFile,
 } from "./proc";
 
 export type Logger = (line: string) => void;
 
 /** Seconds as Ironic's `[fake]` options take them: "N" or "MIN,MAX" (integers). */
 export interface FakeDelays {
-    deploy?: string;
-    inspect?: string;
-    power?: string;
-    boot?: string;
-    management?: string;
+  deploy?: string;
+  inspect?: string;
+  power?: string;
+  boot?: string;
+  management?: string;
 }
 
 export interface BasicAuth {
-    username: string;
-    password: string;
+  username: string;
+  password: string;
 }
 
 export interface StartIronicOptions {
-    /** Default `${XDG_CACHE_HOME:-~/.cache}/pulumi-metal3/ironic`. */
-    stateDir?: string;
-    /** Default 6385 when free, otherwise any free port. */
-    port?: number;
-    fakeDelays?: FakeDelays;
-    /** `auth_strategy = http_basic` with these credentials instead of `noauth`. */
-    basicAuth?: BasicAuth;
-    /** `[ipmi] command_retry_timeout`: how long an unanswered BMC is retried (Ironic's default 60). */
-    ipmiRetryTimeoutS?: number;
-    /** `[redfish] connection_attempts` / `connection_retry_interval` (Ironic's defaults 5 and 4 s: ~16 s per unreachable BMC). */
-    redfishRetry?: { attempts: number; intervalS: number };
-    /** Install Debian's Ironic packages when missing (default true). */
-    install?: boolean;
-    /** How long to wait for the API and conductor (default 90 s). */
-    readyTimeoutMs?: number;
-    log?: Logger;
+  /** Default `${XDG_CACHE_HOME:-~/.cache}/pulumi-metal3/ironic`. */
+  stateDir?: string;
+  /** Default 6385 when free, otherwise any free port. */
+  port?: number;
+  fakeDelays?: FakeDelays;
+  /** `auth_strategy = http_basic` with these credentials instead of `noauth`. */
+  basicAuth?: BasicAuth;
+  /** `[ipmi] command_retry_timeout`: how long an unanswered BMC is retried (Ironic's default 60). */
+  ipmiRetryTimeoutS?: number;
+  /** `[redfish] connection_attempts` / `connection_retry_interval` (Ironic's defaults 5 and 4 s: ~16 s per unreachable BMC). */
+  redfishRetry?: { attempts: number; intervalS: number };
+  /** Install Debian's Ironic packages when missing (default true). */
+  install?: boolean;
+  /** How long to wait for the API and conductor (default 90 s). */
+  readyTimeoutMs?: number;
+  log?: Logger;
 }
 
 export interface RunningIronic {
-    url: string;
-    pid: number;
-    stateDir: string;
-    logFile: string;
-    alreadyRunning: boolean;
+  url: string;
+  pid: number;
+  stateDir: string;
+  logFile: string;
+  alreadyRunning: boolean;
 }
 
 export interface IronicStatus {
-    /** The pid file names a live `ironic` process. */
-    running: boolean;
-    /** ... and it answers `GET /`. */
-    answering: boolean;
-    pid?: number;
-    url?: string;
-    stateDir: string;
-    logFile: string;
+  /** The pid file names a live `ironic` process. */
+  running: boolean;
+  /** ... and it answers `GET /`. */
+  answering: boolean;
+  pid?: number;
+  url?: string;
+  stateDir: string;
+  logFile: string;
 }
 
 const IRONIC_DEFAULT_PORT = 6385;
@@ -84,114 +84,114 @@ const SYSTEM_PYTHON = "/usr/bin/python3";
 const stderrLogger: Logger = (line) => process.stderr.write(`[ironic] ${line}\n`);
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-    const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-    return path.join(cache, "pulumi-metal3", "ironic");
+  const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(cache, "pulumi-metal3", "ironic");
 }
 
 /** Every file the local Ironic keeps, in one place. */
 export function stateFiles(stateDir: string) {
-    const dir = path.resolve(stateDir);
-    return {
-        dir,
-        config: path.join(dir, "ironic.conf"),
-        database: path.join(dir, "ironic.sqlite"),
-        log: path.join(dir, "ironic.log"),
-        dbsyncLog: path.join(dir, "ironic-dbsync.log"),
-        pid: path.join(dir, "ironic.pid"),
-        // What `status` and a second `start` need to find the running instance (never a password).
-        instance: path.join(dir, "instance.json"),
-        htpasswd: path.join(dir, "htpasswd"),
-        httpRoot: path.join(dir, "httpboot"),
-        tftpRoot: path.join(dir, "tftpboot"),
-        locks: path.join(dir, "locks"),
-    };
+  const dir = path.resolve(stateDir);
+  return {
+    dir,
+    config: path.join(dir, "ironic.conf"),
+    database: path.join(dir, "ironic.sqlite"),
+    log: path.join(dir, "ironic.log"),
+    dbsyncLog: path.join(dir, "ironic-dbsync.log"),
+    pid: path.join(dir, "ironic.pid"),
+    // What `status` and a second `start` need to find the running instance (never a password).
+    instance: path.join(dir, "instance.json"),
+    htpasswd: path.join(dir, "htpasswd"),
+    httpRoot: path.join(dir, "httpboot"),
+    tftpRoot: path.join(dir, "tftpboot"),
+    locks: path.join(dir, "locks"),
+  };
 }
 type StateFiles = ReturnType<typeof stateFiles>;
 
 interface InstanceRecord {
-    pid: number;
-    url: string;
-    port: number;
-    authStrategy: "noauth" | "http_basic";
-    username?: string;
-    startedAt: string;
+  pid: number;
+  url: string;
+  port: number;
+  authStrategy: "noauth" | "http_basic";
+  username?: string;
+  startedAt: string;
 }
 
 function commandExists(command: string): boolean {
-    const dirs = (process.env.PATH || "/usr/local/bin:/usr/bin:/bin").split(":").concat(["/usr/bin", "/usr/sbin"]);
-    return dirs.some((dir) => {
-        try {
-            fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-            return true;
-        } catch {
-            return false;
-        }
-    });
+  const dirs = (process.env.PATH || "/usr/local/bin:/usr/bin:/bin").split(":").concat(["/usr/bin", "/usr/sbin"]);
+  return dirs.some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 let aptUpdated = false;
 
 /** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
 export function ensureIronicInstalled(log: Logger = stderrLogger): void {
-    const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-    if (missing.length === 0) return;
-    const installCommand = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")}`;
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-        throw new Error(
-            `Ironic is not installed (missing: ${missing.join(", ")}). Install it as root with:\n` +
-                `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${installCommand}`,
-        );
+  const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
+  if (missing.length === 0) return;
+  const installCommand = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")}`;
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    throw new Error(
+      `Ironic is not installed (missing: ${missing.join(", ")}). Install it as root with:\n` +
+        `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${installCommand}`,
+    );
+  }
+  const started = Date.now();
+  const run = (args: string[]) => {
+    log(`running: apt-get ${args.join(" ")}`);
+    const result = spawnSync("apt-get", args, {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) {
+      const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
+      throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}`);
     }
-    const started = Date.now();
-    const run = (args: string[]) => {
-        log(`running: apt-get ${args.join(" ")}`);
-        const result = spawnSync("apt-get", args, {
-            env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-            encoding: "utf8",
-            maxBuffer: 64 * 1024 * 1024,
-        });
-        if (result.status !== 0) {
-            const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
-            throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}`);
-        }
-    };
-    log(`Ironic commands missing (${missing.join(", ")}); installing ${APT_PACKAGES.join(", ")}`);
-    if (!aptUpdated) {
-        run(["update"]);
-        aptUpdated = true;
-    }
-    // The packages try to start their services and are refused without an init system; harmless.
-    run(["install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
-    const stillMissing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-    if (stillMissing.length) throw new Error(`installed ${APT_PACKAGES.join(", ")} but still missing: ${stillMissing.join(", ")}`);
-    log(`installed Ironic in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+  log(`Ironic commands missing (${missing.join(", ")}); installing ${APT_PACKAGES.join(", ")}`);
+  if (!aptUpdated) {
+    run(["update"]);
+    aptUpdated = true;
+  }
+  // The packages try to start their services and are refused without an init system; harmless.
+  run(["install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
+  const stillMissing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
+  if (stillMissing.length) throw new Error(`installed ${APT_PACKAGES.join(", ")} but still missing: ${stillMissing.join(", ")}`);
+  log(`installed Ironic in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 const FAKE_DELAY_PATTERN = /^\d+(,\d+)?$/;
 
 /** Parse `deploy=5,inspect=2:6,power=1` (the CLI's form; ":" separates MIN:MAX) into FakeDelays. */
 export function parseFakeDelays(text: string): FakeDelays {
-    const delays: FakeDelays = {};
-    const known = ["deploy", "inspect", "power", "boot", "management"] as const;
-    for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
-        const [key, value] = item.split("=", 2);
-        if (!(known as readonly string[]).includes(key) || value === undefined) {
-            throw new Error(`bad --fake-delays item "${item}": expected KIND=N or KIND=MIN:MAX with KIND one of ${known.join(", ")}`);
-        }
-        const normalized = value.replace(":", ",");
-        if (!FAKE_DELAY_PATTERN.test(normalized)) throw new Error(`bad --fake-delays value "${item}": seconds must be whole numbers`);
-        delays[key as (typeof known)[number]] = normalized;
+  const delays: FakeDelays = {};
+  const known = ["deploy", "inspect", "power", "boot", "management"] as const;
+  for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [key, value] = item.split("=", 2);
+    if (!(known as readonly string[]).includes(key) || value === undefined) {
+      throw new Error(`bad --fake-delays item "${item}": expected KIND=N or KIND=MIN:MAX with KIND one of ${known.join(", ")}`);
     }
-    return delays;
+    const normalized = value.replace(":", ",");
+    if (!FAKE_DELAY_PATTERN.test(normalized)) throw new Error(`bad --fake-delays value "${item}": seconds must be whole numbers`);
+    delays[key as (typeof known)[number]] = normalized;
+  }
+  return delays;
 }
 
 export interface IronicConfigInput {
-    files: StateFiles;
-    port: number;
-    authStrategy: "noauth" | "http_basic";
-    fakeDelays?: FakeDelays;
-    ipmiRetryTimeoutS?: number;
-    redfishRetry?: { attempts: number; intervalS: number };
+  files: StateFiles;
+  port: number;
+  authStrategy: "noauth" | "http_basic";
+  fakeDelays?: FakeDelays;
+  ipmiRetryTimeoutS?: number;
+  redfishRetry?: { attempts: number; intervalS: number };
 }
 
 /**
@@ -200,156 +200,156 @@ export interface IronicConfigInput {
  * Every interface list below was checked against Ironic 21.4 (see docs/IRONIC-LOCAL.md).
  */
 export function renderIronicConfig(input: IronicConfigInput): string {
-    const { files, port } = input;
-    const delays = input.fakeDelays ?? {};
-    for (const [kind, value] of Object.entries(delays)) {
-        if (value !== undefined && !FAKE_DELAY_PATTERN.test(String(value))) {
-            throw new Error(`fake ${kind} delay "${value}" must be "N" or "MIN,MAX" whole seconds`);
-        }
+  const { files, port } = input;
+  const delays = input.fakeDelays ?? {};
+  for (const [kind, value] of Object.entries(delays)) {
+    if (value !== undefined && !FAKE_DELAY_PATTERN.test(String(value))) {
+      throw new Error(`fake ${kind} delay "${value}" must be "N" or "MIN,MAX" whole seconds`);
     }
-    const fakeLines = (["deploy", "inspect", "power", "boot", "management"] as const)
-        .filter((kind) => delays[kind] !== undefined)
-        .map((kind) => `${kind}_delay = ${delays[kind]}`);
-    const lines = [
-        "# Written by pulumi-metal3 (local/ironic.ts) on every start; edits are overwritten.",
-        "[DEFAULT]",
-        `auth_strategy = ${input.authStrategy}`,
-        ...(input.authStrategy === "http_basic" ? [`http_basic_auth_user_file = ${files.htpasswd}`] : []),
-        "rpc_transport = none",
-        "host = pulumi-metal3-local",
-        `state_path = ${files.dir}`,
-        `log_dir = ${files.dir}`,
-        `log_file = ${path.basename(files.log)}`,
-        "use_stderr = false",
-        "debug = false",
-        "enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management",
-        "enabled_bios_interfaces = fake,no-bios,redfish",
-        "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media",
-        "enabled_console_interfaces = fake,no-console",
-        "enabled_deploy_interfaces = fake,direct,ramdisk,custom-agent",
-        // No `inspector`: it needs a separate ironic-inspector service.
-        "enabled_inspect_interfaces = fake,no-inspect,redfish",
-        "enabled_management_interfaces = fake,ipmitool,redfish,noop",
-        "enabled_network_interfaces = noop",
-        "default_network_interface = noop",
-        "enabled_power_interfaces = fake,ipmitool,redfish",
-        "enabled_raid_interfaces = fake,no-raid,agent,redfish",
-        "enabled_rescue_interfaces = fake,no-rescue",
-        "enabled_storage_interfaces = fake,noop",
-        "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish",
-        "",
-        "[api]",
-        "host_ip = 127.0.0.1",
-        `port = ${port}`,
-        "api_workers = 1",
-        "",
-        "[database]",
-        `connection = sqlite:///${files.database}`,
-        "",
-        "[dhcp]",
-        "dhcp_provider = none",
-        "",
-        "[conductor]",
-        "automated_clean = true",
-        "",
-        "[deploy]",
-        // Both directories must exist when pxe/ipxe are enabled, or the conductor refuses to start.
-        `http_root = ${files.httpRoot}`,
-        "http_url = http://127.0.0.1:8088",
-        "",
-        "[pxe]",
-        `tftp_root = ${files.tftpRoot}`,
-        `tftp_master_path = ${path.join(files.tftpRoot, "master_images")}`,
-        "",
-        "[ipmi]",
-        ...(input.ipmiRetryTimeoutS !== undefined ? [`command_retry_timeout = ${Math.max(1, Math.round(input.ipmiRetryTimeoutS))}`] : []),
-        "",
-        "[redfish]",
-        ...(input.redfishRetry
-            ? [
-                  `connection_attempts = ${Math.max(1, Math.round(input.redfishRetry.attempts))}`,
-                  `connection_retry_interval = ${Math.max(1, Math.round(input.redfishRetry.intervalS))}`,
-              ]
-            : []),
-        "",
-        "[fake]",
-        ...fakeLines,
-        "",
-        "[oslo_concurrency]",
-        `lock_path = ${files.locks}`,
-        "",
-    ];
-    return lines.join("\n");
+  }
+  const fakeLines = (["deploy", "inspect", "power", "boot", "management"] as const)
+    .filter((kind) => delays[kind] !== undefined)
+    .map((kind) => `${kind}_delay = ${delays[kind]}`);
+  const lines = [
+    "# Written by pulumi-metal3 (local/ironic.ts) on every start; edits are overwritten.",
+    "[DEFAULT]",
+    `auth_strategy = ${input.authStrategy}`,
+    ...(input.authStrategy === "http_basic" ? [`http_basic_auth_user_file = ${files.htpasswd}`] : []),
+    "rpc_transport = none",
+    "host = pulumi-metal3-local",
+    `state_path = ${files.dir}`,
+    `log_dir = ${files.dir}`,
+    `log_file = ${path.basename(files.log)}`,
+    "use_stderr = false",
+    "debug = false",
+    "enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management",
+    "enabled_bios_interfaces = fake,no-bios,redfish",
+    "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media",
+    "enabled_console_interfaces = fake,no-console",
+    "enabled_deploy_interfaces = fake,direct,ramdisk,custom-agent",
+    // No `inspector`: it needs a separate ironic-inspector service.
+    "enabled_inspect_interfaces = fake,no-inspect,redfish",
+    "enabled_management_interfaces = fake,ipmitool,redfish,noop",
+    "enabled_network_interfaces = noop",
+    "default_network_interface = noop",
+    "enabled_power_interfaces = fake,ipmitool,redfish",
+    "enabled_raid_interfaces = fake,no-raid,agent,redfish",
+    "enabled_rescue_interfaces = fake,no-rescue",
+    "enabled_storage_interfaces = fake,noop",
+    "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish",
+    "",
+    "[api]",
+    "host_ip = 127.0.0.1",
+    `port = ${port}`,
+    "api_workers = 1",
+    "",
+    "[database]",
+    `connection = sqlite:///${files.database}`,
+    "",
+    "[dhcp]",
+    "dhcp_provider = none",
+    "",
+    "[conductor]",
+    "automated_clean = true",
+    "",
+    "[deploy]",
+    // Both directories must exist when pxe/ipxe are enabled, or the conductor refuses to start.
+    `http_root = ${files.httpRoot}`,
+    "http_url = http://127.0.0.1:8088",
+    "",
+    "[pxe]",
+    `tftp_root = ${files.tftpRoot}`,
+    `tftp_master_path = ${path.join(files.tftpRoot, "master_images")}`,
+    "",
+    "[ipmi]",
+    ...(input.ipmiRetryTimeoutS !== undefined ? [`command_retry_timeout = ${Math.max(1, Math.round(input.ipmiRetryTimeoutS))}`] : []),
+    "",
+    "[redfish]",
+    ...(input.redfishRetry
+      ? [
+          `connection_attempts = ${Math.max(1, Math.round(input.redfishRetry.attempts))}`,
+          `connection_retry_interval = ${Math.max(1, Math.round(input.redfishRetry.intervalS))}`,
+        ]
+      : []),
+    "",
+    "[fake]",
+    ...fakeLines,
+    "",
+    "[oslo_concurrency]",
+    `lock_path = ${files.locks}`,
+    "",
+  ];
+  return lines.join("\n");
 }
 
 /** An htpasswd line with a bcrypt hash (the only kind Ironic accepts), made by the bcrypt Ironic itself uses. */
 export function bcryptHtpasswdLine(username: string, password: string): string {
-    if (!username || username.includes(":")) throw new Error("basic-auth user name must be non-empty and contain no ':'");
-    const script = "import sys, bcrypt; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=5)).decode())";
-    // The password goes through stdin, never the command line (visible in `ps`).
-    const result = spawnSync(SYSTEM_PYTHON, ["-c", script], { input: password, encoding: "utf8" });
-    if (result.status !== 0) {
-        throw new Error(`could not hash the basic-auth password with ${SYSTEM_PYTHON} + bcrypt (is python3-bcrypt installed?): ${result.stderr}`);
-    }
-    return `${username}:${result.stdout.trim()}`;
+  if (!username || username.includes(":")) throw new Error("basic-auth user name must be non-empty and contain no ':'");
+  const script = "import sys, bcrypt; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=5)).decode())";
+  // The password goes through stdin, never the command line (visible in `ps`).
+  const result = spawnSync(SYSTEM_PYTHON, ["-c", script], { input: password, encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`could not hash the basic-auth password with ${SYSTEM_PYTHON} + bcrypt (is python3-bcrypt installed?): ${result.stderr}`);
+  }
+  return `${username}:${result.stdout.trim()}`;
 }
 
 function readInstance(files: StateFiles): InstanceRecord | undefined {
-    try {
-        return JSON.parse(fs.readFileSync(files.instance, "utf8")) as InstanceRecord;
-    } catch {
-        return undefined;
-    }
+  try {
+    return JSON.parse(fs.readFileSync(files.instance, "utf8")) as InstanceRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pid from the pid file if it is a live `ironic` process (not a recycled pid). */
 function liveIronicPid(files: StateFiles): number | undefined {
-    const pid = readPidFile(files.pid);
-    if (pid === undefined || !isProcessAlive(pid)) return undefined;
-    const cmdline = processCommandLine(pid);
-    if (cmdline !== undefined && !(cmdline.includes("ironic") && cmdline.includes(files.config))) return undefined;
-    return pid;
+  const pid = readPidFile(files.pid);
+  if (pid === undefined || !isProcessAlive(pid)) return undefined;
+  const cmdline = processCommandLine(pid);
+  if (cmdline !== undefined && !(cmdline.includes("ironic") && cmdline.includes(files.config))) return undefined;
+  return pid;
 }
 
 function basicAuthHeader(auth?: BasicAuth): Record<string, string> {
-    return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
+  return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
 }
 
 function failureWithLog(message: string, files: StateFiles, logFile = files.log): Error {
-    const tail = tailFile(logFile, 40);
-    return new Error(`${message}\n--- last lines of ${logFile} ---\n${tail || "(empty)"}\n--- end of log ---`);
+  const tail = tailFile(logFile, 40);
+  return new Error(`${message}\n--- last lines of ${logFile} ---\n${tail || "(empty)"}\n--- end of log ---`);
 }
 
 /** Wait until the API answers and the conductor has registered fake-hardware. */
 async function waitUntilReady(url: string, files: StateFiles, pid: number, auth: BasicAuth | undefined, timeoutMs: number): Promise<void> {
-    const abortIf = () => (isProcessAlive(pid) ? undefined : `ironic (pid ${pid}) exited during start-up`);
-    const deadline = Date.now() + timeoutMs;
-    try {
-        await waitForHttp(`${url}/`, { timeoutMs, abortIf, ready: (a) => a.status === 200 && a.body.includes("versions") });
-        await waitForHttp(`${url}/v1/drivers`, {
-            timeoutMs: Math.max(1000, deadline - Date.now()),
-            abortIf,
-            headers: { ...basicAuthHeader(auth), "X-OpenStack-Ironic-API-Version": "1.31" },
-            ready: (a) => a.status === 200 && a.body.includes('"fake-hardware"'),
-        });
-    } catch (err) {
-        throw failureWithLog(`Ironic at ${url} did not become ready: ${(err as Error).message}`, files);
-    }
+  const abortIf = () => (isProcessAlive(pid) ? undefined : `ironic (pid ${pid}) exited during start-up`);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await waitForHttp(`${url}/`, { timeoutMs, abortIf, ready: (a) => a.status === 200 && a.body.includes("versions") });
+    await waitForHttp(`${url}/v1/drivers`, {
+      timeoutMs: Math.max(1000, deadline - Date.now()),
+      abortIf,
+      headers: { ...basicAuthHeader(auth), "X-OpenStack-Ironic-API-Version": "1.31" },
+      ready: (a) => a.status === 200 && a.body.includes('"fake-hardware"'),
+    });
+  } catch (err) {
+    throw failureWithLog(`Ironic at ${url} did not become ready: ${(err as Error).message}`, files);
+  }
 }
 
 function runDbsync(files: StateFiles, log: Logger): void {
-    const command = fs.existsSync(files.database) ? "upgrade" : "create_schema";
-    const started = Date.now();
-    const out = fs.openSync(files.dbsyncLog, "w");
-    try {
-        const result = spawnSync("ironic-dbsync", ["--config-file", files.config, command], { stdio: ["ignore", out, out] });
-        if (result.status !== 0) {
-            throw failureWithLog(`ironic-dbsync ${command} failed (exit ${result.status ?? result.signal})`, files, files.dbsyncLog);
-        }
-    } finally {
-        fs.closeSync(out);
+  const command = fs.existsSync(files.database) ? "upgrade" : "create_schema";
+  const started = Date.now();
+  const out = fs.openSync(files.dbsyncLog, "w");
+  try {
+    const result = spawnSync("ironic-dbsync", ["--config-file", files.config, command], { stdio: ["ignore", out, out] });
+    if (result.status !== 0) {
+      throw failureWithLog(`ironic-dbsync ${command} failed (exit ${result.status ?? result.signal})`, files, files.dbsyncLog);
     }
-    log(`database ready (ironic-dbsync ${command}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } finally {
+    fs.closeSync(out);
+  }
+  log(`database ready (ironic-dbsync ${command}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 /**
@@ -357,122 +357,122 @@ function runDbsync(files: StateFiles, log: Logger): void {
  * returned with `alreadyRunning: true`; a stale pid file is removed.
  */
 export async function startIronic(opts: StartIronicOptions = {}): Promise<RunningIronic> {
-    const log = opts.log ?? stderrLogger;
-    const files = stateFiles(opts.stateDir ?? defaultStateDir());
-    const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
-    fs.mkdirSync(files.dir, { recursive: true });
+  const log = opts.log ?? stderrLogger;
+  const files = stateFiles(opts.stateDir ?? defaultStateDir());
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
+  fs.mkdirSync(files.dir, { recursive: true });
 
-    const existingPid = liveIronicPid(files);
-    const existing = readInstance(files);
-    if (existingPid !== undefined && existing) {
-        // Possibly still starting (another `start` in flight): give it the same deadline.
-        await waitUntilReady(existing.url, files, existingPid, opts.basicAuth, readyTimeoutMs);
-        if (opts.port !== undefined && opts.port !== existing.port) {
-            log(`note: already running on port ${existing.port}; --port ${opts.port} ignored (stop it first to change)`);
-        }
-        log(`already running: pid ${existingPid}, ${existing.url} (state ${files.dir})`);
-        return { url: existing.url, pid: existingPid, stateDir: files.dir, logFile: files.log, alreadyRunning: true };
+  const existingPid = liveIronicPid(files);
+  const existing = readInstance(files);
+  if (existingPid !== undefined && existing) {
+    // Possibly still starting (another `start` in flight): give it the same deadline.
+    await waitUntilReady(existing.url, files, existingPid, opts.basicAuth, readyTimeoutMs);
+    if (opts.port !== undefined && opts.port !== existing.port) {
+      log(`note: already running on port ${existing.port}; --port ${opts.port} ignored (stop it first to change)`);
     }
-    if (readPidFile(files.pid) !== undefined) {
-        log(`removing stale pid file ${files.pid} (pid ${readPidFile(files.pid)} is not a running ironic)`);
-        removeFile(files.pid);
-    }
+    log(`already running: pid ${existingPid}, ${existing.url} (state ${files.dir})`);
+    return { url: existing.url, pid: existingPid, stateDir: files.dir, logFile: files.log, alreadyRunning: true };
+  }
+  if (readPidFile(files.pid) !== undefined) {
+    log(`removing stale pid file ${files.pid} (pid ${readPidFile(files.pid)} is not a running ironic)`);
+    removeFile(files.pid);
+  }
 
-    if (opts.install !== false) ensureIronicInstalled(log);
-    else {
-        const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-        if (missing.length) throw new Error(`Ironic is not installed (missing: ${missing.join(", ")}) and installing was disabled`);
-    }
+  if (opts.install !== false) ensureIronicInstalled(log);
+  else {
+    const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
+    if (missing.length) throw new Error(`Ironic is not installed (missing: ${missing.join(", ")}) and installing was disabled`);
+  }
 
-    let port: number;
-    if (opts.port !== undefined) {
-        if (!(await isPortFree(opts.port))) throw new Error(`port ${opts.port} on 127.0.0.1 is already in use`);
-        port = opts.port;
-    } else {
-        port = await findFreePort(IRONIC_DEFAULT_PORT);
-    }
-    const url = `http://127.0.0.1:${port}`;
-    const authStrategy = opts.basicAuth ? "http_basic" : "noauth";
+  let port: number;
+  if (opts.port !== undefined) {
+    if (!(await isPortFree(opts.port))) throw new Error(`port ${opts.port} on 127.0.0.1 is already in use`);
+    port = opts.port;
+  } else {
+    port = await findFreePort(IRONIC_DEFAULT_PORT);
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const authStrategy = opts.basicAuth ? "http_basic" : "noauth";
 
-    for (const dir of [files.httpRoot, files.tftpRoot, path.join(files.tftpRoot, "master_images"), files.locks]) {
-        fs.mkdirSync(dir, { recursive: true });
-    }
-    if (opts.basicAuth) {
-        fs.writeFileSync(files.htpasswd, `${bcryptHtpasswdLine(opts.basicAuth.username, opts.basicAuth.password)}\n`, { mode: 0o600 });
-    } else {
-        removeFile(files.htpasswd);
-    }
-    fs.writeFileSync(
-        files.config,
-        renderIronicConfig({
-            files,
-            port,
-            authStrategy,
-            fakeDelays: opts.fakeDelays,
-            ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
-            redfishRetry: opts.redfishRetry,
-        }),
-    );
-    runDbsync(files, log);
+  for (const dir of [files.httpRoot, files.tftpRoot, path.join(files.tftpRoot, "master_images"), files.locks]) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  if (opts.basicAuth) {
+    fs.writeFileSync(files.htpasswd, `${bcryptHtpasswdLine(opts.basicAuth.username, opts.basicAuth.password)}\n`, { mode: 0o600 });
+  } else {
+    removeFile(files.htpasswd);
+  }
+  fs.writeFileSync(
+    files.config,
+    renderIronicConfig({
+      files,
+      port,
+      authStrategy,
+      fakeDelays: opts.fakeDelays,
+      ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
+      redfishRetry: opts.redfishRetry,
+    }),
+  );
+  runDbsync(files, log);
 
-    const started = Date.now();
-    const logFd = fs.openSync(files.log, "a");
-    fs.writeSync(logFd, `\n===== pulumi-metal3: starting ironic on ${url} at ${new Date().toISOString()} =====\n`);
-    // detached: its own process group, so `stop` can signal everything it forked, and it outlives this CLI.
-    const child = spawn("ironic", ["--config-file", files.config], { detached: true, stdio: ["ignore", logFd, logFd] });
-    fs.closeSync(logFd);
-    const pid = await new Promise<number>((resolve, reject) => {
-        child.once("error", (err) => reject(new Error(`could not run ironic: ${err.message}`)));
-        child.once("spawn", () => resolve(child.pid as number));
-    });
-    child.unref();
-    writePidFile(files.pid, pid);
-    const record: InstanceRecord = {
-        pid,
-        url,
-        port,
-        authStrategy,
-        ...(opts.basicAuth ? { username: opts.basicAuth.username } : {}),
-        startedAt: new Date().toISOString(),
-    };
-    fs.writeFileSync(files.instance, `${JSON.stringify(record, null, 2)}\n`);
-    log(`started ironic pid ${pid} on ${url} (${authStrategy}); log ${files.log}`);
+  const started = Date.now();
+  const logFd = fs.openSync(files.log, "a");
+  fs.writeSync(logFd, `\n===== pulumi-metal3: starting ironic on ${url} at ${new Date().toISOString()} =====\n`);
+  // detached: its own process group, so `stop` can signal everything it forked, and it outlives this CLI.
+  const child = spawn("ironic", ["--config-file", files.config], { detached: true, stdio: ["ignore", logFd, logFd] });
+  fs.closeSync(logFd);
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once("error", (err) => reject(new Error(`could not run ironic: ${err.message}`)));
+    child.once("spawn", () => resolve(child.pid as number));
+  });
+  child.unref();
+  writePidFile(files.pid, pid);
+  const record: InstanceRecord = {
+    pid,
+    url,
+    port,
+    authStrategy,
+    ...(opts.basicAuth ? { username: opts.basicAuth.username } : {}),
+    startedAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(files.instance, `${JSON.stringify(record, null, 2)}\n`);
+  log(`started ironic pid ${pid} on ${url} (${authStrategy}); log ${files.log}`);
 
-    try {
-        await waitUntilReady(url, files, pid, opts.basicAuth, readyTimeoutMs);
-    } catch (err) {
-        await stopProcessGroup(pid, 3000);
-        removeFile(files.pid);
-        throw err;
-    }
-    log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
-    return { url, pid, stateDir: files.dir, logFile: files.log, alreadyRunning: false };
+  try {
+    await waitUntilReady(url, files, pid, opts.basicAuth, readyTimeoutMs);
+  } catch (err) {
+    await stopProcessGroup(pid, 3000);
+    removeFile(files.pid);
+    throw err;
+  }
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
+  return { url, pid, stateDir: files.dir, logFile: files.log, alreadyRunning: false };
 }
 
 /** Stop the local Ironic of `stateDir` (SIGTERM its process group, SIGKILL after a grace period). */
 export async function stopIronic(opts: { stateDir?: string; log?: Logger } = {}): Promise<{ wasRunning: boolean }> {
-    const log = opts.log ?? stderrLogger;
-    const files = stateFiles(opts.stateDir ?? defaultStateDir());
-    const pid = liveIronicPid(files);
-    if (pid === undefined) {
-        removeFile(files.pid);
-        log(`not running (state ${files.dir})`);
-        return { wasRunning: false };
-    }
-    const stopped = await stopProcessGroup(pid, 8000);
-    if (!stopped) throw new Error(`ironic pid ${pid} did not exit after SIGTERM and SIGKILL`);
+  const log = opts.log ?? stderrLogger;
+  const files = stateFiles(opts.stateDir ?? defaultStateDir());
+  const pid = liveIronicPid(files);
+  if (pid === undefined) {
     removeFile(files.pid);
-    log(`stopped ironic pid ${pid}`);
-    return { wasRunning: true };
+    log(`not running (state ${files.dir})`);
+    return { wasRunning: false };
+  }
+  const stopped = await stopProcessGroup(pid, 8000);
+  if (!stopped) throw new Error(`ironic pid ${pid} did not exit after SIGTERM and SIGKILL`);
+  removeFile(files.pid);
+  log(`stopped ironic pid ${pid}`);
+  return { wasRunning: true };
 }
 
 export async function ironicStatus(opts: { stateDir?: string } = {}): Promise<IronicStatus> {
-    const files = stateFiles(opts.stateDir ?? defaultStateDir());
-    const pid = liveIronicPid(files);
-    const instance = readInstance(files);
-    if (pid === undefined || !instance) return { running: false, answering: false, stateDir: files.dir, logFile: files.log };
-    const answer = await httpGet(`${instance.url}/`);
-    return { running: true, answering: answer?.status === 200, pid, url: instance.url, stateDir: files.dir, logFile: files.log };
+  const files = stateFiles(opts.stateDir ?? defaultStateDir());
+  const pid = liveIronicPid(files);
+  const instance = readInstance(files);
+  if (pid === undefined || !instance) return { running: false, answering: false, stateDir: files.dir, logFile: files.log };
+  const answer = await httpGet(`${instance.url}/`);
+  return { running: true, answering: answer?.status === 200, pid, url: instance.url, stateDir: files.dir, logFile: files.log };
 }
 
 const USAGE = `usage: pulumi-metal3 ironic <command> [options]
@@ -489,132 +489,136 @@ options:
   --port PORT                API port on 127.0.0.1 (start; default 6385 if free, else any free port)
   --fake-delays SPEC         fake-hardware delays in seconds, e.g. deploy=5,inspect=2:6,power=1,boot=1
                              (kinds: deploy, inspect, power, boot, management; MIN:MAX for a random range)
-  --basic-auth USER:PASS     HTTP basic auth instead of noauth (start)
-  --ipmi-retry-timeout S     [ipmi] command_retry_timeout (start)
+  --basic-auth USER:PASS     HTTP basic auth instead of noauth (start); USER alone takes the
+                             password from OS_PASSWORD
+  --ipmi-retry-timeout S     [ipmi] command_retry_timeout: seconds an unanswered BMC is retried (start)
   --no-install               fail instead of installing missing packages (start)
 `;
 
 class UsageError extends Error {}
 
 interface ParsedArgs {
-    command: string;
-    stateDir?: string;
-    port?: number;
-    fakeDelays?: FakeDelays;
-    basicAuth?: BasicAuth;
-    ipmiRetryTimeoutS?: number;
-    install: boolean;
+  command: string;
+  stateDir?: string;
+  port?: number;
+  fakeDelays?: FakeDelays;
+  basicAuth?: BasicAuth;
+  ipmiRetryTimeoutS?: number;
+  install: boolean;
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
-    const [command, ...rest] = argv;
-    if (!command || command === "-h" || command === "--help" || command === "help") throw new UsageError("");
-    if (!["start", "stop", "status", "install"].includes(command)) throw new UsageError(`unknown command "${command}"`);
-    const parsed: ParsedArgs = { command, install: true };
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        const eq = arg.indexOf("=");
-        const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-        const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
-        const value = (): string => {
-            if (inline !== undefined) return inline;
-            const next = rest[++i];
-            if (next === undefined) throw new UsageError(`${name} needs a value`);
-            return next;
-        };
-        switch (name) {
-            case "--state-dir":
-                parsed.stateDir = value();
-                break;
-            case "--port": {
-                const v = value();
-                const port = Number(v);
-                if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`bad --port "${v}"`);
-                parsed.port = port;
-                break;
-            }
-            case "--fake-delays":
-                try {
-                    parsed.fakeDelays = parseFakeDelays(value());
-                } catch (err) {
-                    throw new UsageError((err as Error).message);
-                }
-                break;
-            case "--basic-auth": {
-                const v = value();
-                const colon = v.indexOf(":");
-                if (colon <= 0 || colon === v.length - 1) throw new UsageError("--basic-auth needs USER:PASSWORD");
-                parsed.basicAuth = { username: v.slice(0, colon), password: v.slice(colon + 1) };
-                break;
-            }
-            case "--ipmi-retry-timeout": {
-                const v = value();
-                const s = Number(v);
-                if (!Number.isFinite(s) || s <= 0) throw new UsageError(`bad --ipmi-retry-timeout "${v}"`);
-                parsed.ipmiRetryTimeoutS = s;
-                break;
-            }
-            case "--no-install":
-                parsed.install = false;
-                break;
-            case "-h":
-            case "--help":
-                throw new UsageError("");
-            default:
-                throw new UsageError(`unknown option "${arg}"`);
+  const [command, ...rest] = argv;
+  if (!command || command === "-h" || command === "--help" || command === "help") throw new UsageError("");
+  if (!["start", "stop", "status", "install"].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const parsed: ParsedArgs = { command, install: true };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = rest[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case "--state-dir":
+        parsed.stateDir = value();
+        break;
+      case "--port": {
+        const v = value();
+        const port = Number(v);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`bad --port "${v}"`);
+        parsed.port = port;
+        break;
+      }
+      case "--fake-delays":
+        try {
+          parsed.fakeDelays = parseFakeDelays(value());
+        } catch (err) {
+          throw new UsageError((err as Error).message);
         }
+        break;
+      case "--basic-auth": {
+        // USER:PASSWORD, or USER alone with the password in $OS_PASSWORD (kept out of `ps`).
+        const v = value();
+        const colon = v.indexOf(":");
+        const username = colon < 0 ? v : v.slice(0, colon);
+        const password = colon < 0 ? process.env.OS_PASSWORD ?? "" : v.slice(colon + 1);
+        if (!username || !password) throw new UsageError("--basic-auth needs USER:PASSWORD (or USER with OS_PASSWORD set)");
+        parsed.basicAuth = { username, password };
+        break;
+      }
+      case "--ipmi-retry-timeout": {
+        const v = value();
+        const s = Number(v);
+        if (!Number.isFinite(s) || s <= 0) throw new UsageError(`bad --ipmi-retry-timeout "${v}"`);
+        parsed.ipmiRetryTimeoutS = s;
+        break;
+      }
+      case "--no-install":
+        parsed.install = false;
+        break;
+      case "-h":
+      case "--help":
+        throw new UsageError("");
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
     }
-    return parsed;
+  }
+  return parsed;
 }
 
 /** `pulumi-metal3 ironic start|stop|status|install`; resolves to the process exit code. */
 export async function ironicCommand(argv: string[]): Promise<number> {
-    let args: ParsedArgs;
-    try {
-        args = parseArgs(argv);
-    } catch (err) {
-        if (err instanceof UsageError) {
-            if (err.message) process.stderr.write(`error: ${err.message}\n\n`);
-            process.stderr.write(USAGE);
-            return err.message ? 2 : 0;
-        }
-        throw err;
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      if (err.message) process.stderr.write(`error: ${err.message}\n\n`);
+      process.stderr.write(USAGE);
+      return err.message ? 2 : 0;
     }
-    try {
-        switch (args.command) {
-            case "install":
-                ensureIronicInstalled();
-                process.stderr.write("[ironic] installed: ironic, ironic-dbsync, baremetal\n");
-                return 0;
-            case "start": {
-                const running = await startIronic({
-                    stateDir: args.stateDir,
-                    port: args.port,
-                    fakeDelays: args.fakeDelays,
-                    basicAuth: args.basicAuth,
-                    ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
-                    install: args.install,
-                });
-                process.stdout.write(`IRONIC_URL=${running.url}\n`);
-                return 0;
-            }
-            case "stop":
-                await stopIronic({ stateDir: args.stateDir });
-                return 0;
-            case "status": {
-                const status = await ironicStatus({ stateDir: args.stateDir });
-                if (!status.running) {
-                    process.stdout.write(`stopped (state ${status.stateDir})\n`);
-                    return 3;
-                }
-                const health = status.answering ? "" : " (not answering yet)";
-                process.stdout.write(`running pid ${status.pid}${health}\nIRONIC_URL=${status.url}\n`);
-                return 0;
-            }
+    throw err;
+  }
+  try {
+    switch (args.command) {
+      case "install":
+        ensureIronicInstalled();
+        process.stderr.write("[ironic] installed: ironic, ironic-dbsync, baremetal\n");
+        return 0;
+      case "start": {
+        const running = await startIronic({
+          stateDir: args.stateDir,
+          port: args.port,
+          fakeDelays: args.fakeDelays,
+          basicAuth: args.basicAuth,
+          ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
+          install: args.install,
+        });
+        process.stdout.write(`IRONIC_URL=${running.url}\n`);
+        return 0;
+      }
+      case "stop":
+        await stopIronic({ stateDir: args.stateDir });
+        return 0;
+      case "status": {
+        const status = await ironicStatus({ stateDir: args.stateDir });
+        if (!status.running) {
+          process.stdout.write(`stopped (state ${status.stateDir})\n`);
+          return 3;
         }
-    } catch (err) {
-        process.stderr.write(`[ironic] error: ${(err as Error).message}\n`);
-        return 1;
+        const health = status.answering ? "" : " (not answering yet)";
+        process.stdout.write(`running pid ${status.pid}${health}\nIRONIC_URL=${status.url}\n`);
+        return 0;
+      }
     }
-    return 2;
+  } catch (err) {
+    process.stderr.write(`[ironic] error: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return 2;
 }

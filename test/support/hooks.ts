@@ -20,23 +20,23 @@ const startedByThisRun: RunningIronic[] = [];
 const keepState = () => process.env.PULUMI_METAL3_KEEP_IRONIC_STATE === "1";
 
 function logLine(line: string): void {
-    process.stderr.write(`[test-ironic] ${line}\n`);
+  process.stderr.write(`[test-ironic] ${line}\n`);
 }
 
 async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Promise<RunningIronic> {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-ironic-"));
-    // A random port, not 6385: a developer's own Ironic or a parallel test run may hold that one.
-    const port = opts.port ?? (await findFreePort());
-    const running = await startIronic({
-        ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
-        redfishRetry: TEST_REDFISH_RETRY,
-        log: logLine,
-        ...opts,
-        port,
-        stateDir,
-    });
-    startedByThisRun.push(running);
-    return running;
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-ironic-"));
+  // A random port, not 6385: a developer's own Ironic or a parallel test run may hold that one.
+  const port = opts.port ?? (await findFreePort());
+  const running = await startIronic({
+    ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
+    redfishRetry: TEST_REDFISH_RETRY,
+    log: logLine,
+    ...opts,
+    port,
+    stateDir,
+  });
+  startedByThisRun.push(running);
+  return running;
 }
 
 /**
@@ -44,34 +44,34 @@ async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Pro
  * dir and free port. It is stopped at the end of the whole run, not by the caller.
  */
 export function startExtraIronic(opts: Omit<StartIronicOptions, "stateDir"> = {}): Promise<RunningIronic> {
-    return startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS, ...opts });
+  return startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS, ...opts });
 }
 
 export const mochaHooks = {
-    async beforeAll(this: Mocha.Context): Promise<void> {
-        // Installing the packages may take a minute on a fresh machine.
-        this.timeout(600_000);
-        if (process.env.IRONIC_URL) {
-            logLine(`using IRONIC_URL=${process.env.IRONIC_URL} from the environment`);
-            return;
-        }
-        const running = await startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS });
-        process.env.IRONIC_URL = running.url;
-        process.env.OS_ENDPOINT = running.url;
-        process.env.OS_AUTH_TYPE = "none";
-        logLine(`IRONIC_URL=${running.url} (state ${running.stateDir}, log ${running.logFile})`);
-    },
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    // Installing the packages may take a minute on a fresh machine.
+    this.timeout(600_000);
+    if (process.env.IRONIC_URL) {
+      logLine(`using IRONIC_URL=${process.env.IRONIC_URL} from the environment`);
+      return;
+    }
+    const running = await startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS });
+    process.env.IRONIC_URL = running.url;
+    process.env.OS_ENDPOINT = running.url;
+    process.env.OS_AUTH_TYPE = "none";
+    logLine(`IRONIC_URL=${running.url} (state ${running.stateDir}, log ${running.logFile})`);
+  },
 
-    async afterAll(this: Mocha.Context): Promise<void> {
-        this.timeout(60_000);
-        for (const running of startedByThisRun.splice(0).reverse()) {
-            try {
-                await stopIronic({ stateDir: running.stateDir, log: logLine });
-                if (!keepState()) fs.rmSync(running.stateDir, { recursive: true, force: true });
-                else logLine(`kept ${running.stateDir}`);
-            } catch (err) {
-                logLine(`could not stop the Ironic in ${running.stateDir}: ${(err as Error).message}`);
-            }
-        }
-    },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    for (const running of startedByThisRun.splice(0).reverse()) {
+      try {
+        await stopIronic({ stateDir: running.stateDir, log: logLine });
+        if (!keepState()) fs.rmSync(running.stateDir, { recursive: true, force: true });
+        else logLine(`kept ${running.stateDir}`);
+      } catch (err) {
+        logLine(`could not stop the Ironic in ${running.stateDir}: ${(err as Error).message}`);
+      }
+    }
+  },
 };

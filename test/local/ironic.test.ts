@@ -1,0 +1,243 @@
+// `pulumi-metal3 ironic start|stop|status` against the real thing: each check runs the CLI as a
+// user would and looks at the running Ironic with `baremetal`, its REST API and its processes.
+
+import { execFile, spawn } from "child_process";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RunningIronic, stateFiles } from "../../local/ironic";
+import { findFreePort, httpGet, isProcessAlive, readPidFile, waitForHttp } from "../../local/proc";
+import { startExtraIronic } from "../support/hooks";
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+const CLI = path.join(REPO_ROOT, "bin", "pulumi-metal3");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+    });
+  });
+}
+
+const cli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
+
+/** `baremetal` aimed at `url` only through its argument (no OS_ENDPOINT inherited from the test run). */
+function baremetal(url: string, args: string[], auth: { username: string; password: string } | "none" = "none"): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.OS_ENDPOINT;
+  delete env.IRONIC_URL;
+  delete env.OS_CLOUD;
+  if (auth === "none") env.OS_AUTH_TYPE = "none";
+  else Object.assign(env, { OS_AUTH_TYPE: "http_basic", OS_USERNAME: auth.username, OS_PASSWORD: auth.password });
+  return run("baremetal", ["--os-endpoint", url, "--os-baremetal-api-version", "1.82", ...args], env);
+}
+
+function expectOk(result: CliResult, what: string): void {
+  expect(result.code, `${what} failed:\n${result.stderr}`).to.equal(0);
+}
+
+/** A process id that certainly names no live process: a child that has already exited. */
+function deadPid(): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn("true");
+    child.once("exit", () => resolve(child.pid as number));
+  });
+}
+
+describe("pulumi-metal3 ironic start|status|stop", function () {
+  this.timeout(180_000);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-ironic-cli-"));
+  const files = stateFiles(stateDir);
+  let port: number;
+  let url: string;
+
+  before(async () => {
+    port = await findFreePort();
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await cli("ironic", "stop", "--state-dir", stateDir);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("start prints exactly IRONIC_URL=... and `baremetal --os-endpoint URL` can use it", async () => {
+    const started = await cli("ironic", "start", "--state-dir", stateDir, "--port", String(port));
+    expectOk(started, "ironic start");
+    expect(started.stdout).to.equal(`IRONIC_URL=${url}\n`);
+
+    const drivers = await baremetal(url, ["driver", "list", "-f", "value", "-c", "Supported driver(s)"]);
+    expectOk(drivers, "baremetal driver list");
+    expect(drivers.stdout.split("\n")).to.include.members(["fake-hardware", "ipmi", "redfish", "manual-management"]);
+
+    const created = await baremetal(url, ["node", "create", "--driver", "fake-hardware", "--name", "cli-probe", "-f", "value", "-c", "uuid"]);
+    expectOk(created, "baremetal node create");
+    const listed = await baremetal(url, ["node", "list", "-f", "json"]);
+    expectOk(listed, "baremetal node list");
+    expect(JSON.parse(listed.stdout).map((n: { Name: string }) => n.Name)).to.include("cli-probe");
+  });
+
+  it("a second start reports the running Ironic instead of starting another", async () => {
+    const pidBefore = readPidFile(files.pid);
+    expect(pidBefore).to.be.a("number");
+    const again = await cli("ironic", "start", "--state-dir", stateDir);
+    expectOk(again, "second ironic start");
+    expect(again.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    expect(again.stderr).to.match(/already running/);
+    expect(readPidFile(files.pid)).to.equal(pidBefore);
+  });
+
+  it("status says running with the URL and exits 0", async () => {
+    const status = await cli("ironic", "status", "--state-dir", stateDir);
+    expectOk(status, "ironic status");
+    expect(status.stdout).to.match(/^running pid \d+/);
+    expect(status.stdout).to.include(`IRONIC_URL=${url}`);
+  });
+
+  it("stop ends the process group and removes the pid file; status then exits 3", async () => {
+    const pid = readPidFile(files.pid) as number;
+    expectOk(await cli("ironic", "stop", "--state-dir", stateDir), "ironic stop");
+    expect(isProcessAlive(pid), `ironic pid ${pid} still alive after stop`).to.equal(false);
+    expect(fs.existsSync(files.pid)).to.equal(false);
+    expect(await httpGet(`${url}/`)).to.equal(undefined);
+    const status = await cli("ironic", "status", "--state-dir", stateDir);
+    expect(status.code).to.equal(3);
+    expect(status.stdout).to.match(/^stopped/);
+  });
+
+  it("a stale pid file (dead process) is removed and a fresh Ironic starts on the same database", async () => {
+    const stale = await deadPid();
+    fs.writeFileSync(files.pid, `${stale}\n`);
+    const started = await cli("ironic", "start", "--state-dir", stateDir, "--port", String(port));
+    expectOk(started, "ironic start over a stale pid file");
+    expect(started.stderr).to.match(/stale pid file/);
+    expect(started.stderr).to.match(/ironic-dbsync upgrade/);
+    const pid = readPidFile(files.pid) as number;
+    expect(pid).to.not.equal(stale);
+    expect(isProcessAlive(pid)).to.equal(true);
+    // The node enrolled before the restart is still there: the sqlite database was kept.
+    const shown = await baremetal(url, ["node", "show", "cli-probe", "-f", "value", "-c", "name"]);
+    expectOk(shown, "baremetal node show after restart");
+    expect(shown.stdout.trim()).to.equal("cli-probe");
+  });
+
+  it("a pid file naming some other live process is not taken for Ironic, and stop leaves that process alone", async () => {
+    expectOk(await cli("ironic", "stop", "--state-dir", stateDir), "ironic stop");
+    const bystander = spawn("sleep", ["120"], { stdio: "ignore" });
+    try {
+      fs.writeFileSync(files.pid, `${bystander.pid}\n`);
+      const status = await cli("ironic", "status", "--state-dir", stateDir);
+      expect(status.code).to.equal(3);
+      expectOk(await cli("ironic", "stop", "--state-dir", stateDir), "ironic stop with a foreign pid");
+      expect(isProcessAlive(bystander.pid as number), "stop killed an unrelated process").to.equal(true);
+    } finally {
+      bystander.kill("SIGKILL");
+    }
+  });
+
+  it("bad arguments print the usage and exit 2", async () => {
+    const bad = await cli("ironic", "start", "--fake-delays", "deploy=soon");
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include("--fake-delays");
+    expect(bad.stderr).to.include("usage: pulumi-metal3 ironic");
+    const unknown = await cli("ironic", "launch");
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include('unknown command "launch"');
+  });
+});
+
+describe("local Ironic with http_basic auth, slow fake power and short BMC retries", function () {
+  this.timeout(180_000);
+  const credentials = { username: "metal3", password: "not-the-default-8413" };
+  const authHeader = { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` };
+  const apiHeaders = { ...authHeader, "X-OpenStack-Ironic-API-Version": "1.82", "Content-Type": "application/json" };
+  let ironic: RunningIronic;
+
+  before(async function () {
+    this.timeout(180_000);
+    ironic = await startExtraIronic({ basicAuth: credentials, fakeDelays: { power: "2" }, ipmiRetryTimeoutS: 5 });
+  });
+
+  async function api(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${ironic.url}${urlPath}`, { method, headers: apiHeaders, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  it("refuses GET /v1/nodes without credentials or with a wrong password, and accepts the right one", async () => {
+    const anonymous = await httpGet(`${ironic.url}/v1/nodes`);
+    expect(anonymous?.status).to.equal(401);
+    const wrong = await httpGet(`${ironic.url}/v1/nodes`, {
+      Authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}`,
+    });
+    expect(wrong?.status).to.equal(401);
+    const right = await httpGet(`${ironic.url}/v1/nodes`, authHeader);
+    expect(right?.status).to.equal(200);
+    expect(JSON.parse(right!.body)).to.have.property("nodes");
+    // Version discovery stays public, as clients negotiate the microversion before authenticating.
+    expect((await httpGet(`${ironic.url}/`))?.status).to.equal(200);
+  });
+
+  it("works with `baremetal` using OS_AUTH_TYPE=http_basic", async () => {
+    expectOk(await baremetal(ironic.url, ["node", "list"], credentials), "baremetal node list with http_basic");
+    const refused = await baremetal(ironic.url, ["node", "list"], { ...credentials, password: "wrong" });
+    expect(refused.code).to.not.equal(0);
+  });
+
+  it("keeps only a bcrypt hash of the password on disk", () => {
+    const htpasswd = fs.readFileSync(stateFiles(ironic.stateDir).htpasswd, "utf8");
+    expect(htpasswd).to.match(new RegExp(`^${credentials.username}:\\$2[aby]\\$`));
+    expect(htpasswd).to.not.include(credentials.password);
+    for (const file of fs.readdirSync(ironic.stateDir).filter((f) => fs.statSync(path.join(ironic.stateDir, f)).isFile())) {
+      if (file.endsWith(".sqlite")) continue;
+      expect(fs.readFileSync(path.join(ironic.stateDir, file), "utf8"), file).to.not.include(credentials.password);
+    }
+  });
+
+  it("applies the fake power delay: powering on a fake node takes at least 2 s", async () => {
+    const created = await api("POST", "/v1/nodes", { driver: "fake-hardware", name: "slow-power" });
+    expect(created.status, JSON.stringify(created.json)).to.equal(201);
+    const t0 = Date.now();
+    const accepted = await api("PUT", `/v1/nodes/${created.json.uuid}/states/power`, { target: "power on" });
+    expect(accepted.status, JSON.stringify(accepted.json)).to.equal(202);
+    await waitForHttp(`${ironic.url}/v1/nodes/${created.json.uuid}`, {
+      headers: apiHeaders,
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      ready: (a) => a.status === 200 && JSON.parse(a.body).power_state === "power on",
+    });
+    expect(Date.now() - t0).to.be.at.least(1900);
+  });
+
+  it("gives up on an unanswered IPMI BMC within seconds (command_retry_timeout 5), leaving the node in enroll with last_error", async () => {
+    const deadBmcPort = await findFreePort();
+    const created = await api("POST", "/v1/nodes", {
+      driver: "ipmi",
+      name: "dead-bmc",
+      driver_info: { ipmi_address: "127.0.0.1", ipmi_port: deadBmcPort, ipmi_username: "admin", ipmi_password: "secret" },
+    });
+    expect(created.status, JSON.stringify(created.json)).to.equal(201);
+    const t0 = Date.now();
+    const accepted = await api("PUT", `/v1/nodes/${created.json.uuid}/states/provision`, { target: "manage" });
+    expect(accepted.status, JSON.stringify(accepted.json)).to.equal(202);
+    const settled = await waitForHttp(`${ironic.url}/v1/nodes/${created.json.uuid}`, {
+      headers: apiHeaders,
+      timeoutMs: 45_000,
+      ready: (a) => a.status === 200 && JSON.parse(a.body).target_provision_state === null && JSON.parse(a.body).last_error !== null,
+    });
+    const node = JSON.parse(settled.body);
+    expect(node.provision_state).to.equal("enroll");
+    expect(node.last_error).to.match(/Failed to get power state/);
+    expect(Date.now() - t0).to.be.below(30_000);
+  });
+});
