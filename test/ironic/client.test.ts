@@ -1,0 +1,393 @@
+// The Ironic client against a real Ironic (fake hardware): the one started by the root hook
+// (IRONIC_URL), plus one extra Ironic with http_basic auth and slow fake power for the auth and
+// node-lock tests. No mocks: every assertion is about what Ironic really did or said.
+
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { IronicClient, IronicError, Node } from "../../provider/ironic";
+import { findFreePort } from "../../local/proc";
+import { startExtraIronic } from "../support/hooks";
+import { startFlakyProxy } from "./flaky-proxy";
+
+const FAKE_INTERFACES = {
+    driver: "fake-hardware",
+    boot_interface: "fake",
+    deploy_interface: "fake",
+    inspect_interface: "fake",
+    management_interface: "fake",
+    power_interface: "fake",
+    bios_interface: "fake",
+    console_interface: "fake",
+    raid_interface: "fake",
+    rescue_interface: "fake",
+    storage_interface: "fake",
+    vendor_interface: "fake",
+};
+
+function uniqueName(prefix: string): string {
+    return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function expectIronicError(promise: Promise<unknown>): Promise<IronicError> {
+    try {
+        await promise;
+    } catch (err) {
+        expect(err).to.be.instanceOf(IronicError);
+        return err as IronicError;
+    }
+    throw new Error("expected an IronicError, but the call succeeded");
+}
+
+/** Nodes created by a test, deleted afterwards whatever state they are in. */
+class NodeJanitor {
+    private readonly nodes: Array<{ client: IronicClient; id: string }> = [];
+    track(client: IronicClient, id: string): string {
+        this.nodes.push({ client, id });
+        return id;
+    }
+    async cleanup(): Promise<void> {
+        for (const { client, id } of this.nodes.splice(0)) {
+            const node = await client.findNode(id);
+            if (!node) continue;
+            if (node.allocation_uuid) await client.deleteAllocation(node.allocation_uuid);
+            if (node.provision_state === "active") {
+                await client.setProvisionState(id, "deleted");
+                await client.waitForProvisionState(id, "available", { timeoutMs: 60_000 });
+            }
+            if (node.maintenance) await client.unsetMaintenance(id);
+            await client.deleteNode(id);
+        }
+    }
+}
+
+async function createFakeNode(client: IronicClient, janitor: NodeJanitor, name: string, extra: Partial<Node> = {}): Promise<Node> {
+    const node = await client.createNode({ name, ...FAKE_INTERFACES, ...extra });
+    janitor.track(client, node.uuid);
+    return node;
+}
+
+/** enroll → manageable → available, powered off (allocations only consider nodes with a known power state). */
+async function makeAvailable(client: IronicClient, id: string): Promise<Node> {
+    await client.setProvisionState(id, "manage");
+    await client.waitForProvisionState(id, "manageable", { timeoutMs: 60_000 });
+    await client.setProvisionState(id, "provide");
+    await client.waitForProvisionState(id, "available", { timeoutMs: 60_000 });
+    await client.setPowerState(id, "power off");
+    return client.waitForPowerState(id, "power off", { timeoutMs: 60_000 });
+}
+
+describe("IronicClient against a real Ironic", function () {
+    this.timeout(300_000);
+    let client: IronicClient;
+    const janitor = new NodeJanitor();
+
+    before(async () => {
+        expect(process.env.IRONIC_URL, "IRONIC_URL (set by the root hook)").to.be.a("string");
+        client = await IronicClient.connect({ url: process.env.IRONIC_URL });
+    });
+    afterEach(() => janitor.cleanup());
+    after(() => client?.close());
+
+    it("negotiates the newest microversion both sides know and refuses one above the server's", async () => {
+        expect(client.apiVersion).to.equal("1.82");
+        expect(client.serverVersions.max).to.equal("1.82");
+        const before = client.stats.requests;
+        const err = await expectIronicError(client.request("GET", "/v1/nodes", { microversion: "1.99" }));
+        expect(err.status).to.equal(406);
+        expect(err.message).to.contain("1.99").and.contain("1.82");
+        expect(err.message).to.not.contain("error_message");
+        expect(client.stats.requests - before).to.equal(1);
+    });
+
+    it("drives a node through enrol → manage → inspect → provide → power off → deploy → rebuild → undeploy → delete", async () => {
+        const name = uniqueName("lifecycle");
+        const created = await createFakeNode(client, janitor, name, { resource_class: "baremetal", extra: { test: "lifecycle" } });
+        expect(created).to.include({ name, provision_state: "enroll", driver: "fake-hardware" });
+        expect((await client.getNode(created.uuid)).name).to.equal(name);
+
+        await client.setProvisionState(name, "manage");
+        await client.waitForProvisionState(name, "manageable", { timeoutMs: 60_000 });
+
+        const seen: string[] = [];
+        await client.setProvisionState(name, "inspect");
+        await client.waitForProvisionState(name, "manageable", {
+            timeoutMs: 60_000,
+            onProgress: (n) => seen.push(n.provision_state),
+        });
+        expect(seen[0]).to.match(/inspect/); // the hook's Ironic has a 1 s fake inspect delay
+
+        await client.setProvisionState(name, "provide");
+        await client.waitForProvisionState(name, "available", { timeoutMs: 60_000 });
+        await client.setPowerState(name, "power off");
+        const off = await client.waitForPowerState(name, "power off", { timeoutMs: 60_000 });
+        expect(off.power_state).to.equal("power off");
+
+        await client.patchNode(name, [{ op: "add", path: "/instance_info/image_source", value: "http://127.0.0.1:8088/image.qcow2" }]);
+        const deploySeen: string[] = [];
+        await client.setProvisionState(name, "active", {
+            configDrive: { meta_data: { hostname: name }, user_data: "#cloud-config\nruncmd: []\n", network_data: { links: [], networks: [], services: [] } },
+        });
+        const active = await client.waitForProvisionState(name, "active", {
+            timeoutMs: 60_000,
+            label: `deploy ${name}`,
+            onProgress: (n) => deploySeen.push(n.provision_state),
+        });
+        expect(deploySeen).to.include("deploying");
+        expect(active.provision_state).to.equal("active");
+        expect(active.instance_info).to.have.property("configdrive"); // Ironic masks it, but it is there
+
+        await client.setProvisionState(name, "rebuild");
+        const rebuilt = await client.waitForProvisionState(name, "active", { timeoutMs: 60_000 });
+        expect(rebuilt.provision_state).to.equal("active");
+
+        await client.setProvisionState(name, "deleted");
+        const undeployed = await client.waitForProvisionState(name, "available", { timeoutMs: 60_000 });
+        expect(undeployed.instance_info).to.not.have.property("configdrive");
+
+        await client.deleteNode(name);
+        expect(await client.findNode(name)).to.equal(undefined);
+        const err = await expectIronicError(client.getNode(name));
+        expect(err.status).to.equal(404);
+        expect(err.message).to.contain(name).and.contain("could not be found");
+    });
+
+    it("lists nodes with filters, fields and pagination", async () => {
+        const rc = uniqueName("rc-list");
+        const names = [uniqueName("list-a"), uniqueName("list-b"), uniqueName("list-c")];
+        for (const n of names) await createFakeNode(client, janitor, n, { resource_class: rc });
+        const listed = await client.listNodes({ resource_class: rc });
+        expect(listed.map((n) => n.name).sort()).to.deep.equal([...names].sort());
+        expect(listed[0]).to.have.property("driver_info"); // detail
+
+        const slim = await client.listNodes({ resource_class: rc, fields: ["uuid", "name"] });
+        expect(Object.keys(slim[0]).filter((k) => k !== "links").sort()).to.deep.equal(["name", "uuid"]);
+
+        // Ironic pages with `limit`; the client must follow `next` to see all three.
+        const before = client.stats.requests;
+        const paged = await client.request("GET", `/v1/nodes?resource_class=${rc}&limit=1`);
+        expect(paged.nodes).to.have.length(1);
+        expect(paged.next).to.be.a("string");
+        const all = await (client as any).list("/v1/nodes/detail", "nodes", { resource_class: rc, limit: 1 }, "list nodes");
+        expect(all.map((n: Node) => n.name).sort()).to.deep.equal([...names].sort());
+        expect(client.stats.requests - before).to.be.at.least(4); // 1 probe + 3 pages (+1 empty last page)
+    });
+
+    it("creates, lists and deletes ports", async () => {
+        const node = await createFakeNode(client, janitor, uniqueName("ports"));
+        const mac = "52:54:00:" + [0, 0, 0].map(() => Math.floor(Math.random() * 256).toString(16).padStart(2, "0")).join(":");
+        const port = await client.createPort({ node_uuid: node.uuid, address: mac, pxe_enabled: true, extra: { nic: "eth0" } });
+        expect(port).to.include({ address: mac, node_uuid: node.uuid, pxe_enabled: true });
+        expect((await client.listPorts({ node: node.name! })).map((p) => p.uuid)).to.deep.equal([port.uuid]);
+        expect((await client.listPorts({ address: mac })).map((p) => p.uuid)).to.deep.equal([port.uuid]);
+        const dup = await expectIronicError(client.createPort({ node_uuid: node.uuid, address: mac }));
+        expect(dup.status).to.equal(409);
+        expect(dup.message).to.contain(mac);
+        await client.deletePort(port.uuid);
+        expect(await client.listPorts({ node: node.uuid })).to.deep.equal([]);
+    });
+
+    it("sets, adds and removes traits", async () => {
+        const node = await createFakeNode(client, janitor, uniqueName("traits"));
+        await client.setTraits(node.uuid, ["CUSTOM_GPU", "CUSTOM_RACK_A"]);
+        expect((await client.getTraits(node.uuid)).sort()).to.deep.equal(["CUSTOM_GPU", "CUSTOM_RACK_A"]);
+        await client.addTrait(node.uuid, "CUSTOM_SSD");
+        await client.removeTrait(node.uuid, "CUSTOM_GPU");
+        expect((await client.getTraits(node.uuid)).sort()).to.deep.equal(["CUSTOM_RACK_A", "CUSTOM_SSD"]);
+        expect((await client.getNode(node.uuid)).traits.sort()).to.deep.equal(["CUSTOM_RACK_A", "CUSTOM_SSD"]);
+        const bad = await expectIronicError(client.addTrait(node.uuid, "not a trait"));
+        expect(bad.status).to.equal(400);
+    });
+
+    it("sets and unsets maintenance and validates a node", async () => {
+        const node = await createFakeNode(client, janitor, uniqueName("maint"));
+        await client.setMaintenance(node.uuid, "replacing a DIMM");
+        expect(await client.getNode(node.uuid)).to.include({ maintenance: true, maintenance_reason: "replacing a DIMM" });
+        expect((await client.listNodes({ maintenance: true })).map((n) => n.uuid)).to.include(node.uuid);
+        await client.unsetMaintenance(node.uuid);
+        expect(await client.getNode(node.uuid)).to.include({ maintenance: false });
+        const validation = await client.validateNode(node.uuid);
+        expect(validation.power.result).to.equal(true);
+        expect(validation.deploy.result).to.equal(true);
+        expect(await client.getInventory(node.uuid)).to.equal(undefined); // fake inspection records none
+        expect((await expectIronicError(client.getInventory(uniqueName("missing")))).status).to.equal(404);
+    });
+
+    it("claims a node with an allocation among candidates; a second claim fails clearly", async () => {
+        const rc = uniqueName("rc-alloc");
+        const node = await createFakeNode(client, janitor, uniqueName("alloc"), { resource_class: rc });
+        await makeAvailable(client, node.uuid);
+        const first = uniqueName("default~machine-a");
+        const second = uniqueName("default~machine-b");
+        try {
+            await client.createAllocation({ name: first, resource_class: rc, candidate_nodes: [node.name!], extra: { machine: "a" } });
+            const claimed = await client.waitForAllocation(first, { timeoutMs: 30_000 });
+            expect(claimed).to.include({ state: "active", node_uuid: node.uuid });
+            expect((await client.getNode(node.uuid)).allocation_uuid).to.equal(claimed.uuid);
+            expect((await client.listAllocations({ node: node.uuid })).map((a) => a.name)).to.deep.equal([first]);
+
+            await client.createAllocation({ name: second, resource_class: rc, candidate_nodes: [node.uuid] });
+            const err = await expectIronicError(client.waitForAllocation(second, { timeoutMs: 30_000 }));
+            expect(err.lastError).to.be.a("string").and.not.empty;
+            expect(err.message).to.contain(second).and.contain("did not become active").and.contain(err.lastError!);
+        } finally {
+            await client.deleteAllocation(second).catch(() => undefined);
+            await client.deleteAllocation(first).catch(() => undefined);
+        }
+        expect(await client.findAllocation(first)).to.equal(undefined);
+        expect((await client.getNode(node.uuid)).allocation_uuid).to.equal(null);
+    });
+
+    it("gives a readable error with Ironic's faultstring for a bad transition", async () => {
+        const name = uniqueName("badmove");
+        await createFakeNode(client, janitor, name);
+        const err = await expectIronicError(client.setProvisionState(name, "active"));
+        expect(err.status).to.equal(400);
+        expect(err.faultstring).to.match(/can not be performed .* "enroll"/);
+        expect(err.operation).to.equal(`set provision state "active" on node ${name}`);
+        expect(err.node).to.equal(name);
+        expect(err.requestId).to.match(/^req-/);
+        expect(err.message).to.contain(`set provision state "active" on node ${name} failed`).and.contain(err.faultstring!);
+        expect(err.message).to.not.match(/faultcode|\\"/);
+    });
+
+    it("stops waiting at once when the node rests in another state, naming state and node", async () => {
+        const name = uniqueName("wrongwait");
+        await createFakeNode(client, janitor, name);
+        await client.setProvisionState(name, "manage");
+        await client.waitForProvisionState(name, "manageable", { timeoutMs: 60_000 });
+        const started = Date.now();
+        const err = await expectIronicError(client.waitForProvisionState(name, "available", { timeoutMs: 60_000, label: "provision host default~x" }));
+        expect(Date.now() - started).to.be.lessThan(2_000);
+        expect(err.provisionState).to.equal("manageable");
+        expect(err.message).to.contain("provision host default~x").and.contain(name).and.contain('"manageable"').and.contain("last_error");
+    });
+
+    it("fails the wait with last_error when a BMC does not answer (node falls back to enroll)", async () => {
+        const name = uniqueName("deadbmc");
+        const deadPort = await findFreePort();
+        const node = await client.createNode({
+            name,
+            driver: "ipmi",
+            driver_info: { ipmi_address: "127.0.0.1", ipmi_port: deadPort, ipmi_username: "admin", ipmi_password: "not-logged" },
+        });
+        janitor.track(client, node.uuid);
+        await client.setProvisionState(name, "manage");
+        const err = await expectIronicError(client.waitForProvisionState(name, "manageable", { timeoutMs: 120_000 }));
+        expect(err.provisionState).to.equal("enroll");
+        expect(err.lastError).to.match(/power/i);
+        expect(err.message).to.contain(name).and.contain(err.lastError!);
+        expect(err.message).to.not.contain("not-logged");
+    });
+
+    it("connects from OS_ENDPOINT and from a clouds.yaml named by OS_CLOUD", async () => {
+        const fromEnv = await IronicClient.connect({}, { OS_ENDPOINT: process.env.IRONIC_URL, OS_AUTH_TYPE: "none" });
+        try {
+            expect(fromEnv.url).to.equal(client.url);
+            expect(await fromEnv.listNodes({ fields: ["uuid"] })).to.be.an("array");
+        } finally {
+            await fromEnv.close();
+        }
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "ironic-clouds-"));
+        try {
+            fs.mkdirSync(path.join(home, ".config", "openstack"), { recursive: true });
+            fs.writeFileSync(
+                path.join(home, ".config", "openstack", "clouds.yaml"),
+                `clouds:\n  local-ironic:\n    auth_type: none\n    baremetal_endpoint_override: ${process.env.IRONIC_URL}/v1\n`,
+            );
+            const fromCloud = await IronicClient.connect({}, { HOME: home, OS_CLOUD: "local-ironic" });
+            try {
+                expect(fromCloud.url).to.equal(client.url);
+                const name = uniqueName("cloudsyaml");
+                await createFakeNode(fromCloud, janitor, name);
+                expect((await client.getNode(name)).name).to.equal(name);
+            } finally {
+                await janitor.cleanup();
+                await fromCloud.close();
+            }
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
+    });
+
+    it("reports an unreachable Ironic clearly after retrying within its deadline", async () => {
+        const port = await findFreePort();
+        const started = Date.now();
+        const err = await expectIronicError(IronicClient.connect({ url: `http://127.0.0.1:${port}`, retryDeadlineMs: 1_500 }, {}));
+        expect(Date.now() - started).to.be.lessThan(5_000);
+        expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.contain("ECONNREFUSED");
+    });
+
+    it("does not create a node twice when the connection is lost after Ironic created it", async () => {
+        const proxy = await startFlakyProxy(process.env.IRONIC_URL!);
+        const flaky = await IronicClient.connect({ url: proxy.url }, {});
+        try {
+            const name = uniqueName("flaky");
+            proxy.dropResponses(/^POST \/v1\/nodes /);
+            const before = flaky.stats.requests;
+            const node = await flaky.createNode({ name, ...FAKE_INTERFACES });
+            janitor.track(client, node.uuid);
+            expect(proxy.dropped).to.equal(1);
+            expect(node.name).to.equal(name);
+            // the lost POST, then a GET by name that found it; no second POST (it would have failed: name taken)
+            expect(flaky.stats.requests - before).to.equal(2);
+            expect((await client.listNodes({ fields: ["name"] })).filter((n) => n.name === name)).to.have.length(1);
+
+            // An idempotent call is simply repeated.
+            proxy.dropResponses(/^PATCH /);
+            const patched = await flaky.patchNode(name, [{ op: "add", path: "/extra/flaky", value: "yes" }]);
+            expect(patched.extra.flaky).to.equal("yes");
+            expect(proxy.dropped).to.equal(2);
+        } finally {
+            await flaky.close();
+            await proxy.close();
+        }
+    });
+
+    describe("with http_basic auth and slow fake power (a second Ironic)", () => {
+        let url: string;
+        const credentials = { username: "operator", password: uniqueName("pw") };
+        let authed: IronicClient;
+
+        before(async function () {
+            this.timeout(180_000);
+            const running = await startExtraIronic({ basicAuth: credentials, fakeDelays: { power: "3", deploy: "0", inspect: "0", boot: "0" } });
+            url = running.url;
+            authed = await IronicClient.connect({ url, authType: "http_basic", ...credentials }, {});
+        });
+        after(() => authed?.close());
+
+        it("is accepted with the right password and refused with a wrong one", async () => {
+            expect(await authed.listNodes()).to.be.an("array");
+            const wrong = await IronicClient.connect({ url, authType: "http_basic", username: credentials.username, password: "wrong" }, {});
+            try {
+                const err = await expectIronicError(wrong.listNodes());
+                expect(err.status).to.equal(401);
+                expect(err.message).to.contain("list nodes failed").and.contain("http_basic").and.contain('"operator"');
+                expect(err.message).to.not.contain("wrong");
+            } finally {
+                await wrong.close();
+            }
+            const none = await IronicClient.connect({ url, authType: "none" }, {});
+            try {
+                expect((await expectIronicError(none.listNodes())).status).to.equal(401);
+            } finally {
+                await none.close();
+            }
+        });
+
+        it("retries a node update while a power change holds the node lock", async () => {
+            const name = uniqueName("locked");
+            const node = await createFakeNode(authed, janitor, name);
+            await authed.setPowerState(node.uuid, "power on"); // the fake driver sleeps 3 s holding the lock
+            const before = { ...authed.stats };
+            const patched = await authed.patchNode(node.uuid, [{ op: "add", path: "/extra/owner", value: "team-a" }]);
+            expect(patched.extra.owner).to.equal("team-a");
+            expect(authed.stats.retries - before.retries, "409 retries").to.be.greaterThan(0);
+            expect(authed.stats.requests - before.requests).to.equal(1 + authed.stats.retries - before.retries);
+            const on = await authed.waitForPowerState(node.uuid, "power on", { timeoutMs: 30_000 });
+            expect(on.extra.owner).to.equal("team-a");
+        });
+    });
+});
