@@ -86,7 +86,8 @@ export const machineTimeoutsSchema = z
   })
   .strict();
 
-export const machineArgsSchema = z
+/** The argument fields, before the cross-field rules (its keys are the Machine's input names). */
+export const machineArgsObject = z
   .object({
     name: orUnknown(objectName)
       .describe("Machine name (Metal3Machine name, allocation name `<namespace>~<name>`); defaults to the Pulumi resource name")
@@ -117,23 +118,27 @@ export const machineArgsSchema = z
     ironic: orUnknown(ironicConnectionSchema).describe("How to reach Ironic; missing fields come from stack config, then the environment").optional(),
     timeouts: orUnknown(machineTimeoutsSchema).describe("Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)").optional(),
   })
-  .strict()
-  .superRefine((args, ctx) => {
-    if (args.hostSelector !== undefined && args.host !== undefined)
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["host"], message: "set either host or hostSelector, not both" });
-    if (args.image === undefined && args.customDeploy === undefined)
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image"], message: "image or customDeploy is required" });
-    if (args.image !== undefined && args.customDeploy !== undefined)
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["customDeploy"], message: "set either image or customDeploy, not both" });
-    const image = args.image;
-    if (image && typeof image === "object") {
-      const url = typeof image.url === "string" ? image.url : undefined;
-      const liveIso = image.diskFormat === "live-iso";
-      const oci = url?.startsWith("oci://") ?? false;
-      if (url !== undefined && image.checksum === undefined && !liveIso && !oci)
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "checksum"], message: "checksum is required unless diskFormat is live-iso or the URL is oci://" });
-    }
-  });
+  .strict();
+
+export const machineArgsSchema = machineArgsObject.superRefine((args, ctx) => {
+  if (args.hostSelector !== undefined && args.host !== undefined)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["host"], message: "set either host or hostSelector, not both" });
+  if (args.image === undefined && args.customDeploy === undefined)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image"], message: "image or customDeploy is required" });
+  if (args.image !== undefined && args.customDeploy !== undefined)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["customDeploy"], message: "set either image or customDeploy, not both" });
+  const image = args.image;
+  if (image && typeof image === "object") {
+    const url = typeof image.url === "string" ? image.url : undefined;
+    const liveIso = image.diskFormat === "live-iso";
+    const oci = url?.startsWith("oci://") ?? false;
+    if (url !== undefined && image.checksum === undefined && !liveIso && !oci)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "checksum"], message: "checksum is required unless diskFormat is live-iso or the URL is oci://" });
+  }
+});
+
+/** The input names; everything else in a Machine's state is an output (or `__provider`). */
+export const MACHINE_INPUT_KEYS = Object.keys(machineArgsObject.shape) as (keyof MachineArgs)[];
 
 export type MachineArgsInput = z.input<typeof machineArgsSchema>;
 export type MachineArgs = z.output<typeof machineArgsSchema>;

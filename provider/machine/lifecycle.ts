@@ -1,0 +1,210 @@
+// A Machine's lifecycle in Ironic, apart from Pulumi: claim a host → deploy → observe; update
+// what does not touch the disk; undeploy → release. The claim is in ../claim, the deploy and
+// undeploy are the BareMetalHost's own (../host/provision): one way to put an image on a node.
+import type { IronicClient } from "../ironic";
+import type { Allocation, Node } from "../ironic/types";
+import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
+import { parseHostNodeName } from "../claim/candidates";
+import { deployImage, undeploy } from "../host/provision";
+import { metal3State } from "../host/states";
+import { machineSpecHash, providerId, type MachineSpec } from "./spec";
+
+/** node.extra keys a Machine writes on the host it holds (removed when it lets go). */
+export const MACHINE_NODE_EXTRA = {
+    machine: "pulumi_metal3_machine",
+    labels: "pulumi_metal3_machine_labels",
+    description: "pulumi_metal3_machine_description",
+    cluster: "pulumi_metal3_cluster",
+} as const;
+
+export type MachineAddressType = "InternalIP" | "ExternalIP" | "Hostname" | "InternalDNS";
+
+/** What is observed of a Machine in Ironic: the computed outputs. */
+export interface MachineStatus {
+    machineName: string;
+    machineNamespace: string;
+    hostName: string;
+    nodeUuid: string;
+    providerID: string;
+    addresses: { type: MachineAddressType; address: string }[];
+    provisioningState: string;
+    ready: boolean;
+    allocationUuid: string;
+    allocationName: string;
+}
+
+export type Progress = (message: string) => void;
+
+/**
+ * The claim was made but the deploy did not finish. Carries the claim so the caller can record a
+ * partially created Machine (and finish or release it later) instead of orphaning the host.
+ */
+export class MachineDeployError extends Error {
+    constructor(
+        message: string,
+        readonly status: MachineStatus,
+        readonly cause: unknown,
+    ) {
+        super(message);
+        this.name = "MachineDeployError";
+    }
+}
+
+/** create: claim a host, record the owner on it, deploy, wait active. */
+export async function createMachine(client: IronicClient, spec: MachineSpec, progress: Progress = () => {}): Promise<MachineStatus> {
+    const claim = await claimHost(client, {
+        namespace: spec.namespace,
+        host: spec.host,
+        selector: spec.host === undefined ? spec.hostSelector : undefined,
+        failureDomain: spec.failureDomain,
+        owner: { namespace: spec.namespace, machine: spec.name, clusterName: spec.clusterName, specHash: machineSpecHash(spec) },
+        allocationTimeoutMs: spec.timeouts.claim,
+    });
+    progress(`${claim.reused ? "resumed claim of" : "claimed"} host ${spec.namespace}/${claim.hostName} (allocation ${claim.allocation.name})`);
+    return deployClaimed(client, spec, claim, progress);
+}
+
+/**
+ * Brings a claimed host to `active` with the Machine's image. Used by create and by update to
+ * continue a Machine whose deploy failed or whose host was deprovisioned out of band.
+ */
+async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Claim, progress: Progress): Promise<MachineStatus> {
+    let node = claim.node;
+    try {
+        node = await recordOwner(client, node, spec);
+        if (node.provision_state !== "active") {
+            node = await deployImage(
+                client,
+                node,
+                {
+                    image: spec.image,
+                    customDeploy: spec.customDeploy,
+                    userData: spec.userData,
+                    networkData: spec.networkData,
+                    metaData: spec.metaData,
+                    hostName: spec.name,
+                    namespace: spec.namespace,
+                },
+                { timeoutMs: spec.timeouts.create, onProgress: (m) => progress(`${spec.namespace}/${spec.name}: ${m}`) },
+            );
+        }
+    } catch (err) {
+        const current = (await client.findNode(node.uuid).catch(() => undefined)) ?? node;
+        throw new MachineDeployError(
+            `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
+                `but the deploy did not finish: ${(err as Error).message}. The claim is kept; the next update continues ` +
+                `the deploy, delete releases the host.`,
+            await observe(client, spec, claim.allocation, current),
+            err,
+        );
+    }
+    return observe(client, spec, claim.allocation, node);
+}
+
+/** The owner record on the node: who holds it, plus the Machine's labels and description. */
+// The allocation (its name, its extra, and node.instance_uuid = allocation UUID) is the
+// authoritative owner record; these node.extra keys make it readable from the host's side too.
+async function recordOwner(client: IronicClient, node: Node, spec: MachineSpec): Promise<Node> {
+    const wanted: Record<string, unknown> = {
+        [MACHINE_NODE_EXTRA.machine]: `${spec.namespace}/${spec.name}`,
+        [MACHINE_NODE_EXTRA.labels]: spec.labels ?? {},
+        [MACHINE_NODE_EXTRA.description]: spec.description ?? "",
+        [MACHINE_NODE_EXTRA.cluster]: spec.clusterName ?? "",
+    };
+    const ops = Object.entries(wanted)
+        .filter(([k, v]) => JSON.stringify(node.extra?.[k]) !== JSON.stringify(v))
+        .map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
+    return ops.length ? client.patchNode(node.uuid, ops) : node;
+}
+
+/**
+ * update: only what does not touch the disk (labels, description, cluster name are recorded on
+ * the node). If the host is not active (a deploy that failed earlier, or a deprovision out of
+ * band), the deploy is finished on the same claimed host.
+ */
+export async function updateMachine(
+    client: IronicClient,
+    allocationId: string,
+    spec: MachineSpec,
+    progress: Progress = () => {},
+): Promise<MachineStatus> {
+    const claim = await findClaim(client, allocationId);
+    if (!claim)
+        throw new Error(
+            `machine ${spec.namespace}/${spec.name}: its claim (allocation ${allocationId}) is gone from Ironic; ` +
+                `run \`pulumi refresh\` so the Machine is dropped and created again`,
+        );
+    return deployClaimed(client, spec, claim, progress);
+}
+
+/** read: the live state, or undefined when the claim is gone (deleted or taken over out of band). */
+export async function readMachine(client: IronicClient, allocationId: string, spec: MachineSpec): Promise<MachineStatus | undefined> {
+    const claim = await findClaim(client, allocationId);
+    if (!claim) return undefined;
+    return observe(client, spec, claim.allocation, claim.node);
+}
+
+/**
+ * delete: undeploy (cleaning per automatedCleaningMode), release the allocation, host back to
+ * `available` and powered off so a new allocation can match it. Idempotent: a claim already gone
+ * is fine.
+ */
+export async function deleteMachine(
+    client: IronicClient,
+    allocationId: string,
+    spec: Pick<MachineSpec, "automatedCleaningMode" | "timeouts" | "namespace" | "name">,
+    progress: Progress = () => {},
+): Promise<void> {
+    const allocation = await client.findAllocation(allocationId);
+    if (!allocation) return;
+    const node = allocation.node_uuid ? await client.findNode(allocation.node_uuid) : undefined;
+    if (node && node.allocation_uuid === allocation.uuid) {
+        // Ironic refuses to delete the allocation of a deployed node; undeploy first (Ironic
+        // itself removes the allocation when the tear-down finishes).
+        await undeploy(client, node, {
+            cleaningMode: spec.automatedCleaningMode,
+            timeoutMs: spec.timeouts.delete,
+            clearExtra: Object.values(MACHINE_NODE_EXTRA),
+            onProgress: (m) => progress(`${spec.namespace}/${spec.name}: ${m}`),
+        });
+    }
+    await releaseClaim(client, allocation.uuid);
+}
+
+/** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */
+export async function observe(client: IronicClient, spec: MachineSpec, allocation: Allocation, node: Node): Promise<MachineStatus> {
+    const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
+    const provisioningState = metal3State(node);
+    return {
+        machineName: spec.name,
+        machineNamespace: spec.namespace,
+        hostName,
+        nodeUuid: node.uuid,
+        providerID: providerId(spec.namespace, hostName, spec.name),
+        addresses: await addresses(client, node),
+        provisioningState,
+        ready: node.provision_state === "active" && !node.maintenance,
+        allocationUuid: allocation.uuid,
+        allocationName: allocation.name ?? allocation.uuid,
+    };
+}
+
+/**
+ * CAPM3's address list: every NIC IP as InternalIP, the hostname as Hostname and InternalDNS,
+ * taken from the inspection inventory (fake hardware has none: no addresses).
+ */
+export async function addresses(client: IronicClient, node: Node): Promise<MachineStatus["addresses"]> {
+    const stored = await client.getInventory(node.uuid).catch(() => undefined);
+    const inventory = stored?.inventory;
+    const out: MachineStatus["addresses"] = [];
+    for (const nic of (inventory?.interfaces ?? []) as Record<string, unknown>[]) {
+        for (const key of ["ipv4_address", "ipv6_address"]) {
+            const ip = nic[key];
+            if (typeof ip === "string" && ip && !out.some((a) => a.address === ip)) out.push({ type: "InternalIP", address: ip });
+        }
+    }
+    if (typeof inventory?.hostname === "string" && inventory.hostname) {
+        out.push({ type: "Hostname", address: inventory.hostname }, { type: "InternalDNS", address: inventory.hostname });
+    }
+    return out;
+}

@@ -1,0 +1,70 @@
+// A Machine as the lifecycle sees it: validated, defaults applied, durations in milliseconds.
+// Built from the resource inputs by the Pulumi glue (sdk/providers/machine.ts); nothing here
+// knows about Pulumi.
+import type { HostSelector } from "../claim/selector";
+import { specHash } from "../claim/allocation";
+import type { HostImage } from "../host/spec";
+
+export type CleaningMode = "metadata" | "disabled";
+
+export interface MachineTimeoutsMs {
+    claim: number;
+    create: number;
+    delete: number;
+}
+
+export const DEFAULT_TIMEOUTS_MS: MachineTimeoutsMs = {
+    claim: 2 * 60_000,
+    create: 60 * 60_000,
+    delete: 60 * 60_000,
+};
+
+export interface MachineSpec {
+    name: string;
+    namespace: string;
+    host?: string;
+    hostSelector?: HostSelector;
+    failureDomain?: string;
+    image?: HostImage;
+    customDeploy?: { method: string };
+    userData?: string;
+    networkData?: string | Record<string, unknown>;
+    metaData?: string | Record<string, unknown>;
+    automatedCleaningMode: CleaningMode;
+    clusterName?: string;
+    description?: string;
+    labels?: Record<string, string>;
+    timeouts: MachineTimeoutsMs;
+}
+
+/**
+ * What decides the disk contents and the host choice. Its hash is recorded on the allocation so a
+ * re-run recognises its own claim and tells it apart from the Machine generation it replaces.
+ */
+export function machineSpecHash(spec: MachineSpec): string {
+    return specHash({
+        host: spec.host,
+        hostSelector: spec.hostSelector,
+        failureDomain: spec.failureDomain,
+        image: spec.image,
+        customDeploy: spec.customDeploy,
+        userData: spec.userData,
+        networkData: spec.networkData,
+        metaData: spec.metaData,
+    });
+}
+
+/** "90s", "20m", "1h", "500ms" or a number of seconds → milliseconds. */
+export function durationMs(value: string | number | undefined, fallbackMs: number): number {
+    if (value === undefined) return fallbackMs;
+    if (typeof value === "number") return value * 1000;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+    if (!m) throw new Error(`invalid duration "${value}" (use e.g. "90s", "20m", "1h")`);
+    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+    return Math.round(Number(m[1]) * scale);
+}
+
+/** CAPM3's provider ID form. */
+export function providerId(namespace: string, hostName: string, machineName: string): string {
+    return `metal3://${namespace}/${hostName}/${machineName}`;
+}

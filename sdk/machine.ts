@@ -1,0 +1,140 @@
+// `Machine`: a Cluster API style machine on bare metal. It claims a BareMetalHost from the pool
+// (atomically, through an Ironic allocation), deploys its image with a config drive, and is
+// replaced, never edited, when what is on the disk changes. See docs/CLAIMS.md.
+import * as pulumi from "@pulumi/pulumi";
+import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
+import type { MachineArgsInput } from "./schemas/machine";
+
+type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
+/** Users never write the preview sentinel: drop it from the argument types. */
+type KnownInputs<T> = { [K in keyof T]?: pulumi.Input<Exclude<NonNullable<T[K]>, typeof UNKNOWN>> };
+
+export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic" | "userData" | "networkData" | "metaData">> {
+    /** User data for the config drive (e.g. cloud-init); stored as a secret. */
+    userData?: pulumi.Input<string>;
+    /** network_data.json for the config drive (object or JSON/YAML text); stored as a secret. */
+    networkData?: pulumi.Input<string | Record<string, unknown>>;
+    /** Meta data merged over the defaults of meta_data.json; stored as a secret. */
+    metaData?: pulumi.Input<string | Record<string, unknown>>;
+    /** How to reach Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
+    ironic?: pulumi.Input<Inputs<IronicConnectionInput>>;
+    /**
+     * Release the old host before claiming a new one when the Machine is replaced: for pools
+     * without a spare host. Same as the Pulumi resource option `deleteBeforeReplace: true`
+     * (the provider also does it by itself when the new spec names the same host, or when no
+     * eligible host is free at preview time).
+     */
+    deleteBeforeReplace?: boolean;
+    /**
+     * Also emit the Cluster API Machine and Metal3Machine objects (rendered by sdk/kubernetes.ts).
+     * The shape is defined there.
+     */
+    kubernetes?: unknown;
+}
+
+/** A Machine's computed outputs, besides its inputs. */
+const OUTPUT_NAMES = [
+    "machineName",
+    "machineNamespace",
+    "hostName",
+    "nodeUuid",
+    "providerID",
+    "addresses",
+    "provisioningState",
+    "ready",
+    "allocationUuid",
+    "allocationName",
+] as const;
+
+/**
+ * The dynamic provider. Tiny on purpose: each method loads the implementation at call time in
+ * the provider host (so nothing but this object is serialized into state), and `configure`
+ * keeps the stack-config connection on `this`.
+ */
+export const machineProvider = {
+    connection: undefined as IronicConnectionInput | undefined,
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
+        this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
+    },
+    async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").check(olds, news);
+    },
+    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").diff(this, id, olds, news);
+    },
+    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").create(this, inputs);
+    },
+    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").read(this, id, props);
+    },
+    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").update(this, id, olds, news);
+    },
+    async delete(id: string, props: any): Promise<void> {
+        return require("pulumi-metal3/dist/sdk/providers/machine").remove(this, id, props);
+    },
+};
+
+export class Machine extends pulumi.dynamic.Resource {
+    /** Name of the claimed BareMetalHost. */
+    public readonly hostName!: pulumi.Output<string>;
+    /** Ironic node UUID of the claimed host. */
+    public readonly nodeUuid!: pulumi.Output<string>;
+    /** CAPM3 form: metal3://<namespace>/<host>/<machine>. */
+    public readonly providerID!: pulumi.Output<string>;
+    /** Addresses from the host's inspection inventory (InternalIP, Hostname, InternalDNS). */
+    public readonly addresses!: pulumi.Output<{ type: string; address: string }[]>;
+    /** Metal³ provisioning state of the host: provisioned, provisioning, ... */
+    public readonly provisioningState!: pulumi.Output<string>;
+    /** True when the host is active with the Machine's image. */
+    public readonly ready!: pulumi.Output<boolean>;
+    /** The Ironic allocation holding the claim (also the resource id). */
+    public readonly allocationUuid!: pulumi.Output<string>;
+    public readonly allocationName!: pulumi.Output<string>;
+    public readonly machineName!: pulumi.Output<string>;
+    public readonly machineNamespace!: pulumi.Output<string>;
+
+    constructor(name: string, args: MachineArgs, opts: pulumi.CustomResourceOptions = {}) {
+        const { deleteBeforeReplace, kubernetes, ironic, ...rest } = args;
+        const props: Record<string, unknown> = {
+            ...rest,
+            name: rest.name ?? name,
+            ironic: ironic === undefined ? undefined : secretConnection(ironic),
+            userData: secretOrUndefined(args.userData),
+            networkData: secretOrUndefined(args.networkData),
+            metaData: secretOrUndefined(args.metaData),
+        };
+        for (const out of OUTPUT_NAMES) props[out] = undefined;
+        super(
+            machineProvider,
+            name,
+            props,
+            {
+                ...opts,
+                deleteBeforeReplace: opts.deleteBeforeReplace ?? deleteBeforeReplace,
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData"],
+            },
+            "pulumi-metal3",
+            "Machine",
+        );
+
+        // KUBERNETES CALL SITE: the CAPI Machine + Metal3Machine objects for this Machine are
+        // rendered by `emitMachineObjects` in sdk/kubernetes.ts (written by the Kubernetes
+        // engineer); loaded lazily so programs without `kubernetes` never load @pulumi/kubernetes.
+        if (kubernetes !== undefined) {
+            const { emitMachineObjects } = require("./kubernetes");
+            emitMachineObjects(this, name, args, opts);
+        }
+    }
+}
+
+function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
+    return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** The connection block is stored as a secret as soon as it carries a password or token. */
+function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
+    return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
+}

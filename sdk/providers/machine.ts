@@ -1,0 +1,243 @@
+// The Machine's dynamic-provider handlers: Pulumi glue only. They validate inputs (the zod
+// schema), decide replace vs update, and call the lifecycle in provider/machine, which knows
+// nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
+// dynamic-provider host process.
+import type * as pulumi from "@pulumi/pulumi";
+import { IronicClient } from "../../provider/ironic";
+import { CANDIDATE_NODE_FIELDS, evaluatePool } from "../../provider/claim/candidates";
+import {
+    createMachine,
+    deleteMachine,
+    MachineDeployError,
+    readMachine,
+    updateMachine,
+    type MachineStatus,
+} from "../../provider/machine/lifecycle";
+import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
+import { mergeConnection } from "../connection";
+import { containsUnknown, type IronicConnectionInput } from "../schemas/common";
+import { machineArgsSchema, MACHINE_INPUT_KEYS, MACHINE_REPLACE_PROPERTIES } from "../schemas/machine";
+
+/** What `configure` stored: the connection from stack config. */
+export interface MachineProviderContext {
+    connection?: IronicConnectionInput;
+}
+
+type Props = Record<string, any>;
+
+
+function inputsOf(props: Props): Props {
+    const out: Props = {};
+    for (const k of MACHINE_INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
+    return out;
+}
+
+// ---- check / diff (also run at preview, with unknowns) ---------------------------------------
+
+export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+    const { __provider, ...inputs } = news;
+    void __provider; // the host re-adds it
+    const parsed = machineArgsSchema.safeParse(inputs);
+    if (parsed.success) return { inputs };
+    return {
+        inputs,
+        failures: parsed.error.issues.map((issue) => ({
+            property: issue.path.length ? issue.path.join(".") : "(machine)",
+            reason: issue.message,
+        })),
+    };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+    return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+}
+
+function normalize(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(normalize);
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = normalize((v as Record<string, unknown>)[k]);
+        return out;
+    }
+    return v;
+}
+
+/** Which inputs changed, and which of those rebuild the Machine. Pure: Ironic is only asked about spare hosts. */
+export function diffInputs(olds: Props, news: Props): { changed: string[]; replaces: string[] } {
+    const changed: string[] = [];
+    for (const key of MACHINE_INPUT_KEYS) {
+        // An unknown value at preview may turn out equal; a replacing property must still say
+        // "replace" so the plan does not underclaim what `up` will do.
+        if (containsUnknown(news[key]) || !sameValue(olds[key], news[key])) changed.push(key);
+    }
+    const replaces = changed.filter((k) => (MACHINE_REPLACE_PROPERTIES as readonly string[]).includes(k));
+    return { changed, replaces };
+}
+
+export async function diff(ctx: MachineProviderContext, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+    const { changed, replaces } = diffInputs(olds, news);
+    // A Machine that failed to initialize (or whose host was deprovisioned out of band, seen by
+    // refresh) converges through update, on the host it already holds.
+    const notReady = olds.ready === false && replaces.length === 0;
+    if (changed.length === 0 && !notReady) return { changes: false };
+    if (replaces.length === 0) return { changes: true };
+    return { changes: true, replaces, deleteBeforeReplace: await mustDeleteFirst(ctx, olds, news) };
+}
+
+/**
+ * The old Machine must release its host before the new one can claim: when the new one names
+ * the very host the old one holds, or when the pool has no eligible spare for the new spec.
+ * (Users can always force it with the resource option `deleteBeforeReplace: true`.)
+ */
+async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: Props): Promise<boolean> {
+    if (typeof news.host === "string" && news.host === olds.hostName) return true;
+    if (containsUnknown(news)) return false;
+    let client: IronicClient | undefined;
+    try {
+        client = await clientFor(ctx, news);
+        const evaluation = evaluatePool(await client.listNodes({ fields: CANDIDATE_NODE_FIELDS }), {
+            namespace: news.namespace ?? "default",
+            host: news.host,
+            selector: news.host === undefined ? news.hostSelector : undefined,
+            failureDomain: news.failureDomain,
+        });
+        return evaluation.eligible.length === 0;
+    } catch {
+        return false; // Ironic unreachable at preview: create-before-delete, the default
+    }
+}
+
+// ---- create / read / update / delete ------------------------------------------------------------
+
+const clients = new Map<string, Promise<IronicClient>>();
+
+/**
+ * One client per distinct connection for the life of the provider process: handlers of many
+ * Machines run concurrently in one process, and share connections and the microversion handshake.
+ */
+export function clientFor(ctx: MachineProviderContext, props: Props): Promise<IronicClient> {
+    const options = mergeConnection(props.ironic, ctx.connection);
+    const key = JSON.stringify(normalize(options));
+    let client = clients.get(key);
+    if (!client) {
+        client = IronicClient.connect(options);
+        client.catch(() => clients.delete(key));
+        clients.set(key, client);
+    }
+    return client;
+}
+
+/** Closes the cached clients (tests; the provider host process just exits). */
+export async function closeClients(): Promise<void> {
+    const all = [...clients.values()];
+    clients.clear();
+    for (const c of all) await (await c.catch(() => undefined))?.close();
+}
+
+/** Validated inputs → the lifecycle's spec (defaults applied). */
+export function machineSpec(props: Props): MachineSpec {
+    const parsed = machineArgsSchema.safeParse(inputsOf(props));
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`invalid Machine input ${issue.path.join(".")}: ${issue.message}`);
+    }
+    const a = parsed.data as Props;
+    if (containsUnknown(a)) throw new Error("Machine inputs still contain unknown values");
+    if (!a.name) throw new Error("Machine input name is required (the SDK class sets it to the resource name)");
+    const t = a.timeouts ?? {};
+    return {
+        name: a.name,
+        namespace: a.namespace ?? "default",
+        host: a.host,
+        hostSelector: a.hostSelector,
+        failureDomain: a.failureDomain,
+        image: a.image && {
+            url: a.image.url,
+            checksum: a.image.checksum,
+            checksumType: a.image.checksumType,
+            format: a.image.diskFormat,
+        },
+        customDeploy: a.customDeploy,
+        userData: a.userData,
+        networkData: a.networkData,
+        metaData: a.metaData,
+        automatedCleaningMode: a.automatedCleaningMode ?? "metadata",
+        clusterName: a.clusterName,
+        description: a.description,
+        labels: a.labels,
+        timeouts: {
+            claim: durationMs(t.claim, DEFAULT_TIMEOUTS_MS.claim),
+            create: durationMs(t.create, DEFAULT_TIMEOUTS_MS.create),
+            delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
+        },
+    };
+}
+
+/** Progress goes to stderr, which the engine shows for dynamic providers (never secrets). */
+const progress = (message: string) => console.error(`pulumi-metal3 Machine: ${message}`);
+
+function outputs(inputs: Props, status: MachineStatus): Props {
+    return { ...inputs, ...status };
+}
+
+export async function create(ctx: MachineProviderContext, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+    const spec = machineSpec(inputs);
+    const client = await clientFor(ctx, inputs);
+    try {
+        const status = await createMachine(client, spec, progress);
+        return { id: status.allocationUuid, outs: outputs(inputs, status) };
+    } catch (err) {
+        if (err instanceof MachineDeployError) {
+            // Partially created: the engine keeps the id and these properties (with __provider, so
+            // delete works) and runs update on the next `up` to finish the deploy.
+            throw Object.assign(new Error(err.message), {
+                id: err.status.allocationUuid,
+                properties: outputs(inputs, err.status),
+                reasons: [err.message],
+            });
+        }
+        throw err;
+    }
+}
+
+export async function read(ctx: MachineProviderContext, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+    const client = await clientFor(ctx, props);
+    const status = await readMachine(client, id, machineSpec(props));
+    // The claim is gone (host released or claimed by someone else out of band): an empty id
+    // makes refresh drop the Machine, and the next `up` creates it again.
+    if (!status) return { id: "", props: {} };
+    return { id, props: outputs(inputsOf(props), status) };
+}
+
+export async function update(ctx: MachineProviderContext, id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+    const spec = machineSpec(news);
+    const client = await clientFor(ctx, news);
+    try {
+        return { outs: outputs(news, await updateMachine(client, id, spec, progress)) };
+    } catch (err) {
+        if (err instanceof MachineDeployError)
+            throw Object.assign(new Error(err.message), { id, properties: outputs(news, err.status), reasons: [err.message] });
+        throw err;
+    }
+}
+
+export async function remove(ctx: MachineProviderContext, id: string, props: Props): Promise<void> {
+    const client = await clientFor(ctx, props);
+    const a = props as Props;
+    const t = a.timeouts ?? {};
+    await deleteMachine(
+        client,
+        id,
+        {
+            name: a.machineName ?? a.name ?? id,
+            namespace: a.machineNamespace ?? a.namespace ?? "default",
+            automatedCleaningMode: a.automatedCleaningMode ?? "metadata",
+            timeouts: {
+                claim: DEFAULT_TIMEOUTS_MS.claim,
+                create: DEFAULT_TIMEOUTS_MS.create,
+                delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
+            },
+        },
+        progress,
+    );
+}
