@@ -255,7 +255,6 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "[deploy]",
     // Both directories must exist when pxe/ipxe are enabled, or the conductor refuses to start.
     `http_root = ${files.httpRoot}`,
-    "http_url = http://127.0.0.1:8088",
     "",
     "[pxe]",
     `tftp_root = ${files.tftpRoot}`,

@@ -55,12 +55,14 @@ function deadPid(): Promise<number> {
 
 describe("pulumi-metal3 ironic start|status|stop", function () {
   this.timeout(180_000);
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-ironic-cli-"));
-  const files = stateFiles(stateDir);
+  let stateDir: string;
+  let files: ReturnType<typeof stateFiles>;
   let port: number;
   let url: string;
 
   before(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-ironic-cli-"));
+    files = stateFiles(stateDir);
     port = await findFreePort();
     url = `http://127.0.0.1:${port}`;
   });
