@@ -1,0 +1,252 @@
+// The @pulumi/kubernetes glue: turns the pure render output (provider/render) into Kubernetes
+// resources parented to a BareMetalHost or Machine resource.
+//
+//   emitHostObjects(parent, input, target)     → BMC Secret, user/network/meta data Secrets, BareMetalHost
+//   emitMachineObjects(parent, input, target)  → bootstrap/meta/network data Secrets, Machine, Metal3Machine,
+//                                                and SSA patches claiming the host (consumerRef, labels)
+//
+// `parent`  the pulumi-metal3 resource the objects belong to (they are deleted with it).
+// `input`   the renderer's input (HostRenderInput / MachineRenderInput); any field may be a
+//           pulumi.Input, e.g. `status: { nodeUuid: host.nodeUuid, ... }` from the resource outputs.
+// `target`  { provider?: k8s.Provider, namespace: string, name?: string }: the cluster (default:
+//           the ambient kubeconfig provider), the namespace used when `input.namespace` is empty
+//           (every object carries an explicit metadata.namespace), and the prefix of the Pulumi
+//           resource names (default: the parent's name).
+//
+// Secrets: the BMC password and all user/network/meta/bootstrap data are Pulumi secrets in state.
+// The BareMetalHost, Machine and Metal3Machine objects contain no secret material (render tests
+// assert it), so they are explicitly un-secreted: `pulumi preview --diff` shows their changes.
+//
+// Rendering runs inside `pulumi.output(input).apply(...)`; resources are declared outside it, so
+// they appear at preview. Which optional data Secrets exist is decided from which keys of `input`
+// are present; if the whole `input` is itself an Output those few Secrets are declared inside the
+// apply (they then appear only once the input is known).
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+  HOST_DATA_SECRETS,
+  renderBareMetalHost,
+  renderMachine,
+  type HostDataKind,
+  type HostRenderInput,
+  type KubeObject,
+  type MachineApiVersion,
+  type MachineRenderInput,
+  type SecretObject,
+} from "../provider/render";
+
+/** A value whose fields, at any depth, may be pulumi Inputs. */
+export type DeepInput<T> = T extends string | number | boolean | null | undefined | Date
+  ? pulumi.Input<T>
+  : T extends Array<infer E>
+    ? pulumi.Input<Array<DeepInput<E>>>
+    : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
+
+export interface KubernetesTarget {
+  /** Cluster to write to; default: Pulumi's ambient Kubernetes provider. */
+  provider?: k8s.Provider;
+  /** Namespace for objects whose input has no namespace of its own. */
+  namespace: string;
+  /** Prefix of the Pulumi resource names; default: the parent resource's name. */
+  name?: string;
+}
+
+export interface EmittedHostObjects {
+  bmcSecret: k8s.core.v1.Secret;
+  dataSecrets: Partial<Record<HostDataKind, k8s.core.v1.Secret>>;
+  host: k8s.apiextensions.CustomResource;
+}
+
+export interface MachineTarget extends KubernetesTarget {
+  /** Cluster API version of Machine and Metal3Machine; default v1beta1. */
+  apiVersion?: MachineApiVersion;
+  /**
+   * Patch the claimed BareMetalHost (consumerRef, cluster-name label, image and data refs) and its
+   * BMC Secret (cluster-name label). Default true; needs the host's objects in the same cluster.
+   */
+  claimHost?: boolean;
+}
+
+export interface EmittedMachineObjects {
+  dataSecrets: { bootstrap: k8s.core.v1.Secret; metaData?: k8s.core.v1.Secret; networkData?: k8s.core.v1.Secret };
+  machine: k8s.apiextensions.CustomResource;
+  metal3Machine: k8s.apiextensions.CustomResource;
+  hostClaim?: k8s.apiextensions.CustomResourcePatch;
+  bmcSecretClaim?: k8s.core.v1.SecretPatch;
+}
+
+function resourcePrefix(parent: pulumi.Resource, target: KubernetesTarget): string {
+  // Resource keeps its name in `__name` (set by the Pulumi SDK constructor; not in the typings).
+  const name = target.name ?? (parent as unknown as { __name?: string }).__name;
+  if (!name) throw new Error("emit: cannot tell the parent resource's name; pass target.name");
+  return name;
+}
+
+/** Keys of a plain-object input that are set; undefined when the input is an Output/Promise as a whole. */
+function presentKeys(input: unknown): Set<string> | undefined {
+  if (!input || typeof input !== "object" || pulumi.Output.isInstance(input) || input instanceof Promise) return undefined;
+  return new Set(Object.entries(input as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k]) => k));
+}
+
+function withNamespace<T extends { namespace?: string }>(input: T, target: KubernetesTarget): T {
+  return { ...input, namespace: input.namespace || target.namespace };
+}
+
+/** Declares a core/v1 Secret from a rendered one; `data` is a Pulumi secret, metadata is not. */
+function secretResource(
+  name: string,
+  rendered: pulumi.Output<SecretObject>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: pulumi.unsecret(rendered.apply((s) => s.metadata)),
+      type: pulumi.unsecret(rendered.apply((s) => s.type)),
+      data: pulumi.secret(rendered.apply((s) => s.data)),
+    },
+    opts,
+  );
+}
+
+/** Declares a custom resource from a rendered object (apiVersion and kind known up front). */
+function customResource(
+  name: string,
+  apiVersion: string,
+  kind: string,
+  rendered: pulumi.Output<KubeObject & { spec?: unknown }>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion,
+      kind,
+      metadata: pulumi.unsecret(rendered.apply((o) => o.metadata)),
+      spec: pulumi.unsecret(rendered.apply((o) => o.spec)),
+    },
+    opts,
+  );
+}
+
+/**
+ * Emits the BareMetalHost's objects: `<name>-bmc-secret`, `<name>-user-data` / `-network-data` /
+ * `-meta-data` when set, and the BareMetalHost (paused for BMO, status annotation when
+ * `input.status` is given; its `goodCredentials.credentialsVersion` is the BMC Secret's live
+ * resourceVersion unless the input sets one).
+ */
+export function emitHostObjects(
+  parent: pulumi.Resource,
+  input: DeepInput<HostRenderInput>,
+  target: KubernetesTarget,
+): EmittedHostObjects {
+  const prefix = resourcePrefix(parent, target);
+  const opts: pulumi.CustomResourceOptions = { parent, provider: target.provider };
+  const resolved = pulumi.output(input as pulumi.Input<HostRenderInput>).apply((i) => withNamespace(i as HostRenderInput, target));
+  const rendered = resolved.apply(renderBareMetalHost);
+
+  const bmcSecret = secretResource(`${prefix}-bmc-secret`, rendered.apply((r) => r.bmcSecret), opts);
+
+  const dataSecrets: EmittedHostObjects["dataSecrets"] = {};
+  const declare = (kind: HostDataKind) =>
+    secretResource(`${prefix}-${HOST_DATA_SECRETS[kind].suffix}`, rendered.apply((r) => r.dataSecrets[kind]!), opts);
+  const keys = presentKeys(input);
+  const kinds = Object.keys(HOST_DATA_SECRETS) as HostDataKind[];
+  if (keys) {
+    for (const kind of kinds) if (keys.has(kind)) dataSecrets[kind] = declare(kind);
+  } else {
+    // The input is one Output: its keys are known only inside apply.
+    rendered.apply((r) => {
+      for (const kind of kinds) if (r.dataSecrets[kind] && !dataSecrets[kind]) dataSecrets[kind] = declare(kind);
+    });
+  }
+
+  // Re-render with the BMC Secret's live resourceVersion, so the status annotation's
+  // goodCredentials match the Secret BMO will find after hand-over (no needless re-registration).
+  const hostObject = pulumi.all([resolved, bmcSecret.metadata]).apply(([i, meta]) => {
+    const status = i.status ? { ...i.status, credentialsVersion: i.status.credentialsVersion ?? meta?.resourceVersion } : undefined;
+    return renderBareMetalHost({ ...i, status }).host;
+  });
+  const host = customResource(`${prefix}-bmh`, "metal3.io/v1alpha1", "BareMetalHost", hostObject, {
+    ...opts,
+    dependsOn: [bmcSecret, ...Object.values(dataSecrets)],
+  });
+  return { bmcSecret, dataSecrets, host };
+}
+
+/**
+ * Emits the Machine's objects: `<name>-bootstrap-data` (CAPI bootstrap Secret, key `value`),
+ * `<name>-metadata` / `<name>-networkdata` when set, the Machine, then the Metal3Machine with a
+ * controller owner reference to the Machine's live UID, and, when `input.host` is set and
+ * `target.claimHost` is not false, server-side-apply patches of the host's BareMetalHost
+ * (consumerRef → Metal3Machine, cluster-name label, image and data refs) and BMC Secret
+ * (cluster-name label). Deleting the Machine resource deletes the patches, which gives the fields
+ * back: the host is released as CAPM3 releases it.
+ */
+export function emitMachineObjects(
+  parent: pulumi.Resource,
+  input: DeepInput<MachineRenderInput>,
+  target: MachineTarget,
+): EmittedMachineObjects {
+  const prefix = resourcePrefix(parent, target);
+  const apiVersion = target.apiVersion ?? "v1beta1";
+  const opts: pulumi.CustomResourceOptions = { parent, provider: target.provider };
+  const resolved = pulumi.output(input as pulumi.Input<MachineRenderInput>).apply((i) => withNamespace(i as MachineRenderInput, target));
+  const rendered = resolved.apply((i) => renderMachine(i, apiVersion));
+  const keys = presentKeys(input);
+
+  const dataSecrets: EmittedMachineObjects["dataSecrets"] = {
+    bootstrap: secretResource(`${prefix}-bootstrap-data`, rendered.apply((r) => r.dataSecrets.bootstrap), opts),
+  };
+  const optional = (k: "metaData" | "networkData", suffix: string) =>
+    secretResource(`${prefix}-${suffix}`, rendered.apply((r) => r.dataSecrets[k]!), opts);
+  if (keys) {
+    if (keys.has("metaData")) dataSecrets.metaData = optional("metaData", "metadata");
+    if (keys.has("networkData")) dataSecrets.networkData = optional("networkData", "networkdata");
+  } else {
+    rendered.apply((r) => {
+      if (r.dataSecrets.metaData && !dataSecrets.metaData) dataSecrets.metaData = optional("metaData", "metadata");
+      if (r.dataSecrets.networkData && !dataSecrets.networkData) dataSecrets.networkData = optional("networkData", "networkdata");
+    });
+  }
+  const secrets = Object.values(dataSecrets).filter((s): s is k8s.core.v1.Secret => s !== undefined);
+
+  const machine = customResource(`${prefix}-machine`, `cluster.x-k8s.io/${apiVersion}`, "Machine", rendered.apply((r) => r.machine), {
+    ...opts,
+    dependsOn: secrets,
+  });
+  const m3mObject = pulumi
+    .all([resolved, machine.metadata])
+    .apply(([i, meta]) => renderMachine({ ...i, machineUid: i.machineUid ?? meta?.uid }, apiVersion).metal3Machine);
+  const metal3Machine = customResource(`${prefix}-metal3machine`, `infrastructure.cluster.x-k8s.io/${apiVersion}`, "Metal3Machine", m3mObject, {
+    ...opts,
+    dependsOn: secrets,
+  });
+
+  const out: EmittedMachineObjects = { dataSecrets, machine, metal3Machine };
+  // Claim when a host is given; when the whole input is one Output, only on explicit claimHost: true.
+  const claim = target.claimHost ?? (keys ? keys.has("host") : false);
+  if (claim && (!keys || keys.has("host"))) {
+    const claimed = rendered.apply((r) => {
+      if (!r.hostClaim || !r.bmcSecretClaim)
+        throw new Error(`Machine ${r.machine.metadata.namespace}/${r.machine.metadata.name}: claimHost is set but input.host is empty`);
+      return { host: r.hostClaim, bmcSecret: r.bmcSecretClaim };
+    });
+    out.hostClaim = new k8s.apiextensions.CustomResourcePatch(
+      `${prefix}-host-claim`,
+      {
+        apiVersion: "metal3.io/v1alpha1",
+        kind: "BareMetalHost",
+        metadata: pulumi.unsecret(claimed.apply((c) => c.host.metadata)),
+        spec: pulumi.unsecret(claimed.apply((c) => c.host.spec)),
+      },
+      { ...opts, dependsOn: [metal3Machine, ...secrets] },
+    );
+    out.bmcSecretClaim = new k8s.core.v1.SecretPatch(
+      `${prefix}-bmc-secret-claim`,
+      { metadata: pulumi.unsecret(claimed.apply((c) => c.bmcSecret.metadata)) },
+      opts,
+    );
+  }
+  return out;
+}

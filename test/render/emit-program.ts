@@ -1,0 +1,93 @@
+// Run in a child process by kubernetes.unit.test.ts (Pulumi mocks are process-global, so they must
+// not leak into other unit tests): emits a host and machines through sdk/kubernetes.ts under
+// Pulumi's mock monitor and prints, as JSON, every registered resource (type, name, parent, inputs)
+// and which output properties are secret.
+import * as pulumi from "@pulumi/pulumi";
+
+interface Registration {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+const registrations: Registration[] = [];
+
+async function main(): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const metadata = { ...(args.inputs.metadata ?? {}), uid: `uid-of-${args.name}`, resourceVersion: "4242" };
+        return { id: `${args.name}-id`, state: { ...args.inputs, metadata } };
+      },
+      call: (args) => args.inputs,
+    },
+    "project",
+    "stack",
+    false,
+  );
+  // Loaded after setMocks, as a Pulumi program would be.
+  const { emitHostObjects, emitMachineObjects } = require("../../sdk/kubernetes") as typeof import("../../sdk/kubernetes");
+
+  class Parent extends pulumi.ComponentResource {
+    constructor(name: string) {
+      super("pulumi-metal3:test:Parent", name, {}, {});
+    }
+  }
+  const hostParent = new Parent("node-0");
+  const host = emitHostObjects(
+    hostParent,
+    {
+      name: "node-0",
+      bmc: { address: "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1", username: "admin", password: pulumi.secret("s3cr3t!") },
+      bootMACAddress: "52:54:00:12:34:56",
+      online: false,
+      userData: pulumi.secret("#cloud-config\n"),
+      metaData: { "local-hostname": "node-0" },
+      status: { nodeUuid: pulumi.output("1be26c0b-03f2-4d2e-ae87-c02d7f33c123"), provisioningState: "available", poweredOn: false },
+    },
+    { namespace: "metal3" },
+  );
+  const machineParent = new Parent("worker-0");
+  const machine = emitMachineObjects(
+    machineParent,
+    {
+      name: "worker-0",
+      clusterName: "cluster-a",
+      host: { name: pulumi.output("node-0") },
+      image: { url: "http://172.22.0.1/images/os.raw", checksum: "abc", format: "raw" },
+      userData: pulumi.secret("#cloud-config\n"),
+    },
+    { namespace: "metal3", apiVersion: "v1beta2" },
+  );
+  const unclaimed = emitMachineObjects(
+    new Parent("worker-1"),
+    pulumi.output({ name: "worker-1", namespace: "other", clusterName: "cluster-a", customDeploy: { method: "install" } }),
+    { namespace: "metal3" },
+  );
+
+  const secretness = {
+    bmcSecretData: await pulumi.isSecret(host.bmcSecret.data),
+    userDataSecretData: await pulumi.isSecret(host.dataSecrets.userData!.data),
+    metaDataSecretData: await pulumi.isSecret(host.dataSecrets.metaData!.data),
+    bootstrapData: await pulumi.isSecret(machine.dataSecrets.bootstrap.data),
+  };
+  // Wait for every registration to land.
+  await new Promise<void>((resolve) =>
+    pulumi
+      .all([host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn, machine.bmcSecretClaim!.urn, unclaimed.metal3Machine.urn])
+      .apply(() => resolve()),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const parents = {
+    bmcSecret: await new Promise((r) => host.bmcSecret.urn.apply(r)),
+    machine: await new Promise((r) => machine.machine.urn.apply(r)),
+  };
+  process.stdout.write(
+    JSON.stringify({ registrations, secretness, parents, optionalKeys: { host: Object.keys(host.dataSecrets), unclaimed: Object.keys(unclaimed) } }),
+  );
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e));
+  process.exit(1);
+});

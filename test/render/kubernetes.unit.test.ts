@@ -1,0 +1,95 @@
+// sdk/kubernetes.ts under Pulumi's mock monitor (in a child process, see emit-program.ts): what the
+// engine would receive is parented to the resource, secret where it must be, plain where it must
+// be readable in a diff, and valid against the CRDs.
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { STATUS_ANNOTATION, type KubeObject } from "../../provider/render";
+import { crds } from "./crd-dir";
+
+/** Pulumi's marker for a secret value in RPC inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface Registration {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+function containsSecret(v: unknown): boolean {
+  if (!v || typeof v !== "object") return false;
+  if (SECRET_SIG in (v as object)) return true;
+  return Object.values(v as object).some(containsSecret);
+}
+
+describe("sdk/kubernetes: emitHostObjects / emitMachineObjects (Pulumi mocks)", function () {
+  this.timeout(120000);
+  let out: { registrations: Registration[]; secretness: Record<string, boolean>; parents: Record<string, string> };
+  const reg = (name: string) => {
+    const r = out.registrations.find((x) => x.name === name);
+    expect(r, `registration ${name}`).to.not.equal(undefined);
+    return r!;
+  };
+  const asObject = (r: Registration): KubeObject => JSON.parse(JSON.stringify(r.inputs));
+
+  before(() => {
+    const program = path.join(__dirname, "emit-program.js");
+    out = JSON.parse(execFileSync(process.execPath, [program], { encoding: "utf8", timeout: 100000 }));
+  });
+
+  it("declares the host's Secrets and BareMetalHost under the parent, named after it", () => {
+    expect(reg("node-0-bmc-secret").type).to.equal("kubernetes:core/v1:Secret");
+    expect(reg("node-0-user-data").type).to.equal("kubernetes:core/v1:Secret");
+    expect(reg("node-0-meta-data").type).to.equal("kubernetes:core/v1:Secret");
+    expect(out.registrations.find((r) => r.name === "node-0-network-data")).to.equal(undefined);
+    expect(reg("node-0-bmh").type).to.equal("kubernetes:metal3.io/v1alpha1:BareMetalHost");
+    expect(out.parents.bmcSecret).to.match(/pulumi-metal3:test:Parent\$kubernetes:core\/v1:Secret::node-0-bmc-secret$/);
+  });
+
+  it("sends Secret data as Pulumi secrets and keeps the custom resources readable", () => {
+    for (const n of ["node-0-bmc-secret", "node-0-user-data", "node-0-meta-data", "worker-0-bootstrap-data"]) {
+      expect(reg(n).inputs.data, n).to.have.property(SECRET_SIG);
+      expect(containsSecret(reg(n).inputs.metadata), `${n} metadata`).to.equal(false);
+    }
+    expect(out.secretness).to.deep.equal({ bmcSecretData: true, userDataSecretData: true, metaDataSecretData: true, bootstrapData: true });
+    for (const n of ["node-0-bmh", "worker-0-machine", "worker-0-metal3machine", "worker-0-host-claim"]) {
+      expect(containsSecret(reg(n).inputs), n).to.equal(false);
+      expect(JSON.stringify(reg(n).inputs)).to.not.include("s3cr3t!");
+    }
+  });
+
+  it("the BareMetalHost the engine receives validates, and its status carries the node UUID and the Secret's resourceVersion", () => {
+    const host = asObject(reg("node-0-bmh"));
+    expect(crds().validate(host)).to.deep.equal([]);
+    expect(host.metadata.namespace).to.equal("metal3");
+    const status = JSON.parse(host.metadata.annotations![STATUS_ANNOTATION]);
+    expect(crds().validateStatus("metal3.io/v1alpha1", "BareMetalHost", status)).to.deep.equal([]);
+    expect(status.provisioning.ID).to.equal("1be26c0b-03f2-4d2e-ae87-c02d7f33c123");
+    expect(status.goodCredentials).to.deep.equal({ credentials: { name: "node-0-bmc-secret", namespace: "metal3" }, credentialsVersion: "4242" });
+  });
+
+  it("Machine objects: Metal3Machine owned by the Machine's live UID, host claimed by SSA patches", () => {
+    const m3m = asObject(reg("worker-0-metal3machine"));
+    expect(crds().validate(m3m)).to.deep.equal([]);
+    expect(m3m.metadata.ownerReferences).to.deep.equal([
+      { apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Machine", name: "worker-0", uid: "uid-of-worker-0-machine", controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(reg("worker-0-machine").type).to.equal("kubernetes:cluster.x-k8s.io/v1beta2:Machine");
+    const claim = reg("worker-0-host-claim");
+    expect(claim.type).to.equal("kubernetes:metal3.io/v1alpha1:BareMetalHostPatch");
+    expect(claim.inputs.spec.consumerRef).to.deep.equal({ apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "Metal3Machine", name: "worker-0", namespace: "metal3" });
+    expect(reg("worker-0-bmc-secret-claim").inputs.metadata).to.deep.equal({
+      name: "node-0-bmc-secret",
+      namespace: "metal3",
+      labels: { "cluster.x-k8s.io/cluster-name": "cluster-a" },
+    });
+  });
+
+  it("an unclaimed Machine given as one Output: its own namespace, v1beta1, no claim patches", () => {
+    const m3m = asObject(reg("worker-1-metal3machine"));
+    expect(m3m.apiVersion).to.equal("infrastructure.cluster.x-k8s.io/v1beta1");
+    expect(m3m.metadata.namespace).to.equal("other");
+    expect(crds().validate(m3m)).to.deep.equal([]);
+    expect(out.registrations.filter((r) => r.name.startsWith("worker-1-") && /claim/.test(r.name))).to.deep.equal([]);
+  });
+});
