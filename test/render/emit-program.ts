@@ -19,7 +19,9 @@ async function main(): Promise<void> {
         const metadata = { ...(args.inputs.metadata ?? {}), uid: `uid-of-${args.name}`, resourceVersion: "4242" };
         return { id: `${args.name}-id`, state: { ...args.inputs, metadata } };
       },
-      call: (args) => args.inputs,
+      // ConfigFile asks the provider to parse YAML; answer as the provider would.
+      call: (args) =>
+        args.token === "kubernetes:yaml:decode" ? { result: require("js-yaml").loadAll(args.inputs.text) } : args.inputs,
     },
     "project",
     "stack",
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
   );
   // Loaded after setMocks, as a Pulumi program would be.
   const { emitHostObjects, emitMachineObjects } = require("../../sdk/kubernetes") as typeof import("../../sdk/kubernetes");
+  const { Metal3Crds } = require("../../sdk/crds") as typeof import("../../sdk/crds");
+  const crdsInstalled = new Metal3Crds("metal3-crds");
 
   class Parent extends pulumi.ComponentResource {
     constructor(name: string) {
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   // Wait for every registration to land.
   await new Promise<void>((resolve) =>
     pulumi
-      .all([host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn, machine.bmcSecretClaim!.urn, unclaimed.metal3Machine.urn])
+      .all([crdsInstalled.urn, ...crdsInstalled.configFiles.map((f) => f.urn), host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn, machine.bmcSecretClaim!.urn, unclaimed.metal3Machine.urn])
       .apply(() => resolve()),
   );
   await new Promise((r) => setTimeout(r, 200));

@@ -16,6 +16,13 @@ interface Registration {
   inputs: Record<string, any>;
 }
 
+let programOutput: any;
+/** Runs emit-program.js once per test run; its JSON report is shared by both suites. */
+function runProgram(): any {
+  const program = path.join(__dirname, "emit-program.js");
+  return (programOutput ??= JSON.parse(execFileSync(process.execPath, [program], { encoding: "utf8", timeout: 100000 })));
+}
+
 function containsSecret(v: unknown): boolean {
   if (!v || typeof v !== "object") return false;
   if (SECRET_SIG in (v as object)) return true;
@@ -33,8 +40,7 @@ describe("sdk/kubernetes: emitHostObjects / emitMachineObjects (Pulumi mocks)", 
   const asObject = (r: Registration): KubeObject => JSON.parse(JSON.stringify(r.inputs));
 
   before(() => {
-    const program = path.join(__dirname, "emit-program.js");
-    out = JSON.parse(execFileSync(process.execPath, [program], { encoding: "utf8", timeout: 100000 }));
+    out = runProgram();
   });
 
   it("declares the host's Secrets and BareMetalHost under the parent, named after it", () => {
@@ -91,5 +97,34 @@ describe("sdk/kubernetes: emitHostObjects / emitMachineObjects (Pulumi mocks)", 
     expect(m3m.metadata.namespace).to.equal("other");
     expect(crds().validate(m3m)).to.deep.equal([]);
     expect(out.registrations.filter((r) => r.name.startsWith("worker-1-") && /claim/.test(r.name))).to.deep.equal([]);
+  });
+});
+
+describe("sdk/crds: Metal3Crds (Pulumi mocks)", function () {
+  this.timeout(120000);
+  it("installs every vendored CRD once, the v1beta1-only Metal3Machine CRD by default, names prefixed", () => {
+    const out = runProgram();
+    const crdRegs = (out.registrations as Registration[]).filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
+    expect(crdRegs.map((r) => r.inputs.metadata.name).sort()).to.deep.equal([
+      "baremetalhosts.metal3.io",
+      "hardwaredata.metal3.io",
+      "hostfirmwaresettings.metal3.io",
+      "metal3machines.infrastructure.cluster.x-k8s.io",
+      "metal3machinetemplates.infrastructure.cluster.x-k8s.io",
+      "preprovisioningimages.metal3.io",
+    ]);
+    for (const r of crdRegs) expect(r.name).to.match(/^metal3-crds-/);
+    const m3m = crdRegs.find((r) => r.inputs.metadata.name.startsWith("metal3machines."))!;
+    expect(m3m.inputs.spec.versions.map((v: { name: string }) => v.name)).to.deep.equal(["v1beta1"]);
+  });
+
+  it("metal3CrdFiles: explicit files win, then url, then the directory with the chosen Metal3Machine CRD", () => {
+    const { metal3CrdFiles } = require("../../sdk/crds") as typeof import("../../sdk/crds");
+    expect(metal3CrdFiles({ files: ["/a.yaml"], url: "https://x/y.yaml" })).to.deep.equal(["/a.yaml"]);
+    expect(metal3CrdFiles({ url: "https://x/y.yaml" })).to.deep.equal(["https://x/y.yaml"]);
+    const v2 = metal3CrdFiles({ metal3MachineApi: "v1beta2" }).map((f) => path.basename(f));
+    expect(v2).to.include("infrastructure.cluster.x-k8s.io_metal3machines.yaml");
+    expect(v2).to.not.include("infrastructure.cluster.x-k8s.io_metal3machines.release-1.12-v1beta1.yaml");
+    expect(v2).to.have.length(6);
   });
 });
