@@ -1,0 +1,297 @@
+// Performs the lifecycle's decisions through the Ironic client: observe → nextAction → do it →
+// observe again, under per-phase deadlines, reporting progress. The only place host steps touch
+// Ironic (deploy/undeploy details live in provision.ts).
+import type { IronicClient } from "../ironic";
+import type { Node } from "../ironic/types";
+import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, Phase, DeleteSpec } from "./lifecycle";
+import { deployImage, undeploy } from "./provision";
+import type { HostSpec, PhaseTimeouts } from "./spec";
+import { capabilitiesWithBootMode } from "./instance";
+
+/** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
+export class HostError extends Error {
+    constructor(
+        message: string,
+        readonly nodeUuid?: string,
+        readonly provisionState?: string,
+        readonly lastError?: string,
+    ) {
+        super(message);
+        this.name = "HostError";
+    }
+}
+
+export interface ConvergeOptions {
+    /** `default~node-1`, for messages. */
+    label: string;
+    timeouts: PhaseTimeouts;
+    /** Deadline for the whole operation (ms from now), on top of the per-phase ones. */
+    overallMs?: number;
+    log?: (msg: string) => void;
+}
+
+/** Same step on the same state this many times means Ironic is not moving: stop instead of looping. */
+const MAX_REPEATS = 3;
+
+function describe(node: Node | undefined): string {
+    if (!node) return "no Ironic node";
+    return `node ${node.uuid}, Ironic provision state "${node.provision_state}"${node.target_provision_state ? ` (target "${node.target_provision_state}")` : ""}, power "${node.power_state ?? "unknown"}"${node.maintenance ? `, maintenance: ${node.maintenance_reason ?? "yes"}` : ""}, last_error: ${node.last_error ?? "none"}`;
+}
+
+export async function observe(client: IronicClient, uuid: string): Promise<ObservedHost | undefined> {
+    const node = await client.findNode(uuid);
+    if (!node) return undefined;
+    return { node, ports: await client.listPorts({ node: node.uuid }) };
+}
+
+/**
+ * Find-or-enrol's "find": an explicit adoption target, else the node BMO would name
+ * `<namespace>~<name>`, else an unnamed node (or one with our name) owning a port with the boot MAC.
+ */
+export async function findExistingNode(client: IronicClient, spec: HostSpec, adoptNode?: string): Promise<Node | undefined> {
+    if (adoptNode) {
+        const node = await client.findNode(adoptNode);
+        if (!node) throw new HostError(`host ${spec.nodeName}: adoptNode "${adoptNode}" is not an Ironic node`);
+        return node;
+    }
+    const byName = await client.findNode(spec.nodeName);
+    if (byName) return byName;
+    if (spec.bootMACAddress) {
+        const [port] = await client.listPorts({ address: spec.bootMACAddress });
+        if (port) {
+            const owner = await client.getNode(port.node_uuid);
+            if (owner.name && owner.name !== spec.nodeName) {
+                throw new HostError(
+                    `host ${spec.nodeName}: boot MAC ${spec.bootMACAddress} already belongs to Ironic node ${owner.name} (${owner.uuid}); set adoptNode to take it over`,
+                    owner.uuid,
+                    owner.provision_state,
+                    owner.last_error ?? undefined,
+                );
+            }
+            return owner;
+        }
+    }
+    return undefined;
+}
+
+export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<Node> {
+    const interfaces = Object.fromEntries(Object.entries(spec.bmc.interfaces).filter(([, v]) => v !== undefined));
+    const inspect = inspectInterface(spec);
+    if (inspect) interfaces.inspect_interface = inspect;
+    const properties: Record<string, unknown> = { capabilities: capabilitiesWithBootMode(undefined, spec.bootMode) };
+    if (spec.architecture) properties.cpu_arch = spec.architecture;
+    return client.createNode({
+        name: spec.nodeName,
+        driver: spec.bmc.driver,
+        ...interfaces,
+        driver_info: spec.bmc.driverInfo,
+        properties,
+        resource_class: spec.resourceClass,
+        automated_clean: spec.automatedCleaningMode !== "disabled",
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels },
+    } as Parameters<IronicClient["createNode"]>[0]);
+}
+
+class Runner {
+    private readonly start = Date.now();
+    private readonly seen = new Map<string, number>();
+    constructor(
+        private readonly client: IronicClient,
+        private readonly opts: ConvergeOptions,
+    ) {}
+
+    log(msg: string) {
+        const s = Math.round((Date.now() - this.start) / 1000);
+        (this.opts.log ?? ((m: string) => console.error(m)))(`[bmh ${this.opts.label}] ${msg} (${s}s)`);
+    }
+
+    /** Per-phase deadline, capped by what is left of the whole operation. */
+    timeout(phase: Phase): number {
+        const phaseMs = this.opts.timeouts[phase];
+        if (this.opts.overallMs === undefined) return phaseMs;
+        return Math.max(1_000, Math.min(phaseMs, this.start + this.opts.overallMs - Date.now()));
+    }
+
+    guard(action: HostAction, node: Node | undefined) {
+        if (this.opts.overallMs !== undefined && Date.now() - this.start > this.opts.overallMs) {
+            throw new HostError(`host ${this.opts.label}: timed out after ${Math.round(this.opts.overallMs / 1000)}s (${describe(node)})`, node?.uuid, node?.provision_state, node?.last_error ?? undefined);
+        }
+        const key = `${node?.provision_state}/${node?.power_state}/${JSON.stringify(action)}`;
+        const n = (this.seen.get(key) ?? 0) + 1;
+        this.seen.set(key, n);
+        if (n > MAX_REPEATS) {
+            throw new HostError(
+                `host ${this.opts.label}: Ironic is not making progress (${actionText(action)} tried ${MAX_REPEATS} times): ${describe(node)}`,
+                node?.uuid,
+                node?.provision_state,
+                node?.last_error ?? undefined,
+            );
+        }
+    }
+
+    progress(phase: string) {
+        return (n: Node, ms: number) =>
+            this.log(`${phase}: Ironic ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""}, power ${n.power_state ?? "unknown"} [${Math.round(ms / 1000)}s in phase]`);
+    }
+
+    /** Does one step. Returns the node UUID (enrol creates one). */
+    async perform(spec: HostSpec | undefined, deleteSpec: DeleteSpec | undefined, action: HostAction, node: Node | undefined): Promise<string | undefined> {
+        const c = this.client;
+        const uuid = node?.uuid;
+        switch (action.kind) {
+            case "enrol": {
+                this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);
+                return (await enrolNode(c, spec!)).uuid;
+            }
+            case "patch":
+                this.log(`updating node (${action.reason}: ${action.ops.map((o) => o.path).join(", ")})`);
+                await c.patchNode(uuid!, action.ops);
+                return uuid;
+            case "create-port":
+                this.log(`creating port ${action.address}`);
+                await c.createPort({ node_uuid: uuid!, address: action.address, pxe_enabled: true });
+                return uuid;
+            case "set-traits":
+                this.log(`setting traits [${action.traits.join(", ")}]`);
+                await c.setTraits(uuid!, action.traits);
+                return uuid;
+            case "unset-maintenance":
+                this.log("leaving maintenance mode");
+                await c.unsetMaintenance(uuid!);
+                return uuid;
+            case "set-maintenance":
+                this.log(`entering maintenance (${action.reason})`);
+                await c.setMaintenance(uuid!, action.reason);
+                return uuid;
+            case "provision":
+                this.log(action.reason);
+                await c.setProvisionState(uuid!, action.target);
+                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `${action.reason} for host ${this.opts.label}`, onProgress: this.progress(action.reason) });
+                return uuid;
+            case "wait":
+                this.log(`waiting: ${action.reason}`);
+                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `host ${this.opts.label}`, onProgress: this.progress("waiting") });
+                return uuid;
+            case "deploy": {
+                const d = spec!.deployment!;
+                this.log(action.reason);
+                await deployImage(
+                    c,
+                    node!,
+                    {
+                        image: d.image,
+                        customDeploy: d.customDeploy,
+                        userData: d.userData,
+                        networkData: d.networkData,
+                        metaData: d.metaData,
+                        rootDeviceHints: d.rootDeviceHints,
+                        bootMode: d.bootMode,
+                        hostName: spec!.name,
+                        namespace: spec!.namespace,
+                        extra: { [EXTRA.deployment]: d.fingerprint },
+                    },
+                    { timeoutMs: this.timeout("deploy"), onProgress: (m) => this.log(m) },
+                );
+                return uuid;
+            }
+            case "undeploy":
+                this.log(action.reason);
+                await undeploy(c, node!, {
+                    cleaningMode: spec?.automatedCleaningMode ?? "metadata",
+                    disablePowerOff: spec?.disablePowerOff ?? deleteSpec?.disablePowerOff,
+                    clearExtra: [EXTRA.deployment],
+                    timeoutMs: this.timeout(deleteSpec ? "delete" : "deprovision"),
+                    onProgress: (m) => this.log(m),
+                });
+                return uuid;
+            case "power":
+                this.log(`${action.target} (${action.reason})`);
+                await c.setPowerState(uuid!, action.target);
+                await c.waitForPowerState(uuid!, action.target, { timeoutMs: this.timeout("power"), label: `${action.target} host ${this.opts.label}` });
+                return uuid;
+            case "delete-node":
+                this.log("deleting the Ironic node");
+                await c.deleteNode(uuid!);
+                return undefined;
+            case "fail":
+                throw new HostError(`host ${this.opts.label}: ${action.message}: ${describe(node)}`, uuid, node?.provision_state, node?.last_error ?? undefined);
+            case "done":
+                return uuid;
+        }
+    }
+
+    /** Wraps any failure so it names the host, the node's current state and last_error. */
+    async explain(e: unknown, uuid: string | undefined): Promise<HostError> {
+        if (e instanceof HostError) return e;
+        const node = uuid ? await this.client.findNode(uuid).catch(() => undefined) : undefined;
+        const msg = e instanceof Error ? e.message : String(e);
+        return new HostError(`host ${this.opts.label}: ${msg} [now: ${describe(node)}]`, uuid, node?.provision_state, node?.last_error ?? undefined);
+    }
+}
+
+function actionText(a: HostAction): string {
+    switch (a.kind) {
+        case "provision":
+            return `"${a.target}"`;
+        case "power":
+            return `"${a.target}"`;
+        default:
+            return a.kind;
+    }
+}
+
+export interface ConvergeResult {
+    node: Node;
+    /** The steps taken, for tests and for the summary line. */
+    steps: HostAction[];
+}
+
+/**
+ * Drives the node (existing `uuid`, or found / enrolled) until nextAction says done. On failure
+ * throws HostError with `nodeUuid` set when a node exists, so callers can keep it in state.
+ */
+export async function converge(client: IronicClient, spec: HostSpec, uuid: string | undefined, opts: ConvergeOptions): Promise<ConvergeResult> {
+    const runner = new Runner(client, opts);
+    const steps: HostAction[] = [];
+    let current = uuid;
+    try {
+        for (;;) {
+            const observed = current ? await observe(client, current) : undefined;
+            if (current && !observed) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
+            const action = nextAction(spec, observed);
+            if (action.kind === "done") {
+                runner.log(`ready: Ironic ${observed!.node.provision_state}, power ${observed!.node.power_state}`);
+                return { node: observed!.node, steps };
+            }
+            runner.guard(action, observed?.node);
+            steps.push(action);
+            current = await runner.perform(spec, undefined, action, observed?.node);
+        }
+    } catch (e) {
+        throw await runner.explain(e, current);
+    }
+}
+
+/** Removes the host's node (deprovisioning first when deployed). A node already gone is success. */
+export async function removeHost(client: IronicClient, spec: DeleteSpec & { automatedCleaningMode?: "metadata" | "disabled" }, uuid: string, opts: ConvergeOptions): Promise<HostAction[]> {
+    const runner = new Runner(client, opts);
+    const steps: HostAction[] = [];
+    try {
+        for (;;) {
+            const node = await client.findNode(uuid);
+            const action = nextDeleteAction(spec, node);
+            if (action.kind === "done") {
+                runner.log("deleted");
+                return steps;
+            }
+            runner.guard(action, node);
+            steps.push(action);
+            const hostSpec = { automatedCleaningMode: spec.automatedCleaningMode ?? "metadata", disablePowerOff: spec.disablePowerOff } as HostSpec;
+            await runner.perform(hostSpec, spec, action, node);
+        }
+    } catch (e) {
+        if (e && typeof e === "object" && (e as { status?: number }).status === 404) return steps;
+        throw await runner.explain(e, uuid);
+    }
+}

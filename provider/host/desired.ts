@@ -1,0 +1,108 @@
+// Validated BareMetalHost inputs → HostSpec (defaults applied, fingerprints computed). Pure.
+// Fingerprints let the lifecycle see "credentials / image / config drive changed" on the node
+// itself, without ever storing the secrets.
+import { createHash } from "crypto";
+import type { BareMetalHostInputs } from "../../sdk/schemas/baremetalhost";
+import { bmcProfile } from "./bmc";
+import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
+
+export const DEFAULT_NAMESPACE = "default";
+export const DEFAULT_RESOURCE_CLASS = "baremetal";
+
+/** Default per-phase deadlines, minutes. */
+export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
+    register: 5,
+    inspect: 30,
+    clean: 60,
+    deploy: 60,
+    deprovision: 60,
+    power: 5,
+    delete: 60,
+};
+
+export function nodeNameFor(namespace: string | undefined, name: string): string {
+    return `${namespace ?? DEFAULT_NAMESPACE}~${name}`;
+}
+
+/** Canonical JSON (sorted keys) so equal values hash equal whatever the key order. */
+export function canonicalJson(value: unknown): string {
+    const sort = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(sort);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)]));
+        return v;
+    };
+    return JSON.stringify(sort(value) ?? null);
+}
+
+export function sha256(...parts: string[]): string {
+    const h = createHash("sha256");
+    for (const p of parts) h.update(p).update("\0");
+    return h.digest("hex");
+}
+
+/** Salted digest of a secret input, stored in outputs instead of the value. */
+export function secretDigest(salt: string, value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    return sha256(salt, canonicalJson(value));
+}
+
+export type PlainHostInputs = BareMetalHostInputs & { name: string };
+
+function deploymentOf(i: PlainHostInputs, bootMode: HostSpec["bootMode"]): Deployment | undefined {
+    if (!i.image && !i.customDeploy) return undefined;
+    const d = {
+        image: i.image as Deployment["image"],
+        customDeploy: i.customDeploy as Deployment["customDeploy"],
+        userData: i.userData,
+        networkData: i.networkData,
+        metaData: i.metaData,
+        rootDeviceHints: i.rootDeviceHints as RootDeviceHints | undefined,
+        bootMode,
+    };
+    return { ...d, fingerprint: sha256("deployment", canonicalJson(d)) };
+}
+
+/** Ironic API >= 1.86 has firmware interfaces; older ones reject the field. */
+function supportsFirmwareInterface(apiVersion: string): boolean {
+    const [major, minor] = apiVersion.split(".").map(Number);
+    return major > 1 || (major === 1 && minor >= 86);
+}
+
+/** Inputs must have passed the schema and contain no unknowns (create/update time). */
+export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string }): HostSpec {
+    const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
+    const profile = bmcProfile(bmc);
+    if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;
+    const namespace = i.namespace ?? DEFAULT_NAMESPACE;
+    const nodeName = nodeNameFor(namespace, i.name);
+    const bootMode = (i.bootMode ?? "UEFI") as HostSpec["bootMode"];
+    return {
+        name: i.name,
+        namespace,
+        nodeName,
+        bmc: profile,
+        // Salted with the node name: equal passwords on two hosts give different fingerprints.
+        bmcFingerprint: sha256("bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo })),
+        bootMACAddress: i.bootMACAddress?.toLowerCase(),
+        bootMode,
+        online: i.online as boolean,
+        description: i.description,
+        architecture: i.architecture,
+        automatedCleaningMode: (i.automatedCleaningMode ?? "metadata") as HostSpec["automatedCleaningMode"],
+        inspectionMode: (i.inspectionMode ?? "agent") as HostSpec["inspectionMode"],
+        externallyProvisioned: i.externallyProvisioned === true,
+        disablePowerOff: i.disablePowerOff === true,
+        deployment: deploymentOf(i, bootMode),
+        labels: (i.labels ?? {}) as Record<string, string>,
+        resourceClass: i.resourceClass ?? DEFAULT_RESOURCE_CLASS,
+        traits: (i.traits ?? []) as string[],
+    };
+}
+
+/** Per-phase deadlines (ms) from the `timeouts` input (minutes). */
+export function phaseTimeouts(t: BareMetalHostInputs["timeouts"] | undefined): PhaseTimeouts {
+    const tt = (t ?? {}) as Partial<Record<keyof PhaseTimeouts, number>>;
+    const out = {} as PhaseTimeouts;
+    for (const k of Object.keys(DEFAULT_PHASE_MINUTES) as (keyof PhaseTimeouts)[]) out[k] = (tt[k] ?? DEFAULT_PHASE_MINUTES[k]) * 60_000;
+    return out;
+}

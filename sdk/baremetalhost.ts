@@ -1,0 +1,221 @@
+// `BareMetalHost`: one server, declared like Metal³'s BareMetalHost and driven through Ironic:
+// enrolled, inspected, cleaned, optionally provisioned, powered as `online` says, and given back
+// on destroy. Inputs: sdk/schemas/baremetalhost.ts; lifecycle: provider/host/lifecycle.ts.
+import * as pulumi from "@pulumi/pulumi";
+import type { IronicConnectionInput } from "./schemas/common";
+import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../provider/host/spec";
+import type { HardwareDetails } from "../provider/host/hardware";
+import type { Metal3ProvisioningState } from "../provider/host/states";
+
+type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
+
+export interface BareMetalHostRaidVolume {
+    level: "0" | "1" | "2" | "5" | "6" | "1+0" | "5+0" | "6+0";
+    sizeGibibytes?: number;
+    name?: string;
+    rotational?: boolean;
+    numberOfPhysicalDisks?: number;
+    controller?: string;
+    physicalDisks?: string[];
+}
+
+export interface BareMetalHostArgs {
+    /** Host name (default: the Pulumi resource name). The Ironic node is `<namespace>~<name>`. */
+    name?: pulumi.Input<string>;
+    /** Namespace (default "default"), as in Metal³. */
+    namespace?: pulumi.Input<string>;
+    /** BMC URL and credentials; the password is stored as a secret. */
+    bmc: pulumi.Input<{
+        address: pulumi.Input<string>;
+        username?: pulumi.Input<string>;
+        password?: pulumi.Input<string>;
+        disableCertificateVerification?: pulumi.Input<boolean>;
+    }>;
+    bootMACAddress?: pulumi.Input<string>;
+    bootMode?: pulumi.Input<BootMode>;
+    /** Desired power state (required, as in Metal³). */
+    online: pulumi.Input<boolean>;
+    description?: pulumi.Input<string>;
+    architecture?: pulumi.Input<string>;
+    rootDeviceHints?: pulumi.Input<Inputs<RootDeviceHints>>;
+    automatedCleaningMode?: pulumi.Input<AutomatedCleaningMode>;
+    inspectionMode?: pulumi.Input<InspectionMode>;
+    externallyProvisioned?: pulumi.Input<boolean>;
+    disablePowerOff?: pulumi.Input<boolean>;
+    /** Setting it (with online) provisions; changing it reprovisions (wipes); removing it deprovisions. */
+    image?: pulumi.Input<{ url: pulumi.Input<string>; checksum?: pulumi.Input<string>; checksumType?: pulumi.Input<ChecksumType>; format?: pulumi.Input<ImageFormat> }>;
+    customDeploy?: pulumi.Input<{ method: pulumi.Input<string> }>;
+    /** Config drive data; always stored as secrets. */
+    userData?: pulumi.Input<string | Record<string, unknown>>;
+    networkData?: pulumi.Input<string | Record<string, unknown>>;
+    metaData?: pulumi.Input<string | Record<string, unknown>>;
+    /** Pool attributes for Machines: labels (extra.metal3_labels), resource class, traits. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    resourceClass?: pulumi.Input<string>;
+    traits?: pulumi.Input<pulumi.Input<string>[]>;
+    raid?: pulumi.Input<{ hardwareRAIDVolumes?: pulumi.Input<BareMetalHostRaidVolume[]>; softwareRAIDVolumes?: pulumi.Input<unknown[]> }>;
+    /** Take over this Ironic node (UUID or name) instead of enrolling: this provider's `pulumi import`. */
+    adoptNode?: pulumi.Input<string>;
+    /** Deadlines in minutes: whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power). */
+    timeouts?: pulumi.Input<Inputs<{ create: number; update: number; delete: number; register: number; inspect: number; clean: number; deploy: number; deprovision: number; power: number }>>;
+    /** Which Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
+    ironic?: pulumi.Input<Inputs<IronicConnectionInput>>;
+    /** Also publish the host as Metal³ Kubernetes objects (BMC Secret, data Secrets, BareMetalHost). */
+    kubernetes?: { provider?: import("@pulumi/kubernetes").Provider; namespace?: string };
+}
+
+/** Computed outputs, besides the (non-secret) inputs echoed back. */
+const OUTPUT_NAMES = [
+    "nodeUuid",
+    "nodeName",
+    "provisioningState",
+    "ironicProvisionState",
+    "poweredOn",
+    "powerState",
+    "maintenance",
+    "hardware",
+    "errorMessage",
+    "lastUpdated",
+    "driver",
+    "secretDigests",
+] as const;
+
+/**
+ * The dynamic provider. Tiny on purpose: each method loads the implementation from the installed
+ * package at call time (captured by reference, not serialized by value), and `configure` keeps
+ * the stack-config Ironic connection on `this`.
+ */
+export const bareMetalHostProvider = {
+    connection: undefined as IronicConnectionInput | undefined,
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
+        this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
+    },
+    async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+        return require("pulumi-metal3/dist/sdk/providers/host").check(olds, news);
+    },
+    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+        return require("pulumi-metal3/dist/sdk/providers/host").diff(id, olds, news);
+    },
+    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+        return require("pulumi-metal3/dist/sdk/providers/host").create(inputs, this.connection);
+    },
+    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+        return require("pulumi-metal3/dist/sdk/providers/host").read(id, props, this.connection);
+    },
+    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+        return require("pulumi-metal3/dist/sdk/providers/host").update(id, olds, news, this.connection);
+    },
+    async delete(id: string, props: any): Promise<void> {
+        return require("pulumi-metal3/dist/sdk/providers/host").remove(id, props, this.connection);
+    },
+};
+
+export class BareMetalHost extends pulumi.dynamic.Resource {
+    /** Ironic node UUID (also the resource id). */
+    public readonly nodeUuid!: pulumi.Output<string>;
+    /** Ironic node name, `<namespace>~<name>`. */
+    public readonly nodeName!: pulumi.Output<string>;
+    /** Metal³ provisioning state: registering, inspecting, preparing, available, provisioning, provisioned, ... */
+    public readonly provisioningState!: pulumi.Output<Metal3ProvisioningState>;
+    /** Ironic's own provision state (enroll, manageable, available, active, ...). */
+    public readonly ironicProvisionState!: pulumi.Output<string>;
+    public readonly poweredOn!: pulumi.Output<boolean>;
+    public readonly powerState!: pulumi.Output<string | null>;
+    public readonly maintenance!: pulumi.Output<boolean>;
+    /** Metal³ HardwareDetails from Ironic's inspection inventory, else the node's properties. */
+    public readonly hardware!: pulumi.Output<HardwareDetails>;
+    /** Ironic last_error ("" when healthy). */
+    public readonly errorMessage!: pulumi.Output<string>;
+    public readonly lastUpdated!: pulumi.Output<string>;
+    /** Ironic driver chosen from the BMC scheme. */
+    public readonly driver!: pulumi.Output<string>;
+    public readonly online!: pulumi.Output<boolean>;
+    public readonly labels!: pulumi.Output<Record<string, string> | undefined>;
+    public readonly traits!: pulumi.Output<string[] | undefined>;
+    public readonly resourceClass!: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: BareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
+        const { kubernetes, ironic, bmc, userData, networkData, metaData, ...rest } = args;
+        const props: Record<string, unknown> = {
+            ...rest,
+            name: rest.name ?? name,
+            bmc: secretBmcPassword(bmc),
+            ironic: ironic === undefined ? undefined : secretConnection(ironic),
+            userData: secretOrUndefined(userData),
+            networkData: secretOrUndefined(networkData),
+            metaData: secretOrUndefined(metaData),
+        };
+        for (const out of OUTPUT_NAMES) props[out] = undefined;
+        super(
+            bareMetalHostProvider,
+            name,
+            props,
+            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"] },
+            "pulumi-metal3",
+            "BareMetalHost",
+        );
+
+        // KUBERNETES CALL SITE: publish the Metal³ objects (BMC Secret, data Secrets, a paused
+        // BareMetalHost carrying this host's status) through sdk/kubernetes.ts. Loaded lazily so
+        // programs without `kubernetes` never load @pulumi/kubernetes.
+        if (kubernetes !== undefined) {
+            const { emitHostObjects } = require("./kubernetes");
+            const self = this;
+            emitHostObjects(
+                this,
+                {
+                    name: rest.name ?? name,
+                    namespace: rest.namespace,
+                    labels: rest.labels,
+                    bmc: pulumi.output(bmc).apply((b) => ({ ...b, username: b.username ?? "", password: pulumi.secret(b.password ?? "") })),
+                    bootMACAddress: rest.bootMACAddress,
+                    bootMode: rest.bootMode,
+                    online: rest.online,
+                    image: rest.image,
+                    customDeploy: rest.customDeploy,
+                    userData: secretOrUndefined(userData),
+                    networkData: secretOrUndefined(networkData),
+                    metaData: secretOrUndefined(metaData),
+                    rootDeviceHints: rest.rootDeviceHints,
+                    automatedCleaningMode: rest.automatedCleaningMode,
+                    description: rest.description,
+                    architecture: rest.architecture,
+                    externallyProvisioned: rest.externallyProvisioned,
+                    disablePowerOff: rest.disablePowerOff,
+                    inspectionMode: rest.inspectionMode,
+                    raid: rest.raid,
+                    status: {
+                        nodeUuid: self.nodeUuid,
+                        provisioningState: self.provisioningState,
+                        ironicProvisionState: self.ironicProvisionState,
+                        poweredOn: self.poweredOn,
+                        hardware: self.hardware,
+                        errorMessage: self.errorMessage,
+                        lastUpdated: self.lastUpdated,
+                    },
+                },
+                { provider: kubernetes.provider, namespace: kubernetes.namespace ?? "default" },
+            );
+        }
+    }
+}
+
+/** Only the password is secret: a plain bmc object keeps address/username visible in diffs. */
+function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
+    if (bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise)) {
+        const b = bmc as Exclude<BareMetalHostArgs["bmc"], Promise<unknown> | pulumi.OutputInstance<unknown>>;
+        return { ...b, password: b.password === undefined ? undefined : pulumi.secret(b.password) };
+    }
+    // The whole block is an Output: its password cannot be singled out, so all of it is secret.
+    return pulumi.output(bmc).apply((b) => (b.password !== undefined ? pulumi.secret(b) : b));
+}
+
+function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
+    return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** The connection block is stored as a secret as soon as it carries a password or token. */
+function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
+    return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
+}
