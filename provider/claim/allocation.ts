@@ -219,7 +219,7 @@ async function noHostError(
 ): Promise<NoHostAvailableError> {
     // Name the Machines holding the matched hosts: one extra call, only on the failure path.
     const holders = new Map<string, string>();
-    if (evaluation.ineligible.some((h) => h.reason.startsWith("already claimed"))) {
+    if (evaluation.ineligible.some((h) => h.reason.startsWith("already claimed by"))) {
         for (const a of await client.listAllocations().catch(() => [] as Allocation[])) if (a.name) holders.set(a.uuid, a.name);
     }
     const who = `${request.owner.namespace}/${request.owner.machine}`;

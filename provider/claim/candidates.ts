@@ -8,7 +8,11 @@ import { firstMismatch, formatSelector, type HostSelector, type Labels } from ".
 
 export const FAILURE_DOMAIN_LABEL = "infrastructure.cluster.x-k8s.io/failure-domain";
 
-/** Node fields the claim logic reads; listing only these keeps the pool scan cheap. */
+/**
+ * Node fields the claim logic reads; listing only these keeps the pool scan cheap.
+ * (`allocation_uuid` cannot be asked for: Ironic 21.4 answers 500 to `fields=allocation_uuid`.
+ * An allocation sets the node's instance_uuid to its own UUID, so instance_uuid says it all.)
+ */
 export const CANDIDATE_NODE_FIELDS = [
     "uuid",
     "name",
@@ -20,7 +24,6 @@ export const CANDIDATE_NODE_FIELDS = [
     "last_error",
     "extra",
     "instance_uuid",
-    "allocation_uuid",
     "resource_class",
     "retired",
 ];
@@ -105,8 +108,8 @@ export function failureDomainOf(node: Pick<Node, "extra">): string | undefined {
 export function ineligibilityReason(node: Node): string | undefined {
     if (node.maintenance)
         return `in maintenance${node.maintenance_reason ? ` (${node.maintenance_reason})` : ""}`;
-    if (node.allocation_uuid) return `already claimed by allocation ${node.allocation_uuid}`;
-    if (node.instance_uuid) return `already in use by instance ${node.instance_uuid}`;
+    const holder = node.allocation_uuid ?? node.instance_uuid;
+    if (holder) return `already claimed by instance_uuid ${holder}`;
     if (node.retired) return "retired";
     if (node.provision_state !== "available") {
         const target = node.target_provision_state ? ` (moving to ${node.target_provision_state})` : "";
@@ -197,7 +200,7 @@ export function explainNoHost(evaluation: PoolEvaluation, allocationNames: Map<s
     if (ineligible.length === 0) return `${head}.`;
     const lines = ineligible.map((h) => {
         let reason = h.reason;
-        for (const [uuid, name] of allocationNames) reason = reason.replace(uuid, `${name} (${uuid})`);
+        for (const [uuid, name] of allocationNames) reason = reason.replace(`instance_uuid ${uuid}`, `allocation ${name} (${uuid})`);
         return `  - ${request.namespace}/${h.hostName} (node ${h.nodeUuid}): ${reason}`;
     });
     return `${head}; not eligible:\n${lines.join("\n")}`;
