@@ -306,10 +306,12 @@ function innermost(i: z.ZodIssue): z.ZodIssue {
 
 /** zod issues → Pulumi check failures `{property: "bmc.address", reason}`. */
 export function checkFailures(error: z.ZodError): CheckFailure[] {
-    return error.issues.map((raw) => {
+    return error.issues.flatMap((raw) => {
         const i = innermost(raw);
-        const property = i.path.length ? i.path.map(String).join(".") : "(inputs)";
-        const reason = i.code === z.ZodIssueCode.unrecognized_keys ? `unknown field(s): ${i.keys.join(", ")}` : i.message;
-        return { property, reason };
+        if (i.code === z.ZodIssueCode.unrecognized_keys) {
+            // One failure per unknown field, named by its full path.
+            return i.keys.map((k) => ({ property: [...i.path.map(String), k].join("."), reason: "is not a BareMetalHost field" }));
+        }
+        return [{ property: i.path.length ? i.path.map(String).join(".") : "(inputs)", reason: i.message }];
     });
 }
