@@ -8,7 +8,7 @@
 // `parent`  the pulumi-metal3 resource the objects belong to (they are deleted with it).
 // `input`   the renderer's input (HostRenderInput / MachineRenderInput); any field may be a
 //           pulumi.Input, e.g. `status: { nodeUuid: host.nodeUuid, ... }` from the resource outputs.
-// `target`  { provider?: k8s.Provider, namespace: string, name?: string }: the cluster (default:
+// `target`  { provider?: k8s.Provider, namespace?: string, name?: string }: the cluster (default:
 //           the ambient kubeconfig provider), the namespace used when `input.namespace` is empty
 //           (every object carries an explicit metadata.namespace), and the prefix of the Pulumi
 //           resource names (default: the parent's name).
@@ -24,6 +24,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
+  DEFAULT_NAMESPACE,
   HOST_DATA_SECRETS,
   renderBareMetalHost,
   renderMachine,
@@ -45,8 +46,8 @@ export type DeepInput<T> = T extends string | number | boolean | null | undefine
 export interface KubernetesTarget {
   /** Cluster to write to; default: Pulumi's ambient Kubernetes provider. */
   provider?: k8s.Provider;
-  /** Namespace for objects whose input has no namespace of its own. */
-  namespace: string;
+  /** Namespace for objects whose input has no namespace of its own (default "default"). */
+  namespace?: string;
   /** Prefix of the Pulumi resource names; default: the parent resource's name. */
   name?: string;
 }
@@ -89,7 +90,7 @@ function presentKeys(input: unknown): Set<string> | undefined {
 }
 
 function withNamespace<T extends { namespace?: string }>(input: T, target: KubernetesTarget): T {
-  return { ...input, namespace: input.namespace || target.namespace };
+  return { ...input, namespace: input.namespace || target.namespace || DEFAULT_NAMESPACE };
 }
 
 /** Declares a core/v1 Secret from a rendered one; `data` is a Pulumi secret, metadata is not. */

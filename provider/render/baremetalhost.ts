@@ -45,7 +45,7 @@ export function renderBareMetalHost(input: HostRenderInput): RenderedHost {
   if (labels?.[CLUSTER_NAME_LABEL]) secretLabels[CLUSTER_NAME_LABEL] = labels[CLUSTER_NAME_LABEL];
   const bmcSecret = renderSecret(
     { name: bmcSecretName(name), namespace, labels: secretLabels },
-    { username: input.bmc.username, password: input.bmc.password },
+    { username: input.bmc.username ?? "", password: input.bmc.password ?? "" },
   );
 
   const dataSecrets: RenderedHost["dataSecrets"] = {};

@@ -223,7 +223,8 @@ export interface HostRenderInput {
   /** Kubernetes namespace; also the `<namespace>~<name>` Ironic node name prefix. Default "default". */
   namespace?: string;
   labels?: Record<string, string>;
-  bmc: { address: string; username: string; password: string; disableCertificateVerification?: boolean };
+  /** username/password may be absent only for fake:// (the Secret then holds empty values). */
+  bmc: { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
   bootMACAddress?: string;
   bootMode?: BootMode;
   online: boolean;
