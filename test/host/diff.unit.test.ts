@@ -1,0 +1,128 @@
+import { expect } from "chai";
+import { diff } from "../../sdk/providers/host";
+import { secretDigest } from "../../provider/host/desired";
+import { UNKNOWN } from "../../sdk/schemas/common";
+import { buildConfigDrive } from "../../provider/host/configdrive";
+import { instancePatch, ironicRootDevice } from "../../provider/host/instance";
+import type { Node } from "../../provider/ironic/types";
+
+const salt = "0123456789abcdef";
+const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" };
+const inputs = { name: "h1", bmc: { address: "redfish://10.0.0.1/redfish/v1/Systems/1", username: "admin", password: "s3cret" }, online: true, bootMACAddress: "52:54:00:00:00:01", image, userData: "#cloud-config\n", labels: { rack: "r1" } };
+/** Outputs as create stores them: public inputs + salted digests + state. */
+const olds = {
+    name: "h1",
+    bmc: { address: inputs.bmc.address, username: "admin" },
+    online: true,
+    bootMACAddress: "52:54:00:00:00:01",
+    image,
+    labels: { rack: "r1" },
+    secretDigests: { salt, bmcPassword: secretDigest(salt, "s3cret"), userData: secretDigest(salt, "#cloud-config\n") },
+    provisioningState: "provisioned",
+    nodeUuid: "u",
+};
+
+function captureStderr<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
+    const orig = console.error;
+    let stderr = "";
+    console.error = (...a: unknown[]) => (stderr += a.join(" ") + "\n");
+    return f().then(
+        (result) => ((console.error = orig), { result, stderr }),
+        (e) => {
+            console.error = orig;
+            throw e;
+        },
+    );
+}
+
+describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () => {
+    it("equal inputs, including secrets (compared by salted digest) → no change", async () => {
+        const d = await diff("u", olds, { ...inputs, __provider: "x" });
+        expect(d.changes).to.equal(false);
+        expect(d.replaces).to.deep.equal([]);
+    });
+    it("a new BMC password or user data → change, without the old value in state", async () => {
+        expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, password: "other" } })).changed).to.deep.equal(["bmc.password"]);
+        expect(JSON.stringify(olds)).to.not.contain("s3cret");
+    });
+    it("boot MAC change → replace (case-insensitive compare); first MAC → change", async () => {
+        expect((await diff("u", olds, { ...inputs, bootMACAddress: "52:54:00:00:00:01".toUpperCase() })).changes).to.equal(false);
+        expect((await diff("u", olds, { ...inputs, bootMACAddress: "52:54:00:00:00:02" })).replaces).to.deep.equal(["bootMACAddress"]);
+        const { bootMACAddress: _m, ...noMac } = olds;
+        const d = await diff("u", noMac, inputs);
+        expect(d.replaces).to.deep.equal([]);
+        expect(d.changed).to.include("bootMACAddress");
+    });
+    it("name / namespace change → replace; default namespace equals unset", async () => {
+        expect((await diff("u", olds, { ...inputs, name: "h2" })).replaces).to.deep.equal(["name"]);
+        expect((await diff("u", olds, { ...inputs, namespace: "prod" })).replaces).to.deep.equal(["namespace"]);
+        expect((await diff("u", olds, { ...inputs, namespace: "default" })).changes).to.equal(false);
+    });
+    it("BMC scheme that changes the driver → replace; same driver, new address → change", async () => {
+        expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, address: "ipmi://10.0.0.1" } })).replaces).to.deep.equal(["bmc.address"]);
+        const d = await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, address: "redfish-virtualmedia://10.0.0.2/redfish/v1/Systems/1" } });
+        expect(d.replaces).to.deep.equal([]);
+        expect(d.changed).to.deep.equal(["bmc.address"]);
+    });
+    it("online, labels, traits, description, cleaning mode → in-place change", async () => {
+        for (const [k, v] of Object.entries({ online: false, labels: { rack: "r2" }, traits: ["CUSTOM_X"], description: "d", automatedCleaningMode: "disabled" })) {
+            const d = await diff("u", olds, { ...inputs, [k]: v });
+            expect(d.replaces, k).to.deep.equal([]);
+            expect(d.changed, k).to.deep.equal([k]);
+        }
+    });
+    it("image change on a provisioned host → change, announced on stderr as a reprovision", async () => {
+        const { result, stderr } = await captureStderr(() => diff("u", olds, { ...inputs, image: { ...image, url: "http://images.example/os2.qcow2" } }));
+        expect(result.changed).to.deep.equal(["image"]);
+        expect(result.reprovision).to.match(/REPROVISION/);
+        expect(stderr).to.contain("WILL REPROVISION (wipe) host default~h1: image changed");
+    });
+    it("user data change on a provisioned host → reprovision; image removed → deprovision", async () => {
+        const { stderr } = await captureStderr(() => diff("u", olds, { ...inputs, userData: "#cloud-config\nusers: []\n" }));
+        expect(stderr).to.contain("WILL REPROVISION (wipe) host default~h1: userData changed");
+        const { image: _i, ...noImage } = inputs;
+        const r = await captureStderr(() => diff("u", olds, noImage));
+        expect(r.stderr).to.contain("WILL DEPROVISION (wipe) host default~h1: image removed");
+    });
+    it("image change on a host that is only available → change, no wipe announced", async () => {
+        const { result, stderr } = await captureStderr(() => diff("u", { ...olds, provisioningState: "available" }, { ...inputs, image: { ...image, checksum: "def" } }));
+        expect(result.changes).to.equal(true);
+        expect(result.reprovision).to.equal(undefined);
+        expect(stderr).to.equal("");
+    });
+    it("unknowns at preview: unknown image / user data / bmc → change; unknown boot MAC → replace", async () => {
+        expect((await diff("u", olds, { ...inputs, image: UNKNOWN })).changed).to.include("image");
+        expect((await diff("u", olds, { ...inputs, userData: UNKNOWN })).changed).to.include("userData");
+        expect((await diff("u", olds, { ...inputs, bmc: UNKNOWN })).changed).to.include("bmc");
+        expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, password: UNKNOWN } })).changed).to.include("bmc.password");
+        expect((await diff("u", olds, { ...inputs, bootMACAddress: UNKNOWN })).replaces).to.deep.equal(["bootMACAddress"]);
+    });
+});
+
+describe("host/configdrive and instance_info", () => {
+    it("config drive: BMO's default meta_data, user meta_data merged over it, network_data parsed from YAML", () => {
+        const drive = buildConfigDrive({ hostName: "h1", namespace: "prod", uuid: "u-1", userData: "#cloud-config\n", networkData: "links:\n- id: eth0\n", metaData: '{"name": "custom", "role": "db"}' });
+        expect(drive.meta_data).to.deep.equal({ uuid: "u-1", "metal3-namespace": "prod", "metal3-name": "h1", "local-hostname": "h1", local_hostname: "h1", name: "custom", role: "db" });
+        expect(drive.user_data).to.equal("#cloud-config\n");
+        expect(drive.network_data).to.deep.equal({ links: [{ id: "eth0" }] });
+    });
+    it("root device hints use BMO's operators", () => {
+        expect(ironicRootDevice({ deviceName: "/dev/disk/by-path/pci-1", model: "SSD", minSizeGigabytes: 100, rotational: false, serialNumber: "s1" })).to.deep.equal({
+            by_path: "s== /dev/disk/by-path/pci-1",
+            model: "<in> SSD",
+            size: ">= 100",
+            rotational: "false",
+            serial: "s== s1",
+        });
+    });
+    it("instance_info: explicit checksum type → os_hash fields; live-iso → boot_iso + ramdisk deploy; SecureBoot capability", () => {
+        const n = { deploy_interface: "direct", instance_info: { image_source: "old" }, properties: {} } as unknown as Node;
+        const ops = instancePatch(n, { image: { url: "http://x/a.raw", checksum: "ff", checksumType: "sha256", format: "raw" }, bootMode: "UEFISecureBoot" });
+        const paths = Object.fromEntries(ops.map((o) => [o.path, o.op === "remove" ? "REMOVE" : o.value]));
+        expect(paths).to.deep.include({ "/instance_info/image_source": "http://x/a.raw", "/instance_info/image_os_hash_algo": "sha256", "/instance_info/image_os_hash_value": "ff", "/instance_info/capabilities": { secure_boot: "true" } });
+        expect(paths["/properties/capabilities"]).to.equal("boot_mode:uefi,secure_boot:true");
+        const iso = Object.fromEntries(instancePatch(n, { image: { url: "http://x/live.iso", format: "live-iso" } }).map((o) => [o.path, o.value]));
+        expect(iso["/instance_info/boot_iso"]).to.equal("http://x/live.iso");
+        expect(iso["/deploy_interface"]).to.equal("ramdisk");
+    });
+});

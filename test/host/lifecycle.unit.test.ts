@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import type { Node, Port } from "../../provider/ironic/types";
+import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
+import { EXTRA, HostAction, nextAction, nextDeleteAction, registrationPatch } from "../../provider/host/lifecycle";
+import type { HostSpec } from "../../provider/host/spec";
+import { metal3State } from "../../provider/host/states";
+
+const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" as const };
+
+function spec(extra: Partial<PlainHostInputs> = {}): HostSpec {
+    return hostSpecFromInputs({ name: "h1", bmc: { address: "fake://" }, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82" });
+}
+
+/** A node already registered exactly as `s` says, in `state`. */
+function node(s: HostSpec, state: string, over: Partial<Node> = {}): Node {
+    const n = {
+        uuid: "11111111-2222-3333-4444-555555555555",
+        name: s.nodeName,
+        driver: s.bmc.driver,
+        driver_info: {},
+        provision_state: state,
+        target_provision_state: null,
+        power_state: "power off",
+        target_power_state: null,
+        maintenance: false,
+        maintenance_reason: null,
+        last_error: null,
+        extra: {},
+        properties: {},
+        instance_info: {},
+        instance_uuid: null,
+        allocation_uuid: null,
+        resource_class: null,
+        traits: [],
+        description: null,
+        inspection_finished_at: null,
+        created_at: "2026-01-01T00:00:00Z",
+        updated_at: null,
+        ...Object.fromEntries(Object.entries(s.bmc.interfaces)),
+        inspect_interface: "fake",
+    } as unknown as Node;
+    // Apply the registration patch so only the state under test differs.
+    for (const op of registrationPatch(s, n)) {
+        const parts = op.path.split("/").slice(1);
+        let target = n as unknown as Record<string, any>;
+        for (const p of parts.slice(0, -1)) target = target[p] = target[p] ?? {};
+        if (op.op === "remove") delete target[parts[parts.length - 1]];
+        else target[parts[parts.length - 1]] = op.value;
+    }
+    n.traits = [...s.traits];
+    return { ...n, ...over };
+}
+
+const port = (mac: string): Port => ({ uuid: "p", address: mac, node_uuid: "n", pxe_enabled: true, extra: {}, created_at: "", updated_at: null });
+const observed = (s: HostSpec, n: Node, ports = [port("52:54:00:00:00:01")]) => ({ node: n, ports });
+
+function kindOf(a: HostAction): string {
+    if (a.kind === "provision") return `provision:${a.target}`;
+    if (a.kind === "power") return `power:${a.target}`;
+    if (a.kind === "deploy") return a.rebuild ? "rebuild" : "deploy";
+    return a.kind;
+}
+
+describe("host/lifecycle: nextAction(spec, observed node)", () => {
+    const plain = spec();
+    const withImage = spec({ image });
+    const deployedFp = withImage.deployment!.fingerprint;
+    const TABLE: Array<[string, HostSpec, ReturnType<typeof observed> | undefined, string]> = [
+        ["no node → enrol", plain, undefined, "enrol"],
+        ["enroll → manage", plain, observed(plain, node(plain, "enroll")), "provision:manage"],
+        ["enroll with last_error → manage again (Ironic re-checks credentials)", plain, observed(plain, node(plain, "enroll", { last_error: "IPMI call failed" })), "provision:manage"],
+        ["verifying → wait", plain, observed(plain, node(plain, "verifying", { target_provision_state: "manageable" })), "wait"],
+        ["manageable, not inspected → inspect", plain, observed(plain, node(plain, "manageable")), "provision:inspect"],
+        ["manageable, inspection disabled → provide", spec({ inspectionMode: "disabled" }), observed(spec({ inspectionMode: "disabled" }), node(spec({ inspectionMode: "disabled" }), "manageable")), "provision:provide"],
+        ["manageable, inspected → provide", plain, observed(plain, node(plain, "manageable", { inspection_finished_at: "2026-01-01T00:00:00Z" })), "provision:provide"],
+        ["inspecting → wait", plain, observed(plain, node(plain, "inspecting", { target_provision_state: "manageable" })), "wait"],
+        ["inspect failed → manage (retry)", plain, observed(plain, node(plain, "inspect failed", { last_error: "boom" })), "provision:manage"],
+        ["clean failed in maintenance → leave maintenance first", plain, observed(plain, node(plain, "clean failed", { maintenance: true, fault: "clean failure" })), "unset-maintenance"],
+        ["clean failed → manage", plain, observed(plain, node(plain, "clean failed")), "provision:manage"],
+        ["cleaning → wait", plain, observed(plain, node(plain, "clean wait", { target_provision_state: "available" })), "wait"],
+        ["available, power unknown, no image → power off", plain, observed(plain, node(plain, "available", { power_state: null })), "power:power off"],
+        ["available, powered off, no image → done", plain, observed(plain, node(plain, "available")), "done"],
+        ["available with disablePowerOff, powered on → done", spec({ disablePowerOff: true }), observed(spec({ disablePowerOff: true }), node(spec({ disablePowerOff: true }), "available", { power_state: "power on" })), "done"],
+        ["available + image + online → deploy", withImage, observed(withImage, node(withImage, "available")), "deploy"],
+        ["available + image + offline → stays available, off", spec({ image, online: false }), observed(spec({ image, online: false }), node(spec({ image, online: false }), "available")), "done"],
+        ["deploying → wait", withImage, observed(withImage, node(withImage, "wait call-back", { target_provision_state: "active" })), "wait"],
+        ["deploy failed + image → deploy again", withImage, observed(withImage, node(withImage, "deploy failed")), "deploy"],
+        ["deploy failed, image removed → undeploy", plain, observed(plain, node(plain, "deploy failed")), "undeploy"],
+        ["active, same image, powered off, online → power on", withImage, observed(withImage, node(withImage, "active", { extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: deployedFp } })), "power:power on"],
+        ["active, same image, on → done", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: deployedFp } })), "done"],
+        ["active, online false → power off", spec({ image, online: false }), observed(spec({ image, online: false }), node(spec({ image, online: false }), "active", { power_state: "power on", extra: { ...node(spec({ image, online: false }), "x").extra, [EXTRA.deployment]: spec({ image, online: false }).deployment!.fingerprint } })), "power:power off"],
+        ["active, image changed → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: "old" } })), "rebuild"],
+        ["active, image removed → undeploy", plain, observed(plain, node(plain, "active", { power_state: "power on", extra: { ...node(plain, "x").extra, [EXTRA.deployment]: "old" } })), "undeploy"],
+        ["active, claimed by a Machine allocation, no image here → leave the image alone", plain, observed(plain, node(plain, "active", { power_state: "power on", allocation_uuid: "a" })), "done"],
+        ["error (failed undeploy) → undeploy", plain, observed(plain, node(plain, "error")), "undeploy"],
+        ["manageable + externallyProvisioned → adopt", spec({ externallyProvisioned: true }), observed(spec({ externallyProvisioned: true }), node(spec({ externallyProvisioned: true }), "manageable")), "provision:adopt"],
+        ["available + externallyProvisioned → manage (then adopt)", spec({ externallyProvisioned: true }), observed(spec({ externallyProvisioned: true }), node(spec({ externallyProvisioned: true }), "available")), "provision:manage"],
+        ["boot MAC port missing → create port", plain, observed(plain, node(plain, "manageable"), []), "create-port"],
+        ["traits differ → set traits", spec({ traits: ["CUSTOM_GPU"] }), observed(spec({ traits: ["CUSTOM_GPU"] }), node(spec({ traits: ["CUSTOM_GPU"] }), "available", { traits: [] })), "set-traits"],
+        ["labels changed → patch", plain, observed(plain, node(plain, "available", { extra: { ...node(plain, "x").extra, [EXTRA.labels]: { old: "1" } } })), "patch"],
+        ["BMC credentials changed → patch driver_info", plain, observed(plain, node(plain, "enroll", { extra: { ...node(plain, "x").extra, [EXTRA.bmcFingerprint]: "old" } })), "patch"],
+        ["maintenance set by an operator, no fault → leave maintenance", plain, observed(plain, node(plain, "available", { maintenance: true })), "unset-maintenance"],
+        ["maintenance with a fault in a stable state → fail", plain, observed(plain, node(plain, "available", { maintenance: true, fault: "power failure" })), "fail"],
+        ["rescue → fail (not handled)", plain, observed(plain, node(plain, "rescue")), "fail"],
+    ];
+    for (const [what, s, obs, expected] of TABLE) {
+        it(what, () => expect(kindOf(nextAction(s, obs))).to.equal(expected));
+    }
+
+    it("the registration patch puts credentials, labels, capabilities, cleaning and resource class on the node", () => {
+        const s = hostSpecFromInputs(
+            { name: "h2", namespace: "prod", bmc: { address: "redfish://10.0.0.9/redfish/v1/Systems/1", username: "u", password: "p" }, online: true, bootMode: "legacy", automatedCleaningMode: "disabled", labels: { rack: "r1" }, resourceClass: "gpu", description: "d", architecture: "x86_64" } as PlainHostInputs,
+            { apiVersion: "1.82" },
+        );
+        const bare = { uuid: "u", name: null, driver: "redfish", driver_info: { ipmi_address: "old" }, provision_state: "manageable", extra: {}, properties: {} } as unknown as Node;
+        const ops = registrationPatch(s, bare);
+        const byPath = Object.fromEntries(ops.map((o) => [o.path, o]));
+        expect(byPath["/name"].value).to.equal("prod~h2");
+        expect(byPath["/driver_info/ipmi_address"].op).to.equal("remove");
+        expect(byPath["/driver_info/redfish_password"].value).to.equal("p");
+        expect(byPath["/automated_clean"].value).to.equal(false);
+        expect(byPath["/properties/capabilities"].value).to.equal("boot_mode:bios");
+        expect(byPath["/properties/cpu_arch"].value).to.equal("x86_64");
+        expect(byPath["/resource_class"].value).to.equal("gpu");
+        expect(byPath[`/extra/${EXTRA.labels}`].value).to.deep.equal({ rack: "r1" });
+        expect(byPath["/firmware_interface"], "Ironic 1.82 has no firmware interface").to.equal(undefined);
+        expect(byPath["/raid_interface"].value).to.equal("redfish");
+    });
+});
+
+describe("host/lifecycle: nextDeleteAction", () => {
+    const s = spec();
+    const d = { disablePowerOff: false, externallyProvisioned: false };
+    const TABLE: Array<[string, typeof d, Node | undefined, string]> = [
+        ["gone → done", d, undefined, "done"],
+        ["active → undeploy", d, node(s, "active"), "undeploy"],
+        ["active, externally provisioned → maintenance, then delete (no wipe)", { ...d, externallyProvisioned: true }, node(s, "active"), "set-maintenance"],
+        ["active in maintenance, externally provisioned → delete", { ...d, externallyProvisioned: true }, node(s, "active", { maintenance: true }), "delete-node"],
+        ["deploy failed → undeploy", d, node(s, "deploy failed"), "undeploy"],
+        ["available, powered on → power off first", d, node(s, "available", { power_state: "power on" }), "power:power off"],
+        ["available, powered on, disablePowerOff → delete without powering off", { ...d, disablePowerOff: true }, node(s, "available", { power_state: "power on" }), "delete-node"],
+        ["available, off → delete", d, node(s, "available"), "delete-node"],
+        ["enroll → delete", d, node(s, "enroll"), "delete-node"],
+        ["inspect wait → abort", d, node(s, "inspect wait", { target_provision_state: "manageable" }), "provision:abort"],
+        ["cleaning → wait", d, node(s, "cleaning", { target_provision_state: "available" }), "wait"],
+        ["inspect failed → maintenance (force)", d, node(s, "inspect failed"), "set-maintenance"],
+        ["clean failed in maintenance → delete", d, node(s, "clean failed", { maintenance: true }), "delete-node"],
+    ];
+    for (const [what, ds, n, expected] of TABLE) it(what, () => expect(kindOf(nextDeleteAction(ds, n))).to.equal(expected));
+});
+
+describe("host/states: Ironic → Metal³ provisioning state", () => {
+    const s = spec();
+    const cases: Array<[string, Partial<Node>, string, boolean?]> = [
+        ["enroll", {}, "registering"],
+        ["verifying", {}, "registering"],
+        ["inspect wait", {}, "inspecting"],
+        ["manageable", {}, "preparing"],
+        ["clean wait", {}, "preparing"],
+        ["available", {}, "available"],
+        ["wait call-back", {}, "provisioning"],
+        ["deploy failed", {}, "provisioning"],
+        ["active", {}, "provisioned"],
+        ["active", {}, "externally provisioned", true],
+        ["deleting", {}, "deprovisioning"],
+    ];
+    for (const [state, over, expected, ext] of cases) {
+        it(`${state}${ext ? " (externally provisioned)" : ""} → ${expected}`, () => expect(metal3State(node(s, state, over), { externallyProvisioned: ext })).to.equal(expected));
+    }
+});
