@@ -19,3 +19,4 @@ export type { AppliedHostSpec } from "./status";
 export { objectMetaProblems, secretProblems, renderSecret, configDataText } from "./meta";
 export { CrdSchemas, defaultCrdDir, packageRoot, apiserverSchema } from "./crd-validation";
 export type { CrdVersion } from "./crd-validation";
+export { handOverPatch, pausedByUs } from "./handover";

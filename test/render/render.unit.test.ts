@@ -537,3 +537,19 @@ describe("render: the validator catches bad objects (so a pass means something)"
     expect(vendored.validate(h)).to.have.length(1);
   });
 });
+
+describe("render: hand-over to baremetal-operator", () => {
+  it("the merge patch removes only our pause; the status annotation stays for BMO to restore", () => {
+    const { handOverPatch, pausedByUs } = require("../../provider/render") as typeof import("../../provider/render");
+    const r = renderBareMetalHost(hostInput("ipmi://10.0.0.1", { status: { nodeUuid: NODE_UUID, provisioningState: "provisioned", poweredOn: true } }));
+    expect(pausedByUs(r.host)).to.equal(true);
+    const annotations: Record<string, string | null> = { ...r.host.metadata.annotations, ...handOverPatch().metadata.annotations };
+    const after = Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== null)) as Record<string, string>;
+    expect(after).to.not.have.property(PAUSED_ANNOTATION);
+    expect(after).to.have.property(STATUS_ANNOTATION);
+    const host = { ...r.host, metadata: { ...r.host.metadata, annotations: after } };
+    expect(pausedByUs(host)).to.equal(false);
+    expectValid(host);
+    expect(pausedByUs({ metadata: { name: "x", namespace: "y", annotations: { [PAUSED_ANNOTATION]: "metal3.io/capm3" } } })).to.equal(false);
+  });
+});
