@@ -35,6 +35,9 @@ export interface MachineStatus {
 
 export type Progress = (message: string) => void;
 
+/** Ironic states of a deploy that is under way (the conductor or the agent is working). */
+const DEPLOY_IN_PROGRESS = new Set(["deploying", "wait call-back"]);
+
 /**
  * The claim was made but the deploy did not finish. Carries the claim so the caller can record a
  * partially created Machine (and finish or release it later) instead of orphaning the host.
@@ -72,6 +75,15 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
     let node = claim.node;
     try {
         node = await recordOwner(client, node, spec);
+        const onProgress = (m: string) => progress(`${spec.namespace}/${spec.name}: ${m}`);
+        if (DEPLOY_IN_PROGRESS.has(node.provision_state)) {
+            // An earlier run started the deploy and gave up waiting: keep waiting, do not restart it.
+            node = await client.waitForProvisionState(node.uuid, "active", {
+                timeoutMs: spec.timeouts.create,
+                label: `provision ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
+                onProgress: (n, ms) => onProgress(`provisioning: ${n.provision_state} (${Math.round(ms / 1000)}s)`),
+            });
+        }
         if (node.provision_state !== "active") {
             node = await deployImage(
                 client,
@@ -85,7 +97,7 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
                     hostName: spec.name,
                     namespace: spec.namespace,
                 },
-                { timeoutMs: spec.timeouts.create, onProgress: (m) => progress(`${spec.namespace}/${spec.name}: ${m}`) },
+                { timeoutMs: spec.timeouts.create, onProgress },
             );
         }
     } catch (err) {

@@ -1,0 +1,172 @@
+// The Machine resource end to end against a real Ironic (fake hardware), driving the dynamic
+// provider's handlers the way the engine does: check → create; diff → (replace: create new,
+// delete old); read (refresh); delete.
+import { expect } from "chai";
+import { IronicClient } from "../../provider/ironic";
+import type { Node } from "../../provider/ironic/types";
+import * as handlers from "../../sdk/providers/machine";
+import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+
+const NS = "machines";
+const ctx: handlers.MachineProviderContext = {};
+const PROVIDER = { __provider: "serialized-provider-code" }; // the engine passes it along; handlers keep it
+
+/** The dynamic host re-adds `__provider` to what check returns, as the engine would see it. */
+async function engineCheck(news: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const checked = await handlers.check({}, news);
+    expect(checked.failures ?? []).to.deep.equal([]);
+    return { ...checked.inputs, __provider: news.__provider };
+}
+
+describe("Machine resource (real Ironic)", function () {
+    let client: IronicClient;
+    const created: Node[] = [];
+
+    before(async function () {
+        client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
+    });
+    after(async function () {
+        await destroyPoolHosts(client, created);
+        await handlers.closeClients();
+        await client.close();
+    });
+
+    function inputs(tag: string, name: string, image: string, extra: Record<string, unknown> = {}) {
+        return {
+            ...PROVIDER,
+            name,
+            namespace: NS,
+            hostSelector: { matchLabels: { pool: tag } },
+            image: { url: `http://images.example/${image}.qcow2`, checksum: `http://images.example/${image}.qcow2.sha256`, diskFormat: "qcow2" },
+            userData: "#cloud-config\nhostname: test\n",
+            networkData: { links: [], networks: [], services: [] },
+            metaData: { role: "worker" },
+            clusterName: "c1",
+            labels: { tier: "a" },
+            ironic: { url: process.env.IRONIC_URL, authType: "none" },
+            timeouts: { create: "5m", delete: "5m" },
+            ...extra,
+        };
+    }
+
+    it("creates (claim + deploy to active), replaces on image change, releases the old host, deletes", async function () {
+        const tag = uniqueTag("life");
+        const nodes = await createPoolHosts(client, NS, [0, 1].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
+        created.push(...nodes);
+
+        const v1 = inputs(tag, `${tag}-m`, "v1");
+        const first = await handlers.create(ctx, await engineCheck(v1));
+        const out = first.outs!;
+        expect(out.ready).to.equal(true);
+        expect(out.provisioningState).to.equal("provisioned");
+        expect(out.providerID).to.equal(`metal3://${NS}/${out.hostName}/${tag}-m`);
+        expect(out.__provider).to.equal(PROVIDER.__provider);
+        expect(first.id).to.equal(out.allocationUuid);
+        expect(out.addresses).to.deep.equal([]); // fake hardware has no inventory
+
+        let node = await client.getNode(out.nodeUuid);
+        expect(node.provision_state).to.equal("active");
+        expect(node.instance_uuid).to.equal(first.id);
+        expect(node.instance_info.image_source).to.equal("http://images.example/v1.qcow2");
+        expect(node.extra.pulumi_metal3_machine).to.equal(`${NS}/${tag}-m`);
+        const allocation = await client.getAllocation(first.id);
+        expect(allocation.name).to.equal(`${NS}~${tag}-m`);
+        expect(allocation.extra.pulumi_metal3_cluster).to.equal("c1");
+
+        // Labels only: an in-place update.
+        const relabel = inputs(tag, `${tag}-m`, "v1", { labels: { tier: "b" } });
+        expect(await handlers.diff(ctx, first.id, out, relabel)).to.deep.equal({ changes: true });
+        const updated = await handlers.update(ctx, first.id, out, relabel);
+        expect(updated.outs!.nodeUuid).to.equal(out.nodeUuid);
+        node = await client.getNode(out.nodeUuid);
+        expect(node.extra.pulumi_metal3_machine_labels).to.deep.equal({ tier: "b" });
+        expect(node.provision_state).to.equal("active");
+
+        // Image change: a replacement; a spare exists, so create-before-delete.
+        const v2 = inputs(tag, `${tag}-m`, "v2", { labels: { tier: "b" } });
+        const d = await handlers.diff(ctx, first.id, updated.outs!, v2);
+        expect(d.changes).to.equal(true);
+        expect(d.replaces).to.deep.equal(["image"]);
+        expect(d.deleteBeforeReplace).to.equal(false);
+
+        const second = await handlers.create(ctx, await engineCheck(v2));
+        expect(second.outs!.ready).to.equal(true);
+        expect(second.outs!.nodeUuid).to.not.equal(out.nodeUuid);
+        expect(second.outs!.allocationName).to.match(new RegExp(`^${NS}~${tag}-m~[0-9a-f]{12}$`));
+        expect((await client.getNode(second.outs!.nodeUuid)).instance_info.image_source).to.equal("http://images.example/v2.qcow2");
+
+        await handlers.remove(ctx, first.id, updated.outs!);
+        const released = await client.getNode(out.nodeUuid);
+        expect(released.provision_state).to.equal("available");
+        expect(released.power_state).to.equal("power off");
+        expect(released.instance_uuid).to.equal(null);
+        expect(released.allocation_uuid).to.equal(null);
+        expect(released.extra.pulumi_metal3_machine).to.equal(undefined);
+        expect(await client.findAllocation(first.id)).to.equal(undefined);
+
+        // The pool is full again from the point of view of a new replacement: with no spare
+        // left, diff asks for delete-before-replace.
+        const v3 = inputs(tag, `${tag}-m`, "v3", { labels: { tier: "b" }, hostSelector: { matchLabels: { pool: tag, only: "none" } } });
+        const d3 = await handlers.diff(ctx, second.id, second.outs!, v3);
+        expect(d3.replaces).to.include.members(["image", "hostSelector"]);
+        expect(d3.deleteBeforeReplace).to.equal(true);
+
+        // Refresh: live state; then the claim disappears out of band → empty id (dropped).
+        const refreshed = await handlers.read(ctx, second.id, second.outs!);
+        expect(refreshed.id).to.equal(second.id);
+        expect(refreshed.props!.ready).to.equal(true);
+
+        await handlers.remove(ctx, second.id, second.outs!);
+        await handlers.remove(ctx, second.id, second.outs!); // idempotent
+        const gone = await handlers.read(ctx, second.id, second.outs!);
+        expect(gone.id).to.equal("");
+        const back = await client.getNode(second.outs!.nodeUuid);
+        expect(back.provision_state).to.equal("available");
+        expect(back.power_state).to.equal("power off");
+    });
+
+    it("fails create without a spare host, naming the selector, and leaves nothing claimed", async function () {
+        const tag = uniqueTag("full");
+        const nodes = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
+        created.push(...nodes);
+        const a = await handlers.create(ctx, inputs(tag, `${tag}-a`, "v1"));
+        const err = (await handlers.create(ctx, inputs(tag, `${tag}-b`, "v1")).catch((e: Error) => e)) as Error & { id?: string };
+        expect(err.message).to.include(`no host available for machine ${NS}/${tag}-b`);
+        expect(err.message).to.include(`selector pool=${tag} in namespace ${NS} matched 1 of`);
+        expect(err.message).to.include(`already claimed by allocation ${NS}~${tag}-a`);
+        expect(err.id).to.equal(undefined); // not created at all
+        expect(await client.findAllocation(`${NS}~${tag}-b`)).to.equal(undefined);
+        await handlers.remove(ctx, a.id, a.outs!);
+    });
+
+    it("a deploy that does not finish keeps the claim (partial create with id); the next update finishes it", async function () {
+        const tag = uniqueTag("partial");
+        const nodes = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
+        created.push(...nodes);
+        // A deadline no deploy can meet (fake hardware deploys take about a second here).
+        const hurried = inputs(tag, `${tag}-m`, "v1", { timeouts: { create: "1ms" } });
+        const err = (await handlers.create(ctx, hurried).catch((e: Error) => e)) as Error & { id?: string; properties?: Record<string, any> };
+        expect(err).to.be.instanceOf(Error);
+        expect(err.message).to.include(`machine ${NS}/${tag}-m claimed host ${NS}/${tag}-h0`);
+        expect(err.message).to.include("the deploy did not finish");
+        expect(err.id).to.be.a("string");
+        expect(err.properties!.__provider).to.equal(PROVIDER.__provider);
+        expect(err.properties!.nodeUuid).to.equal(nodes[0].uuid);
+        const held = await client.getNode(nodes[0].uuid);
+        expect(held.instance_uuid).to.equal(err.id); // still claimed: never orphaned, never lost
+
+        // The engine then runs update ("continue awaiting initialization"): diff also asks for it.
+        const patient = inputs(tag, `${tag}-m`, "v1");
+        const d = await handlers.diff(ctx, err.id!, { ...err.properties!, ready: false }, patient);
+        expect(d.changes).to.equal(true);
+        expect(d.replaces ?? []).to.deep.equal([]); // timeouts are not a replacing property
+        const done = await handlers.update(ctx, err.id!, err.properties!, patient);
+        expect(done.outs!.ready).to.equal(true);
+        expect(done.outs!.nodeUuid).to.equal(nodes[0].uuid);
+
+        await handlers.remove(ctx, err.id!, done.outs!);
+        const back = await client.getNode(nodes[0].uuid);
+        expect(back.provision_state).to.equal("available");
+        expect(back.instance_uuid).to.equal(null);
+    });
+});
