@@ -137,9 +137,20 @@ export class CrdSchemas {
   }
 
   static load(dir: string = defaultCrdDir()): CrdSchemas {
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+    return CrdSchemas.loadFiles(files, dir);
+  }
+
+  /** CRDs from explicit files (e.g. Cluster API's own, from the Go module cache). */
+  static loadFiles(paths: string[], label = paths.map((p) => path.dirname(p)).join(", ")): CrdSchemas {
     const versions: CrdVersion[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-      for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as Json[]) {
+    for (const full of paths) {
+      const file = path.basename(full);
+      for (const doc of yaml.loadAll(fs.readFileSync(full, "utf8")) as Json[]) {
         if (doc?.kind !== "CustomResourceDefinition") continue;
         for (const v of doc.spec.versions ?? []) {
           versions.push({
@@ -154,7 +165,7 @@ export class CrdSchemas {
         }
       }
     }
-    const out = new CrdSchemas(dir, versions);
+    const out = new CrdSchemas(label, versions);
     for (const v of versions) if (containsCel(v.schema)) out.notes.push(`${v.file} ${v.version}: CEL x-kubernetes-validations not evaluated`);
     return out;
   }

@@ -13,3 +13,16 @@ let loaded: CrdSchemas | undefined;
 export function crds(): CrdSchemas {
   return (loaded ??= CrdSchemas.load(crdDir));
 }
+
+let capi: CrdSchemas | undefined;
+/**
+ * Cluster API's own Machine CRD (not among the Metal³ CRDs): from the sigs.k8s.io/cluster-api Go
+ * module, fetched through the Go module proxy by local/capi-crds.ts. Throws when go cannot get it.
+ */
+export function capiCrds(): CrdSchemas {
+  if (!capi) {
+    const { capiCrdFiles } = require("../../local/capi-crds") as typeof import("../../local/capi-crds");
+    capi = CrdSchemas.loadFiles(capiCrdFiles());
+  }
+  return capi;
+}

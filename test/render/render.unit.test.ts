@@ -27,7 +27,7 @@ import {
   type MachineApiVersion,
   type RenderedHost,
 } from "../../provider/render";
-import { crdDir, crds, sharedCrdDir, vendoredCrdDir } from "./crd-dir";
+import { capiCrds, crdDir, crds, sharedCrdDir, vendoredCrdDir } from "./crd-dir";
 import { machineShapeProblems } from "./capi-machine-shape";
 
 const BMH = "metal3.io/v1alpha1";
@@ -415,6 +415,30 @@ describe("render: Machine + Metal3Machine for each API version", () => {
         });
       }
     }
+  }
+
+  for (const v of versions) {
+    it(`${v}: the Machine validates against Cluster API's own Machine CRD (sigs.k8s.io/cluster-api, Go module)`, function () {
+      this.timeout(120000);
+      let capi: CrdSchemas;
+      try {
+        capi = capiCrds();
+      } catch (e) {
+        this.skip(); // no go toolchain / module proxy here: the shape checks above still ran
+      }
+      const variants = [
+        renderMachine({ name: "worker-0", namespace: "metal3", clusterName: "cluster-a", image: IMAGE }, v),
+        renderMachine({ name: "worker-0", namespace: "metal3", clusterName: "cluster-a", image: IMAGE, host: { name: "node-0" }, failureDomain: "rack-1", version: "v1.31.0", userData: "#cloud-config\n" }, v),
+      ];
+      for (const m of variants) {
+        expect(capi!.find(m.machine.apiVersion, "Machine")).to.have.length(1);
+        expect(capi!.validate(m.machine)).to.deep.equal([]);
+      }
+      // And it is a real check: the other version's infrastructureRef shape is refused.
+      const wrong = JSON.parse(JSON.stringify(variants[0].machine));
+      wrong.spec.infrastructureRef = v === "v1beta1" ? { apiGroup: "infrastructure.cluster.x-k8s.io", kind: "Metal3Machine", name: "worker-0" } : { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "Metal3Machine", name: "worker-0" };
+      expect(capi!.validate(wrong).join("\n")).to.match(/infrastructureRef/);
+    });
   }
 
   it("maps selector operators to CAPM3's lower-case syntax and links the bootstrap Secret", () => {
