@@ -15,7 +15,8 @@ import {
 } from "../../provider/machine/lifecycle";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
 import { mergeConnection } from "../connection";
-import { containsUnknown, type IronicConnectionInput } from "../schemas/common";
+import type { ZodIssue } from "zod";
+import { containsUnknown, UNKNOWN, type IronicConnectionInput } from "../schemas/common";
 import { machineArgsSchema, MACHINE_INPUT_KEYS, MACHINE_REPLACE_PROPERTIES } from "../schemas/machine";
 
 /** What `configure` stored: the connection from stack config. */
@@ -41,11 +42,22 @@ export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.C
     if (parsed.success) return { inputs };
     return {
         inputs,
-        failures: parsed.error.issues.map((issue) => ({
+        failures: parsed.error.issues.flatMap(realIssues).map((issue) => ({
             property: issue.path.length ? issue.path.join(".") : "(machine)",
             reason: issue.message,
         })),
     };
+}
+
+/**
+ * Every value is `UNKNOWN | real schema` (orUnknown), so zod reports a bad value as "Invalid
+ * input" of the union. Report what the real schema said instead, at its own path.
+ */
+function realIssues(issue: ZodIssue): ZodIssue[] {
+    if (issue.code !== "invalid_union") return [issue];
+    const real = issue.unionErrors.filter((e) => !e.issues.every((i) => i.code === "invalid_literal" && i.expected === UNKNOWN));
+    if (real.length !== 1) return [issue];
+    return real[0].issues.flatMap(realIssues);
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
