@@ -8,10 +8,24 @@
 // `parent`  the pulumi-metal3 resource the objects belong to (they are deleted with it).
 // `input`   the renderer's input (HostRenderInput / MachineRenderInput); any field may be a
 //           pulumi.Input, e.g. `status: { nodeUuid: host.nodeUuid, ... }` from the resource outputs.
-// `target`  { provider?: k8s.Provider, namespace?: string, name?: string }: the cluster (default:
-//           the ambient kubeconfig provider), the namespace used when `input.namespace` is empty
-//           (every object carries an explicit metadata.namespace), and the prefix of the Pulumi
-//           resource names (default: the parent's name).
+// `target`  { provider?: k8s.Provider, namespace?: string, name?: string, dependsOn? }: the cluster
+//           (default: the ambient kubeconfig provider), the namespace used when `input.namespace`
+//           is empty (every object carries an explicit metadata.namespace; default "default"), the
+//           prefix of the Pulumi resource names (default: the parent's name), and extra
+//           dependencies (e.g. the Metal3Crds installing the CRDs). emitMachineObjects also takes
+//           `apiVersion` ("v1beta1" default | "v1beta2") and `claimHost`.
+//
+// Call sites (BareMetalHost / Machine constructors), with their args and outputs:
+//   emitHostObjects(this, { name, namespace, labels, bmc, bootMACAddress, bootMode, online, image,
+//     customDeploy, userData, networkData, metaData, rootDeviceHints, automatedCleaningMode,
+//     description, architecture, externallyProvisioned, disablePowerOff, inspectionMode, raid,
+//     status: { nodeUuid: this.nodeUuid, provisioningState: this.provisioningState,
+//               ironicProvisionState: this.ironicProvisionState, poweredOn: this.poweredOn,
+//               hardware: this.hardware, errorMessage: this.errorMessage, lastUpdated: this.lastUpdated } },
+//     args.kubernetes);
+//   emitMachineObjects(this, { name, namespace, clusterName, labels, host: { name: this.hostName },
+//     hostSelector, image, customDeploy, userData, metaData, networkData, automatedCleaningMode,
+//     failureDomain }, args.kubernetes);
 //
 // Secrets: the BMC password and all user/network/meta/bootstrap data are Pulumi secrets in state.
 // The BareMetalHost, Machine and Metal3Machine objects contain no secret material (render tests
@@ -50,7 +64,14 @@ export interface KubernetesTarget {
   namespace?: string;
   /** Prefix of the Pulumi resource names; default: the parent resource's name. */
   name?: string;
+  /** Extra dependencies of every emitted object, e.g. a `Metal3Crds` that installs the CRDs first. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
+
+/** The `kubernetes` option of BareMetalHost: where to publish the host (see KubernetesTarget). */
+export type HostKubernetesOptions = Omit<KubernetesTarget, "name">;
+/** The `kubernetes` option of Machine: where and in which Cluster API version (see MachineTarget). */
+export type MachineKubernetesOptions = Omit<MachineTarget, "name">;
 
 export interface EmittedHostObjects {
   bmcSecret: k8s.core.v1.Secret;
@@ -81,6 +102,16 @@ function resourcePrefix(parent: pulumi.Resource, target: KubernetesTarget): stri
   const name = target.name ?? (parent as unknown as { __name?: string }).__name;
   if (!name) throw new Error("emit: cannot tell the parent resource's name; pass target.name");
   return name;
+}
+
+function childOptions(parent: pulumi.Resource, target: KubernetesTarget): pulumi.CustomResourceOptions {
+  return { parent, provider: target.provider, dependsOn: target.dependsOn ?? [] };
+}
+
+/** `dependsOn` of the options plus more resources (dependsOn may be an Input array). */
+function alsoDependsOn(opts: pulumi.CustomResourceOptions, more: pulumi.Resource[]): pulumi.CustomResourceOptions {
+  const base = (opts.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[];
+  return { ...opts, dependsOn: [...base, ...more] };
 }
 
 /** Keys of a plain-object input that are set; undefined when the input is an Output/Promise as a whole. */
@@ -142,7 +173,7 @@ export function emitHostObjects(
   target: KubernetesTarget,
 ): EmittedHostObjects {
   const prefix = resourcePrefix(parent, target);
-  const opts: pulumi.CustomResourceOptions = { parent, provider: target.provider };
+  const opts = childOptions(parent, target);
   const resolved = pulumi.output(input as pulumi.Input<HostRenderInput>).apply((i) => withNamespace(i as HostRenderInput, target));
   const rendered = resolved.apply(renderBareMetalHost);
 
@@ -168,10 +199,13 @@ export function emitHostObjects(
     const status = i.status ? { ...i.status, credentialsVersion: i.status.credentialsVersion ?? meta?.resourceVersion } : undefined;
     return renderBareMetalHost({ ...i, status }).host;
   });
-  const host = customResource(`${prefix}-bmh`, "metal3.io/v1alpha1", "BareMetalHost", hostObject, {
-    ...opts,
-    dependsOn: [bmcSecret, ...Object.values(dataSecrets)],
-  });
+  const host = customResource(
+    `${prefix}-bmh`,
+    "metal3.io/v1alpha1",
+    "BareMetalHost",
+    hostObject,
+    alsoDependsOn(opts, [bmcSecret, ...Object.values(dataSecrets)]),
+  );
   return { bmcSecret, dataSecrets, host };
 }
 
@@ -191,7 +225,7 @@ export function emitMachineObjects(
 ): EmittedMachineObjects {
   const prefix = resourcePrefix(parent, target);
   const apiVersion = target.apiVersion ?? "v1beta1";
-  const opts: pulumi.CustomResourceOptions = { parent, provider: target.provider };
+  const opts = childOptions(parent, target);
   const resolved = pulumi.output(input as pulumi.Input<MachineRenderInput>).apply((i) => withNamespace(i as MachineRenderInput, target));
   const rendered = resolved.apply((i) => renderMachine(i, apiVersion));
   const keys = presentKeys(input);
@@ -212,17 +246,23 @@ export function emitMachineObjects(
   }
   const secrets = Object.values(dataSecrets).filter((s): s is k8s.core.v1.Secret => s !== undefined);
 
-  const machine = customResource(`${prefix}-machine`, `cluster.x-k8s.io/${apiVersion}`, "Machine", rendered.apply((r) => r.machine), {
-    ...opts,
-    dependsOn: secrets,
-  });
+  const machine = customResource(
+    `${prefix}-machine`,
+    `cluster.x-k8s.io/${apiVersion}`,
+    "Machine",
+    rendered.apply((r) => r.machine),
+    alsoDependsOn(opts, secrets),
+  );
   const m3mObject = pulumi
     .all([resolved, machine.metadata])
     .apply(([i, meta]) => renderMachine({ ...i, machineUid: i.machineUid ?? meta?.uid }, apiVersion).metal3Machine);
-  const metal3Machine = customResource(`${prefix}-metal3machine`, `infrastructure.cluster.x-k8s.io/${apiVersion}`, "Metal3Machine", m3mObject, {
-    ...opts,
-    dependsOn: secrets,
-  });
+  const metal3Machine = customResource(
+    `${prefix}-metal3machine`,
+    `infrastructure.cluster.x-k8s.io/${apiVersion}`,
+    "Metal3Machine",
+    m3mObject,
+    alsoDependsOn(opts, secrets),
+  );
 
   const out: EmittedMachineObjects = { dataSecrets, machine, metal3Machine };
   // Claim when a host is given; when the whole input is one Output, only on explicit claimHost: true.
@@ -241,7 +281,7 @@ export function emitMachineObjects(
         metadata: pulumi.unsecret(claimed.apply((c) => c.host.metadata)),
         spec: pulumi.unsecret(claimed.apply((c) => c.host.spec)),
       },
-      { ...opts, dependsOn: [metal3Machine, ...secrets] },
+      alsoDependsOn(opts, [metal3Machine, ...secrets]),
     );
     out.bmcSecretClaim = new k8s.core.v1.SecretPatch(
       `${prefix}-bmc-secret-claim`,
