@@ -196,6 +196,13 @@ describe("local Ironic with http_basic auth, slow fake power and short BMC retri
     expect(refused.code).to.not.equal(0);
   });
 
+  it("a later `ironic start` without credentials reports the running http_basic instance", async () => {
+    const again = await cli("ironic", "start", "--state-dir", ironic.stateDir);
+    expectOk(again, "ironic start on a running http_basic instance");
+    expect(again.stdout).to.equal(`IRONIC_URL=${ironic.url}\n`);
+    expect(again.stderr).to.match(/already running/);
+  });
+
   it("keeps only a bcrypt hash of the password on disk", () => {
     const htpasswd = fs.readFileSync(stateFiles(ironic.stateDir).htpasswd, "utf8");
     expect(htpasswd).to.match(new RegExp(`^${credentials.username}:\\$2[aby]\\$`));
