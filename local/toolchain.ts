@@ -328,10 +328,65 @@ function kubeApiserverRecipe(): Recipe {
     };
 }
 
+/**
+ * A cross-process lock per recipe (several test runs may ask for the toolchain at once): an
+ * atomically created directory holding the owner's pid; a dead owner's lock is taken over.
+ * Resolves to a release function, or undefined when the binary appeared while waiting.
+ */
+async function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | undefined> {
+    const lockDir = path.join(toolchainCacheDir(), "locks", `${recipe.name}-${recipe.version}`);
+    fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+    let announced = false;
+    for (;;) {
+        try {
+            fs.mkdirSync(lockDir);
+            fs.writeFileSync(path.join(lockDir, "pid"), `${process.pid}\n`);
+            return () => fs.rmSync(lockDir, { recursive: true, force: true });
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        }
+        let owner = 0;
+        try {
+            owner = Number.parseInt(fs.readFileSync(path.join(lockDir, "pid"), "utf8"), 10);
+        } catch {
+            /* being created right now, or left half-made */
+        }
+        const ownerAlive = owner > 0 && (() => {
+            try {
+                process.kill(owner, 0);
+                return true;
+            } catch {
+                return false;
+            }
+        })();
+        if (!ownerAlive && (owner > 0 || Date.now() - fs.statSync(lockDir).mtimeMs > 10000)) {
+            fs.rmSync(lockDir, { recursive: true, force: true });
+            continue;
+        }
+        if (!announced) {
+            log(`toolchain: another process (pid ${owner || "?"}) is building ${recipe.name} ${recipe.version}; waiting for it`);
+            announced = true;
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+        if (fs.existsSync(installedPath(recipe.name, recipe.version))) return undefined;
+    }
+}
+
 /** Builds a recipe unless its binary is cached; returns true when it compiled something. */
 async function ensureBuilt(recipe: Recipe, log: Logger): Promise<boolean> {
     const target = installedPath(recipe.name, recipe.version);
     if (fs.existsSync(target)) return false;
+    const release = await lockRecipe(recipe, log);
+    if (!release) return false;
+    try {
+        if (fs.existsSync(target)) return false;
+        return await buildAndInstall(recipe, target, log);
+    } finally {
+        release();
+    }
+}
+
+async function buildAndInstall(recipe: Recipe, target: string, log: Logger): Promise<boolean> {
     const workDir = path.join(toolchainCacheDir(), "work", `${recipe.name}-${recipe.version}`);
     fs.mkdirSync(workDir, { recursive: true });
     const logFile = path.join(workDir, "build.log");
