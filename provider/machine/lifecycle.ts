@@ -158,29 +158,37 @@ export async function readMachine(client: IronicClient, allocationId: string, sp
 
 /**
  * delete: undeploy (cleaning per automatedCleaningMode), release the allocation, host back to
- * `available` and powered off so a new allocation can match it. Idempotent: a claim already gone
- * is fine.
+ * `available` and powered off so a new allocation can match it. Idempotent.
+ *
+ * Ironic itself destroys the allocation when a tear-down starts, before cleaning. So when an
+ * earlier delete failed during cleaning (or the host was undeployed out of band), the allocation
+ * is gone but the host still carries this Machine's owner record: `nodeUuid` (from state) finds
+ * it, and the undeploy is finished there.
  */
 export async function deleteMachine(
     client: IronicClient,
     allocationId: string,
     spec: Pick<MachineSpec, "automatedCleaningMode" | "timeouts" | "namespace" | "name">,
     progress: Progress = () => {},
+    nodeUuid?: string,
 ): Promise<void> {
     const allocation = await client.findAllocation(allocationId);
-    if (!allocation) return;
-    const node = allocation.node_uuid ? await client.findNode(allocation.node_uuid) : undefined;
-    if (node && node.allocation_uuid === allocation.uuid) {
-        // Ironic refuses to delete the allocation of a deployed node; undeploy first (Ironic
-        // itself removes the allocation when the tear-down finishes).
+    const nodeId = allocation?.node_uuid ?? nodeUuid;
+    const node = nodeId ? await client.findNode(nodeId) : undefined;
+    const owner = `${spec.namespace}/${spec.name}`;
+    const ours =
+        node !== undefined &&
+        (allocation ? node.allocation_uuid === allocation.uuid : !node.allocation_uuid && node.extra?.[MACHINE_NODE_EXTRA.machine] === owner);
+    if (node && ours) {
+        // Ironic refuses to delete the allocation of a deployed node; undeploy first.
         await undeploy(client, node, {
             cleaningMode: spec.automatedCleaningMode,
             timeoutMs: spec.timeouts.delete,
             clearExtra: Object.values(MACHINE_NODE_EXTRA),
-            onProgress: (m) => progress(`${spec.namespace}/${spec.name}: ${m}`),
+            onProgress: (m) => progress(`${owner}: ${m}`),
         });
     }
-    await releaseClaim(client, allocation.uuid);
+    if (allocation) await releaseClaim(client, allocation.uuid);
 }
 
 /** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */

@@ -251,5 +251,6 @@ export async function remove(ctx: MachineProviderContext, id: string, props: Pro
             },
         },
         progress,
+        a.nodeUuid,
     );
 }

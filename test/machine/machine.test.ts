@@ -169,4 +169,31 @@ describe("Machine resource (real Ironic)", function () {
         expect(back.provision_state).to.equal("available");
         expect(back.instance_uuid).to.equal(null);
     });
+
+    it("a host deprovisioned out of band: refresh drops the Machine, delete still cleans up the host", async function () {
+        const tag = uniqueTag("oob");
+        const nodes = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
+        created.push(...nodes);
+        const m = await handlers.create(ctx, await engineCheck(inputs(tag, `${tag}-m`, "v1")));
+        expect(m.outs!.ready).to.equal(true);
+
+        // Someone runs `baremetal node undeploy`: Ironic destroys the allocation with the tear-down.
+        await client.setProvisionState(nodes[0].uuid, "deleted");
+        await client.waitForProvisionState(nodes[0].uuid, "available", { timeoutMs: 120_000 });
+        expect(await client.findAllocation(m.id)).to.equal(undefined);
+        const stale = await client.getNode(nodes[0].uuid);
+        expect(stale.extra.pulumi_metal3_machine).to.equal(`${NS}/${tag}-m`); // our owner record is still there
+
+        const refreshed = await handlers.read(ctx, m.id, m.outs!);
+        expect(refreshed.id).to.equal(""); // refresh drops it; the next up creates it again
+
+        // A destroy without refresh still leaves the host clean: owner record removed, powered off.
+        await client.setPowerState(nodes[0].uuid, "power on");
+        await client.waitForPowerState(nodes[0].uuid, "power on", { timeoutMs: 60_000 });
+        await handlers.remove(ctx, m.id, m.outs!);
+        const clean = await client.getNode(nodes[0].uuid);
+        expect(clean.extra.pulumi_metal3_machine).to.equal(undefined);
+        expect(clean.power_state).to.equal("power off");
+        expect(clean.provision_state).to.equal("available");
+    });
 });
