@@ -146,11 +146,11 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
         if (uuid && !existingUuid) console.error(`[bmh ${label}] adopting existing Ironic node ${uuid}`);
         try {
             const { node } = await converge(client, spec, uuid, { label, timeouts: phaseTimeouts(inputs.timeouts), overallMs: overallMs(inputs, op) });
-            return { id: node.uuid, outs: await stateOf(client, pub, secretDigests, node) };
+            return { id: node.uuid, outs: clean(await stateOf(client, pub, secretDigests, node)) };
         } catch (e) {
             const nodeUuid = e instanceof HostError ? e.nodeUuid : undefined;
             const node = nodeUuid ? await client.findNode(nodeUuid).catch(() => undefined) : undefined;
-            const props = node ? { ...(await stateOf(client, pub, secretDigests, node)), [PROVIDER_KEY]: raw[PROVIDER_KEY] } : undefined;
+            const props = node ? clean({ ...(await stateOf(client, pub, secretDigests, node)), [PROVIDER_KEY]: raw[PROVIDER_KEY] }) : undefined;
             throw initFailure(e, props);
         }
     } finally {
@@ -186,13 +186,13 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if (labels && typeof labels === "object") pub.labels = labels as Record<string, string>;
         if (Array.isArray(node.traits)) pub.traits = [...node.traits];
         const outs = await stateOf(client, clean(pub), old.secretDigests ?? { salt: randomBytes(16).toString("hex") }, node);
-        return { id: node.uuid, props: outs, inputs: clean(pub) };
+        return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
         await client.close();
     }
 }
 
-/** Drops undefined fields (protobuf Struct cannot carry them). */
+/** Drops undefined fields: the dynamic host's protobuf Struct rejects them ("Unexpected struct type"). */
 function clean<T>(v: T): T {
     return JSON.parse(JSON.stringify(v));
 }

@@ -12,6 +12,14 @@ import { bareMetalHostProvider } from "../../sdk/baremetalhost";
 import { EXTRA } from "../../provider/host/lifecycle";
 
 const provider = bareMetalHostProvider;
+// The dynamic-provider host sends results through protobuf Structs; anything they reject fails
+// only under the real engine ("Unexpected struct type"), so every result is checked here.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
+function wireSafe<T>(v: T): T {
+    expect(() => Struct.fromJavaScript(v), "result must survive the engine's protobuf Struct").to.not.throw();
+    return v;
+}
 const REPO = path.resolve(__dirname, "../../..");
 let seq = 0;
 /** A unique host name and MAC per test so tests never adopt each other's nodes. */
@@ -69,7 +77,8 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect((await provider.check({}, inputs)).failures).to.equal(undefined);
 
         // Create without an image: Ironic available, powered off, registered as the program says.
-        const created = await provider.create(inputs);
+        const created = wireSafe(await provider.create(inputs));
+        wireSafe(created.outs);
         cleanup.push(created.id);
         let node = await client.getNode(created.id);
         expect(node.name).to.equal(`default~${name}`);
@@ -88,7 +97,8 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         const d1 = await provider.diff!(created.id, created.outs, withImage);
         expect(d1.changes).to.equal(true);
         expect(d1.replaces).to.deep.equal([]);
-        const u1 = await provider.update!(created.id, created.outs, withImage);
+        const u1 = wireSafe(await provider.update!(created.id, created.outs, withImage));
+        wireSafe(u1.outs);
         node = await client.getNode(created.id);
         expect(node.provision_state).to.equal("active");
         expect(node.power_state).to.equal("power on");
@@ -152,6 +162,8 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         await client.setPowerState(created.id, "power off");
         await client.waitForPowerState(created.id, "power off", { timeoutMs: 60_000 });
         const r = await provider.read!(created.id, created.outs);
+        wireSafe(r.props);
+        wireSafe(r.inputs);
         expect(r.id).to.equal(created.id);
         expect(r.props).to.include({ poweredOn: false, online: false, provisioningState: "provisioned" });
         expect(r.inputs).to.include({ online: false });
@@ -228,6 +240,7 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(err!.message).to.not.contain("wrong-pw");
         expect(JSON.stringify(err!.properties)).to.not.contain("wrong-pw");
         expect(err!.properties).to.include({ nodeUuid: err!.id, ironicProvisionState: "enroll" });
+        wireSafe(err!.properties);
         // The next `up` sees a partially created resource and destroys / updates it: delete works from enroll.
         await provider.delete!(err!.id!, err!.properties!);
         expect(await client.findNode(err!.id!)).to.equal(undefined);
