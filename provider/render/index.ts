@@ -20,3 +20,4 @@ export { objectMetaProblems, secretProblems, renderSecret, configDataText } from
 export { CrdSchemas, defaultCrdDir, packageRoot, apiserverSchema } from "./crd-validation";
 export type { CrdVersion } from "./crd-validation";
 export { handOverPatch, pausedByUs } from "./handover";
+export { crdHardware } from "./hardware";

@@ -5,6 +5,7 @@
 // subresource needs a second API call per host that Pulumi cannot model. BMO restores `status`
 // from this annotation when the host's status is empty (REFERENCE §7), which is exactly the
 // hand-over case: see `handover.ts`.
+import { crdHardware } from "./hardware";
 import { compact } from "./meta";
 import type {
   BareMetalHostStatus,
@@ -123,7 +124,7 @@ export function hostStatus(observed: HostStatusInput, applied: AppliedHostSpec =
       rootDeviceHints: PREPARED_STATES.has(state) ? applied.rootDeviceHints : undefined,
       raid: PREPARED_STATES.has(state) ? applied.raid : undefined,
     }),
-    hardware: observed.hardware,
+    hardware: crdHardware(observed.hardware),
     goodCredentials: credentialsGood ? credentials : undefined,
     triedCredentials: REGISTERED_STATES.has(state) || state === "registering" ? credentials : undefined,
   }) as BareMetalHostStatus;

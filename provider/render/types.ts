@@ -180,6 +180,7 @@ export interface HostStatusInput {
   provisioningState: ProvisioningState;
   ironicProvisionState?: string;
   poweredOn: boolean;
+  /** HardwareDetails (extra keys such as the resource's `source` are dropped, see hardware.ts). */
   hardware?: HardwareDetails;
   /** Ironic `last_error` (or our own failure text); empty or absent when healthy. */
   errorMessage?: string;

@@ -577,3 +577,46 @@ describe("render: hand-over to baremetal-operator", () => {
     expect(pausedByUs({ metadata: { name: "x", namespace: "y", annotations: { [PAUSED_ANNOTATION]: "metal3.io/capm3" } } })).to.equal(false);
   });
 });
+
+describe("render: hardware from the BareMetalHost resource's outputs", () => {
+  // The resource's HardwareDetails (provider/host/hardware.ts) carries `source` and numbers as
+  // Ironic gave them; the status must hold only the CRD's fields with the CRD's types.
+  const { hardwareFromInventory, hardwareFromProperties } = require("../../provider/host/hardware") as typeof import("../../provider/host/hardware");
+  const inventory = {
+    inventory: {
+      hostname: "node-0",
+      system_vendor: { manufacturer: "QEMU", product_name: "Standard PC", serial_number: "", firmware: { vendor: "SeaBIOS", version: "1.16", build_date: "04/01/2014" } },
+      memory: { physical_mb: 16383.5, total: 17179869184 },
+      cpu: { model_name: "Intel Xeon", frequency: "2399.998", count: 8, architecture: "x86_64", flags: ["sse4_2", "avx"] },
+      interfaces: [
+        { name: "enp1s0", mac_address: "52:54:00:12:34:56", ipv4_address: "192.168.111.20", ipv6_address: "fd2e::20", vendor: "0x1af4", product: "0x0001", speed_mbps: 1500 },
+        { name: "weird0", mac_address: "not-a-mac" },
+      ],
+      disks: [{ name: "/dev/vda", by_path: "/dev/disk/by-path/pci-0000:04:00.0", rotational: true, size: 53687091200.0, vendor: "0x1af4", serial: "s1", hctl: "0:0:0:0" }],
+    },
+    plugin_data: { all_interfaces: { enp1s0: { pxe: true } } },
+  };
+
+  for (const [label, hw] of [
+    ["from an inspection inventory", hardwareFromInventory(inventory)],
+    ["from node properties", hardwareFromProperties({ uuid: NODE_UUID, properties: { memory_mb: "4096", cpus: "2", cpu_arch: "x86_64", local_gb: "10" } } as any)],
+  ] as const) {
+    it(`${label}: the status validates, with only the CRD's keys`, () => {
+      expect(hw).to.have.property("source");
+      const status = hostStatus({ nodeUuid: NODE_UUID, provisioningState: "available", poweredOn: false, hardware: hw as unknown as HardwareDetails });
+      expect(status.hardware).to.not.have.property("source");
+      expect(crds().validateStatus(BMH, "BareMetalHost", status)).to.deep.equal([]);
+      expect(crds().validateStatus(BMH, "BareMetalHost", { ...status, hardware: hw }).join("\n")).to.match(/"source"/);
+    });
+  }
+
+  it("keeps what is valid and drops what is not (bad MAC, out-of-range VLAN), integers rounded", () => {
+    const hw = hostStatus({ nodeUuid: NODE_UUID, provisioningState: "available", poweredOn: false, hardware: hardwareFromInventory(inventory) as unknown as HardwareDetails }).hardware!;
+    expect(hw.ramMebibytes).to.equal(16384);
+    expect(hw.nics!.map((n) => n.mac)).to.deep.equal(["52:54:00:12:34:56", "52:54:00:12:34:56", undefined]);
+    expect(hw.nics![0]).to.deep.include({ name: "enp1s0", ip: "192.168.111.20", speedGbps: 1, pxe: true });
+    expect(hw.cpu).to.deep.include({ arch: "x86_64", count: 8, flags: ["avx", "sse4_2"] });
+    const odd = hostStatus({ nodeUuid: NODE_UUID, provisioningState: "available", poweredOn: false, hardware: { nics: [{ vlanId: 5000, vlans: [{ id: 7, name: "a" }, { id: -1 }] }] } as any }).hardware!;
+    expect(odd.nics).to.deep.equal([{ vlans: [{ id: 7, name: "a" }, {}] }]);
+  });
+});
