@@ -82,8 +82,8 @@ const PREPARED_STATES: ReadonlySet<string> = new Set<ProvisioningState>([
 const DEPLOYED_STATES: ReadonlySet<string> = new Set<ProvisioningState>(["provisioned", "deprovisioning"]);
 
 /** metav1.Time serialises to whole seconds, RFC 3339. */
-export function kubeTime(t: string | Date | undefined): string {
-  const d = t === undefined ? new Date() : new Date(t);
+export function kubeTime(t: string | Date): string {
+  const d = new Date(t);
   if (Number.isNaN(d.getTime())) throw new Error(`not a timestamp: ${String(t)}`);
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -114,7 +114,8 @@ export function hostStatus(observed: HostStatusInput, applied: AppliedHostSpec =
     provisioningFailCount:
       observed.provisioningFailCount ?? (observed.ironicProvisionState === "deploy failed" ? 1 : 0),
     poweredOn: observed.poweredOn,
-    lastUpdated: kubeTime(observed.lastUpdated),
+    // Only what the resource observed: "now" would make the render impure and every preview a diff.
+    lastUpdated: observed.lastUpdated === undefined || observed.lastUpdated === "" ? undefined : kubeTime(observed.lastUpdated),
     provisioning: compact({
       state,
       ID: observed.nodeUuid,

@@ -188,7 +188,7 @@ export interface HostStatusInput {
   errorType?: HostErrorType;
   errorCount?: number;
   provisioningFailCount?: number;
-  /** When the node was last read (ISO 8601 or Date); default: now. */
+  /** When the node was last read (ISO 8601 or Date); omitted from the status when absent. */
   lastUpdated?: string | Date;
   /** resourceVersion of the BMC Secret the credentials were verified with (BMO `goodCredentials`). */
   credentialsVersion?: string;

@@ -620,3 +620,15 @@ describe("render: hardware from the BareMetalHost resource's outputs", () => {
     expect(odd.nics).to.deep.equal([{ vlans: [{ id: 7, name: "a" }, {}] }]);
   });
 });
+
+describe("render: determinism", () => {
+  it("the same input renders the same objects (no clock, no randomness), so previews show no spurious diff", async () => {
+    const input = hostInput("ipmi://10.0.0.1", { image: IMAGE, status: { nodeUuid: NODE_UUID, provisioningState: "provisioned", poweredOn: true } });
+    const a = JSON.stringify(renderBareMetalHost(input));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(JSON.stringify(renderBareMetalHost(input))).to.equal(a);
+    expect(statusOf(renderBareMetalHost(input).host)).to.not.have.property("lastUpdated");
+    const m = (v: MachineApiVersion) => JSON.stringify(renderMachine({ name: "w", namespace: "ns", clusterName: "c", image: IMAGE, host: { name: "h" } }, v));
+    expect(m("v1beta2")).to.equal(m("v1beta2"));
+  });
+});
