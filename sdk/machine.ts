@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
 import type { MachineArgsInput } from "./schemas/machine";
+import type { MachineKubernetesOptions } from "./kubernetes";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 /** Users never write the preview sentinel: drop it from the argument types. */
@@ -26,10 +27,10 @@ export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic"
      */
     deleteBeforeReplace?: boolean;
     /**
-     * Also emit the Cluster API Machine and Metal3Machine objects (rendered by sdk/kubernetes.ts).
-     * The shape is defined there.
+     * Also publish the Cluster API Machine and Metal3Machine objects (and claim the host's
+     * BareMetalHost object) in this Kubernetes cluster; see sdk/kubernetes.ts. Needs clusterName.
      */
-    kubernetes?: unknown;
+    kubernetes?: MachineKubernetesOptions;
 }
 
 /** A Machine's computed outputs, besides its inputs. */
@@ -120,12 +121,41 @@ export class Machine extends pulumi.dynamic.Resource {
             "Machine",
         );
 
-        // KUBERNETES CALL SITE: the CAPI Machine + Metal3Machine objects for this Machine are
-        // rendered by `emitMachineObjects` in sdk/kubernetes.ts (written by the Kubernetes
-        // engineer); loaded lazily so programs without `kubernetes` never load @pulumi/kubernetes.
+        // KUBERNETES CALL SITE: the CAPI Machine + Metal3Machine objects for this Machine (and
+        // the claim patches on its BareMetalHost) are rendered by `emitMachineObjects` in
+        // sdk/kubernetes.ts; loaded lazily so programs without `kubernetes` never load
+        // @pulumi/kubernetes.
         if (kubernetes !== undefined) {
-            const { emitMachineObjects } = require("./kubernetes");
-            emitMachineObjects(this, name, args, opts);
+            if (args.clusterName === undefined)
+                throw new Error(`Machine ${name}: clusterName is required when kubernetes is set (Cluster API Machines belong to a cluster)`);
+            const { emitMachineObjects } = require("./kubernetes") as typeof import("./kubernetes");
+            emitMachineObjects(
+                this,
+                {
+                    name: this.machineName,
+                    namespace: this.machineNamespace,
+                    clusterName: args.clusterName,
+                    labels: args.labels,
+                    host: { name: this.hostName },
+                    hostSelector: args.hostSelector as any,
+                    image:
+                        args.image === undefined
+                            ? undefined
+                            : pulumi.output(args.image).apply((i) => ({
+                                  url: i.url as string,
+                                  checksum: i.checksum as string | undefined,
+                                  checksumType: i.checksumType as "md5" | "sha256" | "sha512" | undefined,
+                                  format: i.diskFormat as any,
+                              })),
+                    customDeploy: args.customDeploy as any,
+                    userData: secretOrUndefined(args.userData) as any,
+                    metaData: secretOrUndefined(args.metaData) as any,
+                    networkData: secretOrUndefined(args.networkData) as any,
+                    automatedCleaningMode: args.automatedCleaningMode as any,
+                    failureDomain: args.failureDomain,
+                },
+                kubernetes,
+            );
         }
     }
 }
