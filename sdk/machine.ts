@@ -145,7 +145,7 @@ export class Machine extends pulumi.dynamic.Resource {
                                   url: i.url as string,
                                   checksum: i.checksum as string | undefined,
                                   checksumType: i.checksumType as "md5" | "sha256" | "sha512" | undefined,
-                                  format: i.diskFormat as any,
+                                  format: (i.diskFormat ?? i.format) as any,
                               })),
                     customDeploy: args.customDeploy as any,
                     userData: secretOrUndefined(args.userData) as any,

@@ -167,7 +167,7 @@ export function machineSpec(props: Props): MachineSpec {
             url: a.image.url,
             checksum: a.image.checksum,
             checksumType: a.image.checksumType,
-            format: a.image.diskFormat,
+            format: a.image.diskFormat ?? a.image.format,
         },
         customDeploy: a.customDeploy,
         userData: a.userData,

@@ -56,6 +56,8 @@ export const hostSelectorSchema = z
   })
   .strict();
 
+const IMAGE_FORMATS = ["raw", "qcow2", "vdi", "vmdk", "live-iso"] as const;
+
 export const machineImageSchema = z
   .object({
     url: orUnknown(z.string().min(1).max(512)).describe("Image URL (http(s)://, file:// or oci://)"),
@@ -63,9 +65,14 @@ export const machineImageSchema = z
       .describe("Image checksum, or URL of a checksum file; required unless diskFormat is live-iso or the URL is oci://")
       .optional(),
     checksumType: orUnknown(z.enum(["md5", "sha256", "sha512"])).describe("Checksum algorithm").optional(),
-    diskFormat: orUnknown(z.enum(["raw", "qcow2", "vdi", "vmdk", "live-iso"])).describe("Disk format of the image").optional(),
+    diskFormat: orUnknown(z.enum(IMAGE_FORMATS)).describe("Disk format of the image (Metal3Machine v1beta2 name)").optional(),
+    format: orUnknown(z.enum(IMAGE_FORMATS)).describe("Same as diskFormat (BareMetalHost and Metal3Machine v1beta1 name)").optional(),
   })
-  .strict();
+  .strict()
+  .refine((i) => i.format === undefined || i.diskFormat === undefined || i.format === i.diskFormat, {
+    message: "format and diskFormat are the same field; set one",
+    path: ["format"],
+  });
 
 export const customDeploySchema = z
   .object({

@@ -120,6 +120,8 @@ describe("Machine spec", function () {
         expect(spec.timeouts).to.deep.equal({ claim: 120_000, create: 3_600_000, delete: 3_600_000 });
         expect(machineSpec({ ...base, namespace: undefined }).namespace).to.equal("default");
         expect(() => machineSpec({ ...base, image: UNKNOWN })).to.throw(/unknown/);
+        // `format` (BareMetalHost / Metal3Machine v1beta1 name) is accepted as diskFormat.
+        expect(machineSpec({ ...base, image: { url: "http://img/x.raw", checksum: "c", format: "raw" } }).image!.format).to.equal("raw");
     });
 
     it("durations, provider ID, spec hash", function () {
