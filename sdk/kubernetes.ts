@@ -141,24 +141,44 @@ function secretResource(
   );
 }
 
+/**
+ * Metadata as separate Outputs per field, so that at preview what is known (name, namespace,
+ * labels) shows even while a late field (the status annotation, the owner UID) is still unknown.
+ */
+function metadataOf(
+  rendered: pulumi.Output<KubeObject>,
+  late: { annotations?: pulumi.Output<Record<string, string> | undefined>; ownerReferences?: pulumi.Output<unknown> } = {},
+): Record<string, pulumi.Input<unknown>> {
+  const meta = rendered.apply((o) => o.metadata);
+  return {
+    name: pulumi.unsecret(meta.apply((m) => m.name)),
+    namespace: pulumi.unsecret(meta.apply((m) => m.namespace)),
+    labels: pulumi.unsecret(meta.apply((m) => m.labels)),
+    annotations: pulumi.unsecret(late.annotations ?? meta.apply((m) => m.annotations)),
+    ownerReferences: pulumi.unsecret(late.ownerReferences ?? meta.apply((m) => m.ownerReferences)),
+  };
+}
+
 /** Declares a custom resource from a rendered object (apiVersion and kind known up front). */
 function customResource(
   name: string,
   apiVersion: string,
   kind: string,
   rendered: pulumi.Output<KubeObject & { spec?: unknown }>,
+  metadata: Record<string, pulumi.Input<unknown>>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
   return new k8s.apiextensions.CustomResource(
     name,
-    {
-      apiVersion,
-      kind,
-      metadata: pulumi.unsecret(rendered.apply((o) => o.metadata)),
-      spec: pulumi.unsecret(rendered.apply((o) => o.spec)),
-    },
+    { apiVersion, kind, metadata, spec: pulumi.unsecret(rendered.apply((o) => o.spec)) },
     opts,
   );
+}
+
+/** The input without one key (kept plain when it is a plain object, so its other keys stay visible). */
+function withoutKey<T extends object>(input: DeepInput<T>, key: string): pulumi.Input<T> {
+  if (presentKeys(input)) return { ...(input as object), [key]: undefined } as unknown as pulumi.Input<T>;
+  return pulumi.output(input as pulumi.Input<T>).apply((i) => ({ ...i, [key]: undefined }) as T);
 }
 
 /**
@@ -175,7 +195,11 @@ export function emitHostObjects(
   const prefix = resourcePrefix(parent, target);
   const opts = childOptions(parent, target);
   const resolved = pulumi.output(input as pulumi.Input<HostRenderInput>).apply((i) => withNamespace(i as HostRenderInput, target));
-  const rendered = resolved.apply(renderBareMetalHost);
+  // Everything but the status annotation comes from a render without the status, which is known
+  // at preview even when the node UUID is not yet.
+  const rendered = pulumi
+    .output(withoutKey<HostRenderInput>(input, "status"))
+    .apply((i) => renderBareMetalHost(withNamespace(i as HostRenderInput, target)));
 
   const bmcSecret = secretResource(`${prefix}-bmc-secret`, rendered.apply((r) => r.bmcSecret), opts);
 
@@ -193,17 +217,20 @@ export function emitHostObjects(
     });
   }
 
-  // Re-render with the BMC Secret's live resourceVersion, so the status annotation's
-  // goodCredentials match the Secret BMO will find after hand-over (no needless re-registration).
-  const hostObject = pulumi.all([resolved, bmcSecret.metadata]).apply(([i, meta]) => {
+  // The annotations from a render with the status and the BMC Secret's live resourceVersion, so
+  // the status annotation's goodCredentials match the Secret BMO will find after hand-over (no
+  // needless re-registration).
+  const annotations = pulumi.all([resolved, bmcSecret.metadata]).apply(([i, meta]) => {
     const status = i.status ? { ...i.status, credentialsVersion: i.status.credentialsVersion ?? meta?.resourceVersion } : undefined;
-    return renderBareMetalHost({ ...i, status }).host;
+    return renderBareMetalHost({ ...i, status }).host.metadata.annotations;
   });
+  const hostObject = rendered.apply((r) => r.host);
   const host = customResource(
     `${prefix}-bmh`,
     "metal3.io/v1alpha1",
     "BareMetalHost",
     hostObject,
+    metadataOf(hostObject, { annotations }),
     alsoDependsOn(opts, [bmcSecret, ...Object.values(dataSecrets)]),
   );
   return { bmcSecret, dataSecrets, host };
@@ -246,21 +273,30 @@ export function emitMachineObjects(
   }
   const secrets = Object.values(dataSecrets).filter((s): s is k8s.core.v1.Secret => s !== undefined);
 
+  // Names and labels do not depend on which host is claimed (unknown at preview until the claim).
+  const identity = pulumi
+    .output(withoutKey<MachineRenderInput>(input, "host"))
+    .apply((i) => renderMachine(withNamespace(i as MachineRenderInput, target), apiVersion));
+  const machineObject = rendered.apply((r) => r.machine);
   const machine = customResource(
     `${prefix}-machine`,
     `cluster.x-k8s.io/${apiVersion}`,
     "Machine",
-    rendered.apply((r) => r.machine),
+    machineObject,
+    metadataOf(identity.apply((r) => r.machine)),
     alsoDependsOn(opts, secrets),
   );
-  const m3mObject = pulumi
+  // Only the owner reference waits for the Machine's live UID; the rest is known at preview.
+  const ownerReferences = pulumi
     .all([resolved, machine.metadata])
-    .apply(([i, meta]) => renderMachine({ ...i, machineUid: i.machineUid ?? meta?.uid }, apiVersion).metal3Machine);
+    .apply(([i, meta]) => renderMachine({ ...i, machineUid: i.machineUid ?? meta?.uid }, apiVersion).metal3Machine.metadata.ownerReferences);
+  const m3mObject = rendered.apply((r) => r.metal3Machine);
   const metal3Machine = customResource(
     `${prefix}-metal3machine`,
     `infrastructure.cluster.x-k8s.io/${apiVersion}`,
     "Metal3Machine",
     m3mObject,
+    metadataOf(identity.apply((r) => r.metal3Machine), { annotations: m3mObject.apply((o) => o.metadata.annotations), ownerReferences }),
     alsoDependsOn(opts, secrets),
   );
 

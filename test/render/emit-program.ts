@@ -11,7 +11,10 @@ interface Registration {
 }
 const registrations: Registration[] = [];
 
+const preview = process.argv[2] === "preview";
+
 async function main(): Promise<void> {
+  if (preview) return previewRun();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -89,6 +92,54 @@ async function main(): Promise<void> {
   process.stdout.write(
     JSON.stringify({ registrations, secretness, parents, optionalKeys: { host: Object.keys(host.dataSecrets), unclaimed: Object.keys(unclaimed) } }),
   );
+}
+
+/**
+ * `pulumi preview` of a new host and machine: the node UUID and the claimed host are not known yet
+ * (outputs of a resource that does not exist). Prints what the engine would be sent.
+ */
+async function previewRun(): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
+        // At preview a new resource's outputs that are not inputs are unknown.
+        return { id: undefined as unknown as string, state: args.type.startsWith("kubernetes:") ? args.inputs : {} };
+      },
+      call: (args) => args.inputs,
+    },
+    "project",
+    "stack",
+    true,
+  );
+  const { emitHostObjects, emitMachineObjects } = require("../../sdk/kubernetes") as typeof import("../../sdk/kubernetes");
+  class Parent extends pulumi.CustomResource {
+    readonly nodeUuid!: pulumi.Output<string>;
+    readonly hostName!: pulumi.Output<string>;
+    constructor(name: string) {
+      super("pulumi-metal3:test:Ironic", name, { nodeUuid: undefined, hostName: undefined }, {});
+    }
+  }
+  const node = new Parent("node-0");
+  const host = emitHostObjects(
+    node,
+    {
+      name: "node-0",
+      bmc: { address: "ipmi://10.0.0.1", username: "admin", password: pulumi.secret("pw") },
+      online: true,
+      status: { nodeUuid: node.nodeUuid, provisioningState: "available", poweredOn: false },
+    },
+    { namespace: "metal3" },
+  );
+  const m = new Parent("worker-0");
+  const machine = emitMachineObjects(
+    m,
+    { name: "worker-0", clusterName: "c", host: { name: m.hostName }, image: { url: "http://x/os.raw", checksum: "abc" } },
+    { namespace: "metal3", apiVersion: "v1beta2" },
+  );
+  await new Promise<void>((resolve) => pulumi.all([host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn]).apply(() => resolve()));
+  await new Promise((r) => setTimeout(r, 200));
+  process.stdout.write(JSON.stringify({ registrations }));
 }
 
 main().catch((e) => {

@@ -128,3 +128,33 @@ describe("sdk/crds: Metal3Crds (Pulumi mocks)", function () {
     expect(v2).to.have.length(6);
   });
 });
+
+describe("sdk/kubernetes at preview (Pulumi mocks, dry run)", function () {
+  this.timeout(120000);
+  /** How the mock monitor shows a value unknown at preview. */
+  const UNKNOWN = { __pulumiUnknown: true };
+  let regs: Registration[];
+  before(() => {
+    const program = path.join(__dirname, "emit-program.js");
+    regs = JSON.parse(execFileSync(process.execPath, [program, "preview"], { encoding: "utf8", timeout: 100000 })).registrations;
+  });
+  const reg = (name: string) => regs.find((r) => r.name === name)!;
+
+  it("a new host: spec, name and labels are known; only the status annotation waits for the node UUID", () => {
+    const bmh = reg("node-0-bmh").inputs;
+    expect(bmh.metadata.name).to.equal("node-0");
+    expect(bmh.metadata.namespace).to.equal("metal3");
+    expect(bmh.spec).to.deep.include({ online: true, bmc: { address: "ipmi://10.0.0.1", credentialsName: "node-0-bmc-secret" } });
+    expect(bmh.metadata.annotations).to.deep.equal(UNKNOWN);
+    expect(reg("node-0-bmc-secret").inputs.metadata).to.deep.equal({ name: "node-0-bmc-secret", namespace: "metal3", labels: { "environment.metal3.io": "baremetal" } });
+  });
+
+  it("a new machine: the Metal3Machine's spec and name are known before the Machine's UID", () => {
+    const m3m = reg("worker-0-metal3machine").inputs;
+    expect(m3m.metadata.name).to.equal("worker-0");
+    expect(m3m.metadata.labels).to.deep.equal({ "cluster.x-k8s.io/cluster-name": "c" });
+    expect(m3m.metadata.ownerReferences).to.deep.equal(UNKNOWN);
+    expect(m3m.metadata.annotations, "metal3.io/BareMetalHost names the host, not yet claimed").to.deep.equal(UNKNOWN);
+    expect(reg("worker-0-machine").inputs.metadata.name).to.equal("worker-0");
+  });
+});
