@@ -244,6 +244,12 @@ export function emitHostObjects(
  * (consumerRef → Metal3Machine, cluster-name label, image and data refs) and BMC Secret
  * (cluster-name label). Deleting the Machine resource deletes the patches, which gives the fields
  * back: the host is released as CAPM3 releases it.
+ *
+ * Pick `apiVersion` to match the CRDs' storage version when no conversion webhooks run (a bare
+ * apiserver, or CRDs installed by Metal3Crds): CAPI ≥ 1.11's Machine CRD and CAPM3 main's
+ * Metal3Machine CRD store v1beta2, and an unconverted v1beta1 object loses the fields v1beta2
+ * does not declare (infrastructureRef.apiVersion/namespace, image.format). test/render/
+ * apiserver.test.ts shows both versions round-tripping when storage matches.
  */
 export function emitMachineObjects(
   parent: pulumi.Resource,
