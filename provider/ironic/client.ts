@@ -36,6 +36,32 @@ export function compareMicroversions(a: string, b: string): number {
     return aMajor - bMajor || aMinor - bMinor;
 }
 
+/**
+ * From Ironic's `GET /` answer: the server's range and the microversion to use, min(server max,
+ * PREFERRED); throws naming both versions when the server is older than REQUIRED.
+ */
+export function negotiateMicroversion(
+    root: { default_version?: RootVersion; versions?: RootVersion[] } | undefined,
+    url: string,
+    source = "options",
+): { serverMin: string; serverMax: string; use: string } {
+    const v1 = root?.default_version ?? root?.versions?.find((v) => v.id === "v1");
+    if (!v1?.version || !v1.min_version) {
+        throw new IronicError(`discover the Ironic API at ${url} failed: the answer to GET / has no API version (is this an Ironic endpoint? from ${source})`, {
+            operation: "discover the Ironic API",
+        });
+    }
+    if (compareMicroversions(v1.version, REQUIRED_MICROVERSION) < 0) {
+        throw new IronicError(
+            `Ironic at ${url} supports API microversions ${v1.min_version}–${v1.version}, but pulumi-metal3 needs at least ` +
+                `${REQUIRED_MICROVERSION} (node inventory API; Ironic 21.4 / 2023.1 or later): upgrade Ironic`,
+            { operation: "negotiate the Ironic API microversion" },
+        );
+    }
+    const use = compareMicroversions(v1.version, PREFERRED_MICROVERSION) < 0 ? v1.version : PREFERRED_MICROVERSION;
+    return { serverMin: v1.min_version, serverMax: v1.version, use };
+}
+
 const enc = encodeURIComponent;
 
 /** Where each provision verb takes the node; used to tell whether a request cut off by a lost connection took effect. */
@@ -62,26 +88,13 @@ export class IronicClient {
             const root = await http.send<{ default_version?: RootVersion; versions?: RootVersion[] }>("GET", "/", {
                 operation: `discover the Ironic API at ${connection.url}`,
             });
-            const v1 = root.body?.default_version ?? root.body?.versions?.find((v) => v.id === "v1");
-            if (!v1?.version || !v1.min_version) {
-                throw new IronicError(
-                    `discover the Ironic API at ${connection.url} failed: the answer to GET / has no API version (is this an Ironic endpoint? from ${connection.source})`,
-                    { operation: "discover the Ironic API" },
-                );
-            }
-            if (compareMicroversions(v1.version, REQUIRED_MICROVERSION) < 0) {
-                throw new IronicError(
-                    `Ironic at ${connection.url} supports API microversions ${v1.min_version}–${v1.version}, but pulumi-metal3 needs at least ` +
-                        `${REQUIRED_MICROVERSION} (node inventory API, Ironic 21.4 / 2023.1 or later); upgrade Ironic`,
-                    { operation: "negotiate the Ironic API microversion" },
-                );
-            }
-            http.serverMinVersion = v1.min_version;
-            http.serverMaxVersion = v1.version;
-            http.microversion = compareMicroversions(v1.version, PREFERRED_MICROVERSION) < 0 ? v1.version : PREFERRED_MICROVERSION;
+            const negotiated = negotiateMicroversion(root.body, connection.url, connection.source);
+            http.serverMinVersion = negotiated.serverMin;
+            http.serverMaxVersion = negotiated.serverMax;
+            http.microversion = negotiated.use;
             return new IronicClient(http);
         } catch (err) {
-            await http.close();
+            await http.destroy();
             throw err;
         }
     }

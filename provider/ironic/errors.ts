@@ -45,7 +45,8 @@ export class IronicError extends Error {
 /**
  * Ironic wraps its message as a JSON *string* inside `error_message`, e.g.
  * `{"error_message": "{\"faultcode\": \"Client\", \"faultstring\": \"Node x could not be found.\"}"}`;
- * microversion and auth rejections use `{"code","title","description"}` inside it instead.
+ * microversion rejections use `{"code","title","description"}` inside it instead, and the
+ * http_basic middleware `{"error": {"message"}}`.
  * Returns the human sentence, whatever the wrapping.
  */
 export function unwrapIronicFault(body: unknown): string | undefined {
@@ -54,6 +55,10 @@ export function unwrapIronicFault(body: unknown): string | undefined {
     if (value && typeof value === "object" && "error_message" in value) {
         value = (value as { error_message: unknown }).error_message;
         if (typeof value === "string") value = tryParseJson(value) ?? value;
+    }
+    // Ironic's http_basic middleware answers `{"error": {"message": "...", "code": 401}}`.
+    if (value && typeof value === "object" && "error" in value && typeof (value as { error: unknown }).error === "object") {
+        value = (value as { error: unknown }).error;
     }
     if (typeof value === "string") return value.trim() || undefined;
     if (value && typeof value === "object") {

@@ -73,8 +73,14 @@ export class IronicHttp {
         }
     }
 
+    /** Graceful: lets requests in flight finish. */
     async close(): Promise<void> {
         await this.agent.close();
+    }
+
+    /** Drops every connection at once (after a failed connect, nothing is worth waiting for). */
+    async destroy(): Promise<void> {
+        await this.agent.destroy();
     }
 
     /** Full URL for an API path (`/v1/nodes`) or for a `next` link Ironic returned. */

@@ -177,6 +177,8 @@ export interface NodeListFilter {
     driver?: string;
     /** Only these fields (uses GET /v1/nodes?fields=..., not /detail). */
     fields?: string[];
+    /** Page size; all pages are fetched anyway (default: Ironic's, 1000). */
+    limit?: number;
 }
 
 export interface PortListFilter {

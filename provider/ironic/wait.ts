@@ -83,6 +83,10 @@ async function poll<T>(
     let delay = FIRST_POLL_MS;
     let lastKey: string | undefined;
     let current: T | undefined;
+    // Look first after FIRST_POLL_MS, not at once: waits follow a request that has just started
+    // the change, so an immediate look would almost always cost an API call to see nothing new.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(FIRST_POLL_MS, opts.timeoutMs)));
+    delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     for (;;) {
         current = await fetch();
         const elapsed = Date.now() - start;
@@ -94,11 +98,9 @@ async function poll<T>(
         const verdict = judge(current);
         if (verdict.done) return current;
         if (verdict.failure) throw fail(current, verdict.failure, elapsed);
-        if (elapsed + delay > opts.timeoutMs) {
-            // One last look exactly at the deadline would usually cost a call for nothing; fail now.
-            throw fail(current, `timed out after ${seconds(elapsed)} (limit ${seconds(opts.timeoutMs)})`, elapsed);
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (elapsed >= opts.timeoutMs) throw fail(current, `timed out (limit ${seconds(opts.timeoutMs)})`, elapsed);
+        // The last sleep is cut short so we take one final look right at the deadline.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, opts.timeoutMs - elapsed)));
         delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     }
 }

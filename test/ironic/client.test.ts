@@ -4,9 +4,11 @@
 
 import { expect } from "chai";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { IronicClient, IronicError, Node } from "../../provider/ironic";
+import { RunningIronic, startIronic, stopIronic } from "../../local/ironic";
 import { findFreePort } from "../../local/proc";
 import { startExtraIronic } from "../support/hooks";
 import { startFlakyProxy } from "./flaky-proxy";
@@ -103,6 +105,7 @@ describe("IronicClient against a real Ironic", function () {
 
     it("drives a node through enrol → manage → inspect → provide → power off → deploy → rebuild → undeploy → delete", async () => {
         const name = uniqueName("lifecycle");
+        const requestsAtStart = client.stats.requests;
         const created = await createFakeNode(client, janitor, name, { resource_class: "baremetal", extra: { test: "lifecycle" } });
         expect(created).to.include({ name, provision_state: "enroll", driver: "fake-hardware" });
         expect((await client.getNode(created.uuid)).name).to.equal(name);
@@ -147,6 +150,10 @@ describe("IronicClient against a real Ironic", function () {
         expect(undeployed.instance_info).to.not.have.property("configdrive");
 
         await client.deleteNode(name);
+        // Keep the API cheap: the whole lifecycle above, waits included, stays well within the benchmark's budget.
+        const used = client.stats.requests - requestsAtStart;
+        process.stderr.write(`      (full lifecycle incl. inspect and rebuild: ${used} Ironic API requests)\n`);
+        expect(used).to.be.at.most(50);
         expect(await client.findNode(name)).to.equal(undefined);
         const err = await expectIronicError(client.getNode(name));
         expect(err.status).to.equal(404);
@@ -165,13 +172,13 @@ describe("IronicClient against a real Ironic", function () {
         expect(Object.keys(slim[0]).filter((k) => k !== "links").sort()).to.deep.equal(["name", "uuid"]);
 
         // Ironic pages with `limit`; the client must follow `next` to see all three.
-        const before = client.stats.requests;
         const paged = await client.request("GET", `/v1/nodes?resource_class=${rc}&limit=1`);
         expect(paged.nodes).to.have.length(1);
         expect(paged.next).to.be.a("string");
-        const all = await (client as any).list("/v1/nodes/detail", "nodes", { resource_class: rc, limit: 1 }, "list nodes");
-        expect(all.map((n: Node) => n.name).sort()).to.deep.equal([...names].sort());
-        expect(client.stats.requests - before).to.be.at.least(4); // 1 probe + 3 pages (+1 empty last page)
+        const before = client.stats.requests;
+        const all = await client.listNodes({ resource_class: rc, limit: 1 });
+        expect(all.map((n) => n.name).sort()).to.deep.equal([...names].sort());
+        expect(client.stats.requests - before).to.be.at.least(3); // one request per page
     });
 
     it("creates, lists and deletes ports", async () => {
@@ -319,6 +326,23 @@ describe("IronicClient against a real Ironic", function () {
         expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.contain("ECONNREFUSED");
     });
 
+    it("bounds each request by timeoutMs", async () => {
+        // A listener that accepts connections and never answers: a hung Ironic.
+        const accepted: net.Socket[] = [];
+        const silent = net.createServer((socket) => accepted.push(socket));
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        const port = (silent.address() as net.AddressInfo).port;
+        const started = Date.now();
+        try {
+            const err = await expectIronicError(IronicClient.connect({ url: `http://127.0.0.1:${port}`, timeoutMs: 300, retryDeadlineMs: 1_000 }, {}));
+            expect(Date.now() - started).to.be.lessThan(4_000);
+            expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.match(/timeout/i);
+        } finally {
+            accepted.forEach((socket) => socket.destroy());
+            await new Promise((resolve) => silent.close(resolve));
+        }
+    });
+
     it("does not create a node twice when the connection is lost after Ironic created it", async () => {
         const proxy = await startFlakyProxy(process.env.IRONIC_URL!);
         const flaky = await IronicClient.connect({ url: proxy.url }, {});
@@ -346,13 +370,16 @@ describe("IronicClient against a real Ironic", function () {
     });
 
     describe("with http_basic auth and slow fake power (a second Ironic)", () => {
+        // One extra Ironic for both needs: each costs seconds to start and ~150 MB on a small machine.
         let url: string;
+        let running: RunningIronic;
         const credentials = { username: "operator", password: uniqueName("pw") };
+        const fakeDelays = { power: "3", deploy: "0", inspect: "0", boot: "0" };
         let authed: IronicClient;
 
         before(async function () {
             this.timeout(180_000);
-            const running = await startExtraIronic({ basicAuth: credentials, fakeDelays: { power: "3", deploy: "0", inspect: "0", boot: "0" } });
+            running = await startExtraIronic({ basicAuth: credentials, fakeDelays });
             url = running.url;
             authed = await IronicClient.connect({ url, authType: "http_basic", ...credentials }, {});
         });
@@ -364,6 +391,7 @@ describe("IronicClient against a real Ironic", function () {
             try {
                 const err = await expectIronicError(wrong.listNodes());
                 expect(err.status).to.equal(401);
+                expect(err.faultstring).to.match(/username or password/i);
                 expect(err.message).to.contain("list nodes failed").and.contain("http_basic").and.contain('"operator"');
                 expect(err.message).to.not.contain("wrong");
             } finally {
@@ -388,6 +416,33 @@ describe("IronicClient against a real Ironic", function () {
             expect(authed.stats.requests - before.requests).to.equal(1 + authed.stats.retries - before.retries);
             const on = await authed.waitForPowerState(node.uuid, "power on", { timeoutMs: 30_000 });
             expect(on.extra.owner).to.equal("team-a");
+        });
+
+        it("rides out an Ironic restart: requests made while it is down succeed once it is back", async function () {
+            this.timeout(180_000);
+            const existing = uniqueName("restart-a");
+            await createFakeNode(authed, janitor, existing);
+            await stopIronic({ stateDir: running.stateDir, log: () => undefined });
+            const before = { ...authed.stats };
+            const created = uniqueName("restart-b");
+            // Both start while nothing listens (connection refused, or the pooled socket found closed).
+            const pendingPatch = authed.patchNode(existing, [{ op: "add", path: "/extra/survived", value: "restart" }]);
+            const pendingCreate = authed.createNode({ name: created, ...FAKE_INTERFACES });
+            await new Promise((resolve) => setTimeout(resolve, 1_000));
+            await startIronic({
+                stateDir: running.stateDir,
+                port: Number(new URL(url).port),
+                basicAuth: credentials,
+                fakeDelays,
+                install: false,
+                log: () => undefined,
+            });
+            const [patched, node] = await Promise.all([pendingPatch, pendingCreate]);
+            janitor.track(authed, node.uuid);
+            expect(patched.extra.survived).to.equal("restart");
+            expect(node.name).to.equal(created);
+            expect(authed.stats.retries - before.retries).to.be.greaterThan(1);
+            expect((await authed.listNodes({ fields: ["name"] })).filter((n) => n.name === created)).to.have.length(1);
         });
     });
 });

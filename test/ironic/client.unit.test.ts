@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareMicroversions } from "../../provider/ironic/client";
+import { compareMicroversions, negotiateMicroversion } from "../../provider/ironic/client";
 import { normalizeEndpoint, resolveConnection } from "../../provider/ironic/connection";
 import { IronicError, isNodeLockedFault, unwrapIronicFault } from "../../provider/ironic/errors";
 import { Node } from "../../provider/ironic/types";
@@ -47,6 +47,9 @@ describe("ironic client (unit)", () => {
         it("reads the description of microversion/auth rejections", () => {
             const body = { error_message: JSON.stringify({ code: 406, title: "Not Acceptable", description: "Version 1.99 was requested" }) };
             expect(unwrapIronicFault(body)).to.equal("Version 1.99 was requested");
+        });
+        it("reads the http_basic middleware's error object", () => {
+            expect(unwrapIronicFault({ error: { message: "Incorrect username or password", code: 401 } })).to.equal("Incorrect username or password");
         });
         it("keeps plain text (e.g. from a proxy)", () => {
             expect(unwrapIronicFault("502 Bad Gateway")).to.equal("502 Bad Gateway");
@@ -112,6 +115,24 @@ describe("ironic client (unit)", () => {
         expect(compareMicroversions("1.9", "1.10")).to.be.lessThan(0);
         expect(compareMicroversions("1.82", "1.81")).to.be.greaterThan(0);
         expect(compareMicroversions("1.81", "1.81")).to.equal(0);
+    });
+
+    describe("negotiateMicroversion", () => {
+        const root = (min: string, max: string) => ({ default_version: { id: "v1", min_version: min, version: max } });
+        it("uses the server's max up to 1.82", () => {
+            expect(negotiateMicroversion(root("1.1", "1.82"), "http://x").use).to.equal("1.82");
+            expect(negotiateMicroversion(root("1.1", "1.90"), "http://x").use).to.equal("1.82");
+            expect(negotiateMicroversion(root("1.1", "1.81"), "http://x").use).to.equal("1.81");
+        });
+        it("refuses an older Ironic naming both versions", () => {
+            expect(() => negotiateMicroversion(root("1.1", "1.78"), "http://old:6385")).to.throw(
+                IronicError,
+                /Ironic at http:\/\/old:6385 supports API microversions 1\.1–1\.78, but pulumi-metal3 needs at least 1\.81/,
+            );
+        });
+        it("refuses something that is not Ironic", () => {
+            expect(() => negotiateMicroversion({} as any, "http://x")).to.throw(IronicError, /is this an Ironic endpoint/);
+        });
     });
 
     describe("wait verdicts", () => {
