@@ -67,7 +67,7 @@ class Converter {
     }
   }
 
-  properties(props: Record<string, JsonSchema>, owner: string, secretPaths: string[], prefix = ""): Record<string, PulumiType> {
+  properties(props: Record<string, JsonSchema>, owner: string, secretPaths: readonly string[], prefix = ""): Record<string, PulumiType> {
     const out: Record<string, PulumiType> = {};
     for (const [name, s] of Object.entries(props)) {
       const ref = this.typeRef(s, owner + pascal(name));
@@ -84,7 +84,7 @@ function findDescription(s: JsonSchema): string | undefined {
 }
 
 /** Marks nested secret inputs (e.g. `bmc.password`) on the generated nested types. */
-function markNestedSecrets(conv: Converter, resourceType: string, secrets: string[]): void {
+function markNestedSecrets(conv: Converter, resourceType: string, secrets: readonly string[]): void {
   for (const p of secrets.filter((x) => x.includes("."))) {
     const [head, leaf] = p.split(".");
     const token = `${PACKAGE}:index:${resourceType}${pascal(head)}`;
@@ -97,7 +97,7 @@ export function generateSchema(): Record<string, any> {
   const conv = new Converter();
   const resources: Record<string, any> = {};
   for (const r of RESOURCES) {
-    const js = zodToJsonSchema(r.inputs, { $refStrategy: "none", target: "jsonSchema7" }) as JsonSchema;
+    const js = (zodToJsonSchema as (s: unknown, o: unknown) => unknown)(r.inputs, { $refStrategy: "none", target: "jsonSchema7" }) as JsonSchema;
     const obj = js.type === "object" ? js : (js.allOf?.[0] ?? js.anyOf?.[0] ?? js);
     const topSecrets = r.secretInputs.filter((x) => !x.includes("."));
     const inputProperties = conv.properties(obj.properties ?? {}, r.type, topSecrets);

@@ -35,7 +35,11 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
 
   const nodesOfStack = async () =>
     (await client.listNodes()).filter((n) => String(n.name ?? "").startsWith(`${ns}~`));
-  const kubeList = async (apiPath: string) => (await kubeRequest(kube.kubeconfig, "GET", apiPath)).items ?? [];
+  const kubeList = async (apiPath: string) => {
+    const r = await kubeRequest(kube.kubeconfig, "GET", apiPath);
+    if (r.status !== 200) throw new Error(`GET ${apiPath}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+    return (r.body.items ?? []) as any[];
+  };
 
   before(async function () {
     this.timeout(3600_000);

@@ -1,0 +1,11 @@
+// The public entry of pulumi-metal3: what a Pulumi program imports.
+export { BareMetalHost, bareMetalHostProvider } from "./baremetalhost";
+export type { BareMetalHostArgs, BareMetalHostRaidVolume } from "./baremetalhost";
+export { Machine, machineProvider } from "./machine";
+export type { MachineArgs } from "./machine";
+export { Metal3Crds, metal3CrdFiles } from "./crds";
+export type { Metal3CrdsArgs } from "./crds";
+export type { KubernetesTarget } from "./kubernetes";
+export { IRONIC_CONFIG_KEYS } from "./connection";
+export { UNKNOWN } from "./schemas/common";
+export type { IronicConnectionInput } from "./schemas/common";

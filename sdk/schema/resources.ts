@@ -1,0 +1,75 @@
+// What schema.json describes: each resource's zod input schema (the source of truth), which inputs
+// are secret or force a replacement, and the computed outputs the resource class declares.
+import type { ZodTypeAny } from "zod";
+import { bareMetalHostInputsSchema, HOST_SECRET_INPUTS } from "../schemas/baremetalhost";
+import { machineArgsSchema, MACHINE_REPLACE_PROPERTIES, MACHINE_SECRET_INPUTS } from "../schemas/machine";
+
+export const PACKAGE = "pulumi-metal3";
+
+export interface OutputSpec {
+  type?: string;
+  $ref?: string;
+  items?: Record<string, unknown>;
+  description: string;
+  secret?: boolean;
+  required?: boolean;
+}
+
+export interface ResourceEntry {
+  type: string;
+  description: string;
+  inputs: ZodTypeAny;
+  secretInputs: readonly string[];
+  replaceOnChanges: readonly string[];
+  outputs: Record<string, OutputSpec>;
+}
+
+const any = { $ref: "pulumi.json#/Any" };
+
+export const RESOURCES: ResourceEntry[] = [
+  {
+    type: "BareMetalHost",
+    description:
+      "One server, declared like Metal³'s BareMetalHost and driven through Ironic: enrolled, inspected, cleaned, " +
+      "optionally provisioned with an image, powered as `online` says, and given back on destroy. " +
+      "Token at run time: pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost.",
+    inputs: bareMetalHostInputsSchema,
+    secretInputs: HOST_SECRET_INPUTS,
+    replaceOnChanges: ["name", "namespace", "bootMACAddress"],
+    outputs: {
+      nodeUuid: { type: "string", description: "Ironic node UUID (also the resource id)." },
+      nodeName: { type: "string", description: "Ironic node name, `<namespace>~<name>`." },
+      provisioningState: { type: "string", description: "Metal³ provisioning state (registering, inspecting, preparing, available, provisioning, provisioned, deprovisioning, ...)." },
+      ironicProvisionState: { type: "string", description: "Ironic's own provision state." },
+      poweredOn: { type: "boolean", description: "Whether Ironic reports the host powered on." },
+      powerState: { type: "string", description: "Ironic power state.", required: false },
+      maintenance: { type: "boolean", description: "Whether the node is in Ironic maintenance." },
+      hardware: { ...any, description: "Metal³ HardwareDetails from Ironic's inventory, else the node's properties." },
+      errorMessage: { type: "string", description: "Ironic last_error (empty when healthy)." },
+      lastUpdated: { type: "string", description: "When the node last changed in Ironic." },
+      driver: { type: "string", description: "Ironic hardware type chosen from the BMC URL scheme." },
+      secretDigests: { ...any, description: "Digests of secret inputs, to detect changes without storing them.", secret: true },
+    },
+  },
+  {
+    type: "Machine",
+    description:
+      "A Cluster API style machine: claims a host from the pool atomically through an Ironic allocation, deploys an image on it, " +
+      "and is replaced (never edited) when what is on its disk changes. Token at run time: pulumi-nodejs:dynamic/pulumi-metal3:Machine.",
+    inputs: machineArgsSchema,
+    secretInputs: MACHINE_SECRET_INPUTS,
+    replaceOnChanges: MACHINE_REPLACE_PROPERTIES,
+    outputs: {
+      hostName: { type: "string", description: "Name of the claimed BareMetalHost." },
+      nodeUuid: { type: "string", description: "Ironic node UUID of the claimed host." },
+      providerID: { type: "string", description: "CAPM3 form: metal3://<namespace>/<host>/<machine>." },
+      addresses: { type: "array", items: any, description: "Addresses from the host's inspection inventory." },
+      provisioningState: { type: "string", description: "Metal³ provisioning state of the claimed host." },
+      ready: { type: "boolean", description: "True when the host is active with the Machine's image." },
+      allocationUuid: { type: "string", description: "The Ironic allocation holding the claim (also the resource id)." },
+      allocationName: { type: "string", description: "Allocation name, `<namespace>~<machine>`." },
+      machineName: { type: "string", description: "Resolved machine name." },
+      machineNamespace: { type: "string", description: "Resolved namespace." },
+    },
+  },
+];
