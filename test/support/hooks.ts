@@ -23,6 +23,30 @@ function logLine(line: string): void {
   process.stderr.write(`[test-ironic] ${line}\n`);
 }
 
+// If the run is killed (Ctrl-C, `timeout`), afterAll never runs: take our Ironics down with us
+// instead of leaving them listening. process.kill is synchronous, so this works inside "exit".
+let exitHandlersInstalled = false;
+function stopStartedOnExit(): void {
+  if (exitHandlersInstalled) return;
+  exitHandlersInstalled = true;
+  const killAll = () => {
+    for (const running of startedByThisRun) {
+      try {
+        process.kill(-running.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.once("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal); // handler removed by once(): default action now ends us
+    });
+  }
+}
+
 async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Promise<RunningIronic> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-ironic-"));
   // A random port, not 6385: a developer's own Ironic or a parallel test run may hold that one.
@@ -36,6 +60,7 @@ async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Pro
     stateDir,
   });
   startedByThisRun.push(running);
+  stopStartedOnExit();
   return running;
 }
 
