@@ -117,6 +117,8 @@ export class IronicHttp {
                 // No HTTP answer at all.
                 lostConnection = true;
                 const code = connectionErrorCode(err);
+                // A certificate Ironic's side will not fix by itself: no point retrying.
+                if (isTlsVerificationError(code)) throw this.connectionError(operation, opts.node, err, attempt, false);
                 const neverArrived = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
                 if (!neverArrived && !idempotent) {
                     const check = opts.recover ? await opts.recover() : ({ tookEffect: "unknown" } as const);
@@ -205,9 +207,16 @@ export class IronicHttp {
     private connectionError(operation: string, node: string | undefined, err: unknown, attempts: number, mayHaveTakenEffect: boolean): IronicError {
         const code = connectionErrorCode(err) ?? (err as Error)?.name;
         const detail = `${(err as Error)?.message ?? String(err)}${code && !String((err as Error)?.message).includes(code) ? ` (${code})` : ""}`;
-        const why = mayHaveTakenEffect
+        let why = mayHaveTakenEffect
             ? `the connection was lost after the request was sent and it may have taken effect; check the node before retrying`
             : `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} within ${Math.round(this.connection.retryDeadlineMs / 1000)} s`;
+        if (isTlsVerificationError(code)) {
+            why = this.connection.caFile
+                ? `the server certificate does not verify against ${this.connection.caFile}`
+                : `the server certificate is not trusted: give its CA (caFile / OS_CACERT / clouds.yaml cacert) or, for a lab only, insecure`;
+        } else if (this.connection.url.startsWith("https:") && !this.connection.certFile && code === "UND_ERR_SOCKET") {
+            why += `; if this Ironic requires a client certificate, give certFile and keyFile`;
+        }
         return new IronicError(`${operation} failed: cannot reach Ironic at ${this.connection.url} (${this.connection.source}): ${detail}; ${why}`, {
             operation,
             node,
@@ -221,6 +230,10 @@ interface Attempt {
     body: unknown;
     text: string;
     requestId?: string;
+}
+
+export function isTlsVerificationError(code: string | undefined): boolean {
+    return !!code && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_|HOSTNAME_MISMATCH/.test(code);
 }
 
 /** ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ... from the error or its cause; "TIMEOUT" for our own timeout. */

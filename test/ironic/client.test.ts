@@ -12,6 +12,7 @@ import { RunningIronic, startIronic, stopIronic } from "../../local/ironic";
 import { findFreePort } from "../../local/proc";
 import { startExtraIronic } from "../support/hooks";
 import { startFlakyProxy } from "./flaky-proxy";
+import { makeTestPki, startTlsProxy } from "./tls-proxy";
 
 const FAKE_INTERFACES = {
     driver: "fake-hardware",
@@ -340,6 +341,36 @@ describe("IronicClient against a real Ironic", function () {
         } finally {
             accepted.forEach((socket) => socket.destroy());
             await new Promise((resolve) => silent.close(resolve));
+        }
+    });
+
+    it("speaks TLS: trusts a CA file, presents a client certificate, refuses an unknown CA unless insecure", async () => {
+        const pki = makeTestPki();
+        const serverOnly = await startTlsProxy(process.env.IRONIC_URL!, pki, false);
+        const mutual = await startTlsProxy(process.env.IRONIC_URL!, pki, true);
+        const quick = { retryDeadlineMs: 1_000 };
+        try {
+            const trusted = await IronicClient.connect({ url: serverOnly.url, caFile: pki.caFile, ...quick }, {});
+            expect(await trusted.listNodes({ fields: ["uuid"] })).to.be.an("array");
+            await trusted.close();
+
+            const untrusted = await expectIronicError(IronicClient.connect({ url: serverOnly.url, caFile: pki.otherCaFile, ...quick }, {}));
+            expect(untrusted.message).to.contain(`cannot reach Ironic at ${serverOnly.url}`).and.contain(`does not verify against ${pki.otherCaFile}`);
+
+            const insecure = await IronicClient.connect({ url: serverOnly.url, insecure: true, ...quick }, {});
+            expect(insecure.apiVersion).to.equal("1.82");
+            await insecure.close();
+
+            const withCert = await IronicClient.connect({ url: mutual.url, caFile: pki.caFile, certFile: pki.clientCert, keyFile: pki.clientKey, ...quick }, {});
+            expect(await withCert.listNodes({ fields: ["uuid"] })).to.be.an("array");
+            await withCert.close();
+
+            const withoutCert = await expectIronicError(IronicClient.connect({ url: mutual.url, caFile: pki.caFile, ...quick }, {}));
+            expect(withoutCert.message).to.contain(`cannot reach Ironic at ${mutual.url}`).and.contain("client certificate");
+        } finally {
+            await serverOnly.close();
+            await mutual.close();
+            fs.rmSync(pki.dir, { recursive: true, force: true });
         }
     });
 
