@@ -11,6 +11,13 @@ const NS = "machines";
 const ctx: handlers.MachineProviderContext = {};
 const PROVIDER = { __provider: "serialized-provider-code" }; // the engine passes it along; handlers keep it
 
+/** The dynamic host sends every result through protobuf Struct, which rejects undefined values. */
+function survivesStruct<T>(result: T): T {
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+    for (const v of Object.values(result as Record<string, unknown>)) if (v && typeof v === "object") Struct.fromJavaScript(v);
+    return result;
+}
+
 /** The dynamic host re-adds `__provider` to what check returns, as the engine would see it. */
 async function engineCheck(news: Record<string, unknown>): Promise<Record<string, unknown>> {
     const checked = await handlers.check({}, news);
@@ -55,7 +62,7 @@ describe("Machine resource (real Ironic)", function () {
         created.push(...nodes);
 
         const v1 = inputs(tag, `${tag}-m`, "v1");
-        const first = await handlers.create(ctx, await engineCheck(v1));
+        const first = survivesStruct(await handlers.create(ctx, await engineCheck(v1)));
         const out = first.outs!;
         expect(out.ready).to.equal(true);
         expect(out.provisioningState).to.equal("provisioned");
@@ -76,7 +83,7 @@ describe("Machine resource (real Ironic)", function () {
         // Labels only: an in-place update.
         const relabel = inputs(tag, `${tag}-m`, "v1", { labels: { tier: "b" } });
         expect(await handlers.diff(ctx, first.id, out, relabel)).to.deep.equal({ changes: true });
-        const updated = await handlers.update(ctx, first.id, out, relabel);
+        const updated = survivesStruct(await handlers.update(ctx, first.id, out, relabel));
         expect(updated.outs!.nodeUuid).to.equal(out.nodeUuid);
         node = await client.getNode(out.nodeUuid);
         expect(node.extra.pulumi_metal3_machine_labels).to.deep.equal({ tier: "b" });
@@ -112,7 +119,7 @@ describe("Machine resource (real Ironic)", function () {
         expect(d3.deleteBeforeReplace).to.equal(true);
 
         // Refresh: live state; then the claim disappears out of band → empty id (dropped).
-        const refreshed = await handlers.read(ctx, second.id, second.outs!);
+        const refreshed = survivesStruct(await handlers.read(ctx, second.id, second.outs!));
         expect(refreshed.id).to.equal(second.id);
         expect(refreshed.props!.ready).to.equal(true);
 
@@ -152,6 +159,7 @@ describe("Machine resource (real Ironic)", function () {
         expect(err.id).to.be.a("string");
         expect(err.properties!.__provider).to.equal(PROVIDER.__provider);
         expect(err.properties!.nodeUuid).to.equal(nodes[0].uuid);
+        survivesStruct({ properties: err.properties });
         const held = await client.getNode(nodes[0].uuid);
         expect(held.instance_uuid).to.equal(err.id); // still claimed: never orphaned, never lost
 

@@ -1,0 +1,119 @@
+// End to end with the real Pulumi engine: two stacks of test/machine/e2e-program race for one
+// pool of 4 hosts (3 Machines each) with `pulumi up` running at the same time; then, with one stack
+// destroyed, an image change previews and applies as a replacement of exactly the Machines that
+// exist (delete-before-replace); destroy returns the pool.
+import { expect } from "chai";
+import { IronicClient } from "../../provider/ironic";
+import type { Node } from "../../provider/ironic/types";
+import { ensureToolchain } from "../../local/toolchain";
+import { TestStack } from "../e2e/stack";
+import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+
+const NS = "e2e-machines";
+
+/** Every planned op per resource name (a replacement has several steps). */
+async function previewOps(stack: TestStack): Promise<Map<string, string[]>> {
+    const r = await stack.must(["preview", "--json", "--diff"]);
+    const ops = new Map<string, string[]>();
+    for (const s of JSON.parse(r.stdout).steps ?? []) {
+        const name = String(s.urn).split("::").pop() as string;
+        ops.set(name, [...(ops.get(name) ?? []), s.op]);
+    }
+    return ops;
+}
+
+describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)", function () {
+    let client: IronicClient;
+    let a: TestStack;
+    let b: TestStack;
+    let pool: Node[] = [];
+    const tag = uniqueTag("e2e");
+
+    before(async function () {
+        this.timeout(3600_000);
+        const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
+        process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
+        client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
+        pool = await createPoolHosts(client, NS, [0, 1, 2, 3].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
+        // TestStack copies from examples/<name>; this program lives with its test.
+        a = await TestStack.create("../test/machine/e2e-program", "a");
+        b = await a.sibling("b");
+        for (const s of [a, b]) {
+            await s.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
+            await s.setConfig("count", "3");
+            await s.setConfig("pool", tag);
+            await s.setConfig("namespace", NS);
+            await s.setConfig("imageUrl", "http://images.example/v1.qcow2");
+        }
+    });
+
+    after(async function () {
+        this.timeout(900_000);
+        for (const s of [a, b]) if (s) await s.run(["destroy", "--yes"]);
+        if (client) {
+            await destroyPoolHosts(client, pool);
+            await client.close();
+        }
+    });
+
+    it("two concurrent `pulumi up`: exactly 4 Machines get hosts, 2 fail with the claim message", async function () {
+        const [ra, rb] = await Promise.all([a.run(["up", "--yes", "--skip-preview"]), b.run(["up", "--yes", "--skip-preview"])]);
+        const output = ra.stdout + ra.stderr + rb.stdout + rb.stderr;
+        // 6 Machines, 4 hosts: at least one run fails, and the failures say why.
+        expect(ra.code !== 0 || rb.code !== 0, output).to.equal(true);
+        const failures = output.match(/no host (available|could be claimed) for machine e2e-machines\/[ab]-m\d/g) ?? [];
+        expect(new Set(failures).size, output).to.equal(2);
+        expect(output).to.contain(`selector pool=${tag} in namespace ${NS} matched 4 of`);
+
+        const allocations = (await client.listAllocations()).filter((x) => /^e2e-machines~[ab]-m\d$/.test(x.name ?? ""));
+        expect(allocations).to.have.length(4);
+        expect(new Set(allocations.map((x) => x.node_uuid)).size).to.equal(4);
+        for (const n of pool) {
+            const node = await client.getNode(n.uuid);
+            expect(node.provision_state, node.name!).to.equal("active");
+            expect(allocations.map((x) => x.uuid)).to.include(node.instance_uuid);
+        }
+        // The secret user data is not in plain text in either stack's state.
+        for (const s of [a, b]) expect((await s.exportState()).text).to.not.contain("#cloud-config");
+    });
+
+    it("destroying one stack frees its hosts; an image change previews as replace for exactly the existing Machines", async function () {
+        await b.must(["destroy", "--yes"]);
+        const free = (await Promise.all(pool.map((n) => client.getNode(n.uuid)))).filter((n) => n.provision_state === "available" && !n.instance_uuid);
+        const stateA = (await a.exportState()).json;
+        const existing: string[] = (stateA.deployment.resources ?? [])
+            .filter((r: any) => String(r.type).endsWith(":Machine"))
+            .map((r: any) => String(r.urn).split("::").pop());
+        expect(free.length).to.equal(4 - existing.length);
+
+        await a.setConfig("imageUrl", "http://images.example/v2.qcow2");
+        await a.setConfig("deleteBeforeReplace", "true");
+        const ops = await previewOps(a);
+        for (const name of ["m0", "m1", "m2"]) {
+            if (existing.includes(name)) expect(ops.get(name), name).to.include("replace");
+            else expect(ops.get(name), name).to.deep.equal(["create"]);
+        }
+
+        // Replacements release their host first, so 3 Machines fit in the 4 hosts whatever the order.
+        await a.must(["up", "--yes", "--skip-preview"]);
+        const hosts: string[] = (await a.outputs()).hosts;
+        expect(hosts).to.have.length(3);
+        expect(new Set(hosts).size).to.equal(3);
+        for (const host of hosts) {
+            const node = await client.getNode(`${NS}~${host}`);
+            expect(node.provision_state).to.equal("active");
+            expect(node.instance_info.image_source).to.equal("http://images.example/v2.qcow2");
+        }
+    });
+
+    it("destroy returns every host to the pool: available, powered off, unclaimed", async function () {
+        await a.must(["destroy", "--yes"]);
+        for (const n of pool) {
+            const node = await client.getNode(n.uuid);
+            expect(node.provision_state, node.name!).to.equal("available");
+            expect(node.power_state, node.name!).to.equal("power off");
+            expect(node.instance_uuid, node.name!).to.equal(null);
+        }
+        expect((await client.listAllocations()).filter((x) => /^e2e-machines~[ab]-m\d/.test(x.name ?? ""))).to.have.length(0);
+    });
+});
