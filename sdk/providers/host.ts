@@ -341,6 +341,8 @@ function reprovisionReason(olds: Record<string, unknown>, n: Record<string, unkn
     if (!provisioned) return undefined;
     const deploymentChanges = changed.filter((k) => (DEPLOYMENT_KEYS as readonly string[]).includes(k) || (SECRET_DEPLOYMENT_KEYS as readonly string[]).includes(k));
     if (!deploymentChanges.length) return undefined;
+    const unknown = deploymentChanges.filter((k) => containsUnknown(n[k]));
+    if (unknown.length === deploymentChanges.length) return `POSSIBLY REPROVISION (wipe)|${unknown.join(", ")} not known until apply`;
     const removed = n.image === undefined && n.customDeploy === undefined;
     if (removed) return "DEPROVISION (wipe)|image removed";
     return `REPROVISION (wipe)|${deploymentChanges.join(", ")} changed`;

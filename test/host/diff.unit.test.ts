@@ -90,12 +90,53 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         expect(result.reprovision).to.equal(undefined);
         expect(stderr).to.equal("");
     });
+    it("an image still unknown at preview on a provisioned host → announced as a possible wipe", async () => {
+        const { result, stderr } = await captureStderr(() => diff("u", olds, { ...inputs, image: UNKNOWN }));
+        expect(result.changes).to.equal(true);
+        expect(stderr).to.contain("WILL POSSIBLY REPROVISION (wipe) host default~h1: image not known until apply");
+    });
     it("unknowns at preview: unknown image / user data / bmc → change; unknown boot MAC → replace", async () => {
         expect((await diff("u", olds, { ...inputs, image: UNKNOWN })).changed).to.include("image");
         expect((await diff("u", olds, { ...inputs, userData: UNKNOWN })).changed).to.include("userData");
         expect((await diff("u", olds, { ...inputs, bmc: UNKNOWN })).changed).to.include("bmc");
         expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, password: UNKNOWN } })).changed).to.include("bmc.password");
         expect((await diff("u", olds, { ...inputs, bootMACAddress: UNKNOWN })).replaces).to.deep.equal(["bootMACAddress"]);
+    });
+});
+
+describe("host/hardware: Ironic inventory → Metal³ HardwareDetails", () => {
+    it("maps CPU, RAM, NICs (one entry per IP family), disks and firmware as BMO does", () => {
+        const { hardwareDetails } = require("../../provider/host/hardware");
+        const hw = hardwareDetails({ properties: {} } as unknown as Node, {
+            inventory: {
+                cpu: { architecture: "x86_64", model_name: "Xeon", frequency: "2400.6", flags: ["sse2", "avx"], count: 16 },
+                memory: { physical_mb: 65536 },
+                interfaces: [{ name: "eth0", mac_address: "52:54:00:00:00:01", ipv4_address: "10.0.0.5", ipv6_address: "fd00::5", speed_mbps: 10000, vendor: "0x8086", product: "0x1572" }],
+                disks: [
+                    { name: "/dev/sda", by_path: "/dev/disk/by-path/pci-0", rotational: true, size: 1000204886016, serial: "S1", hctl: "0:0:0:0" },
+                    { name: "/dev/nvme0n1", rotational: false, size: 512110190592 },
+                ],
+                system_vendor: { manufacturer: "Dell", product_name: "R640", serial_number: "ABC", firmware: { vendor: "Dell", version: "2.1", build_date: "2024-01-01" } },
+                hostname: "node-1",
+            },
+            plugin_data: { all_interfaces: { eth0: { pxe: true } } },
+        });
+        expect(hw.source).to.equal("inventory");
+        expect(hw.cpu).to.deep.equal({ arch: "x86_64", model: "Xeon", clockMegahertz: 2401, flags: ["avx", "sse2"], count: 16 });
+        expect(hw.ramMebibytes).to.equal(65536);
+        expect(hw.nics.map((n: { ip: string }) => n.ip)).to.deep.equal(["10.0.0.5", "fd00::5"]);
+        expect(hw.nics[0]).to.include({ name: "eth0", mac: "52:54:00:00:00:01", speedGbps: 10, pxe: true, model: "0x8086 0x1572" });
+        expect(hw.storage[0]).to.include({ name: "/dev/disk/by-path/pci-0", type: "HDD", sizeBytes: 1000204886016, serialNumber: "S1", hctl: "0:0:0:0" });
+        expect(hw.storage[0].alternateNames).to.deep.equal(["/dev/sda"]);
+        expect(hw.storage[1]).to.include({ name: "/dev/nvme0n1", type: "NVME" });
+        expect(hw.systemVendor).to.deep.equal({ manufacturer: "Dell", productName: "R640", serialNumber: "ABC" });
+        expect(hw.firmware.bios).to.deep.equal({ date: "2024-01-01", vendor: "Dell", version: "2.1" });
+        expect(hw.hostname).to.equal("node-1");
+    });
+    it("without an inventory: the node's properties", () => {
+        const { hardwareDetails } = require("../../provider/host/hardware");
+        const hw = hardwareDetails({ properties: { cpus: "8", memory_mb: "16384", local_gb: "100", cpu_arch: "aarch64" } } as unknown as Node, undefined);
+        expect(hw).to.deep.equal({ source: "properties", ramMebibytes: 16384, cpu: { arch: "aarch64", count: 8 }, storage: [{ name: "root", sizeBytes: 100 * 1024 ** 3 }] });
     });
 });
 
