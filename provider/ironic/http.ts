@@ -112,7 +112,7 @@ export class IronicHttp {
             attempt++;
             let outcome: Attempt;
             try {
-                outcome = await this.attempt(method, path, opts, operation);
+                outcome = await this.attempt(method, path, opts);
             } catch (err) {
                 // No HTTP answer at all.
                 lostConnection = true;
@@ -145,7 +145,10 @@ export class IronicHttp {
             if (outcome.status === 406 && this.serverMaxVersion && !/version range/i.test(faultstring ?? "")) {
                 hint = `requested API microversion ${opts.microversion ?? this.microversion}; this Ironic supports ${this.serverMinVersion}–${this.serverMaxVersion}`;
             } else if (outcome.status === 401 || outcome.status === 403) {
-                hint = `auth type ${this.connection.authType}${this.connection.username ? ` as user "${this.connection.username}"` : ""}; check the credentials for ${this.connection.url}`;
+                hint =
+                    this.connection.authType === "none"
+                        ? `this Ironic requires authentication: give username and password (http_basic) or a token`
+                        : `auth type ${this.connection.authType}${this.connection.username ? ` as user "${this.connection.username}"` : ""}; check the credentials for ${this.connection.url}`;
             } else if (retryable) {
                 hint = `still failing after ${attempt} attempts over ${Math.round(this.connection.retryDeadlineMs / 1000)} s`;
             }
@@ -159,7 +162,7 @@ export class IronicHttp {
         }
     }
 
-    private async attempt(method: string, path: string, opts: HttpRequestOptions<any>, operation: string): Promise<Attempt> {
+    private async attempt(method: string, path: string, opts: HttpRequestOptions<any>): Promise<Attempt> {
         this.stats.requests++;
         const headers: Record<string, string> = {
             Accept: "application/json",
@@ -189,7 +192,6 @@ export class IronicHttp {
             body = undefined;
         }
         const rid = res.headers["x-openstack-request-id"] ?? res.headers["openstack-request-id"];
-        void operation;
         return { status: res.statusCode, body, text, requestId: Array.isArray(rid) ? rid[0] : rid };
     }
 

@@ -42,6 +42,10 @@ export function judgeProvisionState(node: Node, expected: string[]): Verdict {
     if (expected.includes(state) && !node.target_provision_state) return { done: true };
     if (expected.includes(state) && !isTransientProvisionState(state)) return { done: true };
     if (PROVISION_FAILURE_STATES.has(state)) return { done: false, failure: `Ironic reports provision state "${state}"` };
+    if (node.maintenance && node.fault) {
+        // Ironic itself put the node in maintenance (e.g. "power failure"): nothing moves until someone fixes it.
+        return { done: false, failure: `Ironic put the node in maintenance (fault "${node.fault}")` };
+    }
     if (state === "enroll" && node.last_error && !expected.includes("enroll")) {
         return { done: false, failure: `the node fell back to "enroll"` };
     }

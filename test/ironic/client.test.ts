@@ -430,7 +430,9 @@ describe("IronicClient against a real Ironic", function () {
             }
             const none = await IronicClient.connect({ url, authType: "none" }, {});
             try {
-                expect((await expectIronicError(none.listNodes())).status).to.equal(401);
+                const anonymous = await expectIronicError(none.listNodes());
+                expect(anonymous.status).to.equal(401);
+                expect(anonymous.message).to.contain("requires authentication");
             } finally {
                 await none.close();
             }

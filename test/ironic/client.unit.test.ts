@@ -149,6 +149,12 @@ describe("ironic client (unit)", () => {
             // ...unless enroll is what we wait for
             expect(judgeProvisionState(node({ provision_state: "enroll", last_error: "x" }), ["enroll"])).to.deep.equal({ done: true });
         });
+        it("fails when Ironic itself put the node in maintenance, not when an operator did", () => {
+            const faulted = node({ provision_state: "clean wait", target_provision_state: "available", maintenance: true, fault: "power failure", maintenance_reason: "BMC gone" });
+            expect(judgeProvisionState(faulted, ["available"])).to.have.property("failure").that.contains("power failure");
+            const manual = node({ provision_state: "clean wait", target_provision_state: "available", maintenance: true, maintenance_reason: "operator" });
+            expect(judgeProvisionState(manual, ["available"])).to.deep.equal({ done: false });
+        });
         it("fails when the node rests in another stable state with nothing in progress", () => {
             const v = judgeProvisionState(node({ provision_state: "manageable", target_provision_state: null }), ["available"]);
             expect(v).to.have.property("failure").that.contains('"manageable"');
