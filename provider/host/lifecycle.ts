@@ -192,6 +192,14 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
             if (spec.externallyProvisioned) return powerAsSpec(spec, node);
             // Claimed and deployed by a Machine (allocation): the image is the Machine's business.
             if (node.allocation_uuid && !want) return powerAsSpec(spec, node);
+            // Deployed by someone else (an adopted node): never wipe it on a guess.
+            if (deployed === undefined) {
+                return {
+                    kind: "fail",
+                    message:
+                        "the node is active but was not provisioned by pulumi-metal3; set externallyProvisioned: true to manage it as it is, or deprovision it first",
+                };
+            }
             if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
             if (deployed !== want.fingerprint) {
                 if (!spec.online) return { kind: "undeploy", reason: "image or data changed while offline: deprovisioning" };

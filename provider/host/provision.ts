@@ -19,7 +19,7 @@ export interface DeployRequest {
     namespace: string;
     rootDeviceHints?: RootDeviceHints;
     bootMode?: BootMode;
-    /** Marks written to node.extra after the deployment went through (e.g. the deployment fingerprint). */
+    /** Marks written to node.extra with the image fields, before the deploy starts (e.g. the deployment fingerprint). */
     extra?: Record<string, string>;
 }
 
@@ -72,7 +72,10 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
 
     const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
-    const ops = instancePatch(current, plan);
+    // The extra marks go on with the image fields, before the deploy starts: an interrupted run
+    // then still knows this deployment was ours.
+    const marks = Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
+    const ops = [...instancePatch(current, plan), ...marks];
     if (ops.length) current = await client.patchNode(current.uuid, ops);
 
     // Ironic would only fail later, in "deploy failed", with a vaguer message.
@@ -109,9 +112,6 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
         label: `provision ${label(current)}`,
         onProgress: progress(w, "provisioning"),
     });
-    if (d.extra && Object.keys(d.extra).length) {
-        return client.patchNode(active.uuid, Object.entries(d.extra).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v })));
-    }
     return active;
 }
 

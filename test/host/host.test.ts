@@ -218,6 +218,18 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         await provider.delete!(imported.id, imported.outs);
     });
 
+    it("externallyProvisioned: adopted as active without a deploy, powered as online, deleted without a wipe", async () => {
+        const { name, mac } = fresh("extprov");
+        const created = wireSafe(await provider.create({ name, bmc: { address: "fake://ext" }, online: true, bootMACAddress: mac, externallyProvisioned: true }));
+        cleanup.push(created.id);
+        const node = await client.getNode(created.id);
+        expect([node.provision_state, node.power_state]).to.deep.equal(["active", "power on"]);
+        expect(node.extra[EXTRA.deployment]).to.equal(undefined);
+        expect(created.outs).to.include({ provisioningState: "externally provisioned", poweredOn: true });
+        await provider.delete!(created.id, created.outs);
+        expect(await client.findNode(created.id)).to.equal(undefined);
+    });
+
     it("an ipmi:// host whose BMC port is closed fails with Ironic's own last_error, keeping the node id", async () => {
         const port = await closedPort();
         const { name } = fresh("ipmi");
