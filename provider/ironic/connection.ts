@@ -1,8 +1,10 @@
-// Where the Ironic endpoint, credentials and TLS settings come from. Precedence, first wins per
-// field: explicit options → the cloud named by `options.cloud` in clouds.yaml → environment
-// (OS_ENDPOINT / IRONIC_URL, OS_AUTH_TYPE, OS_USERNAME, OS_PASSWORD, OS_TOKEN, OS_CACERT, OS_CERT,
-// OS_KEY, OS_INSECURE) → the cloud named by OS_CLOUD. clouds.yaml is searched where openstacksdk
-// and the `baremetal` CLI look for it, so an operator's existing setup just works.
+// Where the Ironic endpoint, credentials and TLS settings come from. Precedence: explicit options
+// (and the cloud named by `options.cloud` in clouds.yaml) → environment (OS_ENDPOINT / IRONIC_URL,
+// OS_AUTH_TYPE, OS_USERNAME, OS_PASSWORD, OS_TOKEN, OS_CACERT, OS_CERT, OS_KEY, OS_INSECURE) → the
+// cloud named by OS_CLOUD. Credentials and TLS settings are only taken from explicit options or
+// from the same source as the endpoint: a password meant for the Ironic in OS_ENDPOINT is never
+// sent to a URL given some other way. clouds.yaml is searched where openstacksdk and the
+// `baremetal` CLI look for it, so an operator's existing setup just works.
 
 import * as fs from "fs";
 import * as os from "os";
@@ -58,8 +60,12 @@ const OPERATION = "resolve the Ironic connection";
 export function resolveConnection(options: IronicConnectionOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
     const layers: Layer[] = [fromOptions(options)];
     if (options.cloud) layers.push(fromCloudsYaml(options.cloud, env));
-    layers.push(fromEnv(env));
-    if (!options.cloud && env.OS_CLOUD) layers.push(fromCloudsYaml(env.OS_CLOUD, env));
+    if (!layers.some((l) => l.url)) {
+        const fromEnvironment = fromEnv(env);
+        layers.push(fromEnvironment);
+        // OS_CLOUD is only read when nothing closer names an endpoint.
+        if (!fromEnvironment.url && !options.cloud && env.OS_CLOUD) layers.push(fromCloudsYaml(env.OS_CLOUD, env));
+    }
 
     const pick = <K extends keyof Layer>(key: K): { value: Layer[K]; source?: string } => {
         for (const layer of layers) if (layer[key] !== undefined && layer[key] !== "") return { value: layer[key], source: layer.source };

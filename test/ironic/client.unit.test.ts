@@ -77,6 +77,11 @@ describe("ironic client (unit)", () => {
             expect(c.url).to.equal("http://a:1");
             expect(c.source).to.equal("options");
         });
+        it("never sends credentials from the environment to an endpoint given elsewhere", () => {
+            const c = resolveConnection({ url: "http://a:1" }, { OS_ENDPOINT: "http://b:2", OS_USERNAME: "u", OS_PASSWORD: "p", OS_CLOUD: "missing" });
+            expect(c).to.include({ url: "http://a:1", authType: "none" });
+            expect(c.password).to.equal(undefined);
+        });
         it("reads OS_* variables and infers http_basic", () => {
             const c = resolveConnection({}, { IRONIC_URL: "http://b:2", OS_USERNAME: "u", OS_PASSWORD: "p" });
             expect(c).to.include({ url: "http://b:2", authType: "http_basic", username: "u", password: "p", source: "IRONIC_URL" });
