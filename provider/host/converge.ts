@@ -2,6 +2,7 @@
 // observe again, under per-phase deadlines, reporting progress. The only place host steps touch
 // Ironic (deploy/undeploy details live in provision.ts).
 import type { IronicClient } from "../ironic";
+import { IronicError } from "../ironic";
 import type { Node } from "../ironic/types";
 import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, Phase, DeleteSpec } from "./lifecycle";
 import { deployImage, undeploy } from "./provision";
@@ -167,11 +168,11 @@ class Runner {
             case "provision":
                 this.log(action.reason);
                 await c.setProvisionState(uuid!, action.target);
-                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `${action.reason} for host ${this.opts.label}`, onProgress: this.progress(action.reason) });
+                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: action.reason, onProgress: this.progress(action.reason) });
                 return uuid;
             case "wait":
                 this.log(`waiting: ${action.reason}`);
-                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `host ${this.opts.label}`, onProgress: this.progress("waiting") });
+                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `waiting (${action.reason})`, onProgress: this.progress("waiting") });
                 return uuid;
             case "deploy": {
                 const d = spec!.deployment!;
@@ -208,7 +209,7 @@ class Runner {
             case "power":
                 this.log(`${action.target} (${action.reason})`);
                 await c.setPowerState(uuid!, action.target);
-                await c.waitForPowerState(uuid!, action.target, { timeoutMs: this.timeout("power"), label: `${action.target} host ${this.opts.label}` });
+                await c.waitForPowerState(uuid!, action.target, { timeoutMs: this.timeout("power"), label: action.target });
                 return uuid;
             case "delete-node":
                 this.log("deleting the Ironic node");
@@ -226,7 +227,11 @@ class Runner {
         if (e instanceof HostError) return e;
         const node = uuid ? await this.client.findNode(uuid).catch(() => undefined) : undefined;
         const msg = e instanceof Error ? e.message : String(e);
-        return new HostError(`host ${this.opts.label}: ${msg} [now: ${describe(node)}]`, uuid, node?.provision_state, node?.last_error ?? undefined);
+        // Ironic's wait errors already name the state and last_error; add the node's current
+        // state only when it says something new.
+        const said = e instanceof IronicError && e.provisionState !== undefined && e.provisionState === node?.provision_state && (e.lastError ?? null) === (node?.last_error ?? null);
+        const now = said || !node ? "" : ` [now: ${describe(node)}]`;
+        return new HostError(`host ${this.opts.label}: ${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined);
     }
 }
 

@@ -253,9 +253,40 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(JSON.stringify(err!.properties)).to.not.contain("wrong-pw");
         expect(err!.properties).to.include({ nodeUuid: err!.id, ironicProvisionState: "enroll" });
         wireSafe(err!.properties);
-        // The next `up` sees a partially created resource and destroys / updates it: delete works from enroll.
+        // The next `up` updates the partial resource: a new BMC address and password are patched
+        // into driver_info in place (Ironic then tries the new BMC, which is closed too).
+        const port2 = await closedPort();
+        const fixed = { ...inputs, bmc: { address: `ipmi://127.0.0.1:${port2}`, username: "admin", password: "new-pw" } };
+        const d = await provider.diff!(err!.id!, err!.properties!, fixed);
+        expect(d.replaces).to.deep.equal([]);
+        expect((d as { changed?: string[] }).changed).to.include.members(["bmc.address", "bmc.password"]);
+        let err2: (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
+        await provider.update!(err!.id!, err!.properties!, fixed).catch((e) => (err2 = e));
+        expect(err2?.id).to.equal(err!.id);
+        const patched = await client.getNode(err!.id!);
+        expect(patched.driver_info.ipmi_port).to.equal(String(port2));
+        expect(patched.driver_info.ipmi_password).to.not.equal("new-pw");
+        expect(err2!.message).to.not.contain("new-pw");
+        // Delete works from enroll.
         await provider.delete!(err!.id!, err!.properties!);
         expect(await client.findNode(err!.id!)).to.equal(undefined);
+    });
+
+    it("a phase that outlives its deadline fails naming the host, the phase's Ironic state and keeps the node id", async () => {
+        const { name, mac } = fresh("deadline");
+        // Inspection on fake hardware takes about a second here; allow it 0.3 s.
+        let err: (Error & { id?: string }) | undefined;
+        await provider.create({ name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac, timeouts: { inspect: 0.005 } }).catch((e) => (err = e));
+        expect(err, "create must time out").to.not.equal(undefined);
+        expect(err!.id).to.be.a("string");
+        cleanup.push(err!.id!);
+        expect(err!.message).to.contain(`default~${name}`);
+        expect(err!.message).to.match(/timed out/);
+        expect(err!.message).to.match(/inspect/);
+        // The next run picks the node up where it is and finishes.
+        const done = await provider.update!(err!.id!, {}, { name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac });
+        expect(done.outs).to.include({ nodeUuid: err!.id, provisioningState: "available" });
+        await provider.delete!(err!.id!, done.outs);
     });
 
     it("the serialized provider runs in a fresh node process (create + delete against real Ironic)", async () => {
