@@ -91,6 +91,10 @@ describe("BareMetalHost under the real pulumi engine", function () {
         const preview = await must(["preview", "--diff"]);
         expect(preview).to.contain(`WILL REPROVISION (wipe) host default~${hostName}: image changed`);
         expect(preview).to.match(/~ url\s*: "http:\/\/127.0.0.1:1\/os-1.qcow2" => "http:\/\/127.0.0.1:1\/os-2.qcow2"/);
+        // Only the password is hidden: the BMC address stays readable in the diff.
+        expect(preview).to.match(/address\s*: "fake:\/\/engine"/);
+        expect(preview).to.match(/password\s*: \[secret\]/);
+        expect(preview).to.not.contain("bmc-pw-do-not-leak");
 
         const state = await must(["stack", "export"]);
         expect(state).to.not.contain("bmc-pw-do-not-leak");
