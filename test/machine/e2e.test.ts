@@ -6,13 +6,81 @@ import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { ensureToolchain } from "../../local/toolchain";
-import { TestStack } from "../e2e/stack";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO_ROOT } from "../e2e/stack";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
 
 const NS = "e2e-machines";
 
+/**
+ * A stack of test/machine/e2e-program on a file:// backend, run with the real `pulumi` CLI. (The
+ * shared TestStack copies from examples/ only.) The copy sits under .state/ inside the repository
+ * so the program resolves pulumi-metal3 and @pulumi/pulumi from the repo's node_modules.
+ */
+class ProgramStack {
+    constructor(
+        readonly dir: string,
+        readonly stack: string,
+        readonly env: NodeJS.ProcessEnv,
+    ) {}
+
+    static async create(stacks: string[]): Promise<ProgramStack[]> {
+        const base = path.join(REPO_ROOT, ".state", "e2e");
+        fs.mkdirSync(base, { recursive: true });
+        const dir = fs.mkdtempSync(path.join(base, "machine-race-"));
+        fs.cpSync(path.join(REPO_ROOT, "test", "machine", "e2e-program"), dir, { recursive: true });
+        const backend = path.join(dir, ".backend");
+        fs.mkdirSync(backend);
+        const env = {
+            ...process.env,
+            PULUMI_BACKEND_URL: `file://${backend}`,
+            PULUMI_HOME: path.join(backend, ".pulumi-home"),
+            PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            NO_COLOR: "1",
+        };
+        const out = stacks.map((name) => new ProgramStack(dir, name, env));
+        for (const s of out) await s.must(["stack", "init"]);
+        return out;
+    }
+
+    run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+        return new Promise((resolve, reject) => {
+            const child = spawn("pulumi", [...args, "--stack", this.stack, "--non-interactive"], { cwd: this.dir, env: this.env });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d) => (stdout += d));
+            child.stderr.on("data", (d) => (stderr += d));
+            child.on("error", reject);
+            child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        });
+    }
+
+    async must(args: string[]) {
+        const r = await this.run(args);
+        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} (stack ${this.stack}) exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+        return r;
+    }
+
+    setConfig(key: string, value: string) {
+        return this.must(["config", "set", key, value]);
+    }
+
+    async exportState(): Promise<{ text: string; json: any }> {
+        const r = await this.must(["stack", "export"]);
+        return { text: r.stdout, json: JSON.parse(r.stdout) };
+    }
+
+    async outputs(): Promise<Record<string, any>> {
+        return JSON.parse((await this.must(["stack", "output", "--json", "--show-secrets"])).stdout);
+    }
+}
+
 /** Every planned op per resource name (a replacement has several steps). */
-async function previewOps(stack: TestStack): Promise<Map<string, string[]>> {
+async function previewOps(stack: ProgramStack): Promise<Map<string, string[]>> {
     const r = await stack.must(["preview", "--json", "--diff"]);
     const ops = new Map<string, string[]>();
     for (const s of JSON.parse(r.stdout).steps ?? []) {
@@ -24,8 +92,8 @@ async function previewOps(stack: TestStack): Promise<Map<string, string[]>> {
 
 describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)", function () {
     let client: IronicClient;
-    let a: TestStack;
-    let b: TestStack;
+    let a: ProgramStack;
+    let b: ProgramStack;
     let pool: Node[] = [];
     const tag = uniqueTag("e2e");
 
@@ -35,9 +103,7 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
         pool = await createPoolHosts(client, NS, [0, 1, 2, 3].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
-        // TestStack copies from examples/<name>; this program lives with its test.
-        a = await TestStack.create("../test/machine/e2e-program", "a");
-        b = await a.sibling("b");
+        [a, b] = await ProgramStack.create(["a", "b"]);
         for (const s of [a, b]) {
             await s.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
             await s.setConfig("count", "3");
