@@ -310,26 +310,29 @@ export function emitMachineObjects(
   // Claim when a host is given; when the whole input is one Output, only on explicit claimHost: true.
   const claim = target.claimHost ?? (keys ? keys.has("host") : false);
   if (claim && (!keys || keys.has("host"))) {
-    const claimed = rendered.apply((r) => {
+    // The claimed host is only known once Ironic has allocated one, i.e. not at the first preview.
+    // A patch needs its target's name at check time (pulumi-kubernetes refuses an unknown
+    // `.metadata.name`), so the two claim patches are registered once the host is known: at
+    // preview for a Machine that already holds a host, during `up` for a new one.
+    rendered.apply((r) => {
       if (!r.hostClaim || !r.bmcSecretClaim)
         throw new Error(`Machine ${r.machine.metadata.namespace}/${r.machine.metadata.name}: claimHost is set but input.host is empty`);
-      return { host: r.hostClaim, bmcSecret: r.bmcSecretClaim };
+      out.hostClaim = new k8s.apiextensions.CustomResourcePatch(
+        `${prefix}-host-claim`,
+        {
+          apiVersion: "metal3.io/v1alpha1",
+          kind: "BareMetalHost",
+          metadata: pulumi.unsecret(pulumi.output(r.hostClaim.metadata)),
+          spec: pulumi.unsecret(pulumi.output(r.hostClaim.spec)),
+        },
+        alsoDependsOn(opts, [metal3Machine, ...secrets]),
+      );
+      out.bmcSecretClaim = new k8s.core.v1.SecretPatch(
+        `${prefix}-bmc-secret-claim`,
+        { metadata: pulumi.unsecret(pulumi.output(r.bmcSecretClaim.metadata)) },
+        opts,
+      );
     });
-    out.hostClaim = new k8s.apiextensions.CustomResourcePatch(
-      `${prefix}-host-claim`,
-      {
-        apiVersion: "metal3.io/v1alpha1",
-        kind: "BareMetalHost",
-        metadata: pulumi.unsecret(claimed.apply((c) => c.host.metadata)),
-        spec: pulumi.unsecret(claimed.apply((c) => c.host.spec)),
-      },
-      alsoDependsOn(opts, [metal3Machine, ...secrets]),
-    );
-    out.bmcSecretClaim = new k8s.core.v1.SecretPatch(
-      `${prefix}-bmc-secret-claim`,
-      { metadata: pulumi.unsecret(claimed.apply((c) => c.bmcSecret.metadata)) },
-      opts,
-    );
   }
   return out;
 }

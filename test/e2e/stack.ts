@@ -44,14 +44,14 @@ export class TestStack {
     const backend = backendDir ?? path.join(dir, ".backend");
     fs.mkdirSync(backend, { recursive: true });
     const s = new TestStack(dir, stack, backend);
-    await s.must(["stack", "init", stack]);
+    await s.must(["stack", "init"]);
     return s;
   }
 
   /** Another stack of the same program (same directory and backend). */
   async sibling(stack: string): Promise<TestStack> {
     const s = new TestStack(this.dir, stack, this.backendDir);
-    await s.must(["stack", "init", stack]);
+    await s.must(["stack", "init"]);
     return s;
   }
 

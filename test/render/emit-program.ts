@@ -81,9 +81,12 @@ async function main(): Promise<void> {
   // Wait for every registration to land.
   await new Promise<void>((resolve) =>
     pulumi
-      .all([crdsInstalled.urn, ...crdsInstalled.configFiles.map((f) => f.urn), host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn, machine.bmcSecretClaim!.urn, unclaimed.metal3Machine.urn])
+      .all([crdsInstalled.urn, ...crdsInstalled.configFiles.map((f) => f.urn), host.host.urn, machine.metal3Machine.urn, unclaimed.metal3Machine.urn])
       .apply(() => resolve()),
   );
+  // The claim patches are registered once the claimed host is known (inside an apply).
+  while (!machine.hostClaim || !machine.bmcSecretClaim) await new Promise((r) => setTimeout(r, 20));
+  await new Promise<void>((resolve) => pulumi.all([machine.hostClaim!.urn, machine.bmcSecretClaim!.urn]).apply(() => resolve()));
   await new Promise((r) => setTimeout(r, 200));
   const parents = {
     bmcSecret: await new Promise((r) => host.bmcSecret.urn.apply(r)),
@@ -137,7 +140,7 @@ async function previewRun(): Promise<void> {
     { name: "worker-0", clusterName: "c", host: { name: m.hostName }, image: { url: "http://x/os.raw", checksum: "abc" } },
     { namespace: "metal3", apiVersion: "v1beta2" },
   );
-  await new Promise<void>((resolve) => pulumi.all([host.host.urn, machine.metal3Machine.urn, machine.hostClaim!.urn]).apply(() => resolve()));
+  await new Promise<void>((resolve) => pulumi.all([host.host.urn, machine.metal3Machine.urn]).apply(() => resolve()));
   await new Promise((r) => setTimeout(r, 200));
   process.stdout.write(JSON.stringify({ registrations }));
 }

@@ -157,4 +157,8 @@ describe("sdk/kubernetes at preview (Pulumi mocks, dry run)", function () {
     expect(m3m.metadata.annotations, "metal3.io/BareMetalHost names the host, not yet claimed").to.deep.equal(UNKNOWN);
     expect(reg("worker-0-machine").inputs.metadata.name).to.equal("worker-0");
   });
+
+  it("a new machine: no claim patch before a host is claimed (a patch needs its target's name at check)", () => {
+    expect(regs.filter((r) => /claim/.test(r.name)).map((r) => r.name)).to.deep.equal([]);
+  });
 });
