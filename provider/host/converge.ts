@@ -3,7 +3,7 @@
 // Ironic (deploy/undeploy details live in provision.ts).
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
-import type { Node } from "../ironic/types";
+import type { Node, Port } from "../ironic/types";
 import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, Phase, DeleteSpec } from "./lifecycle";
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
@@ -136,48 +136,52 @@ class Runner {
             this.log(`${phase}: Ironic ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""}, power ${n.power_state ?? "unknown"} [${Math.round(ms / 1000)}s in phase]`);
     }
 
-    /** Does one step. Returns the node UUID (enrol creates one). */
-    async perform(spec: HostSpec | undefined, deleteSpec: DeleteSpec | undefined, action: HostAction, node: Node | undefined): Promise<string | undefined> {
+    /**
+     * Does one step. Returns the node as the step left it when the step's own answer shows it
+     * (enrol, patch, waits, deploy), so the loop does not fetch it again; `gone` after a delete.
+     */
+    async perform(spec: HostSpec | undefined, deleteSpec: DeleteSpec | undefined, action: HostAction, node: Node | undefined): Promise<StepResult> {
         const c = this.client;
-        const uuid = node?.uuid;
+        const uuid = node?.uuid as string;
+        const wait = (expect: string[], phase: Phase, label: string, progressLabel: string) =>
+            c.waitForProvisionState(uuid, expect, { timeoutMs: this.timeout(phase), label, onProgress: this.progress(progressLabel) });
         switch (action.kind) {
             case "enrol": {
                 this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);
-                return (await enrolNode(c, spec!)).uuid;
+                const created = await enrolNode(c, spec!);
+                return { uuid: created.uuid, node: created, ports: [] };
             }
             case "patch":
                 this.log(`updating node (${action.reason}: ${action.ops.map((o) => o.path).join(", ")})`);
-                await c.patchNode(uuid!, action.ops);
-                return uuid;
-            case "create-port":
+                return { uuid, node: await c.patchNode(uuid, action.ops) };
+            case "create-port": {
                 this.log(`creating port ${action.address}`);
-                await c.createPort({ node_uuid: uuid!, address: action.address, pxe_enabled: true });
-                return uuid;
+                const port = await c.createPort({ node_uuid: uuid, address: action.address, pxe_enabled: true });
+                return { uuid, node, newPort: port };
+            }
             case "set-traits":
                 this.log(`setting traits [${action.traits.join(", ")}]`);
-                await c.setTraits(uuid!, action.traits);
-                return uuid;
+                await c.setTraits(uuid, action.traits);
+                return { uuid, node: { ...node!, traits: [...action.traits] } };
             case "unset-maintenance":
                 this.log("leaving maintenance mode");
-                await c.unsetMaintenance(uuid!);
-                return uuid;
+                await c.unsetMaintenance(uuid);
+                return { uuid };
             case "set-maintenance":
                 this.log(`entering maintenance (${action.reason})`);
-                await c.setMaintenance(uuid!, action.reason);
-                return uuid;
+                await c.setMaintenance(uuid, action.reason);
+                return { uuid };
             case "provision":
                 this.log(action.reason);
-                await c.setProvisionState(uuid!, action.target);
-                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: action.reason, onProgress: this.progress(action.reason) });
-                return uuid;
+                await c.setProvisionState(uuid, action.target);
+                return { uuid, node: await wait(action.expect, action.phase, action.reason, action.reason) };
             case "wait":
                 this.log(`waiting: ${action.reason}`);
-                await c.waitForProvisionState(uuid!, action.expect, { timeoutMs: this.timeout(action.phase), label: `waiting (${action.reason})`, onProgress: this.progress("waiting") });
-                return uuid;
+                return { uuid, node: await wait(action.expect, action.phase, `waiting (${action.reason})`, "waiting") };
             case "deploy": {
                 const d = spec!.deployment!;
                 this.log(action.reason);
-                await deployImage(
+                const deployed = await deployImage(
                     c,
                     node!,
                     {
@@ -194,31 +198,31 @@ class Runner {
                     },
                     { timeoutMs: this.timeout("deploy"), onProgress: (m) => this.log(m) },
                 );
-                return uuid;
+                return { uuid, node: deployed };
             }
-            case "undeploy":
+            case "undeploy": {
                 this.log(action.reason);
-                await undeploy(c, node!, {
+                const undeployed = await undeploy(c, node!, {
                     cleaningMode: spec?.automatedCleaningMode ?? "metadata",
                     disablePowerOff: spec?.disablePowerOff ?? deleteSpec?.disablePowerOff,
                     clearExtra: [EXTRA.deployment],
                     timeoutMs: this.timeout(deleteSpec ? "delete" : "deprovision"),
                     onProgress: (m) => this.log(m),
                 });
-                return uuid;
+                return { uuid, node: undeployed };
+            }
             case "power":
                 this.log(`${action.target} (${action.reason})`);
-                await c.setPowerState(uuid!, action.target);
-                await c.waitForPowerState(uuid!, action.target, { timeoutMs: this.timeout("power"), label: action.target });
-                return uuid;
+                await c.setPowerState(uuid, action.target);
+                return { uuid, node: await c.waitForPowerState(uuid, action.target, { timeoutMs: this.timeout("power"), label: action.target }) };
             case "delete-node":
                 this.log("deleting the Ironic node");
-                await c.deleteNode(uuid!);
-                return undefined;
+                await c.deleteNode(uuid);
+                return { uuid, gone: true };
             case "fail":
                 throw new HostError(`host ${this.opts.label}: ${action.message}: ${describe(node)}`, uuid, node?.provision_state, node?.last_error ?? undefined);
             case "done":
-                return uuid;
+                return { uuid, node };
         }
     }
 
@@ -246,6 +250,15 @@ function actionText(a: HostAction): string {
     }
 }
 
+/** What a step learned: the node as it left it (if its answer showed it), a new port, or that the node is gone. */
+interface StepResult {
+    uuid: string;
+    node?: Node;
+    ports?: Port[];
+    newPort?: Port;
+    gone?: boolean;
+}
+
 export interface ConvergeResult {
     node: Node;
     /** The steps taken, for tests and for the summary line. */
@@ -260,18 +273,25 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
     const runner = new Runner(client, opts);
     const steps: HostAction[] = [];
     let current = uuid;
+    // What we know of the node: refreshed from a step's own answer when it has one, else fetched.
+    let known: ObservedHost | undefined;
     try {
         for (;;) {
-            const observed = current ? await observe(client, current) : undefined;
-            if (current && !observed) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
-            const action = nextAction(spec, observed);
-            if (action.kind === "done") {
-                runner.log(`ready: Ironic ${observed!.node.provision_state}, power ${observed!.node.power_state}`);
-                return { node: observed!.node, steps };
+            if (current && !known) {
+                known = await observe(client, current);
+                if (!known) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
             }
-            runner.guard(action, observed?.node);
+            const action = nextAction(spec, known);
+            if (action.kind === "done") {
+                runner.log(`ready: Ironic ${known!.node.provision_state}, power ${known!.node.power_state}`);
+                return { node: known!.node, steps };
+            }
+            runner.guard(action, known?.node);
             steps.push(action);
-            current = await runner.perform(spec, undefined, action, observed?.node);
+            const r = await runner.perform(spec, undefined, action, known?.node);
+            current = r.uuid;
+            const ports = r.ports ?? (known ? [...known.ports, ...(r.newPort ? [r.newPort] : [])] : undefined);
+            known = r.node && ports ? { node: r.node, ports } : r.newPort && known ? { node: known.node, ports: ports! } : undefined;
         }
     } catch (e) {
         throw await runner.explain(e, current);
@@ -283,8 +303,9 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
     const runner = new Runner(client, opts);
     const steps: HostAction[] = [];
     try {
+        let known: Node | undefined;
         for (;;) {
-            const node = await client.findNode(uuid);
+            const node = known ?? (await client.findNode(uuid));
             const action = nextDeleteAction(spec, node);
             if (action.kind === "done") {
                 runner.log("deleted");
@@ -293,7 +314,12 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
             runner.guard(action, node);
             steps.push(action);
             const hostSpec = { automatedCleaningMode: spec.automatedCleaningMode ?? "metadata", disablePowerOff: spec.disablePowerOff } as HostSpec;
-            await runner.perform(hostSpec, spec, action, node);
+            const r = await runner.perform(hostSpec, spec, action, node);
+            if (r.gone) {
+                runner.log("deleted");
+                return steps;
+            }
+            known = r.node;
         }
     } catch (e) {
         if (e && typeof e === "object" && (e as { status?: number }).status === 404) return steps;

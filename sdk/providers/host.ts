@@ -98,7 +98,9 @@ function publicInputs(i: PlainHostInputs): PublicHostInputs {
 }
 
 async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests: SecretDigests, node: Node): Promise<BareMetalHostState> {
-    const inventory = await client.getInventory(node.uuid).catch(() => undefined);
+    // Only an inspection leaves an inventory (fake inspection never does): skip the call otherwise.
+    const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
+    const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
     return {
         ...i,
         secretDigests,
