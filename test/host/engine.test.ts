@@ -86,6 +86,17 @@ describe("BareMetalHost under the real pulumi engine", function () {
         const noop = await must(["preview", "--diff"]);
         expect(noop).to.match(/2 unchanged/);
 
+        // Powered off behind Pulumi's back: refresh records the drift, the next preview shows it
+        // and up powers the host back on.
+        await client.setPowerState(node.uuid, "power off");
+        await client.waitForPowerState(node.uuid, "power off", { timeoutMs: 60_000 });
+        await must(["refresh", "--yes"]);
+        const drift = await must(["preview", "--diff"]);
+        expect(drift).to.match(/~ online\s*: false => true/);
+        await must(["up", "--yes"]);
+        expect((await client.getNode(node.uuid)).power_state).to.equal("power on");
+        expect(await must(["preview", "--diff"])).to.match(/2 unchanged/);
+
         // A new image on a provisioned host: the preview says which host will be wiped, and why.
         await must(["config", "set", "image", "http://127.0.0.1:1/os-2.qcow2"]);
         const preview = await must(["preview", "--diff"]);
