@@ -183,3 +183,57 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
         expect((await client.listAllocations()).filter((x) => /^e2e-machines~[ab]-m\d/.test(x.name ?? ""))).to.have.length(0);
     });
 });
+
+describe("e2e: a Machine whose deploy does not finish is kept and finished by the next up (real Pulumi engine)", function () {
+    let client: IronicClient;
+    let c: ProgramStack;
+    let pool: Node[] = [];
+    const tag = uniqueTag("e2epartial");
+
+    before(async function () {
+        this.timeout(3600_000);
+        const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
+        process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
+        client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
+        pool = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
+        [c] = await ProgramStack.create(["c"]);
+        await c.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
+        await c.setConfig("count", "1");
+        await c.setConfig("pool", tag);
+        await c.setConfig("namespace", NS);
+        await c.setConfig("imageUrl", "http://images.example/v1.qcow2");
+    });
+
+    after(async function () {
+        this.timeout(900_000);
+        if (c) await c.run(["destroy", "--yes"]);
+        if (client) {
+            await destroyPoolHosts(client, pool);
+            await client.close();
+        }
+    });
+
+    it("up with a deadline no deploy meets fails but records the Machine; the next up finishes it on the same host", async function () {
+        await c.setConfig("createTimeout", "1ms");
+        const first = await c.run(["up", "--yes", "--skip-preview"]);
+        expect(first.code).to.not.equal(0);
+        expect(first.stdout + first.stderr).to.contain("the deploy did not finish");
+        const machine = ((await c.exportState()).json.deployment.resources ?? []).find((r: any) => String(r.type).endsWith(":Machine"));
+        expect(machine, "Machine recorded in state").to.not.equal(undefined);
+        expect(machine.initErrors?.length ?? 0).to.be.greaterThan(0);
+        expect((await client.getNode(pool[0].uuid)).instance_uuid).to.equal(machine.id); // still claimed
+
+        await c.setConfig("createTimeout", "5m");
+        await c.must(["up", "--yes", "--skip-preview"]);
+        expect((await c.outputs()).hosts).to.deep.equal([`${tag}-h0`]);
+        const node = await client.getNode(pool[0].uuid);
+        expect(node.provision_state).to.equal("active");
+        expect(node.instance_uuid).to.equal(machine.id);
+
+        await c.must(["destroy", "--yes"]);
+        const back = await client.getNode(pool[0].uuid);
+        expect(back.provision_state).to.equal("available");
+        expect(back.instance_uuid).to.equal(null);
+    });
+});
+

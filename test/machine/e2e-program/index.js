@@ -22,7 +22,7 @@ const machines = Array.from(
       hostSelector: { matchLabels: { pool } },
       image: { url: imageUrl, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
       userData: pulumi.secret(`#cloud-config\nhostname: ${stack}-m${i}\n`),
-      timeouts: { create: "5m", delete: "5m" },
+      timeouts: { create: config.get("createTimeout") ?? "5m", delete: "5m" },
       // Sets the Pulumi resource option: release the old host before claiming the new one.
       deleteBeforeReplace: config.getBoolean("deleteBeforeReplace"),
     }),
