@@ -8,6 +8,7 @@ import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, Obse
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
+import { raidCleanSteps } from "./raid";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
 export class HostError extends Error {
@@ -215,6 +216,23 @@ class Runner {
                 this.log(`${action.target} (${action.reason})`);
                 await c.setPowerState(uuid, action.target);
                 return { uuid, node: await c.waitForPowerState(uuid, action.target, { timeoutMs: this.timeout("power"), label: action.target }) };
+            case "configure-raid": {
+                const plan = spec!.raid!;
+                const fake = node!.raid_interface === "fake";
+                this.log(`preparing: applying RAID (${plan.logical_disks.length} volume(s))`);
+                if (plan.raidInterface && !fake && node!.raid_interface !== plan.raidInterface) {
+                    await c.patchNode(uuid, [{ op: "add", path: "/raid_interface", value: plan.raidInterface }]);
+                }
+                // An empty object clears the target (Ironic rejects an empty logical_disks list).
+                await c.request("PUT", `/v1/nodes/${uuid}/states/raid`, { body: plan.logical_disks.length ? { logical_disks: plan.logical_disks } : {} });
+                // Ironic's fake RAID interface has no clean steps: on fake hardware the target
+                // configuration is recorded and that is all there is to apply.
+                if (!fake) {
+                    await c.setProvisionState(uuid, "clean", { cleanSteps: raidCleanSteps(plan, { eraseMetadata: plan.raidInterface === "agent" }) });
+                    await wait(["manageable"], "clean", "preparing (RAID)", "preparing (RAID)");
+                }
+                return { uuid, node: await c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.raid}`, value: plan.fingerprint }]) };
+            }
             case "delete-node":
                 this.log("deleting the Ironic node");
                 await c.deleteNode(uuid);

@@ -4,6 +4,7 @@
 import { createHash } from "crypto";
 import type { BareMetalHostInputs } from "../../sdk/schemas/baremetalhost";
 import { bmcProfile } from "./bmc";
+import { raidPlan, RaidSpec } from "./raid";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
 export const DEFAULT_NAMESPACE = "default";
@@ -73,6 +74,9 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
     const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
     const profile = bmcProfile(bmc);
     if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;
+    const raid = raidOf(i);
+    // Software RAID is done by the agent's raid interface (BMO switches raid_interface the same way).
+    if (raid?.raidInterface && !profile.isFake) profile.interfaces.raid_interface = raid.raidInterface;
     const namespace = i.namespace ?? DEFAULT_NAMESPACE;
     const nodeName = nodeNameFor(namespace, i.name);
     const bootMode = (i.bootMode ?? "UEFI") as HostSpec["bootMode"];
@@ -96,7 +100,13 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         labels: (i.labels ?? {}) as Record<string, string>,
         resourceClass: i.resourceClass ?? DEFAULT_RESOURCE_CLASS,
         traits: (i.traits ?? []) as string[],
+        raid,
     };
+}
+
+function raidOf(i: PlainHostInputs): HostSpec["raid"] {
+    const plan = raidPlan(i.raid as RaidSpec | undefined, i.rootDeviceHints as RootDeviceHints | undefined);
+    return plan && { ...plan, fingerprint: sha256("raid", canonicalJson(plan)).slice(0, 32) };
 }
 
 /** Per-phase deadlines (ms) from the `timeouts` input (minutes). */

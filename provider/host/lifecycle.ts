@@ -12,6 +12,7 @@ export const EXTRA = {
     managed: "pulumi_metal3_managed",
     bmcFingerprint: "pulumi_metal3_bmc",
     deployment: "pulumi_metal3_deployment",
+    raid: "pulumi_metal3_raid",
     labels: "metal3_labels",
 } as const;
 
@@ -34,6 +35,8 @@ export type HostAction =
     | { kind: "power"; target: "power on" | "power off"; reason: string }
     /** Ironic is busy: wait until it reaches one of `expect`. */
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
+    /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
+    | { kind: "configure-raid" }
     | { kind: "delete-node" }
     | { kind: "fail"; message: string }
     | { kind: "done" };
@@ -56,6 +59,8 @@ function phaseOf(state: string, target: string | null): Phase {
 
 /** The node is busy in the conductor; wait for where it is going. */
 function busy(node: Node): HostAction | undefined {
+    // Ironic keeps target_provision_state on some failures (clean failed → manageable): not busy.
+    if (FAILED_STATES.has(node.provision_state)) return undefined;
     if (!node.target_provision_state && !TRANSIENT_STATES.has(node.provision_state)) return undefined;
     const expect = node.target_provision_state ? [node.target_provision_state] : ["manageable", "available", "active"];
     // Ironic reports target "active" while cleaning before a deploy step etc.; failures end the wait early anyway.
@@ -133,6 +138,11 @@ export function inspectInterface(spec: HostSpec): string | undefined {
     return undefined;
 }
 
+/** The program manages RAID and the node does not carry that configuration yet. */
+function raidPending(spec: HostSpec, node: Node): boolean {
+    return !!spec.raid && node.extra?.[EXTRA.raid] !== spec.raid.fingerprint;
+}
+
 function wantsPowerOff(spec: HostSpec, node: Node): boolean {
     return !spec.disablePowerOff && node.power_state !== "power off";
 }
@@ -170,6 +180,7 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
             if (spec.inspectionMode !== "disabled" && !node.inspection_finished_at) {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
+            if (raidPending(spec, node)) return { kind: "configure-raid" };
             return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: "preparing (provide, automated cleaning)" };
         case "inspect failed":
         case "clean failed":
@@ -180,6 +191,7 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
                 : { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "recovering from adopt failed" };
         case "available":
             if (spec.externallyProvisioned) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
+            if (raidPending(spec, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "RAID changed: back to manageable to apply it" };
             if (want && spec.online) return { kind: "deploy", rebuild: false, reason: "provisioning" };
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
             return { kind: "done" };

@@ -1,6 +1,7 @@
 // What a BareMetalHost asks of its Ironic node, after input validation and defaulting: the
 // "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
 import type { BmcProfile } from "./bmc";
+import type { RaidPlan } from "./raid";
 
 export type BootMode = "UEFI" | "UEFISecureBoot" | "legacy";
 export type AutomatedCleaningMode = "metadata" | "disabled";
@@ -75,4 +76,6 @@ export interface HostSpec {
     labels: Record<string, string>;
     resourceClass: string;
     traits: string[];
+    /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
+    raid?: RaidPlan & { fingerprint: string };
 }

@@ -140,6 +140,30 @@ describe("host/hardware: Ironic inventory → Metal³ HardwareDetails", () => {
     });
 });
 
+describe("host/raid: Metal³ RAID → Ironic target_raid_config", () => {
+    it("software RAID: agent raid interface, controller software, physical disks as root device hints, first volume root", () => {
+        const { raidPlan, raidCleanSteps } = require("../../provider/host/raid");
+        const plan = raidPlan({ softwareRAIDVolumes: [{ level: "1", physicalDisks: [{ deviceName: "/dev/sda" }, { deviceName: "/dev/sdb" }] }, { level: "0", sizeGibibytes: 10 }] }, undefined);
+        expect(plan.raidInterface).to.equal("agent");
+        expect(plan.logical_disks).to.deep.equal([
+            { size_gb: "MAX", raid_level: "1", controller: "software", physical_disks: [{ name: "s== /dev/sda" }, { name: "s== /dev/sdb" }], is_root_volume: true },
+            { size_gb: 10, raid_level: "0", controller: "software" },
+        ]);
+        expect(raidCleanSteps(plan, { eraseMetadata: true })).to.deep.equal([
+            { interface: "raid", step: "delete_configuration" },
+            { interface: "deploy", step: "erase_devices_metadata" },
+            { interface: "raid", step: "create_configuration" },
+        ]);
+    });
+    it("hardware RAID: disk type from rotational; no root volume when root device hints are set; unset raid = unmanaged", () => {
+        const { raidPlan } = require("../../provider/host/raid");
+        expect(raidPlan({ hardwareRAIDVolumes: [{ level: "1+0", rotational: false, controller: "RAID.1", numberOfPhysicalDisks: 4 }] }, { deviceName: "/dev/sdb" }).logical_disks).to.deep.equal([
+            { size_gb: "MAX", raid_level: "1+0", controller: "RAID.1", disk_type: "ssd", number_of_physical_disks: 4 },
+        ]);
+        expect(raidPlan(undefined, undefined)).to.equal(undefined);
+    });
+});
+
 describe("host/configdrive and instance_info", () => {
     it("config drive: BMO's default meta_data, user meta_data merged over it, network_data parsed from YAML", () => {
         const drive = buildConfigDrive({ hostName: "h1", namespace: "prod", uuid: "u-1", userData: "#cloud-config\n", networkData: "links:\n- id: eth0\n", metaData: '{"name": "custom", "role": "db"}' });

@@ -230,6 +230,26 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(await client.findNode(created.id)).to.equal(undefined);
     });
 
+    it("RAID: the volumes become Ironic's target_raid_config while preparing; [] clears it (back through manageable)", async () => {
+        const { name, mac } = fresh("raid");
+        const inputs = { name, bmc: { address: "fake://raid" }, online: false, bootMACAddress: mac, raid: { hardwareRAIDVolumes: [{ level: "1", sizeGibibytes: 100, name: "root" }, { level: "5" }] } };
+        const created = wireSafe(await provider.create(inputs));
+        cleanup.push(created.id);
+        let node = await client.getNode(created.id);
+        expect(node.provision_state).to.equal("available");
+        expect((node as unknown as { target_raid_config: unknown }).target_raid_config).to.deep.equal({
+            logical_disks: [
+                { size_gb: 100, raid_level: "1", volume_name: "root", is_root_volume: true },
+                { size_gb: "MAX", raid_level: "5" },
+            ],
+        });
+        const cleared = await provider.update!(created.id, created.outs, { ...inputs, raid: { hardwareRAIDVolumes: [] } });
+        node = await client.getNode(created.id);
+        expect(node.provision_state).to.equal("available");
+        expect((node as unknown as { target_raid_config: unknown }).target_raid_config).to.deep.equal({});
+        await provider.delete!(created.id, cleared.outs);
+    });
+
     it("an ipmi:// host whose BMC port is closed fails with Ironic's own last_error, keeping the node id", async () => {
         const port = await closedPort();
         const { name } = fresh("ipmi");
