@@ -103,6 +103,7 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(node.provision_state).to.equal("active");
         expect(node.power_state).to.equal("power on");
         expect(node.instance_info.image_source).to.equal(image.url);
+        expect(node.instance_info.configdrive).to.equal("******");
         expect(u1.outs).to.include({ provisioningState: "provisioned", poweredOn: true });
         expect(JSON.stringify(u1.outs)).to.not.contain("secret-host");
         const fp1 = node.extra[EXTRA.deployment];
@@ -211,6 +212,17 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(node.name).to.equal(`default~${b.name}`);
         expect(node.provision_state).to.equal("available");
 
+        // A boot MAC owned by another (named) node is a conflict, as in BMO: nothing is created.
+        const c = fresh("conflict");
+        const other = await client.createNode({ name: `someone-else-${c.name}`, driver: "fake-hardware", power_interface: "fake", management_interface: "fake" } as never);
+        cleanup.push(other.uuid);
+        await client.createPort({ node_uuid: other.uuid, address: c.mac });
+        let conflict: (Error & { id?: string }) | undefined;
+        await provider.create({ name: c.name, bmc: { address: "fake://c" }, online: false, bootMACAddress: c.mac }).catch((e) => (conflict = e));
+        expect(conflict?.message).to.contain(`boot MAC ${c.mac} already belongs to Ironic node someone-else-${c.name}`);
+        expect(conflict?.id, "nothing was created, so no partial resource").to.equal(undefined);
+        expect(await client.findNode(`default~${c.name}`)).to.equal(undefined);
+
         let missing: Error | undefined;
         await provider.create({ name: fresh("missing").name, bmc: { address: "fake://x" }, online: false, adoptNode: "no-such-node-anywhere" }).catch((e) => (missing = e));
         expect(missing?.message).to.match(/adoptNode "no-such-node-anywhere" is not an Ironic node/);
@@ -226,6 +238,32 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect([node.provision_state, node.power_state]).to.deep.equal(["active", "power on"]);
         expect(node.extra[EXTRA.deployment]).to.equal(undefined);
         expect(created.outs).to.include({ provisioningState: "externally provisioned", poweredOn: true });
+        await provider.delete!(created.id, created.outs);
+        expect(await client.findNode(created.id)).to.equal(undefined);
+    });
+
+    it("custom deploy with SecureBoot and root device hints: instance_info carries them and a config drive (masked by Ironic)", async () => {
+        const { name, mac } = fresh("custom");
+        const inputs = {
+            name,
+            bmc: { address: "fake://custom" },
+            online: true,
+            bootMACAddress: mac,
+            bootMode: "UEFISecureBoot",
+            customDeploy: { method: "install_coreos" },
+            rootDeviceHints: { deviceName: "/dev/sdb", minSizeGigabytes: 200 },
+            metaData: { role: "db" },
+        };
+        const created = wireSafe(await provider.create(inputs));
+        cleanup.push(created.id);
+        const node = await client.getNode(created.id);
+        expect(node.provision_state).to.equal("active");
+        expect(node.instance_info.root_device).to.deep.equal({ name: "s== /dev/sdb", size: ">= 200" });
+        expect(node.instance_info.capabilities).to.deep.equal({ secure_boot: "true" });
+        expect(node.properties.capabilities).to.equal("boot_mode:uefi,secure_boot:true");
+        expect(node.deploy_interface, "fake hardware keeps its fake deploy interface").to.equal("fake");
+        expect(node.instance_info.configdrive, "Ironic holds the config drive, masked").to.equal("******");
+        expect(created.outs).to.include({ provisioningState: "provisioned", poweredOn: true });
         await provider.delete!(created.id, created.outs);
         expect(await client.findNode(created.id)).to.equal(undefined);
     });
