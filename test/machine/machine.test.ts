@@ -204,4 +204,17 @@ describe("Machine resource (real Ironic)", function () {
         expect(clean.power_state).to.equal("power off");
         expect(clean.provision_state).to.equal("available");
     });
+
+    it("automatedCleaningMode disabled: delete undeploys without cleaning", async function () {
+        const tag = uniqueTag("noclean");
+        const nodes = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
+        created.push(...nodes);
+        const m = await handlers.create(ctx, await engineCheck(inputs(tag, `${tag}-m`, "v1", { automatedCleaningMode: "disabled" })));
+        expect(m.outs!.ready).to.equal(true);
+        await handlers.remove(ctx, m.id, m.outs!);
+        const node = await client.getNode(nodes[0].uuid);
+        expect(node.automated_clean).to.equal(false);
+        expect(node.provision_state).to.equal("available");
+        expect(node.instance_uuid).to.equal(null);
+    });
 });
