@@ -37,8 +37,15 @@ ironic_url=$(node bin/pulumi-metal3 ironic start --state-dir "$state/ironic" \
   --fake-delays "deploy=8:15,inspect=5:10,power=1:3,boot=2:4" | sed -n 's/^IRONIC_URL=//p')
 say "local Kubernetes API with the Metal³ CRDs"
 kubeconfig=""
-if kube_out=$(node bin/pulumi-metal3 kube start --state-dir "$state/kube" --crds crds 2>"$state/kube-start.log"); then
+capi_crds=$(node -e 'console.log(require("./dist/local/capi-crds").capiCrdFiles().join(" "))' 2>/dev/null || true)
+if kube_out=$(node bin/pulumi-metal3 kube start --state-dir "$state/kube" --crds $(ls crds/*.yaml | grep -v release-1.12) $capi_crds 2>"$state/kube-start.log"); then
   kubeconfig=$(printf '%s\n' "$kube_out" | sed -n 's/^KUBECONFIG=//p')
+  # The objects go to namespace "metal3", as in a cluster where baremetal-operator runs.
+  node -e '
+    const { kubeRequest } = require("./dist/local/kube");
+    kubeRequest(process.argv[1], "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "metal3" } })
+      .then((r) => { if (r.status !== 201 && r.status !== 409) { console.error(JSON.stringify(r.body)); process.exit(1); } });
+  ' "$kubeconfig"
 else
   echo "kube-apiserver did not start (see $state/kube-start.log); rendering manifests to $state/manifests instead" >&2
 fi

@@ -67,7 +67,9 @@ const machine = new Machine(
     hostSelector: { matchLabels: { role: "worker", stack } },
     image: image(machineImageUrl),
     userData: "#cloud-config\nhostname: worker-machine-0\n",
-    kubernetes,
+    // Cluster API ≥ 1.11 and CAPM3 main store v1beta2; emit that version so nothing is lost in
+    // conversion (set "v1beta1" for clusters whose CRDs still store v1beta1).
+    kubernetes: kubernetes && { ...kubernetes, apiVersion: (config.get("capiApiVersion") ?? "v1beta2") as "v1beta1" | "v1beta2" },
   },
   { dependsOn: pool },
 );

@@ -98,10 +98,15 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     expect(bmhs.map((o: any) => o.metadata.name).sort()).to.deep.equal(["db-0", "worker-0", "worker-1"]);
     const secrets = await kubeList(`/api/v1/namespaces/${ns}/secrets`);
     expect(secrets.map((o: any) => o.metadata.name)).to.include("db-0-bmc-secret");
-    const m3m = await kubeList(`/apis/infrastructure.cluster.x-k8s.io/v1beta1/namespaces/${ns}/metal3machines`);
+    const m3m = await kubeList(`/apis/infrastructure.cluster.x-k8s.io/v1beta2/namespaces/${ns}/metal3machines`);
     expect(m3m.map((o: any) => o.metadata.name)).to.deep.equal(["worker-machine-0"]);
-    const machines = await kubeList(`/apis/cluster.x-k8s.io/v1beta1/namespaces/${ns}/machines`);
+    const machines = await kubeList(`/apis/cluster.x-k8s.io/v1beta2/namespaces/${ns}/machines`);
     expect(machines.map((o: any) => o.metadata.name)).to.deep.equal(["worker-machine-0"]);
+  });
+
+  it("a second `pulumi up` with nothing changed changes nothing", async function () {
+    const steps = await stack.previewSteps();
+    for (const [name, op] of steps) expect(op, `${name} should be unchanged`).to.equal("same");
   });
 
   it("one host image change is an update, one Machine image change a replace, nothing else", async function () {
@@ -181,7 +186,7 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     await stack.must(["destroy", "--yes", "--skip-preview"]);
     expect(await nodesOfStack()).to.have.length(0);
     expect(await kubeList(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts`)).to.have.length(0);
-    expect(await kubeList(`/apis/infrastructure.cluster.x-k8s.io/v1beta1/namespaces/${ns}/metal3machines`)).to.have.length(0);
+    expect(await kubeList(`/apis/infrastructure.cluster.x-k8s.io/v1beta2/namespaces/${ns}/metal3machines`)).to.have.length(0);
     const secrets = (await kubeList(`/api/v1/namespaces/${ns}/secrets`)).filter((s: any) => s.type !== "kubernetes.io/service-account-token");
     expect(secrets).to.have.length(0);
   });
