@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, HostError, removeHost } from "../../provider/host/converge";
-import { canonicalJson, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
+import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
@@ -178,15 +178,21 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         const old = withoutProviderKey(props) as unknown as BareMetalHostState;
         const pub: PublicHostInputs = { ...pickPublicInputs(old as unknown as Record<string, unknown>) };
         // Drift the program should see and correct: power changed out of band, edits to node fields.
-        if (["active", "available", "manageable"].includes(node.provision_state) && !node.target_power_state) {
+        // `online` only governs provisioned hosts (available ones always wait powered off), so
+        // only there does the power state say what `online` is.
+        if (node.provision_state === "active" && !node.target_power_state) {
             if (node.power_state === "power on") pub.online = true;
             else if (node.power_state === "power off") pub.online = false;
         }
-        if (node.description !== undefined) pub.description = node.description ?? undefined;
-        if (node.resource_class) pub.resourceClass = node.resource_class;
+        // Node fields the program sets: reported only when they differ from what the program
+        // (with its defaults) asked for, so an untouched host shows no drift.
+        if ((node.description ?? undefined) !== pub.description) pub.description = node.description ?? undefined;
+        if (node.resource_class && node.resource_class !== (pub.resourceClass ?? DEFAULT_RESOURCE_CLASS)) pub.resourceClass = node.resource_class;
         const labels = node.extra?.[EXTRA.labels];
-        if (labels && typeof labels === "object") pub.labels = labels as Record<string, string>;
-        if (Array.isArray(node.traits)) pub.traits = [...node.traits];
+        if (labels && typeof labels === "object" && canonicalJson(labels) !== canonicalJson(pub.labels ?? {})) pub.labels = labels as Record<string, string>;
+        if (Array.isArray(node.traits) && canonicalJson([...node.traits].sort()) !== canonicalJson([...((pub.traits as string[] | undefined) ?? [])].sort())) {
+            pub.traits = [...node.traits];
+        }
         const outs = await stateOf(client, clean(pub), old.secretDigests ?? { salt: randomBytes(16).toString("hex") }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {

@@ -175,6 +175,21 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         await provider.update!(created.id, r.props, inputs);
         expect((await client.getNode(created.id)).power_state).to.equal("power on");
 
+        // An available host waits powered off whatever `online` says: refresh reports no drift there.
+        const { image: _img, ...noImage } = inputs;
+        const avail = await provider.update!(created.id, r.props, noImage);
+        expect((await client.getNode(created.id)).provision_state).to.equal("available");
+        const r2 = await provider.read!(created.id, avail.outs);
+        expect(r2.props).to.include({ online: true, poweredOn: false });
+        expect((await provider.diff!(created.id, r2.props, noImage)).changes).to.equal(false);
+        // A label edited behind Pulumi's back is drift too.
+        await client.patchNode(created.id, [{ op: "add", path: `/extra/${EXTRA.labels}`, value: { rack: "moved" } }]);
+        const r3 = await provider.read!(created.id, r2.props);
+        expect(r3.inputs).to.deep.include({ labels: { rack: "moved" } });
+        expect((await provider.diff!(created.id, r3.props, noImage)).changes).to.equal(true);
+        await provider.update!(created.id, r3.props, noImage);
+        expect((await client.getNode(created.id)).extra[EXTRA.labels]).to.deep.equal({});
+
         await provider.delete!(created.id, r.props);
         expect(await client.findNode(created.id)).to.equal(undefined);
         // A node deleted out of band: refresh drops the resource.
