@@ -102,6 +102,7 @@ export class Machine extends pulumi.dynamic.Resource {
         const props: Record<string, unknown> = {
             ...rest,
             name: rest.name ?? name,
+            claimOwner: rest.claimOwner ?? `${pulumi.getProject()}/${pulumi.getStack()}`,
             ironic: ironic === undefined ? undefined : secretConnection(ironic),
             userData: secretOrUndefined(args.userData),
             networkData: secretOrUndefined(args.networkData),

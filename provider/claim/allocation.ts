@@ -24,6 +24,7 @@ export const OWNER_KEYS = {
     machine: "pulumi_metal3_machine",
     cluster: "pulumi_metal3_cluster",
     specHash: "pulumi_metal3_spec_hash",
+    owner: "pulumi_metal3_owner",
 } as const;
 
 export interface ClaimOwner {
@@ -31,6 +32,8 @@ export interface ClaimOwner {
     /** Machine name: the allocation is named `<namespace>~<machine>`. */
     machine: string;
     clusterName?: string;
+    /** Who declares the Machine (e.g. `<project>/<stack>`): two stacks declaring one name never share a claim. */
+    owner?: string;
     /**
      * Hash of what the Machine will put on the host. Lets an interrupted `pulumi up` find and
      * reuse its own allocation, and tells it apart from the allocation of the Machine it replaces.
@@ -94,15 +97,21 @@ function ownerExtra(owner: ClaimOwner): Record<string, string> {
         [OWNER_KEYS.specHash]: owner.specHash,
     };
     if (owner.clusterName) extra[OWNER_KEYS.cluster] = owner.clusterName;
+    if (owner.owner) extra[OWNER_KEYS.owner] = owner.owner;
     return extra;
+}
+
+/** True when the allocation was made by this Machine (same name, same owner), whatever its spec. */
+export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolean {
+    return (
+        allocation.extra?.[OWNER_KEYS.machine] === `${owner.namespace}/${owner.machine}` &&
+        (allocation.extra?.[OWNER_KEYS.owner] as string | undefined) === owner.owner
+    );
 }
 
 /** True when the allocation was made by this Machine for this spec. */
 export function isOwnAllocation(allocation: Allocation, owner: ClaimOwner): boolean {
-    return (
-        allocation.extra?.[OWNER_KEYS.machine] === `${owner.namespace}/${owner.machine}` &&
-        allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash
-    );
+    return isSameMachine(allocation, owner) && allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash;
 }
 
 /**
@@ -138,15 +147,16 @@ export async function claimHost(client: IronicClient, request: ClaimRequest): Pr
 /**
  * Picks the allocation name to claim under, or returns the existing claim when this Machine
  * already holds one for this spec (interrupted run). The primary name is taken by the old
- * generation of the Machine while it is replaced create-before-delete; the alternate name, with
- * the spec hash, is used then.
+ * generation of the same Machine while it is replaced create-before-delete; the alternate name,
+ * with the spec hash, is used then. A name held by anyone else is a conflict, never shared.
  */
 async function resolveAllocationName(client: IronicClient, request: ClaimRequest): Promise<string | Claim> {
     const names = allocationNames(request.owner);
     for (const name of names) {
         let existing = await client.findAllocation(name);
         if (!existing) return name;
-        if (!isOwnAllocation(existing, request.owner)) continue; // an older generation, or not ours
+        if (!isSameMachine(existing, request.owner)) throw conflict(request.owner, existing);
+        if (!isOwnAllocation(existing, request.owner)) continue; // an older generation of this Machine
         if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
         if (existing.state === "active" && existing.node_uuid) return claimed(client, existing, true);
         await deleteAllocationIfPresent(client, existing.uuid); // a failed attempt of ours: start over under this name
@@ -154,8 +164,16 @@ async function resolveAllocationName(client: IronicClient, request: ClaimRequest
     }
     throw new Error(
         `cannot claim a host for machine ${request.owner.namespace}/${request.owner.machine}: allocations ${names.join(" and ")} ` +
-            `both exist and belong to other Machines or other generations of it; delete the stale one ` +
-            `(baremetal allocation delete NAME) if nothing uses it`,
+            `both belong to other generations of it; delete the stale one (baremetal allocation delete NAME) if nothing uses it`,
+    );
+}
+
+function conflict(owner: ClaimOwner, existing: Allocation): Error {
+    const holder = existing.extra?.[OWNER_KEYS.owner] ?? existing.extra?.[OWNER_KEYS.machine] ?? "something outside pulumi-metal3";
+    return new Error(
+        `cannot claim a host for machine ${owner.namespace}/${owner.machine}: Ironic allocation ${existing.name} (${existing.uuid}) ` +
+            `already exists and belongs to ${holder}, not to ${owner.owner ?? "this Machine"}. Machine names are unique per namespace ` +
+            `across stacks, like Kubernetes object names: choose another name or namespace`,
     );
 }
 

@@ -60,7 +60,13 @@ export async function createMachine(client: IronicClient, spec: MachineSpec, pro
         host: spec.host,
         selector: spec.host === undefined ? spec.hostSelector : undefined,
         failureDomain: spec.failureDomain,
-        owner: { namespace: spec.namespace, machine: spec.name, clusterName: spec.clusterName, specHash: machineSpecHash(spec) },
+        owner: {
+            namespace: spec.namespace,
+            machine: spec.name,
+            clusterName: spec.clusterName,
+            owner: spec.claimOwner,
+            specHash: machineSpecHash(spec),
+        },
         allocationTimeoutMs: spec.timeouts.claim,
     });
     progress(`${claim.reused ? "resumed claim of" : "claimed"} host ${spec.namespace}/${claim.hostName} (allocation ${claim.allocation.name})`);

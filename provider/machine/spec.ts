@@ -32,6 +32,8 @@ export interface MachineSpec {
     metaData?: string | Record<string, unknown>;
     automatedCleaningMode: CleaningMode;
     clusterName?: string;
+    /** Recorded on the allocation; only the same owner reuses a claim (see ClaimOwner.owner). */
+    claimOwner?: string;
     description?: string;
     labels?: Record<string, string>;
     timeouts: MachineTimeoutsMs;

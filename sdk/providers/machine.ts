@@ -175,6 +175,7 @@ export function machineSpec(props: Props): MachineSpec {
         metaData: a.metaData,
         automatedCleaningMode: a.automatedCleaningMode ?? "metadata",
         clusterName: a.clusterName,
+        claimOwner: a.claimOwner,
         description: a.description,
         labels: a.labels,
         timeouts: {

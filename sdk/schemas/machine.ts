@@ -122,6 +122,9 @@ export const machineArgsObject = z
     labels: orUnknown(z.record(labelKey, orUnknown(labelValue)))
       .describe("Machine labels recorded on the claimed host; changing them updates in place")
       .optional(),
+    claimOwner: orUnknown(z.string().min(1).max(255))
+      .describe("Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner")
+      .optional(),
     ironic: orUnknown(ironicConnectionSchema).describe("How to reach Ironic; missing fields come from stack config, then the environment").optional(),
     timeouts: orUnknown(machineTimeoutsSchema).describe("Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)").optional(),
   })

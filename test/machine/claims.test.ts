@@ -201,4 +201,20 @@ describe("Machine claims (real Ironic)", function () {
         expect(err.message).to.include(`already claimed by allocation ${NS}~${tag}-m0`);
         await releaseClaim(client, claim.allocation.uuid);
     });
+
+    it("the same Machine name declared by another owner (another stack) is refused, never shared", async function () {
+        const tag = uniqueTag("owner");
+        await pool(tag, 2);
+        const sel = { matchLabels: { pool: tag } };
+        const mine = await claimHost(client, { ...request(`${tag}-m0`, sel), owner: { namespace: NS, machine: `${tag}-m0`, specHash: "s", owner: "proj/a" } });
+        const err = (await claimHost(client, {
+            ...request(`${tag}-m0`, sel),
+            owner: { namespace: NS, machine: `${tag}-m0`, specHash: "s", owner: "proj/b" },
+        }).catch((e: Error) => e)) as Error;
+        expect(err).to.be.instanceOf(Error);
+        expect(err.message).to.include(`allocation ${NS}~${tag}-m0`);
+        expect(err.message).to.include("belongs to proj/a, not to proj/b");
+        expect((await ourAllocations([`${tag}-m0`])).map((a) => a.uuid)).to.deep.equal([mine.allocation.uuid]);
+        await releaseClaim(client, mine.allocation.uuid);
+    });
 });

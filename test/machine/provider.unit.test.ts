@@ -78,6 +78,7 @@ describe("Machine diff", function () {
             labels: { a: "b" },
             description: "x",
             clusterName: "c2",
+            claimOwner: "proj/other",
             automatedCleaningMode: "disabled",
             timeouts: { create: "10m" },
             ironic: { url: "http://other:6385" },

@@ -31,6 +31,7 @@ describe("Machine SDK class", function () {
         expect(w0.type).to.equal("pulumi-nodejs:dynamic/pulumi-metal3:Machine");
         expect(w0.inputs.name).to.equal("worker-0");
         expect(w1.inputs.name).to.equal("custom-name");
+        expect(w0.inputs.claimOwner).to.equal("project/stack"); // <project>/<stack> of the program
         // Secrets reach the engine wrapped as secrets (Pulumi's secret signature).
         expect(w0.inputs.userData).to.deep.equal(secret("#cloud-config\n"));
         expect(w0.inputs.networkData).to.deep.equal(secret({ links: [] }));
