@@ -48,10 +48,10 @@ export interface ObservedHost {
 
 const PORT_STATES = new Set(["enroll", "manageable", "available", "active", "error", ...FAILED_STATES]);
 
-function phaseOf(state: string, target: string | null): Phase {
+function phaseOf(state: string): Phase {
     if (state === "verifying" || state === "adopting") return "register";
     if (state.startsWith("inspect")) return "inspect";
-    if (state.startsWith("clean")) return target === "available" ? "clean" : "clean";
+    if (state.startsWith("clean")) return "clean";
     if (state === "deploying" || state === "wait call-back") return "deploy";
     if (state === "deleting") return "deprovision";
     return "register";
@@ -64,7 +64,7 @@ function busy(node: Node): HostAction | undefined {
     if (!node.target_provision_state && !TRANSIENT_STATES.has(node.provision_state)) return undefined;
     const expect = node.target_provision_state ? [node.target_provision_state] : ["manageable", "available", "active"];
     // Ironic reports target "active" while cleaning before a deploy step etc.; failures end the wait early anyway.
-    return { kind: "wait", expect, phase: phaseOf(node.provision_state, node.target_provision_state), reason: `Ironic is ${node.provision_state}` };
+    return { kind: "wait", expect, phase: phaseOf(node.provision_state), reason: `Ironic is ${node.provision_state}` };
 }
 
 function asLabels(value: unknown): Record<string, string> {
