@@ -362,6 +362,30 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         await provider.delete!(err!.id!, done.outs);
     });
 
+    it("hosts created in parallel share the event loop without interfering; a resource's own ironic input beats the environment", async () => {
+        const saved = { IRONIC_URL: process.env.IRONIC_URL, OS_ENDPOINT: process.env.OS_ENDPOINT };
+        const realUrl = process.env.IRONIC_URL!;
+        const hosts = [1, 2, 3, 4, 5].map(() => fresh("par"));
+        // The environment points at a closed port: only the `ironic` input can reach Ironic.
+        process.env.IRONIC_URL = process.env.OS_ENDPOINT = `http://127.0.0.1:${await closedPort()}`;
+        let created: Array<{ id: string; outs?: any }>;
+        try {
+            created = await Promise.all(hosts.map((h) => provider.create({ name: h.name, bmc: { address: "fake://par" }, online: false, bootMACAddress: h.mac, ironic: { url: realUrl } })));
+        } finally {
+            process.env.IRONIC_URL = saved.IRONIC_URL;
+            process.env.OS_ENDPOINT = saved.OS_ENDPOINT;
+        }
+        cleanup.push(...created.map((c) => c.id));
+        expect(new Set(created.map((c) => c.id)).size).to.equal(5);
+        for (const [i, c] of created.entries()) {
+            const node = await client.getNode(c.id);
+            expect([node.name, node.provision_state, node.power_state]).to.deep.equal([`default~${hosts[i].name}`, "available", "power off"]);
+            expect((await client.listPorts({ node: c.id })).map((p) => p.address)).to.deep.equal([hosts[i].mac]);
+        }
+        await Promise.all(created.map((c) => provider.delete!(c.id, c.outs)));
+        for (const c of created) expect(await client.findNode(c.id)).to.equal(undefined);
+    });
+
     it("the serialized provider runs in a fresh node process (create + delete against real Ironic)", async () => {
         const serialized = await pulumi.runtime.serializeFunction(() => bareMetalHostProvider);
         expect(serialized.text.length, "the provider closure stays tiny").to.be.below(8_000);
