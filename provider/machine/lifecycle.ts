@@ -185,16 +185,19 @@ export async function deleteMachine(
     const ours =
         node !== undefined &&
         (allocation ? node.allocation_uuid === allocation.uuid : !node.allocation_uuid && node.extra?.[MACHINE_NODE_EXTRA.machine] === owner);
+    let released = false;
     if (node && ours) {
-        // Ironic refuses to delete the allocation of a deployed node; undeploy first.
-        await undeploy(client, node, {
+        // Ironic refuses to delete the allocation of a deployed node; undeploy first. A tear-down
+        // destroys the allocation itself (then the node no longer points at it).
+        const after = await undeploy(client, node, {
             cleaningMode: spec.automatedCleaningMode,
             timeoutMs: spec.timeouts.delete,
             clearExtra: Object.values(MACHINE_NODE_EXTRA),
             onProgress: (m) => progress(`${owner}: ${m}`),
         });
+        released = !after.allocation_uuid;
     }
-    if (allocation) await releaseClaim(client, allocation.uuid);
+    if (allocation && !released) await releaseClaim(client, allocation.uuid);
 }
 
 /** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */
