@@ -146,6 +146,16 @@ describe("pulumi engine built from Go modules, against the local kube-apiserver"
         expect(host.body.spec.description).to.equal("hello ironic");
     });
 
+    it("a program error fails preview with the program's own message, once", function () {
+        pulumiOk(["config", "rm", "who"]);
+        const r = pulumi(["preview"]);
+        pulumiOk(["config", "set", "who", "ironic"]);
+        expect(r.status).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.include("Missing required configuration variable 'engine-test:who'");
+        // cmd/run reported it already (exit 32): the host must not add its own exit-code error.
+        expect(r.stdout + r.stderr).to.not.include("Program exited with non-zero exit code");
+    });
+
     it("destroy removes everything from the API server without hanging", async function () {
         const started = Date.now();
         pulumiOk(["destroy", "--yes", "--skip-preview"]);
