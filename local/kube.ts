@@ -324,7 +324,14 @@ function etcdBinary(log: Logger): string {
     if (onPath) return onPath;
     if (process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
         log("kube: etcd is missing; installing Debian's etcd-server");
-        const r = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "etcd-server"], { encoding: "utf8", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+        const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+        const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "etcd-server"], { encoding: "utf8", env: aptEnv });
+        let r = install();
+        if (r.status !== 0) {
+            // A fresh machine may have no package lists yet.
+            spawnSync("apt-get", ["update"], { encoding: "utf8", env: aptEnv });
+            r = install();
+        }
         if (r.status === 0 && fs.existsSync("/usr/bin/etcd")) return "/usr/bin/etcd";
         throw new Error(`apt-get install etcd-server failed:\n${(r.stderr || r.stdout || "").slice(-2000)}`);
     }
@@ -416,7 +423,12 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
         f.etcdLog,
         f.etcdPid,
     );
-    await waitFor("etcd", () => etcdHealthy(etcdClientPort), { timeoutMs: 30000, pid: newEtcdPid, logFile: f.etcdLog });
+    try {
+        await waitFor("etcd", () => etcdHealthy(etcdClientPort), { timeoutMs: 30000, pid: newEtcdPid, logFile: f.etcdLog });
+    } catch (err) {
+        await stopKube({ stateDir, log: () => undefined }).catch(() => undefined);
+        throw err;
+    }
 
     fs.mkdirSync(f.certDir, { recursive: true });
     const newApiPid = startDetached(
@@ -447,7 +459,13 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
         f.apiserverPid,
     );
     const conn = { url, token, ca };
-    await waitFor("kube-apiserver", () => readyz(conn), { timeoutMs: opts.readyTimeoutMs ?? 120000, pid: newApiPid, logFile: f.apiserverLog });
+    try {
+        await waitFor("kube-apiserver", () => readyz(conn), { timeoutMs: opts.readyTimeoutMs ?? 120000, pid: newApiPid, logFile: f.apiserverLog });
+    } catch (err) {
+        // Leave nothing half-started behind (an etcd without its apiserver).
+        await stopKube({ stateDir, log: () => undefined }).catch(() => undefined);
+        throw err;
+    }
     fs.writeFileSync(f.state, JSON.stringify({ apiserverPort, etcdClientPort, etcdPeerPort, url } satisfies SavedState, null, 2));
     writeKubeconfig(f.kubeconfig, conn);
     log(`kube: etcd + kube-apiserver ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (state ${stateDir})`);
