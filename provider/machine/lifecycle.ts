@@ -110,7 +110,8 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
         const current = (await client.findNode(node.uuid).catch(() => undefined)) ?? node;
         throw new MachineDeployError(
             `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
-                `but the deploy did not finish: ${(err as Error).message}. The claim is kept; the next update continues ` +
+                `but the deploy did not finish (Ironic provision state "${current.provision_state}", last_error: ` +
+                `${current.last_error ?? "none"}): ${(err as Error).message}. The claim is kept; the next update continues ` +
                 `the deploy, delete releases the host.`,
             await observe(client, spec, claim.allocation, current),
             err,
@@ -119,9 +120,11 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
     return observe(client, spec, claim.allocation, node);
 }
 
-/** The owner record on the node: who holds it, plus the Machine's labels and description. */
-// The allocation (its name, its extra, and node.instance_uuid = allocation UUID) is the
-// authoritative owner record; these node.extra keys make it readable from the host's side too.
+/**
+ * The owner record on the node: who holds it, plus the Machine's labels and description. The
+ * allocation (its name, its extra, node.instance_uuid = allocation UUID) is the authoritative
+ * record; these node.extra keys make it readable from the host's side too.
+ */
 async function recordOwner(client: IronicClient, node: Node, spec: MachineSpec): Promise<Node> {
     const wanted: Record<string, unknown> = {
         [MACHINE_NODE_EXTRA.machine]: `${spec.namespace}/${spec.name}`,
