@@ -12,7 +12,7 @@
 // run at once: the machines have 2 cores. docs/TOOLCHAIN.md explains each recipe and why it differs from
 // /work/shared/toolchain/GO-BUILD-NOTES.md.
 
-import { spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -100,12 +100,20 @@ function findOnPath(file: string, excludeDir?: string): string | undefined {
 
 class GoCommandError extends Error {}
 
+/** go processes in flight, so that a failed build can stop its sibling instead of orphaning it. */
+const runningGo = new Set<ChildProcess>();
+/** Set when one build failed: the other stops at its next go command. */
+let abandonBuilds = false;
+
 /** Runs `go args...` in `cwd`, appending everything it prints to `logFile`; throws with the output's tail. */
 function runGo(args: string[], cwd: string, logFile: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0", ...extraEnv };
     fs.appendFileSync(logFile, `\n$ go ${args.join(" ")}\n`);
+    if (abandonBuilds) return Promise.reject(new GoCommandError(`go ${args.join(" ")} not started: another build failed`));
     return new Promise((resolve, reject) => {
         const child = spawn("go", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        runningGo.add(child);
+        child.on("exit", () => runningGo.delete(child));
         let output = "";
         const collect = (chunk: Buffer) => {
             output += chunk.toString();
@@ -480,13 +488,26 @@ export async function ensureToolchain(opts: EnsureToolchainOptions = {}): Promis
     if (!opts.skipKubeApiserver) recipes.push(kubeApiserverRecipe());
     // Two builds at a time at most (2-core machines, shared with others). Measured: pulumi and
     // kube-apiserver built side by side both finished within 11 min of starting.
+    // The first failure stops the queue and the other build, then is reported as is.
     const queue = [...recipes];
+    let firstFailure: unknown;
     const worker = async () => {
         for (let recipe = queue.shift(); recipe; recipe = queue.shift()) {
-            if (await ensureBuilt(recipe, log)) built.push(`${recipe.name}@${recipe.version}`);
+            try {
+                if (await ensureBuilt(recipe, log)) built.push(`${recipe.name}@${recipe.version}`);
+            } catch (err) {
+                if (firstFailure === undefined) firstFailure = err;
+                queue.length = 0;
+                abandonBuilds = true;
+                for (const child of runningGo) child.kill("SIGTERM");
+                throw err;
+            }
         }
     };
-    await Promise.all([worker(), worker()]);
+    abandonBuilds = false;
+    await Promise.allSettled([worker(), worker()]);
+    abandonBuilds = false;
+    if (firstFailure !== undefined) throw firstFailure;
     for (const recipe of recipes) binaries.set(recipe.name, installedPath(recipe.name, recipe.version));
 
     // The language host and dynamic-provider launchers point into this checkout, so the bin dir is
