@@ -261,9 +261,9 @@ async function loadManifests(sources: string[]): Promise<Array<{ source: string;
     for (const source of sources) {
         let texts: Array<[string, string]>;
         if (/^https?:\/\//.test(source)) {
-            const res = await request(source, { maxRedirections: 5 } as any);
-            if (res.statusCode !== 200) throw new Error(`GET ${source}: HTTP ${res.statusCode}`);
-            texts = [[source, await res.body.text()]];
+            const res = await fetch(source, { signal: AbortSignal.timeout(30000) }); // follows redirects
+            if (res.status !== 200) throw new Error(`GET ${source}: HTTP ${res.status}`);
+            texts = [[source, await res.text()]];
         } else if (fs.statSync(source).isDirectory()) {
             texts = fs
                 .readdirSync(source)
