@@ -116,6 +116,7 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
     after(async function () {
         this.timeout(900_000);
         for (const s of [a, b]) if (s) await s.run(["destroy", "--yes"]);
+        if (a) fs.rmSync(a.dir, { recursive: true, force: true });
         if (client) {
             await destroyPoolHosts(client, pool);
             await client.close();
@@ -207,6 +208,7 @@ describe("e2e: a Machine whose deploy does not finish is kept and finished by th
     after(async function () {
         this.timeout(900_000);
         if (c) await c.run(["destroy", "--yes"]);
+        if (c) fs.rmSync(c.dir, { recursive: true, force: true });
         if (client) {
             await destroyPoolHosts(client, pool);
             await client.close();
