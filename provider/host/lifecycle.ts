@@ -172,6 +172,11 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const deployed = node.extra?.[EXTRA.deployment];
     const want = spec.deployment;
 
+    // Claimed by a Machine (an Ironic allocation) and no image of our own: the Machine owns the
+    // disk and the power from now on, as CAPM3 owns a consumed BareMetalHost. A label change on
+    // the pool host must never power off, undeploy or redeploy the machine running on it.
+    if (node.allocation_uuid && !want && !spec.externallyProvisioned) return { kind: "done" };
+
     switch (state) {
         case "enroll":
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "checking BMC credentials (manage)" };
@@ -202,8 +207,6 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
             return { kind: "undeploy", reason: "retrying the failed deprovisioning" };
         case "active": {
             if (spec.externallyProvisioned) return powerAsSpec(spec, node);
-            // Claimed and deployed by a Machine (allocation): the image is the Machine's business.
-            if (node.allocation_uuid && !want) return powerAsSpec(spec, node);
             // Deployed by someone else (an adopted node): never wipe it on a guess.
             if (deployed === undefined) {
                 return {

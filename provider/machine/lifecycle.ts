@@ -106,6 +106,17 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
                 { timeoutMs: spec.timeouts.create, onProgress },
             );
         }
+        // A provisioned machine runs: CAPM3 sets the host online when it provisions it. Real
+        // hardware usually boots into the image at the end of the deploy; fake hardware (and a
+        // host powered off by hand) does not, so make it so.
+        if (node.power_state !== "power on") {
+            onProgress("power on (a provisioned machine runs)");
+            await client.setPowerState(node.uuid, "power on");
+            node = await client.waitForPowerState(node.uuid, "power on", {
+                timeoutMs: spec.timeouts.create,
+                label: `power on ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
+            });
+        }
     } catch (err) {
         const current = (await client.findNode(node.uuid).catch(() => undefined)) ?? node;
         throw new MachineDeployError(

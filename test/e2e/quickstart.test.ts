@@ -93,6 +93,8 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     expect(byName.get(`${ns}~db-0`)!.power_state).to.equal("power on");
     const workers = [byName.get(`${ns}~worker-0`)!, byName.get(`${ns}~worker-1`)!];
     expect(workers.map((w) => w.provision_state).sort()).to.deep.equal(["active", "available"]);
+    // The Machine's host runs; the spare waits powered off.
+    for (const w of workers) expect(w.power_state, String(w.name)).to.equal(w.provision_state === "active" ? "power on" : "power off");
 
     const bmhs = await kubeList(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts`);
     expect(bmhs.map((o: any) => o.metadata.name).sort()).to.deep.equal(["db-0", "worker-0", "worker-1"]);
