@@ -5,19 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IronicConnectionInput } from "./schemas/common";
 import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../provider/host/spec";
 import type { HardwareDetails } from "../provider/host/hardware";
+import type { HardwareRAIDVolume } from "../provider/render/types";
 import type { Metal3ProvisioningState } from "../provider/host/states";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 
-export interface BareMetalHostRaidVolume {
-    level: "0" | "1" | "2" | "5" | "6" | "1+0" | "5+0" | "6+0";
-    sizeGibibytes?: number;
-    name?: string;
-    rotational?: boolean;
-    numberOfPhysicalDisks?: number;
-    controller?: string;
-    physicalDisks?: string[];
-}
+/** One hardware RAID volume, as Metal³'s `spec.raid.hardwareRAIDVolumes[]`. */
+export type BareMetalHostRaidVolume = HardwareRAIDVolume;
 
 export interface BareMetalHostArgs {
     /** Host name (default: the Pulumi resource name). The Ironic node is `<namespace>~<name>`. */

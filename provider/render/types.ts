@@ -49,11 +49,9 @@ export interface ConsumerRef {
   namespace: string;
 }
 
-export type BootMode = "UEFI" | "UEFISecureBoot" | "legacy";
-export type ChecksumType = "md5" | "sha256" | "sha512" | "auto";
-export type ImageFormat = "raw" | "qcow2" | "vdi" | "vmdk" | "live-iso";
-export type AutomatedCleaningMode = "metadata" | "disabled";
-export type InspectionMode = "disabled" | "agent" | "fast";
+// The Metal³ spec vocabulary has one home, the host spec; the renderer speaks the same words.
+import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../host/spec";
+export type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints };
 
 /** BareMetalHost `spec.image` (JSON key `format`, REFERENCE §2). */
 export interface ImageInput {
@@ -61,20 +59,6 @@ export interface ImageInput {
   checksum?: string;
   checksumType?: ChecksumType;
   format?: ImageFormat;
-}
-
-/** REFERENCE §2.2; BMH JSON names. */
-export interface RootDeviceHints {
-  deviceName?: string;
-  hctl?: string;
-  model?: string;
-  vendor?: string;
-  serialNumber?: string;
-  minSizeGigabytes?: number;
-  wwn?: string;
-  wwnWithExtension?: string;
-  wwnVendorExtension?: string;
-  rotational?: boolean;
 }
 
 export interface HardwareRAIDVolume {
