@@ -187,7 +187,8 @@ export function machineSpec(props: Props): MachineSpec {
 }
 
 /** Progress goes to stderr, which the engine shows for dynamic providers (never secrets). */
-const progress = (message: string) => console.error(`pulumi-metal3 Machine: ${message}`);
+// Same shape as the BareMetalHost progress lines ("[bmh ns~host] ..."), so `pulumi up` reads as one log.
+const progress = (message: string) => console.error(`[machine] ${message}`);
 
 function outputs(inputs: Props, status: MachineStatus): Props {
     return { ...inputs, ...status };
