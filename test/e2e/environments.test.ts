@@ -45,7 +45,10 @@ describe("e2e: examples/environments, dev and prod stacks of one program", funct
 
   after(async function () {
     this.timeout(900_000);
-    for (const s of [dev, prod]) if (s) await s.run(["destroy", "--yes"]);
+    let destroyed = true;
+    for (const s of [dev, prod]) if (s) destroyed = (await s.run(["destroy", "--yes"])).code === 0 && destroyed;
+    // The stack copy under .state/e2e is kept only when its resources could not be destroyed.
+    if (dev && destroyed) require("fs").rmSync(dev.dir, { recursive: true, force: true });
     await devIronic?.close();
     await prodIronic?.close();
   });

@@ -63,7 +63,8 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
 
   after(async function () {
     this.timeout(900_000);
-    if (stack) await stack.run(["destroy", "--yes"]);
+    // The stack copy under .state/e2e is kept only when its resources could not be destroyed.
+    if (stack && (await stack.run(["destroy", "--yes"])).code === 0) fs.rmSync(stack.dir, { recursive: true, force: true });
     if (kubeDir) await stopKube({ stateDir: kubeDir });
     if (client) await client.close();
   });
