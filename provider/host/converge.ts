@@ -47,8 +47,10 @@ export async function observe(client: IronicClient, uuid: string): Promise<Obser
 }
 
 /**
- * Find-or-enrol's "find": an explicit adoption target, else the node BMO would name
- * `<namespace>~<name>`, else an unnamed node (or one with our name) owning a port with the boot MAC.
+ * Find-or-enrol's "find": an explicit adoption target, else a node owning a port with the boot
+ * MAC (unnamed, or with our name). The node BMO would name `<namespace>~<name>` is found by the
+ * enrol itself: Ironic refuses a second node with that name, and the enrol step then adopts it,
+ * which spares a lookup on every new host.
  */
 export async function findExistingNode(client: IronicClient, spec: HostSpec, adoptNode?: string): Promise<Node | undefined> {
     if (adoptNode) {
@@ -56,8 +58,6 @@ export async function findExistingNode(client: IronicClient, spec: HostSpec, ado
         if (!node) throw new HostError(`host ${spec.nodeName}: adoptNode "${adoptNode}" is not an Ironic node`);
         return node;
     }
-    const byName = await client.findNode(spec.nodeName);
-    if (byName) return byName;
     if (spec.bootMACAddress) {
         const [port] = await client.listPorts({ address: spec.bootMACAddress });
         if (port) {
@@ -149,8 +149,16 @@ class Runner {
         switch (action.kind) {
             case "enrol": {
                 this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);
-                const created = await enrolNode(c, spec!);
-                return { uuid: created.uuid, node: created, ports: [] };
+                try {
+                    const created = await enrolNode(c, spec!);
+                    return { uuid: created.uuid, node: created, ports: [] };
+                } catch (e) {
+                    // 409: a node with this name exists (e.g. left by an interrupted create): adopt it.
+                    const existing = e instanceof IronicError && e.status === 409 ? await c.findNode(spec!.nodeName) : undefined;
+                    if (!existing) throw e;
+                    this.log(`adopting existing Ironic node ${existing.uuid}`);
+                    return { uuid: existing.uuid }; // observed, with its ports, by the next turn
+                }
             }
             case "patch":
                 this.log(`updating node (${action.reason}: ${action.ops.map((o) => o.path).join(", ")})`);
@@ -197,7 +205,8 @@ class Runner {
                         namespace: spec!.namespace,
                         extra: { [EXTRA.deployment]: d.fingerprint },
                     },
-                    { timeoutMs: this.timeout("deploy"), onProgress: (m) => this.log(m) },
+                    // The loop's node is Ironic's latest answer (a step's own result or a fresh observe).
+                    { timeoutMs: this.timeout("deploy"), onProgress: (m) => this.log(m), nodeIsCurrent: true },
                 );
                 return { uuid, node: deployed };
             }
@@ -206,9 +215,11 @@ class Runner {
                 const undeployed = await undeploy(c, node!, {
                     cleaningMode: spec?.automatedCleaningMode ?? "metadata",
                     disablePowerOff: spec?.disablePowerOff ?? deleteSpec?.disablePowerOff,
-                    clearExtra: [EXTRA.deployment],
+                    // A node about to be deleted needs no clean-up of its marks.
+                    clearExtra: deleteSpec ? [] : [EXTRA.deployment],
                     timeoutMs: this.timeout(deleteSpec ? "delete" : "deprovision"),
                     onProgress: (m) => this.log(m),
+                    nodeIsCurrent: true,
                 });
                 return { uuid, node: undeployed };
             }

@@ -26,6 +26,8 @@ export interface DeployRequest {
 export interface WaitSettings {
     timeoutMs: number;
     onProgress?: (msg: string) => void;
+    /** The node passed in is Ironic's answer from just now (a wait, patch or lookup): do not fetch it again. */
+    nodeIsCurrent?: boolean;
 }
 
 export interface UndeployRequest extends WaitSettings {
@@ -60,6 +62,20 @@ async function leaveMaintenance(client: IronicClient, node: Node): Promise<Node>
     return client.getNode(node.uuid);
 }
 
+/** Throws "host validation error" naming each interface Ironic finds invalid for a deploy (none: returns). */
+async function explainInvalid(client: IronicClient, node: Node): Promise<void> {
+    const validation = await client.validateNode(node.uuid);
+    const invalid = ["power", "boot", "deploy"].filter((i) => validation[i] && validation[i].result === false);
+    if (!invalid.length) return;
+    const reasons = invalid.map((i) => `${i}: ${validation[i].reason}`).join("; ");
+    throw new IronicError(`host validation error on node ${label(node)}: ${reasons}`, {
+        operation: "validate node before deploy",
+        node: node.name ?? node.uuid,
+        provisionState: node.provision_state,
+        lastError: node.last_error ?? undefined,
+    });
+}
+
 /**
  * Deploys `d` onto the node and waits for `active`. The node may be `available` (normal
  * deploy, e.g. after a Machine's allocation), `deploy failed` (retry) or `active` (rebuild with
@@ -67,7 +83,7 @@ async function leaveMaintenance(client: IronicClient, node: Node): Promise<Node>
  */
 export async function deployImage(client: IronicClient, node: Node, d: DeployRequest, w: WaitSettings): Promise<Node> {
     if (!d.image && !d.customDeploy) throw new Error(`deploy on node ${label(node)}: neither image nor customDeploy given`);
-    let current = await leaveMaintenance(client, await client.getNode(node.uuid));
+    let current = await leaveMaintenance(client, w.nodeIsCurrent ? node : await client.getNode(node.uuid));
     const state = current.provision_state;
     if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
 
@@ -77,19 +93,6 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     const marks = Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
     const ops = [...instancePatch(current, plan), ...marks];
     if (ops.length) current = await client.patchNode(current.uuid, ops);
-
-    // Ironic would only fail later, in "deploy failed", with a vaguer message.
-    const validation = await client.validateNode(current.uuid);
-    const invalid = ["boot", "deploy"].filter((i) => validation[i] && validation[i].result === false);
-    if (invalid.length) {
-        const reasons = invalid.map((i) => `${i}: ${validation[i].reason}`).join("; ");
-        throw new IronicError(`host validation error on node ${label(current)}: ${reasons}`, {
-            operation: "validate node before deploy",
-            node: current.name ?? current.uuid,
-            provisionState: current.provision_state,
-            lastError: current.last_error ?? undefined,
-        });
-    }
 
     const isLiveIso = d.image?.format === "live-iso";
     const configDrive = isLiveIso
@@ -106,7 +109,14 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     const deploySteps = current.deploy_interface === "fake" ? undefined : customDeploySteps(plan);
     const target = state === "active" ? "rebuild" : "active";
     w.onProgress?.(target === "rebuild" ? "reprovisioning (rebuild)" : "provisioning");
-    await client.setProvisionState(current.uuid, target, { configDrive, deploySteps });
+    try {
+        await client.setProvisionState(current.uuid, target, { configDrive, deploySteps });
+    } catch (e) {
+        // Ironic validates the power and deploy (with boot) interfaces before it accepts a
+        // deploy; only when it refuses is it worth an extra call to say which interface and why.
+        if (e instanceof IronicError && e.status === 400) await explainInvalid(client, current);
+        throw e;
+    }
     const active = await client.waitForProvisionState(current.uuid, "active", {
         timeoutMs: w.timeoutMs,
         label: `provision ${label(current)}`,
@@ -124,7 +134,7 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
 export async function undeploy(client: IronicClient, node: Node, u: UndeployRequest): Promise<Node> {
     const deadline = Date.now() + u.timeoutMs;
     const left = () => Math.max(1_000, deadline - Date.now());
-    let current = await client.getNode(node.uuid);
+    let current = u.nodeIsCurrent ? node : await client.getNode(node.uuid);
     const automatedClean = u.cleaningMode !== "disabled";
     for (let step = 0; current.provision_state !== "available"; step++) {
         if (step > 6) throw failure(current, "deprovision (no progress)");

@@ -9,6 +9,33 @@ import { Allocation, Node } from "./types";
 export const FIRST_POLL_MS = 250;
 export const POLL_BACKOFF = 1.5;
 export const MAX_POLL_MS = 5_000;
+/** Looks aimed at a learned end come this long after it, so the change is there to see. */
+export const LEARNED_LOOK_MARGIN_MS = 60;
+
+/**
+ * How long each kind of transition (e.g. `provision deploying→active`, `power`) took the last
+ * time a wait in this process watched one, in ms. The same BMC and conductor take about as long
+ * the next time, so a wait looks when the change should be done instead of backing off blindly
+ * (a geometric back-off either costs many looks or overshoots by half the duration).
+ */
+const learnedMs = new Map<string, number>();
+
+/** What poll() needs to learn from a wait: which kind of transition it is, and how long it took. */
+interface Learning<T> {
+    /** The kind of transition, when the wait knows it before looking (then even the first look is aimed). */
+    kind?: string;
+    /** Else the kind of transition `inProgress` is in, or undefined when it says nothing. */
+    kindOf?: (inProgress: T) => string | undefined;
+    /** Ironic's own measure of the transition (its timestamps), from the first in-progress look to the end. */
+    serverDurationMs: (inProgress: T, done: T) => number | undefined;
+}
+
+/** Ms between two of Ironic's timestamps, when both are there and in order. */
+function between(from: string | null | undefined, to: string | null | undefined): number | undefined {
+    if (!from || !to) return undefined;
+    const ms = Date.parse(to) - Date.parse(from);
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
 
 export interface WaitOptions<T> {
     timeoutMs: number;
@@ -75,21 +102,32 @@ function seconds(ms: number): string {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Shared poll loop: fetch, judge, report progress on change, sleep with back-off, until done/failed/deadline. */
+/**
+ * Shared poll loop: fetch, judge, report progress on change, sleep, until done/failed/deadline.
+ * Sleeps back off geometrically, except that when this kind of transition has been seen before
+ * the next look is aimed just after the time it took then (and fine steps follow if it is late).
+ */
 async function poll<T>(
     fetch: () => Promise<T>,
     judge: (current: T) => Verdict,
     changeKey: (current: T) => string,
     fail: (current: T | undefined, why: string, elapsedMs: number) => IronicError,
     opts: WaitOptions<T>,
+    learning?: Learning<T>,
 ): Promise<T> {
     const start = Date.now();
     let delay = FIRST_POLL_MS;
     let lastKey: string | undefined;
     let current: T | undefined;
+    let firstInProgress: { at: T; elapsed: number } | undefined;
+    let kind = learning?.kind;
     // Look first after FIRST_POLL_MS, not at once: waits follow a request that has just started
     // the change, so an immediate look would almost always cost an API call to see nothing new.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(FIRST_POLL_MS, opts.timeoutMs)));
+    // When the kind is only known from the node, that first look stays even if the kind has been
+    // learned: it catches quick changes and shows progress.
+    const learnedFirst = kind !== undefined ? learnedMs.get(kind) : undefined;
+    const firstLook = learnedFirst !== undefined ? learnedFirst + LEARNED_LOOK_MARGIN_MS : FIRST_POLL_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(firstLook, opts.timeoutMs)));
     delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     for (;;) {
         current = await fetch();
@@ -100,12 +138,36 @@ async function poll<T>(
             opts.onProgress?.(current, elapsed);
         }
         const verdict = judge(current);
-        if (verdict.done) return current;
+        if (verdict.done) {
+            if (kind && firstInProgress) {
+                const measured = learning!.serverDurationMs(firstInProgress.at, current);
+                // Ironic's timestamps time the change itself, from when the request started it (just
+                // before this wait); without them, our own elapsed time is an upper bound.
+                learnedMs.set(kind, measured ?? elapsed);
+            } else if (kind && learnedFirst !== undefined && !firstInProgress) {
+                // The aimed first look found it done: it may have been quicker this time. Aim a
+                // little earlier next time, so an overestimate wears off instead of sticking.
+                learnedMs.set(kind, learnedFirst * 0.9);
+            }
+            return current;
+        }
         if (verdict.failure) throw fail(current, verdict.failure, elapsed);
         if (elapsed >= opts.timeoutMs) throw fail(current, `timed out (limit ${seconds(opts.timeoutMs)})`, elapsed);
+        if (!firstInProgress && learning) {
+            firstInProgress = { at: current, elapsed };
+            kind ??= learning.kindOf?.(current);
+        }
+        let sleep = delay;
+        const expected = kind !== undefined ? learnedMs.get(kind) : undefined;
+        if (expected !== undefined && elapsed < expected) {
+            // Aim at the learned end; if it is late, look again in small steps from there.
+            sleep = expected + LEARNED_LOOK_MARGIN_MS - elapsed;
+            delay = FIRST_POLL_MS;
+        } else {
+            delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
+        }
         // The last sleep is cut short so we take one final look right at the deadline.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, opts.timeoutMs - elapsed)));
-        delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(sleep, opts.timeoutMs - elapsed)));
     }
 }
 
@@ -141,6 +203,10 @@ export function waitForProvisionState(
                 },
             ),
         opts,
+        {
+            kindOf: (node) => `provision ${node.provision_state}→${wanted.join("|")}`,
+            serverDurationMs: (from, to) => between(from.provision_updated_at, to.provision_updated_at),
+        },
     );
 }
 
@@ -163,6 +229,11 @@ export function waitForPowerState(getNode: () => Promise<Node>, id: string, expe
                 },
             ),
         opts,
+        {
+            // On and off are the same round trip to the BMC; learn them together.
+            kind: "power",
+            serverDurationMs: (from, to) => between(from.updated_at, to.updated_at),
+        },
     );
 }
 
