@@ -129,6 +129,7 @@ async function poll<T>(
     const firstLook = learnedFirst !== undefined ? learnedFirst + LEARNED_LOOK_MARGIN_MS : FIRST_POLL_MS;
     await new Promise((resolve) => setTimeout(resolve, Math.min(firstLook, opts.timeoutMs)));
     delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
+    let pastLearned = learnedFirst !== undefined;
     for (;;) {
         current = await fetch();
         const elapsed = Date.now() - start;
@@ -157,13 +158,21 @@ async function poll<T>(
             firstInProgress = { at: current, elapsed };
             kind ??= learning.kindOf?.(current);
         }
-        let sleep = delay;
+        let sleep: number;
         const expected = kind !== undefined ? learnedMs.get(kind) : undefined;
         if (expected !== undefined && elapsed < expected) {
             // Aim at the learned end; if it is late, look again in small steps from there.
             sleep = expected + LEARNED_LOOK_MARGIN_MS - elapsed;
             delay = FIRST_POLL_MS;
+            pastLearned = true;
         } else {
+            if (expected !== undefined && !pastLearned) {
+                // Already later than this kind took before (learnt while we slept, e.g. from
+                // another host): it should end any moment, so small steps, not a long back-off.
+                delay = FIRST_POLL_MS;
+                pastLearned = true;
+            }
+            sleep = delay;
             delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
         }
         // The last sleep is cut short so we take one final look right at the deadline.
