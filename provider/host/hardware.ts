@@ -1,28 +1,13 @@
 // Ironic inspection inventory → Metal³ HardwareDetails (REFERENCE §3.1, BMO hardwaredetails.go);
 // without an inventory (fake inspection, inspection disabled) the node's properties give what they can.
 import type { Node, NodeInventory } from "../ironic/types";
+import type { HardwareDetails as CrdHardwareDetails } from "../render/types";
 
-export interface HardwareDetails {
-    systemVendor?: { manufacturer?: string; productName?: string; serialNumber?: string };
-    firmware?: { bios?: { date?: string; vendor?: string; version?: string } };
-    ramMebibytes?: number;
-    nics?: Array<{ name?: string; model?: string; mac?: string; ip?: string; speedGbps?: number; pxe?: boolean; vlanId?: number }>;
-    storage?: Array<{
-        name?: string;
-        alternateNames?: string[];
-        rotational?: boolean;
-        type?: "HDD" | "SSD" | "NVME";
-        sizeBytes?: number;
-        vendor?: string;
-        model?: string;
-        serialNumber?: string;
-        wwn?: string;
-        wwnVendorExtension?: string;
-        wwnWithExtension?: string;
-        hctl?: string;
-    }>;
-    cpu?: { arch?: string; model?: string; clockMegahertz?: number; flags?: string[]; count?: number };
-    hostname?: string;
+/**
+ * Metal³ HardwareDetails as the CRD declares it (one definition, in provider/render/types.ts),
+ * plus where this provider got the details from.
+ */
+export interface HardwareDetails extends CrdHardwareDetails {
     /** Where the details came from: "inventory" (inspection) or "properties" (node properties only). */
     source: "inventory" | "properties";
 }
