@@ -1,24 +1,12 @@
 // Metal³ RAID spec → Ironic target_raid_config and the manual-cleaning steps that apply it
 // (REFERENCE §2 raid, §6.3 Prepare; BMO pkg/provisioner/ironic/raid.go). Pure.
 import { ironicRootDevice } from "./instance";
+import type { HardwareRAIDVolume, SoftwareRAIDVolume } from "../render/types";
 import type { RootDeviceHints } from "./spec";
 
-export interface HardwareRaidVolume {
-    level: string;
-    sizeGibibytes?: number;
-    name?: string;
-    rotational?: boolean;
-    numberOfPhysicalDisks?: number;
-    controller?: string;
-    physicalDisks?: string[];
-}
-
-export interface SoftwareRaidVolume {
-    level: string;
-    sizeGibibytes?: number;
-    physicalDisks?: RootDeviceHints[];
-    rootVolume?: boolean;
-}
+// The Metal³ RAID volume shapes are defined once, with the CRD's level enums, in provider/render/types.
+export type HardwareRaidVolume = HardwareRAIDVolume;
+export type SoftwareRaidVolume = SoftwareRAIDVolume;
 
 export interface RaidSpec {
     hardwareRAIDVolumes?: HardwareRaidVolume[];
