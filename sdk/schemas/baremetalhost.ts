@@ -4,7 +4,8 @@
 // rule skips values that are still unknown (check runs again once they are known).
 import { z } from "zod";
 import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
-import { containsUnknown, ironicConnectionSchema, isUnknown, orUnknown, UNKNOWN } from "./common";
+import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
+import { containsUnknown, ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,8 +13,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TRAIT = /^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*[A-Z0-9])$/;
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HOST_NAME = /^[A-Za-z0-9._-]+$/;
-const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Kubernetes label key rule: optional DNS-subdomain prefix + "/" + name (≤63). Returns why not, or undefined. */
 export function labelKeyProblem(key: string): string | undefined {
@@ -129,12 +128,10 @@ const imageSchema = z
     .describe("Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it");
 
 export const bareMetalHostInputsShape = {
-    name: orUnknown(z.string().min(1).max(253).regex(HOST_NAME, "may only contain letters, digits, '.', '_' and '-'")).describe(
-        "BareMetalHost name (default: the Pulumi resource name); the Ironic node is named <namespace>~<name>",
+    name: orUnknown(objectNameSchema).describe(
+        "BareMetalHost name, a Kubernetes object name (default: the Pulumi resource name); the Ironic node is named <namespace>~<name>",
     ),
-    namespace: orUnknown(z.string().min(1).max(63).regex(K8S_NAMESPACE, "must be a Kubernetes namespace name (lower case, digits, '-')"))
-        .describe('Kubernetes namespace of the host (default "default")')
-        .optional(),
+    namespace: orUnknown(namespaceSchema).describe('Kubernetes namespace of the host (default "default")').optional(),
     bmc: orUnknown(bmcSchema),
     bootMACAddress: orUnknown(z.string().regex(MAC, "must be a MAC address like 00:11:22:33:44:55")).describe(
         "MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled",
@@ -180,6 +177,10 @@ function issue(ctx: Ctx, path: (string | number)[], message: string) {
 /** Rules that need more than one field, or the BMC driver; each names its property. */
 function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>>, ctx: Ctx) {
     if (typeof v.name === "string" && given(v.name) && UUID.test(v.name)) issue(ctx, ["name"], "must not be a UUID (Metal³ rejects UUID-shaped host names)");
+    if (typeof v.name === "string" && given(v.name) && (v.namespace === undefined || given(v.namespace))) {
+        const tooLong = ironicNameProblem(v.namespace ?? DEFAULT_NAMESPACE, v.name);
+        if (tooLong) issue(ctx, ["name"], tooLong);
+    }
 
     let profile: ReturnType<typeof bmcProfile> | undefined;
     const bmc = v.bmc;

@@ -28,6 +28,35 @@ export function orUnknown<T extends z.ZodTypeAny>(schema: T) {
   return z.union([z.literal(UNKNOWN), schema]);
 }
 
+/**
+ * Kubernetes object name (DNS-1123 subdomain): a BareMetalHost's or Machine's name becomes the
+ * name of the Metal³ / Cluster API objects and, as `<namespace>~<name>`, of its Ironic node or
+ * allocation, so it is held to the apiserver's rule at preview.
+ */
+export const K8S_OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes namespace name (DNS-1123 label). */
+export const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Ironic's limit on a node or allocation name (`<namespace>~<name>` here). */
+export const IRONIC_NAME_MAX_LENGTH = 255;
+
+export const objectNameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(K8S_OBJECT_NAME, "must be a Kubernetes object name (DNS-1123 subdomain): lower case letters, digits, '-' and '.', starting and ending with a letter or digit");
+export const namespaceSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(K8S_NAMESPACE, "must be a Kubernetes namespace name (DNS-1123 label): lower case letters, digits and '-', starting and ending with a letter or digit");
+
+/** Why `<namespace>~<name>` cannot name an Ironic node or allocation, or undefined when it can. */
+export function ironicNameProblem(namespace: string, name: string): string | undefined {
+  const length = namespace.length + 1 + name.length;
+  if (length <= IRONIC_NAME_MAX_LENGTH) return undefined;
+  return `is too long: with namespace "${namespace}" the Ironic name <namespace>~<name> has ${length} characters, Ironic allows ${IRONIC_NAME_MAX_LENGTH}`;
+}
+
 /** Where to find Ironic. Every field is optional: missing ones come from stack config, then env. */
 export const ironicConnectionSchema = z
   .object({

@@ -3,7 +3,8 @@
 // the schema generator turns it into JSON schema. Every field accepts the preview-time unknown
 // sentinel, because any of them may be the output of another resource.
 import { z } from "zod";
-import { ironicConnectionSchema, orUnknown } from "./common";
+import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
+import { ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown } from "./common";
 
 /** Kubernetes label key: optional DNS-subdomain prefix, then a name of at most 63 characters. */
 const labelKey = z
@@ -15,13 +16,6 @@ const labelKey = z
 const labelValue = z
   .string()
   .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "must be a Kubernetes label value (at most 63 characters)");
-
-/** Kubernetes object name (DNS subdomain), as BareMetalHost and Metal3Machine names are. */
-const objectName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS subdomain name (a-z, 0-9, '-', '.')");
 
 export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
@@ -96,14 +90,14 @@ export const machineTimeoutsSchema = z
 /** The argument fields, before the cross-field rules (its keys are the Machine's input names). */
 export const machineArgsObject = z
   .object({
-    name: orUnknown(objectName)
+    name: orUnknown(objectNameSchema)
       .describe("Machine name (Metal3Machine name, allocation name `<namespace>~<name>`); defaults to the Pulumi resource name")
       .optional(),
-    namespace: orUnknown(objectName).describe('Namespace of the Machine and of the hosts it may claim (default "default")').optional(),
+    namespace: orUnknown(namespaceSchema).describe('Namespace of the Machine and of the hosts it may claim (default "default")').optional(),
     hostSelector: orUnknown(hostSelectorSchema)
       .describe("Which BareMetalHosts may be claimed, by their labels; an empty selector matches every host")
       .optional(),
-    host: orUnknown(objectName).describe("Claim exactly this BareMetalHost (in the Machine's namespace) instead of selecting by labels").optional(),
+    host: orUnknown(objectNameSchema).describe("Claim exactly this BareMetalHost (in the Machine's namespace) instead of selecting by labels").optional(),
     failureDomain: orUnknown(z.string().min(1).max(256))
       .describe("Prefer hosts labelled infrastructure.cluster.x-k8s.io/failure-domain=<this>; others are used when none is free")
       .optional(),
@@ -131,6 +125,10 @@ export const machineArgsObject = z
   .strict();
 
 export const machineArgsSchema = machineArgsObject.superRefine((args, ctx) => {
+  if (typeof args.name === "string" && !isUnknown(args.name) && (args.namespace === undefined || !isUnknown(args.namespace))) {
+    const tooLong = ironicNameProblem(args.namespace ?? DEFAULT_NAMESPACE, args.name);
+    if (tooLong) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["name"], message: tooLong });
+  }
   if (args.hostSelector !== undefined && args.host !== undefined)
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["host"], message: "set either host or hostSelector, not both" });
   if (args.image === undefined && args.customDeploy === undefined)
