@@ -1,30 +1,22 @@
-// Cluster API's own CRDs (Machine, Cluster) for the local API server. They are not among the Metal³
-// CRDs; they ship inside the `sigs.k8s.io/cluster-api` Go module, which the Go module proxy serves,
-// so `go mod download` fetches them into the machine's module cache (outside the clone) once.
-import { execFileSync } from "child_process";
+// Cluster API's own CRDs (Machine, Cluster) for the local API server of the tests and the demo.
+// They are not Metal³ CRDs and the package does not ship them (a management cluster runs Cluster
+// API, which installs its own): the repository vendors them in crds/cluster-api/, copied from the
+// sigs.k8s.io/cluster-api module at the release named here (crds/SOURCES.txt).
 import * as fs from "fs";
 import * as path from "path";
+import { defaultCrdDir } from "../provider/render";
 
 /** The Cluster API release whose CRDs serve both cluster.x-k8s.io/v1beta1 and v1beta2. */
 export const CAPI_VERSION = "v1.14.2";
 
 const CRD_FILES = ["cluster.x-k8s.io_machines.yaml", "cluster.x-k8s.io_clusters.yaml"];
 
-/** Paths of the Cluster API Machine and Cluster CRDs, downloading the module when needed. */
-export function capiCrdFiles(version = CAPI_VERSION): string[] {
-  let out: string;
-  try {
-    out = execFileSync("go", ["mod", "download", "-json", `sigs.k8s.io/cluster-api@${version}`], {
-      encoding: "utf8",
-      env: { ...process.env, GOFLAGS: "-mod=mod" },
-      cwd: fs.mkdtempSync(path.join(require("os").tmpdir(), "capi-crds-")),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (e: any) {
-    throw new Error(`could not fetch the Cluster API CRDs (sigs.k8s.io/cluster-api@${version}) with go: ${e.stderr || e.message}`);
+/** Paths of the vendored Cluster API Machine and Cluster CRDs (a checkout of the repository only). */
+export function capiCrdFiles(): string[] {
+  const dir = path.join(defaultCrdDir(), "cluster-api");
+  const files = CRD_FILES.map((f) => path.join(dir, f));
+  for (const f of files) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing: Cluster API ${CAPI_VERSION}'s CRDs are vendored in the repository, not shipped in the npm package`);
   }
-  const dir = JSON.parse(out).Dir as string;
-  const files = CRD_FILES.map((f) => path.join(dir, "core", "config", "crd", "bases", f));
-  for (const f of files) if (!fs.existsSync(f)) throw new Error(`Cluster API ${version} has no ${f}`);
   return files;
 }

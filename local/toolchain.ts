@@ -10,7 +10,7 @@
 //   bin-<hash>/              symlinks to all of the above + launchers, the dir to put on PATH
 // GOMODCACHE/GOCACHE stay where `go env` says (per machine, outside the repo). At most two builds
 // run at once: the machines have 2 cores. docs/TOOLCHAIN.md explains each recipe and why it differs from
-// /work/shared/toolchain/GO-BUILD-NOTES.md.
+// upstream's release builds.
 
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";

@@ -10,7 +10,7 @@ state="$cache/demo"
 mkdir -p "$state/backend"
 action="${1:-up}"
 
-if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -e node_modules/pulumi-metal3 ]; then
+if [ ! -d node_modules/@pulumi/pulumi ]; then
   say "npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
@@ -37,8 +37,9 @@ ironic_url=$(node bin/pulumi-metal3 ironic start --state-dir "$state/ironic" \
   --fake-delays "deploy=8:15,inspect=5:10,power=1:3,boot=2:4" | sed -n 's/^IRONIC_URL=//p')
 say "local Kubernetes API with the Metal³ CRDs"
 kubeconfig=""
-capi_crds=$(node -e 'console.log(require("./dist/local/capi-crds").capiCrdFiles().join(" "))' 2>/dev/null || true)
-if kube_out=$(node bin/pulumi-metal3 kube start --state-dir "$state/kube" --crds $(ls crds/*.yaml | grep -v release-1.12) $capi_crds 2>"$state/kube-start.log"); then
+# The Metal³ CRDs the package ships (one Metal3Machine CRD: v1beta1+v1beta2), and Cluster API's own
+# Machine/Cluster CRDs vendored for the repository (crds/cluster-api).
+if kube_out=$(node bin/pulumi-metal3 kube start --state-dir "$state/kube" --crds $(ls crds/*.yaml | grep -v release-1.12) crds/cluster-api 2>"$state/kube-start.log"); then
   kubeconfig=$(printf '%s\n' "$kube_out" | sed -n 's/^KUBECONFIG=//p')
   # The objects go to namespace "metal3", as in a cluster where baremetal-operator runs.
   node -e '

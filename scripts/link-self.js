@@ -1,10 +1,10 @@
 // Makes `require("pulumi-metal3")` resolve inside this repository (examples, the dynamic-provider
 // host, tests) to this very checkout, so there is exactly one copy of @pulumi/pulumi in play.
-// Installed as a dependency, the package already lives in node_modules and nothing is done.
+// Run by `npm run build` (not an install script: the published package has none, and a user's
+// `npm install pulumi-metal3` already puts the package in their node_modules).
 const fs = require("fs");
 const path = require("path");
 const root = path.resolve(__dirname, "..");
-if (path.basename(path.dirname(root)) === "node_modules") process.exit(0);
 const link = path.join(root, "node_modules", "pulumi-metal3");
 try {
   const st = fs.lstatSync(link);

@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*" >&2; }
 t0=$(date +%s)
 
-if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -e node_modules/pulumi-metal3 ]; then
+if [ ! -d node_modules/@pulumi/pulumi ]; then
   say "npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 
-say "build (tsc)"
+say "build (tsc; links node_modules/pulumi-metal3 to this checkout)"
 npm run --silent build
 
 say "Ironic packages"

@@ -10,15 +10,14 @@ import { IronicClient } from "../../provider/ironic";
 import { ensureToolchain } from "../../local/toolchain";
 import { startKube, stopKube, kubeRequest } from "../../local/kube";
 import { capiCrdFiles } from "../../local/capi-crds";
-import { TestStack, REPO_ROOT } from "./stack";
+import { defaultCrdDir } from "../../provider/render";
+import { TestStack } from "./stack";
 
 const SECRET_PASSWORD = "e2e-bmc-S3cret-7f3a";
 const USER_DATA_MARK = "hostname: db-0";
 
 function crdFiles(): string[] {
-  const dir = fs.existsSync(path.join(REPO_ROOT, "..", "shared", "metal3", "crds"))
-    ? path.join(REPO_ROOT, "..", "shared", "metal3", "crds")
-    : path.join(REPO_ROOT, "crds");
+  const dir = defaultCrdDir();
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".yaml") && !f.includes("release-1.12"))

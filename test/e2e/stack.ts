@@ -41,6 +41,11 @@ export class TestStack {
     const dir = fs.mkdtempSync(path.join(base, `${example}-`));
     fs.cpSync(path.join(REPO_ROOT, "examples", example), dir, { recursive: true });
     for (const f of fs.readdirSync(dir)) if (/^Pulumi\..+\.yaml$/.test(f)) fs.rmSync(path.join(dir, f));
+    return TestStack.init(dir, stack, backendDir);
+  }
+
+  /** Initialises a stack of the program already in `dir` (anywhere, e.g. outside the repository). */
+  static async init(dir: string, stack: string, backendDir?: string): Promise<TestStack> {
     const backend = backendDir ?? path.join(dir, ".backend");
     fs.mkdirSync(backend, { recursive: true });
     const s = new TestStack(dir, stack, backend);

@@ -11,8 +11,10 @@ import * as path from "path";
 import { kubeRequest, startKube, stopKube, RunningKube } from "../../local/kube";
 import { findFreePort } from "../../local/proc";
 import { ensureToolchain, pulumiEnv, repoRoot, Toolchain } from "../../local/toolchain";
+import { defaultCrdDir } from "../../provider/render";
 
-const CRD_DIR = process.env.METAL3_CRD_DIR ?? path.resolve(__dirname, "../../../../shared/metal3/crds");
+/** The Metal³ CRDs the package ships (crds/, copied from upstream: crds/SOURCES.txt). */
+const CRD_DIR = defaultCrdDir();
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";

@@ -9,8 +9,10 @@ import * as path from "path";
 import { kubeCommand, kubeRequest, kubeStatus, startKube, stopKube, RunningKube } from "../../local/kube";
 import { findFreePort, isProcessAlive, readPidFile } from "../../local/proc";
 import { ensureToolchain, KUBE_VERSION } from "../../local/toolchain";
+import { defaultCrdDir } from "../../provider/render";
 
-const CRD_DIR = process.env.METAL3_CRD_DIR ?? path.resolve(__dirname, "../../../../shared/metal3/crds");
+/** The Metal³ CRDs the package ships (crds/, copied from upstream: crds/SOURCES.txt). */
+const CRD_DIR = defaultCrdDir();
 
 async function waitGone(conn: string, apiPath: string, timeoutMs: number): Promise<number> {
     const started = Date.now();

@@ -17,12 +17,12 @@ import {
   type KubeObject,
   type MachineApiVersion,
 } from "../../provider/render";
-import { vendoredCrdDir } from "./crd-dir";
+import { crdDir } from "./crd-dir";
 
 const NS = "metal3";
 const NODE_UUID = "1be26c0b-03f2-4d2e-ae87-c02d7f33c123";
-const M3M_MAIN = path.join(vendoredCrdDir, "infrastructure.cluster.x-k8s.io_metal3machines.yaml");
-const M3M_112 = path.join(vendoredCrdDir, "infrastructure.cluster.x-k8s.io_metal3machines.release-1.12-v1beta1.yaml");
+const M3M_MAIN = path.join(crdDir, "infrastructure.cluster.x-k8s.io_metal3machines.yaml");
+const M3M_112 = path.join(crdDir, "infrastructure.cluster.x-k8s.io_metal3machines.release-1.12-v1beta1.yaml");
 
 const PLURALS: Record<string, string> = {
   Secret: "secrets",
@@ -86,7 +86,7 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-kube-"));
     const bmo = ["metal3.io_baremetalhosts.yaml", "metal3.io_hardwaredata.yaml", "metal3.io_hostfirmwaresettings.yaml", "metal3.io_preprovisioningimages.yaml"].map((f) =>
-      path.join(vendoredCrdDir, f),
+      path.join(crdDir, f),
     );
     kube = await startKube({ stateDir, installCrds: [...bmo, M3M_MAIN, ...capiCrdFiles()], log: () => undefined });
     const ns = await kubeRequest(kube.kubeconfig, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });

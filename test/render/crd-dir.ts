@@ -1,13 +1,10 @@
-// Which CRDs the render tests judge against: the upstream copies in ../shared/metal3/crds when this
-// checkout sits beside them, else the package's vendored crds/ (a clean clone elsewhere).
-import * as fs from "fs";
-import * as path from "path";
+// The CRDs the render tests judge against: the package's vendored crds/ (copied verbatim from
+// upstream at the commits in crds/SOURCES.txt), the very files the product ships and installs.
+import { capiCrdFiles } from "../../local/capi-crds";
 import { CrdSchemas, defaultCrdDir, packageRoot } from "../../provider/render";
 
 export const repoRoot = packageRoot();
-export const sharedCrdDir = path.resolve(repoRoot, "../shared/metal3/crds");
-export const vendoredCrdDir = defaultCrdDir();
-export const crdDir = fs.existsSync(path.join(sharedCrdDir, "metal3.io_baremetalhosts.yaml")) ? sharedCrdDir : vendoredCrdDir;
+export const crdDir = defaultCrdDir();
 
 let loaded: CrdSchemas | undefined;
 export function crds(): CrdSchemas {
@@ -15,14 +12,7 @@ export function crds(): CrdSchemas {
 }
 
 let capi: CrdSchemas | undefined;
-/**
- * Cluster API's own Machine CRD (not among the Metal³ CRDs): from the sigs.k8s.io/cluster-api Go
- * module, fetched through the Go module proxy by local/capi-crds.ts. Throws when go cannot get it.
- */
+/** Cluster API's own Machine and Cluster CRDs (not among the Metal³ CRDs), vendored in crds/cluster-api/. */
 export function capiCrds(): CrdSchemas {
-  if (!capi) {
-    const { capiCrdFiles } = require("../../local/capi-crds") as typeof import("../../local/capi-crds");
-    capi = CrdSchemas.loadFiles(capiCrdFiles());
-  }
-  return capi;
+  return (capi ??= CrdSchemas.loadFiles(capiCrdFiles()));
 }

@@ -1,0 +1,171 @@
+// The package as users get it: `npm pack` of this checkout, installed with `npm install` into a
+// program directory outside the repository (nothing of the checkout reachable from there), then
+// `pulumi preview`, `up` and `destroy` with the real CLI on a file:// backend against the test
+// run's real Ironic. Proves that the tarball installs (no install script reaching for files it does
+// not ship), carries what the dynamic provider and the CLI load at run time (dist/, crds/), and
+// that the language host and the dynamic-provider plugin run the program with the program's own
+// @pulumi/pulumi and pulumi-metal3.
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { ensureToolchain } from "../../local/toolchain";
+import { IronicClient } from "../../provider/ironic";
+import { REPO_ROOT, TestStack } from "./stack";
+
+const run = promisify(execFile);
+
+const PROGRAM = `// A user's program: plain JavaScript, the package from npm.
+const pulumi = require("@pulumi/pulumi");
+const { BareMetalHost } = require("pulumi-metal3");
+
+const config = new pulumi.Config();
+const namespace = config.require("namespace");
+const macPrefix = config.require("macPrefix");
+const hosts = ["rack-a-0", "rack-a-1"].map(
+  (name, i) =>
+    new BareMetalHost(name, {
+      namespace,
+      bmc: { address: "fake://bmc-" + name },
+      bootMACAddress: macPrefix + ":00:0" + (i + 1),
+      online: false,
+      labels: { role: "spare" },
+    }),
+);
+exports.nodeNames = hosts.map((h) => h.nodeName);
+exports.states = hosts.map((h) => h.provisioningState);
+`;
+
+/** Files of the tarball, without the leading "package/". */
+async function tarballFiles(tarball: string): Promise<string[]> {
+  const { stdout } = await run("tar", ["-tzf", tarball], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ""));
+}
+
+/** Whether `dir` or one of its parents holds node_modules/<name> (what `require` would find). */
+function resolvableFrom(dir: string, name: string): boolean {
+  try {
+    require.resolve(`${name}/package.json`, { paths: [dir] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("e2e: the packed package installed into a program outside the repository", function () {
+  const ns = `pkg${Math.random().toString(36).slice(2, 7)}`;
+  const macPrefix = `52:54:${Math.floor(Math.random() * 200 + 16).toString(16)}:${Math.floor(Math.random() * 200 + 16).toString(16)}`;
+  let workDir: string;
+  let programDir: string;
+  let tarball: string;
+  let client: IronicClient;
+  let stack: TestStack | undefined;
+  let npmEnv: NodeJS.ProcessEnv;
+
+  const nodesOfStack = async () => (await client.listNodes()).filter((n) => String(n.name ?? "").startsWith(`${ns}~`));
+
+  before(async function () {
+    this.timeout(3600_000);
+    // npm runs dependencies' install scripts (@pulumi/kubernetes calls `pulumi plugin install`,
+    // which would go to the internet): npm gets the PATH from before the toolchain is added.
+    npmEnv = { ...process.env, PULUMI_HOME: "" };
+    const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
+    const pulumiOnly = (d: string) => d === tc.binDir || (fs.existsSync(path.join(d, "pulumi")) && !fs.existsSync(path.join(d, "npm")));
+    npmEnv.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !pulumiOnly(d)).join(path.delimiter);
+    process.env.PATH = `${tc.binDir}${path.delimiter}${process.env.PATH}`;
+    client = await IronicClient.connect({ url: process.env.IRONIC_URL });
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-package-e2e-"));
+    npmEnv.PULUMI_HOME = path.join(workDir, "pulumi-home-for-npm");
+  });
+
+  after(async function () {
+    this.timeout(900_000);
+    const destroyed = !stack || (await stack.run(["destroy", "--yes"])).code === 0;
+    // Kept for a look when its hosts could not be destroyed.
+    if (workDir && destroyed) fs.rmSync(workDir, { recursive: true, force: true });
+    if (client) await client.close();
+  });
+
+  it("`npm pack` ships what users need and no tests, benchmarks or build scripts", async function () {
+    this.timeout(300_000);
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", workDir], { cwd: REPO_ROOT, env: npmEnv, maxBuffer: 64 * 1024 * 1024 });
+    tarball = path.join(workDir, JSON.parse(stdout)[0].filename);
+    const files = await tarballFiles(tarball);
+    for (const needed of ["package.json", "README.md", "schema.json", "bin/pulumi-metal3", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/sdk/providers/host.js", "dist/cli/main.js", "dist/local/ironic.js", "crds/metal3.io_baremetalhosts.yaml", "crds/SOURCES.txt"]) {
+      expect(files, needed).to.include(needed);
+    }
+    const unwanted = files.filter((f) => /^(dist\/(test|bench)\/|test\/|bench\/|scripts\/|examples\/|\.ci\/|crds\/cluster-api\/)|\.map$|\.ts$(?<!\.d\.ts)/.test(f));
+    expect(unwanted).to.deep.equal([]);
+    const manifest = JSON.parse((await run("tar", ["-xzOf", tarball, "package/package.json"])).stdout);
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => /^(pre|post)?install$|^prepare$/.test(s)), "install-time scripts").to.deep.equal([]);
+  });
+
+  it("`npm install`s into a program directory outside the repository", async function () {
+    this.timeout(900_000);
+    programDir = path.join(workDir, "program");
+    fs.mkdirSync(programDir);
+    expect(path.relative(REPO_ROOT, programDir).startsWith("..")).to.equal(true);
+    // Nothing of the checkout is reachable from there before the install.
+    expect(resolvableFrom(programDir, "@pulumi/pulumi")).to.equal(false);
+    expect(resolvableFrom(programDir, "pulumi-metal3")).to.equal(false);
+    fs.writeFileSync(
+      path.join(programDir, "package.json"),
+      JSON.stringify({ name: "bare-metal-spares", private: true, main: "index.js", dependencies: { "pulumi-metal3": `file:${tarball}` } }, null, 2),
+    );
+    fs.writeFileSync(path.join(programDir, "Pulumi.yaml"), "name: bare-metal-spares\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+    fs.writeFileSync(path.join(programDir, "index.js"), PROGRAM);
+    // --prefer-offline: the npm cache already holds what the repository's own install fetched.
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: programDir, env: npmEnv, maxBuffer: 64 * 1024 * 1024 });
+
+    const installed = fs.realpathSync(path.join(programDir, "node_modules", "pulumi-metal3"));
+    expect(installed.startsWith(fs.realpathSync(programDir) + path.sep), installed).to.equal(true);
+    // The program's own @pulumi/pulumi, the one the package depends on (exactly one copy).
+    expect(require(require.resolve("@pulumi/pulumi/package.json", { paths: [programDir] })).version).to.equal("3.248.0");
+    expect(fs.existsSync(path.join(installed, "node_modules", "@pulumi", "pulumi"))).to.equal(false);
+  });
+
+  it("the installed `pulumi-metal3` command runs and validates against the shipped CRDs", async function () {
+    this.timeout(120_000);
+    const bin = path.join(programDir, "node_modules", ".bin", "pulumi-metal3");
+    const { stdout } = await run(bin, ["make-host", "--yaml", "--address", "fake://bmc-x", "--user", "admin", "--password", "pw", "--boot-mac", "52:54:00:00:00:01", "node-x"], { cwd: programDir });
+    expect(stdout).to.match(/kind: BareMetalHost/);
+    expect(stdout).to.match(/name: node-x/);
+  });
+
+  it("`pulumi preview` plans the hosts and touches nothing", async function () {
+    this.timeout(600_000);
+    stack = await TestStack.init(programDir, "dev", path.join(workDir, "backend"));
+    await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
+    await stack.setConfig("namespace", ns);
+    await stack.setConfig("macPrefix", macPrefix);
+    const steps = await stack.previewSteps();
+    expect(steps.get("rack-a-0")).to.equal("create");
+    expect(steps.get("rack-a-1")).to.equal("create");
+    expect(await nodesOfStack()).to.have.length(0);
+  });
+
+  it("`pulumi up` enrols the hosts in Ironic", async function () {
+    this.timeout(900_000);
+    await stack!.must(["up", "--yes", "--skip-preview"]);
+    const nodes = await nodesOfStack();
+    expect(nodes.map((n) => String(n.name)).sort()).to.deep.equal([`${ns}~rack-a-0`, `${ns}~rack-a-1`]);
+    for (const n of nodes) {
+      expect(n.provision_state, String(n.name)).to.equal("available");
+      expect(n.power_state, String(n.name)).to.equal("power off");
+    }
+    const out = await stack!.outputs();
+    expect(out.nodeNames).to.deep.equal([`${ns}~rack-a-0`, `${ns}~rack-a-1`]);
+    expect(out.states).to.deep.equal(["available", "available"]);
+  });
+
+  it("`pulumi destroy` removes them from Ironic", async function () {
+    this.timeout(900_000);
+    await stack!.must(["destroy", "--yes"]);
+    expect(await nodesOfStack()).to.deep.equal([]);
+  });
+});
