@@ -12,6 +12,7 @@ import { RunningIronic, startIronic, stopIronic } from "../../local/ironic";
 import { findFreePort } from "../../local/proc";
 import { startExtraIronic } from "../support/hooks";
 import { startFlakyProxy } from "./flaky-proxy";
+import * as wait from "../../provider/ironic/wait";
 import { makeTestPki, startTlsProxy } from "./tls-proxy";
 
 const FAKE_INTERFACES = {
@@ -287,6 +288,42 @@ describe("IronicClient against a real Ironic", function () {
         expect(err.lastError).to.match(/power/i);
         expect(err.message).to.contain(name).and.contain(err.lastError!);
         expect(err.message).to.not.contain("not-logged");
+    });
+
+    it("reports a failure within the poll cap however long the transition took before, with a progress line meanwhile", async () => {
+        // Teach the wait that this kind of transition (verifying → manageable) takes 20 minutes,
+        // then let the BMC check fail after a few seconds: the failure must be reported at most
+        // MAX_POLL_MS after Ironic shows it, not when the learnt 20 minutes are over.
+        const kind = "provision verifying→manageable";
+        const learnt = wait.learnedTransitions.get(kind);
+        wait.learnedTransitions.set(kind, 20 * 60_000);
+        try {
+            const name = uniqueName("failfast");
+            const node = await client.createNode({
+                name,
+                driver: "ipmi",
+                driver_info: { ipmi_address: "127.0.0.1", ipmi_port: await findFreePort(), ipmi_username: "admin", ipmi_password: "not-logged" },
+            });
+            janitor.track(client, node.uuid);
+            await client.setProvisionState(name, "manage");
+            const seen: Array<{ state: string; ms: number }> = [];
+            const err = await expectIronicError(
+                client.waitForProvisionState(name, "manageable", {
+                    timeoutMs: 120_000,
+                    progressEveryMs: 1_000,
+                    onProgress: (n, ms) => seen.push({ state: n.provision_state, ms }),
+                }),
+            );
+            const reportedAt = Date.now();
+            expect(err.provisionState).to.equal("enroll");
+            const failedAt = Date.parse((await client.getNode(node.uuid)).provision_updated_at!);
+            expect(reportedAt - failedAt, "ms from Ironic's failure to our report").to.be.lessThan(wait.MAX_POLL_MS + 1_500);
+            // The same state reported again while nothing changed: a heartbeat, not only changes.
+            const verifying = seen.filter((s) => s.state === "verifying");
+            expect(verifying.length, JSON.stringify(seen)).to.be.greaterThan(1);
+        } finally {
+            wait.learnedTransitions.set(kind, learnt);
+        }
     });
 
     it("connects from OS_ENDPOINT and from a clouds.yaml named by OS_CLOUD", async () => {
