@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareMicroversions, negotiateMicroversion } from "../../provider/ironic/client";
+import { compareMicroversions, negotiateMicroversion, patchShows } from "../../provider/ironic/client";
 import { normalizeEndpoint, resolveConnection } from "../../provider/ironic/connection";
 import { IronicError, isNodeLockedFault, unwrapIronicFault } from "../../provider/ironic/errors";
 import { Node } from "../../provider/ironic/types";
@@ -58,6 +58,16 @@ describe("ironic client (unit)", () => {
         it("recognises a locked node but not a duplicate name", () => {
             expect(isNodeLockedFault(409, "Node abc is locked by host localhost, please retry after the current operation is completed.")).to.equal(true);
             expect(isNodeLockedFault(409, "A node with name h1 already exists.")).to.equal(false);
+        });
+    });
+
+    describe("patchShows (did a patch cut off by a 503 or a lost connection take effect?)", () => {
+        it("needs every add to show its value and every removed path to be gone", () => {
+            const n = node({ extra: { a: { x: 1 }, "b/c": "y" }, description: null });
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "add", path: "/extra/b~1c", value: "y" }])).to.equal(true);
+            expect(patchShows(n, [{ op: "remove", path: "/extra/gone" }, { op: "remove", path: "/description" }])).to.equal(true);
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 2 } }])).to.equal(false);
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "remove", path: "/extra/b~1c" }])).to.equal(false);
         });
     });
 
