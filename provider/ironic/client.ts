@@ -1,6 +1,7 @@
 // IronicClient: typed operations on Ironic's REST API, one method per Ironic action, named with
 // Ironic's words. HTTP, retries and error unwrapping live in http.ts; polling lives in wait.ts.
 
+import { isDeepStrictEqual } from "util";
 import { IronicConnectionOptions, resolveConnection } from "./connection";
 import { IronicError } from "./errors";
 import { HttpRequestOptions, HttpResponse, IronicHttp, RecoveryCheck } from "./http";
@@ -63,6 +64,18 @@ export function negotiateMicroversion(
 }
 
 const enc = encodeURIComponent;
+
+/** Whether `node` already shows every operation of a JSON patch (a removed path is absent, an added one has its value). */
+export function patchShows(node: Node, ops: JsonPatchOp[]): boolean {
+    return ops.every((op) => {
+        let at: unknown = node;
+        for (const raw of op.path.split("/").slice(1)) {
+            const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+            at = at && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+        }
+        return op.op === "remove" ? at === undefined || at === null : isDeepStrictEqual(at, op.value);
+    });
+}
 
 /** Where each provision verb takes the node; used to tell whether a request cut off by a lost connection took effect. */
 const PROVISION_TARGET_STATE: Partial<Record<ProvisionTarget, { target: string; startsFromOtherState: boolean }>> = {
@@ -166,6 +179,13 @@ export class IronicClient {
             body: ops,
             operation: `update node ${id} (${ops.map((o) => `${o.op} ${o.path}`).join(", ")})`,
             node: id,
+            // A "remove" repeated after it took effect fails (nothing left to remove): look first.
+            // Ironic applies a patch as a whole, so all of it shows, or none.
+            idempotent: false,
+            recover: async (): Promise<RecoveryCheck<Node>> => {
+                const node = await this.getNode(id);
+                return patchShows(node, ops) ? { tookEffect: true, result: node } : { tookEffect: false };
+            },
         });
     }
 

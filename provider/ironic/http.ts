@@ -1,11 +1,13 @@
 // The only place that speaks HTTP to Ironic (through undici). It adds auth, the microversion
 // header and a timeout to every request, counts requests, unwraps Ironic's errors into
-// IronicError, and retries what is safe to retry:
-//   - 409 "node is locked" (another operation holds the node) and 503, with exponential back-off
-//     and jitter, bounded by a deadline;
-//   - connection errors while Ironic restarts. ECONNREFUSED means the request never arrived and is
-//     always retried; any other connection loss may have happened after Ironic acted, so a request
-//     that is not idempotent is only repeated after `recover` looked and found it did not happen.
+// IronicError, and retries what is safe to retry, with exponential back-off and jitter, bounded
+// by a deadline:
+//   - 409 "node is locked": Ironic refused the request before acting on it, so it is repeated;
+//   - 503 and connection errors (Ironic restarting, a proxy or load balancer in front of it).
+//     ECONNREFUSED means the request never arrived and is always retried. A 503 or any other
+//     connection loss may come after Ironic acted (a proxy answers 503 when Ironic's answer is
+//     late or lost), so a request that is not idempotent is only repeated after `recover` looked
+//     and found it did not happen; when nobody can tell, the call fails saying so.
 
 import * as fs from "fs";
 import { Agent, request } from "undici";
@@ -25,11 +27,11 @@ export interface HttpRequestOptions<T = unknown> {
     /** For messages: what we are doing, e.g. `get node N`. */
     operation?: string;
     node?: string;
-    /** Default: true except for POST. Idempotent requests are simply repeated after a lost connection. */
+    /** Default: true except for POST. Idempotent requests are simply repeated after a lost connection or a 503. */
     idempotent?: boolean;
-    /** For non-idempotent requests: after a lost connection, look whether the request took effect. */
+    /** For non-idempotent requests: after a lost connection or a 503, look whether the request took effect. */
     recover?: () => Promise<RecoveryCheck<T>>;
-    /** DELETE: a 404 after a lost connection means our earlier attempt did it. */
+    /** DELETE: a 404 after a lost connection or a 503 means our earlier attempt did it. */
     goneIsSuccess?: boolean;
 }
 
@@ -107,7 +109,10 @@ export class IronicHttp {
         const idempotent = opts.idempotent ?? method !== "POST";
         const deadline = Date.now() + this.connection.retryDeadlineMs;
         let attempt = 0;
-        let lostConnection = false;
+        // An earlier attempt got no answer or a 503: it may have been carried out all the same.
+        let mayHaveActed = false;
+        /** Before repeating a request that is not idempotent: did the last attempt take effect? */
+        const lookFirst = async (): Promise<RecoveryCheck<T>> => (idempotent ? { tookEffect: false } : opts.recover ? opts.recover() : { tookEffect: "unknown" });
         for (;;) {
             attempt++;
             let outcome: Attempt;
@@ -115,13 +120,13 @@ export class IronicHttp {
                 outcome = await this.attempt(method, path, opts);
             } catch (err) {
                 // No HTTP answer at all.
-                lostConnection = true;
                 const code = connectionErrorCode(err);
                 // A certificate Ironic's side will not fix by itself: no point retrying.
                 if (isTlsVerificationError(code)) throw this.connectionError(operation, opts.node, err, attempt, false);
                 const neverArrived = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
-                if (!neverArrived && !idempotent) {
-                    const check = opts.recover ? await opts.recover() : ({ tookEffect: "unknown" } as const);
+                if (!neverArrived) {
+                    mayHaveActed = true;
+                    const check = await lookFirst();
                     if (check.tookEffect === true) return { status: 200, body: check.result, attempts: attempt };
                     if (check.tookEffect === "unknown") throw this.connectionError(operation, opts.node, err, attempt, true);
                 }
@@ -132,25 +137,37 @@ export class IronicHttp {
             if (outcome.status < 400) {
                 return { status: outcome.status, body: outcome.body as T, requestId: outcome.requestId, attempts: attempt };
             }
-            if (outcome.status === 404 && opts.goneIsSuccess && lostConnection) {
+            if (outcome.status === 404 && opts.goneIsSuccess && mayHaveActed) {
                 return { status: outcome.status, body: undefined as T, requestId: outcome.requestId, attempts: attempt };
             }
             const faultstring = unwrapIronicFault(outcome.body ?? outcome.text);
-            const retryable = isNodeLockedFault(outcome.status, faultstring) || outcome.status === 503;
-            if (retryable && Date.now() + this.backoff(attempt) <= deadline) {
-                await this.pause(attempt);
-                continue;
-            }
+            // 409 "locked": refused before anything happened. 503: perhaps after (look first).
+            const locked = isNodeLockedFault(outcome.status, faultstring);
+            const unavailable = outcome.status === 503;
             let hint: string | undefined;
-            if (outcome.status === 406 && this.serverMaxVersion && !/version range/i.test(faultstring ?? "")) {
+            if ((locked || unavailable) && Date.now() + this.backoff(attempt) <= deadline) {
+                if (locked) {
+                    await this.pause(attempt);
+                    continue;
+                }
+                mayHaveActed = true;
+                const check = await lookFirst();
+                if (check.tookEffect === true) return { status: 200, body: check.result, requestId: outcome.requestId, attempts: attempt };
+                if (check.tookEffect === false) {
+                    await this.pause(attempt);
+                    continue;
+                }
+                hint = `it may have taken effect before the 503 (e.g. from a proxy in front of Ironic) and pulumi-metal3 cannot tell; check the node before retrying`;
+            } else if (outcome.status === 406 && this.serverMaxVersion && !/version range/i.test(faultstring ?? "")) {
                 hint = `requested API microversion ${opts.microversion ?? this.microversion}; this Ironic supports ${this.serverMinVersion}–${this.serverMaxVersion}`;
             } else if (outcome.status === 401 || outcome.status === 403) {
                 hint =
                     this.connection.authType === "none"
                         ? `this Ironic requires authentication: give username and password (http_basic) or a token`
                         : `auth type ${this.connection.authType}${this.connection.username ? ` as user "${this.connection.username}"` : ""}; check the credentials for ${this.connection.url}`;
-            } else if (retryable) {
+            } else if (locked || unavailable) {
                 hint = `still failing after ${attempt} attempts over ${Math.round(this.connection.retryDeadlineMs / 1000)} s`;
+                if (unavailable && !idempotent) hint += `; the last attempt may have taken effect: check the node before retrying`;
             }
             throw new IronicError(httpErrorMessage(operation, outcome.status, faultstring, outcome.requestId, hint), {
                 operation,

@@ -8,9 +8,15 @@ import { Allocation, Node } from "./types";
 
 export const FIRST_POLL_MS = 250;
 export const POLL_BACKOFF = 1.5;
+/**
+ * The poll cap: no sleep between two looks is ever longer, whatever was learnt or backed off, so
+ * a failure (deploy failed, BMC unreachable) is reported at most this long after Ironic shows it.
+ */
 export const MAX_POLL_MS = 5_000;
 /** Looks aimed at a learned end come this long after it, so the change is there to see. */
 export const LEARNED_LOOK_MARGIN_MS = 60;
+/** During a long phase in one state, onProgress hears the same state again at least this often. */
+export const PROGRESS_EVERY_MS = 30_000;
 
 /**
  * How long each kind of transition (e.g. `provision deploying→active`, `power`) took the last
@@ -19,6 +25,12 @@ export const LEARNED_LOOK_MARGIN_MS = 60;
  * (a geometric back-off either costs many looks or overshoots by half the duration).
  */
 const learnedMs = new Map<string, number>();
+
+/** What was learnt for a kind of transition (ms), and a way to set or forget it (tests, benchmarks). */
+export const learnedTransitions = {
+    get: (kind: string): number | undefined => learnedMs.get(kind),
+    set: (kind: string, ms: number | undefined): void => void (ms === undefined ? learnedMs.delete(kind) : learnedMs.set(kind, ms)),
+};
 
 /** What poll() needs to learn from a wait: which kind of transition it is, and how long it took. */
 interface Learning<T> {
@@ -41,7 +53,10 @@ export interface WaitOptions<T> {
     timeoutMs: number;
     /** What the caller is doing, for messages, e.g. `provision host default~h1`. */
     label?: string;
+    /** Called on every change, and again at least every `progressEveryMs` while nothing changes. */
     onProgress?: (current: T, elapsedMs: number) => void;
+    /** Default PROGRESS_EVERY_MS. */
+    progressEveryMs?: number;
 }
 
 /** Provision states Ironic leaves a node in when an operation failed. */
@@ -102,10 +117,31 @@ function seconds(ms: number): string {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Where a wait stands when it decides how long to sleep before the next look. */
+export interface SleepPlan {
+    elapsedMs: number;
+    /** How long this kind of transition took before, if learnt. */
+    learnedMs?: number;
+    /** The current back-off step. */
+    backoffMs: number;
+    timeoutMs: number;
+}
+
 /**
- * Shared poll loop: fetch, judge, report progress on change, sleep, until done/failed/deadline.
- * Sleeps back off geometrically, except that when this kind of transition has been seen before
- * the next look is aimed just after the time it took then (and fine steps follow if it is late).
+ * How long to sleep before the next look: aimed just after the learnt end when that is near,
+ * else the back-off step; never longer than MAX_POLL_MS (a long learnt duration must not hide a
+ * failure that comes early) nor past the deadline (one last look right at it). Pure.
+ */
+export function plannedSleepMs(p: SleepPlan): number {
+    const aimed = p.learnedMs !== undefined && p.elapsedMs < p.learnedMs ? p.learnedMs + LEARNED_LOOK_MARGIN_MS - p.elapsedMs : p.backoffMs;
+    return Math.max(0, Math.min(aimed, MAX_POLL_MS, p.timeoutMs - p.elapsedMs));
+}
+
+/**
+ * Shared poll loop: fetch, judge, report progress on change (and every PROGRESS_EVERY_MS while
+ * nothing changes), sleep, until done/failed/deadline. Sleeps back off geometrically, except that
+ * when this kind of transition has been seen before the next look is aimed just after the time it
+ * took then (and fine steps follow if it is late); no sleep is longer than MAX_POLL_MS.
  */
 async function poll<T>(
     fetch: () => Promise<T>,
@@ -116,8 +152,10 @@ async function poll<T>(
     learning?: Learning<T>,
 ): Promise<T> {
     const start = Date.now();
+    const progressEvery = opts.progressEveryMs ?? PROGRESS_EVERY_MS;
     let delay = FIRST_POLL_MS;
     let lastKey: string | undefined;
+    let lastProgressAt = 0;
     let current: T | undefined;
     let firstInProgress: { at: T; elapsed: number } | undefined;
     let kind = learning?.kind;
@@ -126,16 +164,17 @@ async function poll<T>(
     // When the kind is only known from the node, that first look stays even if the kind has been
     // learned: it catches quick changes and shows progress.
     const learnedFirst = kind !== undefined ? learnedMs.get(kind) : undefined;
-    const firstLook = learnedFirst !== undefined ? learnedFirst + LEARNED_LOOK_MARGIN_MS : FIRST_POLL_MS;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(firstLook, opts.timeoutMs)));
+    const firstLook = learnedFirst !== undefined ? plannedSleepMs({ elapsedMs: 0, learnedMs: learnedFirst, backoffMs: FIRST_POLL_MS, timeoutMs: opts.timeoutMs }) : FIRST_POLL_MS;
+    await sleep(Math.min(firstLook, opts.timeoutMs));
     delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     let pastLearned = learnedFirst !== undefined;
     for (;;) {
         current = await fetch();
         const elapsed = Date.now() - start;
         const key = changeKey(current);
-        if (key !== lastKey) {
+        if (key !== lastKey || elapsed - lastProgressAt >= progressEvery) {
             lastKey = key;
+            lastProgressAt = elapsed;
             opts.onProgress?.(current, elapsed);
         }
         const verdict = judge(current);
@@ -158,26 +197,25 @@ async function poll<T>(
             firstInProgress = { at: current, elapsed };
             kind ??= learning.kindOf?.(current);
         }
-        let sleep: number;
         const expected = kind !== undefined ? learnedMs.get(kind) : undefined;
         if (expected !== undefined && elapsed < expected) {
-            // Aim at the learned end; if it is late, look again in small steps from there.
-            sleep = expected + LEARNED_LOOK_MARGIN_MS - elapsed;
+            // Aiming at the learned end; if it is late, look again in small steps from there.
             delay = FIRST_POLL_MS;
             pastLearned = true;
-        } else {
-            if (expected !== undefined && !pastLearned) {
-                // Already later than this kind took before (learnt while we slept, e.g. from
-                // another host): it should end any moment, so small steps, not a long back-off.
-                delay = FIRST_POLL_MS;
-                pastLearned = true;
-            }
-            sleep = delay;
-            delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
+        } else if (expected !== undefined && !pastLearned) {
+            // Already later than this kind took before (learnt while we slept, e.g. from
+            // another host): it should end any moment, so small steps, not a long back-off.
+            delay = FIRST_POLL_MS;
+            pastLearned = true;
         }
-        // The last sleep is cut short so we take one final look right at the deadline.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(sleep, opts.timeoutMs - elapsed)));
+        const aimed = expected !== undefined && elapsed < expected;
+        await sleep(plannedSleepMs({ elapsedMs: elapsed, learnedMs: expected, backoffMs: delay, timeoutMs: opts.timeoutMs }));
+        if (!aimed) delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     }
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function describeNode(node: Node): string {

@@ -12,6 +12,7 @@ import { RunningIronic, startIronic, stopIronic } from "../../local/ironic";
 import { findFreePort } from "../../local/proc";
 import { startExtraIronic } from "../support/hooks";
 import { startFlakyProxy } from "./flaky-proxy";
+import * as wait from "../../provider/ironic/wait";
 import { makeTestPki, startTlsProxy } from "./tls-proxy";
 
 const FAKE_INTERFACES = {
@@ -289,6 +290,42 @@ describe("IronicClient against a real Ironic", function () {
         expect(err.message).to.not.contain("not-logged");
     });
 
+    it("reports a failure within the poll cap however long the transition took before, with a progress line meanwhile", async () => {
+        // Teach the wait that this kind of transition (verifying → manageable) takes 20 minutes,
+        // then let the BMC check fail after a few seconds: the failure must be reported at most
+        // MAX_POLL_MS after Ironic shows it, not when the learnt 20 minutes are over.
+        const kind = "provision verifying→manageable";
+        const learnt = wait.learnedTransitions.get(kind);
+        wait.learnedTransitions.set(kind, 20 * 60_000);
+        try {
+            const name = uniqueName("failfast");
+            const node = await client.createNode({
+                name,
+                driver: "ipmi",
+                driver_info: { ipmi_address: "127.0.0.1", ipmi_port: await findFreePort(), ipmi_username: "admin", ipmi_password: "not-logged" },
+            });
+            janitor.track(client, node.uuid);
+            await client.setProvisionState(name, "manage");
+            const seen: Array<{ state: string; ms: number }> = [];
+            const err = await expectIronicError(
+                client.waitForProvisionState(name, "manageable", {
+                    timeoutMs: 120_000,
+                    progressEveryMs: 1_000,
+                    onProgress: (n, ms) => seen.push({ state: n.provision_state, ms }),
+                }),
+            );
+            const reportedAt = Date.now();
+            expect(err.provisionState).to.equal("enroll");
+            const failedAt = Date.parse((await client.getNode(node.uuid)).provision_updated_at!);
+            expect(reportedAt - failedAt, "ms from Ironic's failure to our report").to.be.lessThan(wait.MAX_POLL_MS + 1_500);
+            // The same state reported again while nothing changed: a heartbeat, not only changes.
+            const verifying = seen.filter((s) => s.state === "verifying");
+            expect(verifying.length, JSON.stringify(seen)).to.be.greaterThan(1);
+        } finally {
+            wait.learnedTransitions.set(kind, learnt);
+        }
+    });
+
     it("connects from OS_ENDPOINT and from a clouds.yaml named by OS_CLOUD", async () => {
         const fromEnv = await IronicClient.connect({}, { OS_ENDPOINT: process.env.IRONIC_URL, OS_AUTH_TYPE: "none" });
         try {
@@ -389,11 +426,75 @@ describe("IronicClient against a real Ironic", function () {
             expect(flaky.stats.requests - before).to.equal(2);
             expect((await client.listNodes({ fields: ["name"] })).filter((n) => n.name === name)).to.have.length(1);
 
-            // An idempotent call is simply repeated.
+            // A patch lost after it took effect: the node shows it, so it is not sent again.
             proxy.dropResponses(/^PATCH /);
             const patched = await flaky.patchNode(name, [{ op: "add", path: "/extra/flaky", value: "yes" }]);
             expect(patched.extra.flaky).to.equal("yes");
             expect(proxy.dropped).to.equal(2);
+        } finally {
+            await flaky.close();
+            await proxy.close();
+        }
+    });
+
+    it("rides out 503s: repeats reads, and repeats a change only after looking that the 503 hid no effect", async () => {
+        const proxy = await startFlakyProxy(process.env.IRONIC_URL!);
+        const flaky = await IronicClient.connect({ url: proxy.url }, {});
+        const sent = (line: RegExp) => proxy.forwarded.filter((l) => line.test(l)).length;
+        try {
+            const name = uniqueName("unavailable");
+            // A read answered 503 twice (never reaching Ironic) is simply repeated.
+            const node = await createFakeNode(client, janitor, name);
+            proxy.answer503(/^GET \/v1\/nodes\//, { count: 2, forward: false });
+            let before = { ...flaky.stats };
+            expect((await flaky.getNode(name)).uuid).to.equal(node.uuid);
+            expect(proxy.answered503).to.equal(2);
+            expect(flaky.stats.retries - before.retries).to.equal(2);
+
+            // A create that Ironic carried out before the proxy answered 503: found, not sent again.
+            const created = uniqueName("unavailable-post");
+            proxy.answer503(/^POST \/v1\/nodes /, { forward: true });
+            const made = await flaky.createNode({ name: created, ...FAKE_INTERFACES });
+            janitor.track(client, made.uuid);
+            expect(made.name).to.equal(created);
+            expect(sent(/^POST \/v1\/nodes /), "POSTs Ironic received").to.equal(1);
+            expect((await client.listNodes({ fields: ["name"] })).filter((n) => n.name === created)).to.have.length(1);
+
+            // A provision-state change carried out before the 503: the node is on its way, so it is not asked twice.
+            const provision = new RegExp(`^PUT /v1/nodes/${name}/states/provision `);
+            proxy.answer503(provision, { forward: true });
+            await flaky.setProvisionState(name, "manage");
+            expect(sent(provision), "provision PUTs Ironic received").to.equal(1);
+            expect((await client.waitForProvisionState(name, "manageable", { timeoutMs: 60_000 })).provision_state).to.equal("manageable");
+
+            // One that never reached Ironic: the look shows nothing happened, so it is sent again.
+            proxy.answer503(provision, { forward: false });
+            before = { ...flaky.stats };
+            await flaky.setProvisionState(name, "provide");
+            expect(sent(provision)).to.equal(2);
+            expect(flaky.stats.retries - before.retries).to.equal(1);
+            expect((await client.waitForProvisionState(name, "available", { timeoutMs: 60_000 })).provision_state).to.equal("available");
+
+            // A patch that removes a key, carried out before the 503: repeating it would fail (nothing to remove).
+            await client.patchNode(name, [{ op: "add", path: "/extra/gone", value: "soon" }]);
+            proxy.answer503(/^PATCH /, { forward: true });
+            const patched = await flaky.patchNode(name, [{ op: "remove", path: "/extra/gone" }]);
+            expect(patched.extra).to.not.have.property("gone");
+            expect(sent(/^PATCH /)).to.equal(1);
+
+            // A reboot carried out before the 503 is never repeated: either the node shows it under
+            // way (done), or nobody can tell (an error that says so, as the fake one may be over already).
+            await flaky.setPowerState(name, "power on");
+            await client.waitForPowerState(name, "power on", { timeoutMs: 30_000 });
+            const power = new RegExp(`^PUT /v1/nodes/${name}/states/power `);
+            proxy.answer503(power, { forward: true });
+            const outcome = await flaky.setPowerState(name, "rebooting").then(
+                () => undefined,
+                (e: Error) => e,
+            );
+            if (outcome) expect(outcome.message).to.contain("may have taken effect").and.contain(name);
+            expect(proxy.answered503).to.equal(7);
+            expect(sent(power)).to.equal(2); // the power on, then the one reboot
         } finally {
             await flaky.close();
             await proxy.close();

@@ -5,11 +5,11 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareMicroversions, negotiateMicroversion } from "../../provider/ironic/client";
+import { compareMicroversions, negotiateMicroversion, patchShows } from "../../provider/ironic/client";
 import { normalizeEndpoint, resolveConnection } from "../../provider/ironic/connection";
 import { IronicError, isNodeLockedFault, unwrapIronicFault } from "../../provider/ironic/errors";
 import { Node } from "../../provider/ironic/types";
-import { judgeAllocation, judgePowerState, judgeProvisionState } from "../../provider/ironic/wait";
+import { judgeAllocation, judgePowerState, judgeProvisionState, LEARNED_LOOK_MARGIN_MS, MAX_POLL_MS, plannedSleepMs } from "../../provider/ironic/wait";
 
 function node(fields: Partial<Node>): Node {
     return {
@@ -58,6 +58,16 @@ describe("ironic client (unit)", () => {
         it("recognises a locked node but not a duplicate name", () => {
             expect(isNodeLockedFault(409, "Node abc is locked by host localhost, please retry after the current operation is completed.")).to.equal(true);
             expect(isNodeLockedFault(409, "A node with name h1 already exists.")).to.equal(false);
+        });
+    });
+
+    describe("patchShows (did a patch cut off by a 503 or a lost connection take effect?)", () => {
+        it("needs every add to show its value and every removed path to be gone", () => {
+            const n = node({ extra: { a: { x: 1 }, "b/c": "y" }, description: null });
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "add", path: "/extra/b~1c", value: "y" }])).to.equal(true);
+            expect(patchShows(n, [{ op: "remove", path: "/extra/gone" }, { op: "remove", path: "/description" }])).to.equal(true);
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 2 } }])).to.equal(false);
+            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "remove", path: "/extra/b~1c" }])).to.equal(false);
         });
     });
 
@@ -168,6 +178,23 @@ describe("ironic client (unit)", () => {
             expect(judgePowerState(node({ power_state: "power on" }), "power on")).to.deep.equal({ done: true });
             expect(judgePowerState(node({ power_state: "power off", target_power_state: "power on" }), "power on")).to.deep.equal({ done: false });
             expect(judgePowerState(node({ power_state: "power off", last_error: "BMC said no" }), "power on")).to.have.property("failure");
+        });
+        it("sleep schedule: aims at a near learnt end, never sleeps past the poll cap or the deadline", () => {
+            const hour = 3_600_000;
+            // Nothing learnt: the back-off step.
+            expect(plannedSleepMs({ elapsedMs: 1_000, backoffMs: 375, timeoutMs: hour })).to.equal(375);
+            // A learnt end 2 s away: aimed just after it.
+            expect(plannedSleepMs({ elapsedMs: 1_000, learnedMs: 3_000, backoffMs: 375, timeoutMs: hour })).to.equal(2_000 + LEARNED_LOOK_MARGIN_MS);
+            // A deploy that took 20 minutes last time: still a look every MAX_POLL_MS, so a failure at minute 1 shows at minute 1.
+            for (const elapsedMs of [250, 60_000, 19 * 60_000]) {
+                expect(plannedSleepMs({ elapsedMs, learnedMs: 20 * 60_000, backoffMs: 250, timeoutMs: hour })).to.equal(MAX_POLL_MS);
+            }
+            // Past the learnt end: back to the back-off step, itself capped.
+            expect(plannedSleepMs({ elapsedMs: 5_000, learnedMs: 3_000, backoffMs: 250, timeoutMs: hour })).to.equal(250);
+            expect(plannedSleepMs({ elapsedMs: 5_000, backoffMs: 60_000, timeoutMs: hour })).to.equal(MAX_POLL_MS);
+            // One last look right at the deadline.
+            expect(plannedSleepMs({ elapsedMs: 9_000, learnedMs: hour, backoffMs: 4_000, timeoutMs: 10_000 })).to.equal(1_000);
+            expect(plannedSleepMs({ elapsedMs: 11_000, backoffMs: 4_000, timeoutMs: 10_000 })).to.equal(0);
         });
         it("allocation: active, allocating, error", () => {
             const a = { state: "active" } as any;

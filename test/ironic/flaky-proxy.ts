@@ -1,6 +1,10 @@
-// A TCP proxy in front of a real Ironic that can lose the connection *after* Ironic answered a
-// chosen request: the situation of an Ironic restart or a network cut in the middle of a call,
-// where the request took effect but the client never saw the answer. Not a mock: Ironic does the work.
+// A TCP proxy in front of a real Ironic that misbehaves on chosen requests, as networks, load
+// balancers and restarting Ironics do:
+//   - lose the connection *after* Ironic answered (the request took effect, the client never saw
+//     the answer);
+//   - answer 503 Service Unavailable itself, either without forwarding the request (it never
+//     reached Ironic) or after forwarding it and throwing Ironic's answer away (it took effect).
+// Not a mock: Ironic does the work; the proxy only hides or replaces its answers.
 
 import * as net from "net";
 
@@ -8,21 +12,45 @@ export interface FlakyProxy {
     url: string;
     /** Cut the connection after Ironic answered the next `count` requests whose first line matches. */
     dropResponses(firstLine: RegExp, count?: number): void;
+    /**
+     * Answer 503 to the next `count` requests whose first line matches: with `forward`, only after
+     * Ironic has carried the request out (its answer is discarded); without, Ironic never sees it.
+     */
+    answer503(firstLine: RegExp, opts: { count?: number; forward: boolean }): void;
     dropped: number;
+    /** How many 503s the proxy gave. */
+    answered503: number;
+    /** First lines (`PUT /v1/nodes/x/states/provision HTTP/1.1`) of the requests Ironic received. */
+    forwarded: string[];
     close(): Promise<void>;
 }
 
+type Fault = "drop" | "503-before" | "503-after";
+
+const SERVICE_UNAVAILABLE =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 19\r\nConnection: close\r\n\r\nService Unavailable";
+
 export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> {
     const upstream = new URL(upstreamUrl);
-    let pattern: RegExp | undefined;
-    let remaining = 0;
+    const rules: Array<{ pattern: RegExp; remaining: number; fault: Fault }> = [];
     const sockets = new Set<net.Socket>();
+    /** The rule the first line matches, consumed; undefined when none does. */
+    const take = (firstLine: string, faults: Fault[]): Fault | undefined => {
+        const rule = rules.find((r) => r.remaining > 0 && faults.includes(r.fault) && r.pattern.test(firstLine));
+        if (!rule) return undefined;
+        rule.remaining--;
+        return rule.fault;
+    };
     const proxy: FlakyProxy = {
         url: "",
         dropped: 0,
+        answered503: 0,
+        forwarded: [],
         dropResponses(firstLine, count = 1) {
-            pattern = firstLine;
-            remaining = count;
+            rules.push({ pattern: firstLine, remaining: count, fault: "drop" });
+        },
+        answer503(firstLine, { count = 1, forward }) {
+            rules.push({ pattern: firstLine, remaining: count, fault: forward ? "503-after" : "503-before" });
         },
         close: () =>
             new Promise((resolve) => {
@@ -34,20 +62,43 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         const server = net.connect(Number(upstream.port), upstream.hostname);
         sockets.add(client).add(server);
         let requestText = "";
+        // What to do with Ironic's answer to the request in flight on this connection.
+        let onAnswer: Fault | undefined;
+        let swallowing = false;
         client.on("data", (chunk) => {
+            if (swallowing) return;
+            const startsRequest = requestText === "";
             requestText += chunk.toString("latin1");
+            if (startsRequest) {
+                const firstLine = requestText.split("\r\n", 1)[0];
+                if (take(firstLine, ["503-before"])) {
+                    // Never forwarded: answer and close, dropping the rest of this request.
+                    proxy.answered503++;
+                    swallowing = true;
+                    client.end(SERVICE_UNAVAILABLE); // its close ends the upstream connection too
+                    return;
+                }
+                proxy.forwarded.push(firstLine);
+                onAnswer = take(firstLine, ["drop", "503-after"]);
+            }
             server.write(chunk);
         });
         server.on("data", (chunk) => {
-            const firstLine = requestText.split("\r\n", 1)[0];
             requestText = "";
-            if (pattern && remaining > 0 && pattern.test(firstLine)) {
-                remaining--;
+            if (onAnswer === "drop") {
                 proxy.dropped++;
                 client.destroy();
                 server.destroy();
                 return;
             }
+            if (onAnswer === "503-after") {
+                proxy.answered503++;
+                onAnswer = undefined;
+                swallowing = true;
+                client.end(SERVICE_UNAVAILABLE);
+                return;
+            }
+            if (swallowing) return;
             client.write(chunk);
         });
         const end = () => {
