@@ -7,6 +7,7 @@ import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, Inspec
 import type { HardwareDetails } from "../provider/host/hardware";
 import type { HardwareRAIDVolume } from "../provider/render/types";
 import type { Metal3ProvisioningState } from "../provider/host/states";
+import { stackOwner } from "./owner";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 
@@ -134,6 +135,8 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
         const props: Record<string, unknown> = {
             ...rest,
             name: rest.name ?? name,
+            // Recorded on the node at enrol: find-or-enrol takes over only nodes carrying it.
+            owner: { stack: stackOwner(), resource: name },
             bmc: secretBmcPassword(bmc),
             ironic: ironic === undefined ? undefined : secretConnection(ironic),
             userData: secretOrUndefined(userData),

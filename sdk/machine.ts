@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
 import type { MachineArgsInput } from "./schemas/machine";
 import type { MachineKubernetesOptions } from "./kubernetes";
+import { stackOwner } from "./owner";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 /** Users never write the preview sentinel: drop it from the argument types. */
@@ -102,7 +103,7 @@ export class Machine extends pulumi.dynamic.Resource {
         const props: Record<string, unknown> = {
             ...rest,
             name: rest.name ?? name,
-            claimOwner: rest.claimOwner ?? `${pulumi.getProject()}/${pulumi.getStack()}`,
+            claimOwner: rest.claimOwner ?? stackOwner(),
             ironic: ironic === undefined ? undefined : secretConnection(ironic),
             userData: secretOrUndefined(args.userData),
             networkData: secretOrUndefined(args.networkData),

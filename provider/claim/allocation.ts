@@ -101,6 +101,28 @@ function ownerExtra(owner: ClaimOwner): Record<string, string> {
     return extra;
 }
 
+/** Who holds a claim, as its allocation records it (for messages that name the Machine and its owner). */
+export interface AllocationHolder {
+    uuid: string;
+    name?: string;
+    /** `<namespace>/<machine>`. */
+    machine?: string;
+    /** `<project>/<stack>` of the program declaring the Machine. */
+    owner?: string;
+    cluster?: string;
+}
+
+export function allocationHolder(allocation: Allocation): AllocationHolder {
+    const text = (k: string) => (typeof allocation.extra?.[k] === "string" ? (allocation.extra[k] as string) : undefined);
+    return {
+        uuid: allocation.uuid,
+        name: allocation.name ?? undefined,
+        machine: text(OWNER_KEYS.machine),
+        owner: text(OWNER_KEYS.owner),
+        cluster: text(OWNER_KEYS.cluster),
+    };
+}
+
 /** True when the allocation was made by this Machine (same name, same owner), whatever its spec. */
 export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolean {
     return (

@@ -2,8 +2,10 @@
 // list: the claim itself (atomic, in Ironic) lives in allocation.ts.
 //
 // Conventions shared with BareMetalHost: host NS/N is node `NS~N`; its labels are
-// `extra.metal3_labels`; nodes we manage carry `extra.pulumi_metal3_managed = "true"`.
+// `extra.metal3_labels`; nodes we manage carry `extra.pulumi_metal3_managed = "true"`; hosts that
+// carry their own image are marked (EXTRA.hostImage / EXTRA.deployment) and are not claimable.
 import type { Node } from "../ironic/types";
+import { EXTRA } from "../host/lifecycle";
 import { firstMismatch, formatSelector, type HostSelector, type Labels } from "./selector";
 
 export const FAILURE_DOMAIN_LABEL = "infrastructure.cluster.x-k8s.io/failure-domain";
@@ -76,13 +78,13 @@ export function parseHostNodeName(nodeName: string | null | undefined): { namesp
 }
 
 export function isManaged(node: Pick<Node, "extra">): boolean {
-    const flag = node.extra?.pulumi_metal3_managed;
+    const flag = node.extra?.[EXTRA.managed];
     return flag === "true" || flag === true;
 }
 
 /** The host's labels; tolerates the object stored as a JSON string. */
 export function hostLabels(node: Pick<Node, "extra">): Labels {
-    let raw = node.extra?.metal3_labels;
+    let raw = node.extra?.[EXTRA.labels];
     if (typeof raw === "string") {
         try {
             raw = JSON.parse(raw);
@@ -111,6 +113,9 @@ export function ineligibilityReason(node: Node): string | undefined {
     const holder = node.allocation_uuid ?? node.instance_uuid;
     if (holder) return `already claimed by instance_uuid ${holder}`;
     if (node.retired) return "retired";
+    // The host's own program puts an image on it (or did): a Machine would wipe it or be wiped.
+    if (node.extra?.[EXTRA.hostImage] === "true" || node.extra?.[EXTRA.deployment] !== undefined)
+        return "carries its own image (its BareMetalHost sets image, customDeploy or externallyProvisioned), so it is not for Machines";
     if (node.provision_state !== "available") {
         const target = node.target_provision_state ? ` (moving to ${node.target_provision_state})` : "";
         return `Ironic provision state is ${node.provision_state}${target}, not available`;

@@ -4,7 +4,8 @@
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { Node, Port } from "../ironic/types";
-import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, Phase, DeleteSpec } from "./lifecycle";
+import { allocationHolder } from "../claim/allocation";
+import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
@@ -48,9 +49,10 @@ export async function observe(client: IronicClient, uuid: string): Promise<Obser
 
 /**
  * Find-or-enrol's "find": an explicit adoption target, else a node owning a port with the boot
- * MAC (unnamed, or with our name). The node BMO would name `<namespace>~<name>` is found by the
- * enrol itself: Ironic refuses a second node with that name, and the enrol step then adopts it,
- * which spares a lookup on every new host.
+ * MAC, taken over only when it carries this stack's owner record (takeOverDecision; refused
+ * before anything is patched). The node BMO would name `<namespace>~<name>` is found by the
+ * enrol itself: Ironic refuses a second node with that name, and the enrol step then makes the
+ * same decision, which spares a lookup on every new host.
  */
 export async function findExistingNode(client: IronicClient, spec: HostSpec, adoptNode?: string): Promise<Node | undefined> {
     if (adoptNode) {
@@ -60,20 +62,16 @@ export async function findExistingNode(client: IronicClient, spec: HostSpec, ado
     }
     if (spec.bootMACAddress) {
         const [port] = await client.listPorts({ address: spec.bootMACAddress });
-        if (port) {
-            const owner = await client.getNode(port.node_uuid);
-            if (owner.name && owner.name !== spec.nodeName) {
-                throw new HostError(
-                    `host ${spec.nodeName}: boot MAC ${spec.bootMACAddress} already belongs to Ironic node ${owner.name} (${owner.uuid}); set adoptNode to take it over`,
-                    owner.uuid,
-                    owner.provision_state,
-                    owner.last_error ?? undefined,
-                );
-            }
-            return owner;
-        }
+        if (port) return takeOver(spec, await client.getNode(port.node_uuid), `boot MAC ${spec.bootMACAddress}`);
     }
     return undefined;
+}
+
+/** The found node, when it is ours to take over; else the refusal (no node UUID: it is not ours to keep in state). */
+function takeOver(spec: HostSpec, node: Node, foundBy: string): Node {
+    const decision = takeOverDecision(spec, node, foundBy);
+    if (decision.kind === "fail") throw new HostError(decision.message, undefined, node.provision_state, node.last_error ?? undefined);
+    return node;
 }
 
 export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<Node> {
@@ -91,7 +89,7 @@ export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<N
         resource_class: spec.resourceClass,
         automated_clean: spec.automatedCleaningMode !== "disabled",
         ...(spec.description !== undefined ? { description: spec.description } : {}),
-        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels },
+        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels, ...ownerExtra(spec) },
     } as Parameters<IronicClient["createNode"]>[0]);
 }
 
@@ -153,10 +151,12 @@ class Runner {
                     const created = await enrolNode(c, spec!);
                     return { uuid: created.uuid, node: created, ports: [] };
                 } catch (e) {
-                    // 409: a node with this name exists (e.g. left by an interrupted create): adopt it.
+                    // 409: a node with this name exists: ours when an interrupted create left it
+                    // (it carries our owner record), else refused untouched.
                     const existing = e instanceof IronicError && e.status === 409 ? await c.findNode(spec!.nodeName) : undefined;
                     if (!existing) throw e;
-                    this.log(`adopting existing Ironic node ${existing.uuid}`);
+                    takeOver(spec!, existing, `its name ${spec!.nodeName}`);
+                    this.log(`taking over Ironic node ${existing.uuid}, left by an earlier run of this stack`);
                     return { uuid: existing.uuid }; // observed, with its ports, by the next turn
                 }
             }
@@ -335,7 +335,9 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
         let known: Node | undefined;
         for (;;) {
             const node = known ?? (await client.findNode(uuid));
-            const action = nextDeleteAction(spec, node);
+            // A claimed node: look up whose claim it is, for the refusal.
+            const claim = node?.allocation_uuid ? await client.findAllocation(node.allocation_uuid).catch(() => undefined) : undefined;
+            const action = nextDeleteAction(spec, node, claim && allocationHolder(claim));
             if (action.kind === "done") {
                 runner.log("deleted");
                 return steps;

@@ -101,6 +101,7 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         resourceClass: i.resourceClass ?? DEFAULT_RESOURCE_CLASS,
         traits: (i.traits ?? []) as string[],
         raid,
+        owner: i.owner as HostSpec["owner"],
     };
 }
 

@@ -3,8 +3,9 @@
 // converge.ts performs the step through the Ironic client and asks again. Nothing else decides
 // lifecycle steps.
 import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
+import type { AllocationHolder } from "../claim/allocation";
 import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
-import type { HostSpec } from "./spec";
+import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
 
 /** Keys this provider keeps in node.extra. */
@@ -14,7 +15,46 @@ export const EXTRA = {
     deployment: "pulumi_metal3_deployment",
     raid: "pulumi_metal3_raid",
     labels: "metal3_labels",
+    /** Who declared the host: `<project>/<stack>`, the format Machines record on their claims. */
+    owner: "pulumi_metal3_owner",
+    /** The Pulumi resource name that declared the host, within that stack. */
+    resource: "pulumi_metal3_resource",
+    /** "true" while the host's own program puts (or keeps) an image on it: not for Machines. */
+    hostImage: "pulumi_metal3_host_image",
 } as const;
+
+/**
+ * Maintenance this project sets starts with this text; maintenance with any other reason is
+ * someone else's (an operator's) and is never cleared by pulumi-metal3.
+ */
+export const OWN_MAINTENANCE_REASON = "pulumi-metal3";
+/** Reasons earlier versions wrote before the prefix existed (still ours). */
+const LEGACY_OWN_MAINTENANCE = new Set(["forcing deletion in pulumi-metal3", "deleting an externally provisioned host without deprovisioning"]);
+
+export function ownMaintenanceReason(why: string): string {
+    return `${OWN_MAINTENANCE_REASON}: ${why}`;
+}
+
+/**
+ * Who put the node in maintenance: nobody, this project (its own reason text), Ironic (a fault it
+ * recorded, e.g. after a failed clean) or someone else (any other reason: an operator at work).
+ */
+export function maintenanceBy(node: Pick<Node, "maintenance" | "maintenance_reason" | "fault">): "none" | "ours" | "ironic" | "operator" {
+    if (!node.maintenance) return "none";
+    if (node.fault) return "ironic";
+    const reason = node.maintenance_reason ?? "";
+    if (reason.startsWith(`${OWN_MAINTENANCE_REASON}:`) || LEGACY_OWN_MAINTENANCE.has(reason)) return "ours";
+    return "operator";
+}
+
+/** The refusal for a step that would power or provision a node an operator holds in maintenance. */
+export function operatorMaintenanceMessage(node: Pick<Node, "uuid" | "name" | "maintenance_reason">, step: string): string {
+    const id = node.name ?? node.uuid;
+    return (
+        `the node is in maintenance set by someone else (reason: "${node.maintenance_reason ?? "none given"}"), so pulumi-metal3 will not ${step}; ` +
+        `when that work is done, run \`baremetal node maintenance unset ${id}\` and run pulumi again`
+    );
+}
 
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
@@ -127,8 +167,68 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     }
     if (node.resource_class !== spec.resourceClass) set("/resource_class", spec.resourceClass);
     if (node.extra?.[EXTRA.managed] !== "true") set(`/extra/${EXTRA.managed}`, "true");
+    for (const [key, value] of Object.entries(ownerExtra(spec))) if (node.extra?.[key] !== value) set(`/extra/${key}`, value);
+    if (!carriesOwnImage(spec) && node.extra?.[EXTRA.hostImage] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.hostImage}` });
     if (!sameJson(asLabels(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
     return ops;
+}
+
+/** The host puts (or keeps) its own image on the node: Machines must not claim it. */
+function carriesOwnImage(spec: HostSpec): boolean {
+    return spec.deployment !== undefined || spec.externallyProvisioned;
+}
+
+/**
+ * The node.extra marks that say whose node this is, written in the enrol request itself (so a
+ * run killed right after the POST leaves a node the next run recognises) and kept by updates.
+ */
+export function ownerExtra(spec: HostSpec): Record<string, string> {
+    const extra: Record<string, string> = {};
+    if (spec.owner) {
+        extra[EXTRA.owner] = spec.owner.stack;
+        extra[EXTRA.resource] = spec.owner.resource;
+    }
+    if (carriesOwnImage(spec)) extra[EXTRA.hostImage] = "true";
+    return extra;
+}
+
+/** The owner record a node carries, as far as it carries one. */
+export function nodeOwner(node: Pick<Node, "extra">): Partial<HostOwner> & { managed: boolean } {
+    const extra = node.extra ?? {};
+    const text = (k: string) => (typeof extra[k] === "string" && extra[k] !== "" ? (extra[k] as string) : undefined);
+    return { stack: text(EXTRA.owner), resource: text(EXTRA.resource), managed: extra[EXTRA.managed] === "true" || extra[EXTRA.managed] === true };
+}
+
+/**
+ * Find-or-enrol found an existing node for a new host (same name `<ns>~<name>`, a port with the
+ * boot MAC, or a 409 on enrol): it is taken over only when it carries this stack's owner record
+ * for this resource (a create of ours that was interrupted). Anything else is refused before a
+ * single field is patched; `adoptNode` is the explicit way to take a node over.
+ */
+export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): { kind: "take-over" } | { kind: "fail"; message: string } {
+    const nodeLabel = `Ironic node ${node.name ?? "(unnamed)"} (${node.uuid}, provision state "${node.provision_state}")`;
+    const howToAdopt = `To take this node over on purpose, set adoptNode: "${node.uuid}" on the host (pulumi-metal3's explicit takeover); nothing was changed on it.`;
+    if (node.name && node.name !== spec.nodeName) {
+        return {
+            kind: "fail",
+            message: `host ${spec.nodeName}: ${foundBy} already belongs to ${nodeLabel}. ${howToAdopt} Otherwise fix bootMACAddress.`,
+        };
+    }
+    const found = nodeOwner(node);
+    if (spec.owner && found.stack === spec.owner.stack && found.resource === spec.owner.resource) return { kind: "take-over" };
+    const owner = found.stack
+        ? `belongs to ${found.stack}${found.resource ? ` (resource ${found.resource})` : ""}`
+        : found.managed
+          ? "carries no owner record (enrolled by pulumi-metal3 before owner records, or by a program that did not record one)"
+          : "carries no pulumi-metal3 owner record (enrolled by hand or by another tool)";
+    const ours = spec.owner ? `${spec.owner.stack} (resource ${spec.owner.resource})` : "this program (no owner given)";
+    return {
+        kind: "fail",
+        message:
+            `host ${spec.nodeName}: ${nodeLabel}, found by ${foundBy}, ${owner}, not ${ours}: ` +
+            `pulumi-metal3 takes over an existing node only when it carries this stack's owner record. ${howToAdopt} ` +
+            `Otherwise choose another name or namespace for the host, or remove that node.`,
+    };
 }
 
 /** inspect_interface per inspectionMode; undefined = Ironic's default (a Metal³ Ironic defaults to agent). */
@@ -156,8 +256,11 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const waiting = busy(node);
     if (waiting) return waiting;
 
-    if (node.maintenance && (!node.fault || FAILED_STATES.has(state))) return { kind: "unset-maintenance" };
-    if (node.maintenance) return { kind: "fail", message: `the node is in maintenance because of fault "${node.fault}" (${node.maintenance_reason ?? "no reason given"})` };
+    // Maintenance: ours (or Ironic's own after a failed step, which BMO clears to retry) is left;
+    // an operator's is kept: metadata may still change, nothing that powers or provisions.
+    const maintenance = maintenanceBy(node);
+    if (maintenance === "ours" || (maintenance === "ironic" && FAILED_STATES.has(state))) return { kind: "unset-maintenance" };
+    if (maintenance === "ironic") return { kind: "fail", message: `the node is in maintenance because of fault "${node.fault}" (${node.maintenance_reason ?? "no reason given"})` };
 
     const ops = registrationPatch(spec, node);
     if (ops.length) return { kind: "patch", ops, reason: "registration" };
@@ -169,6 +272,30 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const traits = [...spec.traits].sort();
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
+    const step = provisioningStep(spec, node);
+    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, stepText(step)) };
+    return step;
+}
+
+/** What a step would do, in words, for refusals. */
+function stepText(a: HostAction): string {
+    switch (a.kind) {
+        case "power":
+            return `${a.target} (${a.reason})`;
+        case "provision":
+        case "deploy":
+        case "undeploy":
+            return a.reason;
+        case "configure-raid":
+            return "apply RAID";
+        default:
+            return a.kind;
+    }
+}
+
+/** Provisioning and power: the steps after registration, ports and traits are as the spec says. */
+function provisioningStep(spec: HostSpec, node: Node): HostAction {
+    const state = node.provision_state;
     const deployed = node.extra?.[EXTRA.deployment];
     const want = spec.deployment;
 
@@ -242,10 +369,31 @@ export interface DeleteSpec {
     externallyProvisioned: boolean;
 }
 
-/** The next step to remove the host from Ironic, as BMO's delete path (REFERENCE §6.3 Delete). */
-export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined): HostAction {
+/** The claim on a node, when Machines hold it: whose it is, for the refusal. */
+function claimText(node: Node, holder: AllocationHolder | undefined): string {
+    if (!holder) return `Ironic allocation ${node.allocation_uuid}`;
+    const machine = holder.machine ? `Machine ${holder.machine}` : "a claim";
+    return `${machine} (Ironic allocation ${holder.name ?? holder.uuid}, ${holder.uuid}, owner ${holder.owner ?? "not recorded"}${holder.cluster ? `, cluster ${holder.cluster}` : ""})`;
+}
+
+/**
+ * The next step to remove the host from Ironic, as BMO's delete path (REFERENCE §6.3 Delete).
+ * `holder`: the allocation named by node.allocation_uuid, when there is one.
+ */
+export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holder?: AllocationHolder): HostAction {
     if (!node) return { kind: "done" };
     const state = node.provision_state;
+    // Someone else's machine runs there (possibly another stack's): never undeploy, clean or power it off.
+    if (node.allocation_uuid) {
+        return {
+            kind: "fail",
+            message:
+                `the host is claimed by ${claimText(node, holder)}; deleting or replacing it would wipe and power off that machine. ` +
+                `Delete the Machine first (its program or \`pulumi destroy\` of its stack, Machines before hosts), then retry`,
+        };
+    }
+    const maintenance = maintenanceBy(node);
+    if (maintenance === "operator") return { kind: "fail", message: operatorMaintenanceMessage(node, "deprovision, power off or delete it") };
     if (state === "inspect wait" || state === "clean wait") {
         return { kind: "provision", target: "abort", expect: [state === "inspect wait" ? "inspect failed" : "clean failed", "manageable"], phase: "delete", reason: `aborting ${state}` };
     }
@@ -254,14 +402,14 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined): Host
     switch (state) {
         case "active":
             if (spec.externallyProvisioned) {
-                if (!node.maintenance) return { kind: "set-maintenance", reason: "deleting an externally provisioned host without deprovisioning" };
+                if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
                 return { kind: "delete-node" };
             }
-            if (node.maintenance && !node.fault) return { kind: "unset-maintenance" };
+            if (maintenance === "ours") return { kind: "unset-maintenance" };
             return { kind: "undeploy", reason: "deprovisioning before delete" };
         case "deploy failed":
         case "error":
-            if (node.maintenance && !node.fault) return { kind: "unset-maintenance" };
+            if (maintenance === "ours") return { kind: "unset-maintenance" };
             return { kind: "undeploy", reason: `deprovisioning (${state}) before delete` };
         case "enroll":
             return { kind: "delete-node" };
@@ -274,7 +422,7 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined): Host
             return { kind: "delete-node" };
         default:
             // Failed states Ironic will not delete from: force it as BMO does.
-            if (!node.maintenance) return { kind: "set-maintenance", reason: "forcing deletion in pulumi-metal3" };
+            if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("forcing deletion from a failed state") };
             return { kind: "delete-node" };
     }
 }

@@ -6,6 +6,7 @@ import { IronicError } from "../ironic";
 import type { Node } from "../ironic/types";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
+import { maintenanceBy, operatorMaintenanceMessage } from "./lifecycle";
 import type { BootMode, HostImage, RootDeviceHints } from "./spec";
 
 export interface DeployRequest {
@@ -54,10 +55,21 @@ function failure(node: Node, what: string): IronicError {
     );
 }
 
-/** Ironic refuses provision changes on nodes in maintenance; BMO unsets it unless a fault is set. */
+/**
+ * Ironic refuses provision changes on nodes in maintenance; BMO unsets it unless a fault is set.
+ * Maintenance an operator set (any reason not ours) is theirs: refused, never cleared.
+ */
 async function leaveMaintenance(client: IronicClient, node: Node): Promise<Node> {
     if (!node.maintenance) return node;
     if (node.fault) throw failure(node, `node is in maintenance because of fault "${node.fault}"`);
+    if (maintenanceBy(node) === "operator") {
+        throw new IronicError(`node ${label(node)}: ${operatorMaintenanceMessage(node, "deploy or deprovision it")}`, {
+            operation: "deploy or deprovision",
+            node: node.name ?? node.uuid,
+            provisionState: node.provision_state,
+            lastError: node.last_error ?? undefined,
+        });
+    }
     await client.unsetMaintenance(node.uuid);
     return client.getNode(node.uuid);
 }

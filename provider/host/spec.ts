@@ -54,6 +54,12 @@ export interface PhaseTimeouts {
     delete: number;
 }
 
+/** Who declares a host: `<project>/<stack>` (as Machines record on their claims) and the resource name. */
+export interface HostOwner {
+    stack: string;
+    resource: string;
+}
+
 export interface HostSpec {
     /** BareMetalHost name and namespace; the Ironic node is `<namespace>~<name>`. */
     name: string;
@@ -76,6 +82,8 @@ export interface HostSpec {
     labels: Record<string, string>;
     resourceClass: string;
     traits: string[];
+    /** Recorded on the node (extra) at enrol; find-or-enrol takes over only nodes carrying it. */
+    owner?: HostOwner;
     /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
     raid?: RaidPlan & { fingerprint: string };
 }

@@ -5,6 +5,7 @@ import type { IronicClient } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
 import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
 import { parseHostNodeName } from "../claim/candidates";
+import { EXTRA } from "../host/lifecycle";
 import { deployImage, undeploy } from "../host/provision";
 import { metal3State } from "../host/states";
 import { machineSpecHash, providerId, type MachineSpec } from "./spec";
@@ -37,6 +38,27 @@ export type Progress = (message: string) => void;
 
 /** Ironic states of a deploy that is under way (the conductor or the agent is working). */
 const DEPLOY_IN_PROGRESS = new Set(["deploying", "wait call-back"]);
+
+/**
+ * Why the deployment on the node is not this Machine's, or undefined when it is (as far as Ironic
+ * shows: the image fields of instance_info, and no BareMetalHost deployment record). A Machine
+ * never reports ready on, nor redeploys over, someone else's deployment.
+ */
+export function foreignDeployment(spec: Pick<MachineSpec, "image">, node: Pick<Node, "extra" | "instance_info">): string | undefined {
+    const hostDeployment = node.extra?.[EXTRA.deployment];
+    if (hostDeployment !== undefined) return `the node carries its BareMetalHost's own deployment (${EXTRA.deployment} ${String(hostDeployment)})`;
+    if (spec.image) {
+        const info = (node.instance_info ?? {}) as Record<string, unknown>;
+        const key = spec.image.format === "live-iso" ? "boot_iso" : "image_source";
+        if (info[key] !== spec.image.url) return `Ironic's instance_info.${key} is ${info[key] === undefined ? "not set" : `"${String(info[key])}"`}, not this Machine's image "${spec.image.url}"`;
+    }
+    return undefined;
+}
+
+/** A Machine is ready when its host is active, not in maintenance, with its own deployment. */
+export function machineReady(spec: Pick<MachineSpec, "image">, node: Node): boolean {
+    return node.provision_state === "active" && !node.maintenance && foreignDeployment(spec, node) === undefined;
+}
 
 /**
  * The claim was made but the deploy did not finish. Carries the claim so the caller can record a
@@ -90,6 +112,10 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
                 onProgress: (n, ms) => onProgress(`provisioning: ${n.provision_state} (${Math.round(ms / 1000)}s)`),
             });
         }
+        // Active with another deployment (a claim reused, an image put there out of band): never
+        // wipe it on a guess, never call it ready.
+        const foreign = node.provision_state === "active" ? foreignDeployment(spec, node) : undefined;
+        if (foreign) throw new Error(`host ${node.name ?? node.uuid} is active with a deployment that is not this Machine's: ${foreign}`);
         if (node.provision_state !== "active") {
             node = await deployImage(
                 client,
@@ -226,7 +252,7 @@ export async function observe(client: IronicClient, spec: MachineSpec, allocatio
         providerID: providerId(spec.namespace, hostName, spec.name),
         addresses: await addresses(client, node),
         provisioningState,
-        ready: node.provision_state === "active" && !node.maintenance,
+        ready: machineReady(spec, node),
         allocationUuid: allocation.uuid,
         allocationName: allocation.name ?? allocation.uuid,
     };

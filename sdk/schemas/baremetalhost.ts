@@ -158,7 +158,17 @@ export const bareMetalHostInputsShape = {
     ).optional(),
     traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations").optional(),
     raid: orUnknown(raidSchema).optional(),
-    adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`)").optional(),
+    adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record").optional(),
+    owner: orUnknown(
+        z
+            .object({
+                stack: orUnknown(z.string().min(1).max(255)).describe("`<project>/<stack>`, the format Machines record on their claims"),
+                resource: orUnknown(z.string().min(1).max(255)).describe("The Pulumi resource name"),
+            })
+            .strict(),
+    )
+        .describe("Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record")
+        .optional(),
     timeouts: orUnknown(hostTimeoutsSchema).optional(),
     ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment").optional(),
 };

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Node, Port } from "../../provider/ironic/types";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { EXTRA, HostAction, nextAction, nextDeleteAction, registrationPatch } from "../../provider/host/lifecycle";
+import { EXTRA, HostAction, maintenanceBy, nextAction, nextDeleteAction, ownMaintenanceReason, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
 import type { HostSpec } from "../../provider/host/spec";
 import { metal3State } from "../../provider/host/states";
 
@@ -108,7 +108,12 @@ describe("host/lifecycle: nextAction(spec, observed node)", () => {
         ["traits differ → set traits", spec({ traits: ["CUSTOM_GPU"] }), observed(spec({ traits: ["CUSTOM_GPU"] }), node(spec({ traits: ["CUSTOM_GPU"] }), "available", { traits: [] })), "set-traits"],
         ["labels changed → patch", plain, observed(plain, node(plain, "available", { extra: { ...node(plain, "x").extra, [EXTRA.labels]: { old: "1" } } })), "patch"],
         ["BMC credentials changed → patch driver_info", plain, observed(plain, node(plain, "enroll", { extra: { ...node(plain, "x").extra, [EXTRA.bmcFingerprint]: "old" } })), "patch"],
-        ["maintenance set by an operator, no fault → leave maintenance", plain, observed(plain, node(plain, "available", { maintenance: true })), "unset-maintenance"],
+        ["maintenance pulumi-metal3 set itself → leave maintenance", plain, observed(plain, node(plain, "available", { maintenance: true, maintenance_reason: ownMaintenanceReason("forcing deletion from a failed state") })), "unset-maintenance"],
+        ["maintenance set by an operator, nothing to do → done (kept)", plain, observed(plain, node(plain, "available", { maintenance: true, maintenance_reason: "DIMM swap" })), "done"],
+        ["maintenance set by an operator, labels changed → patch (metadata still applies)", plain, observed(plain, node(plain, "available", { maintenance: true, maintenance_reason: "DIMM swap", extra: { ...node(plain, "x").extra, [EXTRA.labels]: { old: "1" } } })), "patch"],
+        ["maintenance set by an operator, power change needed → fail (never cleared)", spec({ image, online: false }), observed(spec({ image, online: false }), node(spec({ image, online: false }), "active", { maintenance: true, maintenance_reason: "DIMM swap", power_state: "power on", extra: { ...node(spec({ image, online: false }), "x").extra, [EXTRA.deployment]: spec({ image }).deployment!.fingerprint } })), "fail"],
+        ["maintenance set by an operator, no reason, provide needed → fail", plain, observed(plain, node(plain, "manageable", { maintenance: true, inspection_finished_at: "2026-01-01T00:00:00Z" })), "fail"],
+        ["clean failed with Ironic's own fault maintenance → leave maintenance (retry, as BMO)", plain, observed(plain, node(plain, "clean failed", { maintenance: true, fault: "clean failure" })), "unset-maintenance"],
         ["maintenance with a fault in a stable state → fail", plain, observed(plain, node(plain, "available", { maintenance: true, fault: "power failure" })), "fail"],
         ["rescue → fail (not handled)", plain, observed(plain, node(plain, "rescue")), "fail"],
     ];
@@ -144,7 +149,13 @@ describe("host/lifecycle: nextDeleteAction", () => {
         ["gone → done", d, undefined, "done"],
         ["active → undeploy", d, node(s, "active"), "undeploy"],
         ["active, externally provisioned → maintenance, then delete (no wipe)", { ...d, externallyProvisioned: true }, node(s, "active"), "set-maintenance"],
-        ["active in maintenance, externally provisioned → delete", { ...d, externallyProvisioned: true }, node(s, "active", { maintenance: true }), "delete-node"],
+        ["active in our maintenance, externally provisioned → delete", { ...d, externallyProvisioned: true }, node(s, "active", { maintenance: true, maintenance_reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") }), "delete-node"],
+        ["active in maintenance of an earlier version, externally provisioned → delete", { ...d, externallyProvisioned: true }, node(s, "active", { maintenance: true, maintenance_reason: "deleting an externally provisioned host without deprovisioning" }), "delete-node"],
+        ["active in an operator's maintenance → fail (no undeploy, maintenance kept)", d, node(s, "active", { maintenance: true, maintenance_reason: "firmware upgrade" }), "fail"],
+        ["available in an operator's maintenance → fail (not deleted under them)", d, node(s, "available", { maintenance: true, maintenance_reason: "firmware upgrade" }), "fail"],
+        ["active, claimed by a Machine → fail (never wiped)", d, node(s, "active", { allocation_uuid: "a", instance_uuid: "a", power_state: "power on" }), "fail"],
+        ["available, claimed (deploy not started) → fail (no power off, no delete)", d, node(s, "available", { allocation_uuid: "a", instance_uuid: "a", power_state: "power on" }), "fail"],
+        ["deploying for a Machine → fail, not wait-then-undeploy", d, node(s, "wait call-back", { target_provision_state: "active", allocation_uuid: "a" }), "fail"],
         ["deploy failed → undeploy", d, node(s, "deploy failed"), "undeploy"],
         ["available, powered on → power off first", d, node(s, "available", { power_state: "power on" }), "power:power off"],
         ["available, powered on, disablePowerOff → delete without powering off", { ...d, disablePowerOff: true }, node(s, "available", { power_state: "power on" }), "delete-node"],
@@ -153,9 +164,81 @@ describe("host/lifecycle: nextDeleteAction", () => {
         ["inspect wait → abort", d, node(s, "inspect wait", { target_provision_state: "manageable" }), "provision:abort"],
         ["cleaning → wait", d, node(s, "cleaning", { target_provision_state: "available" }), "wait"],
         ["inspect failed → maintenance (force)", d, node(s, "inspect failed"), "set-maintenance"],
-        ["clean failed in maintenance → delete", d, node(s, "clean failed", { maintenance: true }), "delete-node"],
+        ["clean failed in Ironic's fault maintenance → delete", d, node(s, "clean failed", { maintenance: true, fault: "clean failure" }), "delete-node"],
     ];
     for (const [what, ds, n, expected] of TABLE) it(what, () => expect(kindOf(nextDeleteAction(ds, n))).to.equal(expected));
+});
+
+describe("host/lifecycle: who owns the node (issue 9)", () => {
+    const owner = { stack: "proj/dev", resource: "worker-0" };
+    const ours = spec({ owner } as Partial<PlainHostInputs>);
+    const mark = (extra: Record<string, unknown>) => ({ extra });
+
+    it("the registration carries the owner record (project/stack, resource) and the own-image mark", () => {
+        const n = node(ours, "available");
+        expect(n.extra[EXTRA.owner]).to.equal("proj/dev");
+        expect(n.extra[EXTRA.resource]).to.equal("worker-0");
+        expect(n.extra[EXTRA.hostImage]).to.equal(undefined);
+        const withImg = spec({ owner, image } as Partial<PlainHostInputs>);
+        expect(node(withImg, "available").extra[EXTRA.hostImage]).to.equal("true");
+        // Image removed: the mark goes, so Machines may claim the host again.
+        const ops = registrationPatch(ours, { ...node(ours, "available"), extra: { ...node(ours, "available").extra, [EXTRA.hostImage]: "true" } });
+        expect(ops).to.deep.include({ op: "remove", path: `/extra/${EXTRA.hostImage}` });
+    });
+
+    it("takes over only a node carrying this stack's owner record for this resource", () => {
+        expect(takeOverDecision(ours, node(ours, "enroll"), "its name").kind).to.equal("take-over");
+        const cases: Array<[string, Node, RegExp]> = [
+            ["no record (hand-enrolled)", { ...node(ours, "enroll"), ...mark({}) }, /carries no pulumi-metal3 owner record \(enrolled by hand or by another tool\)/],
+            ["earlier version (managed, no owner)", { ...node(ours, "active"), ...mark({ [EXTRA.managed]: "true" }) }, /carries no owner record \(enrolled by pulumi-metal3 before owner records/],
+            ["another stack", { ...node(ours, "available"), ...mark({ [EXTRA.owner]: "proj/prod", [EXTRA.resource]: "worker-0" }) }, /belongs to proj\/prod \(resource worker-0\)/],
+            ["another resource of this stack", { ...node(ours, "available"), ...mark({ [EXTRA.owner]: "proj/dev", [EXTRA.resource]: "old-name" }) }, /belongs to proj\/dev \(resource old-name\)/],
+            ["another name, same MAC", { ...node(ours, "available"), name: "rack1-node7" }, /boot MAC .* already belongs to Ironic node rack1-node7/],
+        ];
+        for (const [what, n, message] of cases) {
+            const d = takeOverDecision(ours, n, "boot MAC 52:54:00:00:00:01");
+            expect(d.kind, what).to.equal("fail");
+            const text = (d as { message: string }).message;
+            expect(text, what).to.match(message);
+            expect(text, what).to.contain(`adoptNode: "${n.uuid}"`);
+            expect(text, what).to.contain("nothing was changed");
+        }
+        // Without an owner (a caller that gives none) nothing can be recognised as ours.
+        expect(takeOverDecision(spec(), node(spec(), "enroll"), "its name").kind).to.equal("fail");
+    });
+
+    it("maintenance: ours by its reason text, Ironic's by its fault, anything else an operator's", () => {
+        const m = (over: Partial<Node>) => maintenanceBy({ maintenance: true, maintenance_reason: null, fault: null, ...over } as Node);
+        expect(maintenanceBy({ maintenance: false, maintenance_reason: null } as Node)).to.equal("none");
+        expect(m({ maintenance_reason: ownMaintenanceReason("x") })).to.equal("ours");
+        expect(m({ maintenance_reason: "forcing deletion in pulumi-metal3" })).to.equal("ours");
+        expect(m({ fault: "clean failure", maintenance_reason: "boom" })).to.equal("ironic");
+        expect(m({ maintenance_reason: "pulumi-metal3 is great but hands off" })).to.equal("operator");
+        expect(m({})).to.equal("operator");
+    });
+
+    it("an operator's maintenance refusal names the reason and the command that ends it", () => {
+        const s = spec({ image, online: false });
+        const n = node(s, "active", { maintenance: true, maintenance_reason: "PSU swap", power_state: "power on", extra: { ...node(s, "x").extra, [EXTRA.deployment]: s.deployment!.fingerprint } });
+        const a = nextAction(s, observed(s, n)) as { kind: string; message: string };
+        expect(a.kind).to.equal("fail");
+        expect(a.message).to.contain('"PSU swap"');
+        expect(a.message).to.contain("power off");
+        expect(a.message).to.contain("baremetal node maintenance unset default~h1");
+    });
+
+    it("deleting a claimed host names the allocation, its owner and the Machine", () => {
+        const s = spec();
+        const a = nextDeleteAction({ disablePowerOff: false, externallyProvisioned: false }, node(s, "active", { allocation_uuid: "al-1" }), {
+            uuid: "al-1",
+            name: "prod~worker-0",
+            machine: "prod/worker-0",
+            owner: "cluster/prod",
+        }) as { kind: string; message: string };
+        expect(a.kind).to.equal("fail");
+        expect(a.message).to.contain("Machine prod/worker-0 (Ironic allocation prod~worker-0, al-1, owner cluster/prod)");
+        expect(a.message).to.contain("Delete the Machine first");
+    });
 });
 
 describe("host/states: Ironic → Metal³ provisioning state", () => {

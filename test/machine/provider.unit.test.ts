@@ -5,6 +5,7 @@ import { UNKNOWN } from "../../sdk/schemas/common";
 import { check, diff, diffInputs, machineSpec } from "../../sdk/providers/machine";
 import { durationMs, providerId } from "../../provider/machine/spec";
 import { specHash } from "../../provider/claim/allocation";
+import { foreignDeployment, machineReady } from "../../provider/machine/lifecycle";
 
 const base = {
     name: "worker-0",
@@ -135,5 +136,26 @@ describe("Machine spec", function () {
         expect(specHash({ a: 1, b: [1, 2] })).to.equal(specHash({ b: [1, 2], a: 1 }));
         expect(specHash({ a: 1 })).to.not.equal(specHash({ a: 2 }));
         expect(specHash({ a: 1 })).to.match(/^[0-9a-f]{12}$/);
+    });
+});
+
+describe("Machine readiness: only on its own deployment (issue 9)", function () {
+    const spec = { image: { url: "http://img/v1.qcow2" } };
+    const active = (over: Record<string, unknown>) =>
+        ({ provision_state: "active", maintenance: false, extra: {}, instance_info: { image_source: "http://img/v1.qcow2" }, ...over }) as never;
+
+    it("ready when active with its image", function () {
+        expect(foreignDeployment(spec, active({}))).to.equal(undefined);
+        expect(machineReady(spec, active({}))).to.equal(true);
+    });
+
+    it("never ready on someone else's deployment: another image, or the host's own deployment record", function () {
+        const other = active({ instance_info: { image_source: "http://elsewhere/os.qcow2" } });
+        expect(foreignDeployment(spec, other)).to.contain('"http://elsewhere/os.qcow2", not this Machine\'s image "http://img/v1.qcow2"');
+        expect(machineReady(spec, other)).to.equal(false);
+        const hostOwn = active({ extra: { pulumi_metal3_deployment: "fp" } });
+        expect(foreignDeployment(spec, hostOwn)).to.contain("BareMetalHost's own deployment");
+        expect(machineReady(spec, hostOwn)).to.equal(false);
+        expect(machineReady(spec, active({ maintenance: true }))).to.equal(false);
     });
 });

@@ -94,6 +94,10 @@ describe("candidates", function () {
         expect(ineligibilityReason(node("n~a", {}))).to.equal(undefined);
         expect(ineligibilityReason(node("n~a", {}, { maintenance: true, maintenance_reason: "fan" }))).to.equal("in maintenance (fan)");
         expect(ineligibilityReason(node("n~a", {}, { instance_uuid: "u1" }))).to.equal("already claimed by instance_uuid u1");
+        // A host that carries its own image (marked at enrol, or deployed by its BareMetalHost) is not for Machines.
+        const ownImage = /carries its own image/;
+        expect(ineligibilityReason(node("n~a", {}, { extra: { pulumi_metal3_managed: "true", pulumi_metal3_host_image: "true" } }))).to.match(ownImage);
+        expect(ineligibilityReason(node("n~a", {}, { extra: { pulumi_metal3_managed: "true", pulumi_metal3_deployment: "fp" } }))).to.match(ownImage);
         expect(ineligibilityReason(node("n~a", {}, { provision_state: "active" }))).to.equal("Ironic provision state is active, not available");
         expect(ineligibilityReason(node("n~a", {}, { provision_state: "cleaning", target_provision_state: "available" }))).to.equal(
             "Ironic provision state is cleaning (moving to available), not available",
