@@ -160,9 +160,17 @@ class Runner {
                     return { uuid: existing.uuid }; // observed, with its ports, by the next turn
                 }
             }
-            case "patch":
+            case "patch": {
                 this.log(`updating node (${action.reason}: ${action.ops.map((o) => o.path).join(", ")})`);
-                return { uuid, node: await c.patchNode(uuid, action.ops) };
+                if (!action.inMaintenance) return { uuid, node: await c.patchNode(uuid, action.ops) };
+                await c.setMaintenance(uuid, action.inMaintenance);
+                try {
+                    await c.patchNode(uuid, action.ops);
+                } finally {
+                    await c.unsetMaintenance(uuid);
+                }
+                return { uuid };
+            }
             case "create-port": {
                 this.log(`creating port ${action.address}`);
                 const port = await c.createPort({ node_uuid: uuid, address: action.address, pxe_enabled: true });

@@ -61,7 +61,8 @@ export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" 
 
 export type HostAction =
     | { kind: "enrol" }
-    | { kind: "patch"; ops: JsonPatchOp[]; reason: string }
+    /** JSON-patch the node; `inMaintenance`: wrapped in maintenance with that reason (Ironic's rule for interface changes on an active node). */
+    | { kind: "patch"; ops: JsonPatchOp[]; reason: string; inMaintenance?: string }
     | { kind: "create-port"; address: string }
     | { kind: "set-traits"; traits: string[] }
     | { kind: "unset-maintenance" }
@@ -131,24 +132,53 @@ function sortKeys(v: unknown): unknown {
 /** driver_info keys that belong to a BMC family (replaced together on a BMC change). */
 const BMC_KEY = /^(ipmi|redfish)_/;
 
+/** Ironic changes a node's driver and interfaces only in these states, or in maintenance (conductor update_node). */
+const INTERFACE_CHANGE_STATES = new Set(["enroll", "inspecting", "inspect wait", "manageable", "available"]);
+
+/** Ironic's hardware interface fields (firmware_interface from API 1.86). */
+const INTERFACE_FIELDS = ["bios", "boot", "console", "deploy", "firmware", "inspect", "management", "network", "power", "raid", "rescue", "storage", "vendor"].map((i) => `${i}_interface`);
+
+/** Maintenance reason while the BMC driver is switched on a node Ironic otherwise refuses it for. */
+export const DRIVER_SWITCH_MAINTENANCE = "pulumi-metal3: switching the BMC driver in place";
+
+/**
+ * Driver and interfaces as the BMC profile wants them. A driver switch (ipmi → redfish, say) is
+ * done in place, as Ironic allows it: the interfaces the new profile does not name go back to
+ * the new driver's defaults (the old driver's, e.g. ipmitool power, would be refused), except the
+ * deploy interface a deployment chose (ramdisk, custom-agent), which is the deployment's.
+ */
+function interfaceOps(spec: HostSpec, node: Node): JsonPatchOp[] {
+    const ops: JsonPatchOp[] = [];
+    const fields = node as unknown as Record<string, unknown>;
+    const wanted: Record<string, string | undefined> = { ...spec.bmc.interfaces };
+    const inspect = inspectInterface(spec);
+    if (inspect) wanted.inspect_interface = inspect;
+    if (node.driver !== spec.bmc.driver) {
+        ops.push({ op: "add", path: "/driver", value: spec.bmc.driver });
+        for (const field of INTERFACE_FIELDS) {
+            const keepDeploy = field === "deploy_interface" && node.deploy_interface !== "fake";
+            if (wanted[field] === undefined && fields[field] != null && !keepDeploy) ops.push({ op: "remove", path: `/${field}` });
+        }
+    }
+    for (const [field, value] of Object.entries(wanted)) if (value !== undefined && fields[field] !== value) ops.push({ op: "add", path: `/${field}`, value });
+    return ops;
+}
+
+/** The patch changes the driver or a hardware interface. */
+function changesInterfaces(ops: JsonPatchOp[]): boolean {
+    return ops.some((o) => o.path === "/driver" || INTERFACE_FIELDS.includes(o.path.slice(1)));
+}
+
 /**
  * Registration drift: what must be patched so the node matches the spec (name, driver,
  * interfaces, credentials, cleaning, capabilities, description, resource class, labels).
- * Possible in any non-busy state; interface changes only outside `active`.
+ * Driver and interface changes outside Ironic's allowed states need maintenance (nextAction).
  */
 export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     const ops: JsonPatchOp[] = [];
     const set = (path: string, value: unknown) => ops.push({ op: "add", path, value });
     if (node.name !== spec.nodeName) set("/name", spec.nodeName);
-    const canChangeInterfaces = node.provision_state !== "active";
-    if (canChangeInterfaces) {
-        if (node.driver !== spec.bmc.driver) set("/driver", spec.bmc.driver);
-        for (const [field, value] of Object.entries(spec.bmc.interfaces)) {
-            if (value !== undefined && (node as unknown as Record<string, unknown>)[field] !== value) set(`/${field}`, value);
-        }
-        const inspect = inspectInterface(spec);
-        if (inspect && node.inspect_interface !== inspect) set("/inspect_interface", inspect);
-    }
+    ops.push(...interfaceOps(spec, node));
     if (node.extra?.[EXTRA.bmcFingerprint] !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
         for (const key of Object.keys(node.driver_info ?? {})) {
             if (BMC_KEY.test(key) && !(key in spec.bmc.driverInfo)) ops.push({ op: "remove", path: `/driver_info/${key}` });
@@ -263,6 +293,9 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     if (maintenance === "ironic") return { kind: "fail", message: `the node is in maintenance because of fault "${node.fault}" (${node.maintenance_reason ?? "no reason given"})` };
 
     const ops = registrationPatch(spec, node);
+    if (ops.length && changesInterfaces(ops) && !INTERFACE_CHANGE_STATES.has(state)) {
+        return { kind: "patch", ops, reason: `BMC driver switch in place (in maintenance, as Ironic requires on a node in "${state}")`, inMaintenance: DRIVER_SWITCH_MAINTENANCE };
+    }
     if (ops.length) return { kind: "patch", ops, reason: "registration" };
 
     if (spec.bootMACAddress && PORT_STATES.has(state)) {
@@ -333,7 +366,11 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         case "error":
             return { kind: "undeploy", reason: "retrying the failed deprovisioning" };
         case "active": {
-            if (spec.externallyProvisioned) return powerAsSpec(spec, node);
+            if (spec.externallyProvisioned) {
+                // Applying RAID means cleaning, which wipes a disk this project did not write.
+                if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                return powerAsSpec(spec, node);
+            }
             // Deployed by someone else (an adopted node): never wipe it on a guess.
             if (deployed === undefined) {
                 return {
@@ -343,6 +380,8 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                 };
             }
             if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
+            // RAID is built by cleaning, which only runs on the way back to available: a rebuild would ignore it.
+            if (raidPending(spec, node)) return { kind: "undeploy", reason: "RAID changed: deprovisioning to apply it (then RAID, cleaning and a new deploy)" };
             if (deployed !== want.fingerprint) {
                 if (!spec.online) return { kind: "undeploy", reason: "image or data changed while offline: deprovisioning" };
                 const needsInterfaceChange = deployInterfaceFor(node, { image: want.image, customDeploy: want.customDeploy }) !== undefined;

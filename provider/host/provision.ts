@@ -20,7 +20,11 @@ export interface DeployRequest {
     namespace: string;
     rootDeviceHints?: RootDeviceHints;
     bootMode?: BootMode;
-    /** Marks written to node.extra with the image fields, before the deploy starts (e.g. the deployment fingerprint). */
+    /**
+     * The deployment record kept in node.extra (e.g. the fingerprint of image + data): written
+     * once Ironic has accepted the deploy or rebuild. Until then the keys hold PENDING + value,
+     * so a node whose request failed or was lost is still known as ours and is deployed again.
+     */
     extra?: Record<string, string>;
 }
 
@@ -100,10 +104,10 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
 
     const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
-    // The extra marks go on with the image fields, before the deploy starts: an interrupted run
-    // then still knows this deployment was ours.
-    const marks = Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
-    const ops = [...instancePatch(current, plan), ...marks];
+    const marks = (prefix: string) => Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: `${prefix}${v}` }));
+    // The record goes on as pending with the image fields: an interrupted run then still knows
+    // this deployment was ours, and that it is not known to be on the disk.
+    const ops = [...instancePatch(current, plan), ...marks(PENDING)];
     if (ops.length) current = await client.patchNode(current.uuid, ops);
 
     const isLiveIso = d.image?.format === "live-iso";
@@ -129,13 +133,27 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
         if (e instanceof IronicError && e.status === 400) await explainInvalid(client, current);
         throw e;
     }
-    const active = await client.waitForProvisionState(current.uuid, "active", {
+    // Accepted: the deployment is on its way, record it. The conductor may hold the node's lock
+    // while it deploys; if the record cannot be written now, it is written once the node is active.
+    const record = marks("");
+    let recorded = !record.length;
+    if (!recorded) {
+        recorded = await client.patchNode(current.uuid, record).then(
+            () => true,
+            (e: unknown) => (w.onProgress?.(`deployment record not written yet (${e instanceof Error ? e.message : String(e)}); retrying once active`), false),
+        );
+    }
+    let active = await client.waitForProvisionState(current.uuid, "active", {
         timeoutMs: w.timeoutMs,
         label: `provision ${label(current)}`,
         onProgress: progress(w, "provisioning"),
     });
+    if (!recorded) active = await client.patchNode(current.uuid, record);
     return active;
 }
+
+/** Prefix of a deployment record written before Ironic accepted the deploy (see DeployRequest.extra). */
+export const PENDING = "pending:";
 
 /**
  * Takes the image off the node and brings it back to `available` (cleaning per mode), then powers

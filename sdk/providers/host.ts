@@ -10,6 +10,7 @@ import { converge, findExistingNode, HostError, removeHost } from "../../provide
 import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA } from "../../provider/host/lifecycle";
+import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -258,32 +259,25 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
 export { remove as delete };
 
 // ---------------------------------------------------------------------------------------------
-// diff: the update plan made visible at preview.
+// diff: the update plan made visible at preview. Which properties changed is a comparison of
+// inputs; what the update will do with them (wipe or not, where the host ends) is asked of the
+// lifecycle itself (provider/host/plan.ts), on the node as the last run recorded it.
 
-/** Changing these needs a new Ironic node. */
+/** Changing these needs a new Ironic node: they name it, or find it (the boot MAC). Nothing else does. */
 const REPLACE_KEYS = ["name", "namespace"] as const;
-/** Changing these on a provisioned host reprovisions (wipes) it. */
-const DEPLOYMENT_KEYS = ["image", "customDeploy", "rootDeviceHints", "bootMode"] as const;
-const SECRET_DEPLOYMENT_KEYS = ["userData", "networkData", "metaData"] as const;
+const SECRET_KEYS = ["userData", "networkData", "metaData"] as const;
 
 function equalJson(a: unknown, b: unknown): boolean {
     return canonicalJson(a) === canonicalJson(b);
 }
 
-function driverOf(address: unknown): string | undefined {
-    if (typeof address !== "string" || isUnknown(address)) return undefined;
-    try {
-        return bmcProfile({ address }).driver;
-    } catch {
-        return undefined;
-    }
-}
-
 export interface HostDiff extends pulumi.dynamic.DiffResult {
     /** Properties with in-place changes (for the preview message and tests). */
     changed: string[];
-    /** Why this host will be wiped, when it will. */
+    /** "REPROVISION (wipe)|why" / "DEPROVISION (wipe)|why" / "POSSIBLY REPROVISION (wipe)|why" when the update wipes this host. */
     reprovision?: string;
+    /** The lifecycle steps the update will take (absent for a replace or no change). */
+    plan?: ChangePlan;
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<HostDiff> {
@@ -298,42 +292,39 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     // Boot MAC: immutable once set (case-insensitive), as in Metal³. Unknown at preview: assume it changes.
     const oldMac = olds.bootMACAddress as string | undefined;
     const newMac = n.bootMACAddress as string | undefined;
-    if (isUnknown(newMac)) {
-        if (oldMac) replaces.push("bootMACAddress");
-        else changed.push("bootMACAddress");
-    } else if ((oldMac ?? "").toLowerCase() !== (newMac ?? "").toLowerCase()) {
+    if (isUnknown(newMac) || (oldMac ?? "").toLowerCase() !== (newMac ?? "").toLowerCase()) {
         if (oldMac) replaces.push("bootMACAddress");
         else changed.push("bootMACAddress");
     }
-    // BMC: another driver is another node; the same driver at a new address or with new credentials is a driver_info patch.
+    // BMC: address (scheme included: Ironic switches the driver in place) and credentials are node updates.
     const oldBmc = (olds.bmc ?? {}) as Record<string, unknown>;
     const newBmc = n.bmc as Record<string, unknown> | string | undefined;
     if (isUnknown(newBmc)) changed.push("bmc");
     else if (newBmc && typeof newBmc === "object") {
-        const oldDriver = driverOf(oldBmc.address);
-        const newDriver = driverOf(newBmc.address);
-        if (oldDriver && newDriver && oldDriver !== newDriver) replaces.push("bmc.address");
-        else if (!equalJson(oldBmc.address, newBmc.address)) changed.push("bmc.address");
-        if (!equalJson(oldBmc.username, newBmc.username)) changed.push("bmc.username");
-        if (!equalJson(oldBmc.disableCertificateVerification, newBmc.disableCertificateVerification)) changed.push("bmc.disableCertificateVerification");
+        for (const k of ["address", "username", "disableCertificateVerification"]) if (!equalJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
         if (secretChanged(olds, "bmcPassword", newBmc.password)) changed.push("bmc.password");
     }
-    // Everything else in place; secrets compared by salted digest.
-    const skip = new Set<string>([...REPLACE_KEYS, "bootMACAddress", "bmc", ...SECRET_DEPLOYMENT_KEYS]);
+    // Everything else; secrets compared by salted digest.
+    const skip = new Set<string>([...REPLACE_KEYS, "bootMACAddress", "bmc", ...SECRET_KEYS]);
     for (const k of PUBLIC_INPUT_KEYS) {
         if (skip.has(k)) continue;
         if (!equalJson(olds[k], n[k])) changed.push(k);
     }
-    for (const k of SECRET_DEPLOYMENT_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
+    for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
 
-    const reprovision = replaces.length ? undefined : reprovisionReason(olds, n, changed);
     const label = hostLabel({ name: String(isUnknown(n.name) ? olds.name : n.name), namespace: (n.namespace ?? olds.namespace) as string | undefined });
-    if (replaces.length) console.error(`[bmh ${label}] WILL REPLACE (new Ironic node; the old one is deprovisioned and deleted): ${replaces.join(", ")} changed`);
-    else if (reprovision) {
-        const [what, why] = reprovision.split("|");
+    if (replaces.length) {
+        console.error(`[bmh ${label}] WILL REPLACE (new Ironic node; the old one is deprovisioned and deleted): ${replaces.join(", ")} changed`);
+        return { changes: true, replaces, changed, deleteBeforeReplace: true };
+    }
+    if (!changed.length) return { changes: false, replaces, changed };
+    const predicted = predictUpdate(olds, n, changed);
+    if (predicted.refusal) throw new Error(`host ${label}: this change cannot be applied: ${predicted.refusal}`);
+    if (predicted.reprovision) {
+        const [what, why] = predicted.reprovision.split("|");
         console.error(`[bmh ${label}] WILL ${what} host ${label}: ${why}`);
     }
-    return { changes: replaces.length + changed.length > 0, replaces, changed, reprovision, deleteBeforeReplace: replaces.length > 0 };
+    return { changes: true, replaces, changed, reprovision: predicted.reprovision, plan: predicted.plan, deleteBeforeReplace: false };
 }
 
 function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt">, value: unknown): boolean {
@@ -343,15 +334,97 @@ function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDige
     return secretDigest(d.salt, value) !== d[key];
 }
 
-/** "REPROVISION (wipe)|image changed" when the update will rebuild or undeploy a provisioned host. */
-function reprovisionReason(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): string | undefined {
-    const provisioned = ["provisioned", "provisioning"].includes(String(olds.provisioningState)) && olds.externallyProvisioned !== true;
-    if (!provisioned) return undefined;
-    const deploymentChanges = changed.filter((k) => (DEPLOYMENT_KEYS as readonly string[]).includes(k) || (SECRET_DEPLOYMENT_KEYS as readonly string[]).includes(k));
-    if (!deploymentChanges.length) return undefined;
-    const unknown = deploymentChanges.filter((k) => containsUnknown(n[k]));
-    if (unknown.length === deploymentChanges.length) return `POSSIBLY REPROVISION (wipe)|${unknown.join(", ")} not known until apply`;
-    const removed = n.image === undefined && n.customDeploy === undefined;
-    if (removed) return "DEPROVISION (wipe)|image removed";
-    return `REPROVISION (wipe)|${deploymentChanges.join(", ")} changed`;
+/** Any API version: both specs of a preview are built with the same one. */
+const PREVIEW_API_VERSION = "1.86";
+/** Stands for a value not known until apply, assumed changed. */
+const UNKNOWN_AT_PREVIEW = "(known after apply)";
+/** Stands for a secret as the last run had it (its digest is in the old state). */
+const OLD_SECRET = { "pulumi-metal3": "the secret as the last run had it" };
+
+/**
+ * Inputs for a preview spec: secrets replaced by their salted digests (the old state has no
+ * more), so equal secrets give equal fingerprints; values unknown at preview taken as the old
+ * ones (`same`) or as changed (`changed`).
+ */
+function previewInputs(inputs: Record<string, unknown>, olds: Record<string, unknown>, fromState: boolean, unknowns: "same" | "changed"): PlainHostInputs {
+    const d = (olds.secretDigests ?? { salt: "" }) as SecretDigests;
+    const resolve = (v: unknown, old: unknown): unknown => {
+        if (isUnknown(v)) return unknowns === "same" ? old : changedFrom(old);
+        if (Array.isArray(v)) return v.map((x, i) => resolve(x, Array.isArray(old) ? old[i] : undefined));
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, old && typeof old === "object" ? (old as Record<string, unknown>)[k] : undefined)]));
+        return v;
+    };
+    const out: Record<string, unknown> = {};
+    for (const k of PUBLIC_INPUT_KEYS) if (inputs[k] !== undefined) out[k] = fromState ? inputs[k] : resolve(inputs[k], olds[k]);
+    const secret = (key: keyof Omit<SecretDigests, "salt">, value: unknown) => {
+        if (fromState || value === OLD_SECRET) return d[key];
+        if (isUnknown(value) || containsUnknown(value)) return unknowns === "same" ? d[key] : UNKNOWN_AT_PREVIEW;
+        return secretDigest(d.salt, value);
+    };
+    const bmc = { ...((out.bmc ?? olds.bmc ?? {}) as Record<string, unknown>) };
+    // An address unknown (or unusable) at preview: the old one; only its credentials may differ.
+    if (typeof bmc.address !== "string" || driverOf(bmc.address) === undefined) bmc.address = (olds.bmc as Record<string, unknown> | undefined)?.address;
+    bmc.password = secret("bmcPassword", (inputs.bmc as Record<string, unknown> | undefined)?.password ?? (isUnknown(inputs.bmc) ? inputs.bmc : undefined));
+    out.bmc = bmc;
+    for (const k of SECRET_KEYS) out[k] = secret(k, inputs[k]);
+    return clean(out) as unknown as PlainHostInputs;
+}
+
+/** A value of the same shape as `old` that differs from it. */
+function changedFrom(old: unknown): unknown {
+    if (typeof old === "boolean") return !old;
+    if (Array.isArray(old)) return [...old, UNKNOWN_AT_PREVIEW];
+    if (old && typeof old === "object") return { ...old, [UNKNOWN_AT_PREVIEW]: UNKNOWN_AT_PREVIEW };
+    return UNKNOWN_AT_PREVIEW;
+}
+
+function driverOf(address: unknown): string | undefined {
+    if (typeof address !== "string" || isUnknown(address)) return undefined;
+    try {
+        return bmcProfile({ address }).driver;
+    } catch {
+        return undefined;
+    }
+}
+
+/** What the recorded node shows, from outputs (older states lack ironicProvisionState / powerState). */
+function recordedHost(olds: Record<string, unknown>): RecordedHost {
+    const metal3 = String(olds.provisioningState ?? "");
+    const provisionState = (olds.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
+    const powerState = (olds.powerState as string | null | undefined) ?? (olds.poweredOn === true ? "power on" : "power off");
+    return { provisionState, powerState };
+}
+
+/** The new inputs with `key` as the last run had it (secrets: as their digests say). */
+function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: string): Record<string, unknown> {
+    const out = { ...n, [key]: olds[key] };
+    if ((SECRET_KEYS as readonly string[]).includes(key)) out[key] = OLD_SECRET;
+    if (key === "bmc") out.bmc = { ...(olds.bmc as object), password: OLD_SECRET };
+    return out;
+}
+
+/** The lifecycle's plan for this update and, when it wipes the host, which changes make it do so. */
+function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): { plan?: ChangePlan; reprovision?: string; refusal?: string } {
+    const rec = recordedHost(olds);
+    const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION });
+    try {
+        const oldInputs = previewInputs(olds, olds, true, "same");
+        const oldSpec = specOf(oldInputs);
+        const planFor = (inputs: Record<string, unknown>, unknowns: "same" | "changed") => planChange(oldSpec, specOf(previewInputs(inputs, olds, false, unknowns)), rec);
+        const plan = planFor(n, "changed");
+        // Refused only on what is known: values unknown at preview are taken as they were.
+        const refusal = containsUnknown(n) ? planFor(n, "same").refusal : plan.refusal;
+        if (refusal && !planChange(oldSpec, oldSpec, rec).refusal) return { plan, refusal };
+        if (!plan.wipe) return { plan };
+        const keys = [...new Set(changed.map((k) => k.split(".")[0]))];
+        // The changes that cause the wipe: those without which the lifecycle would not wipe, or wipe differently.
+        const causes = keys.filter((k) => planFor(revert(n, olds, k), "changed").wipe !== plan.wipe);
+        const causeText = causes.length ? causes : keys;
+        const possibly = containsUnknown(n) && !planFor(n, "same").wipe;
+        const removed = plan.wipe === "DEPROVISION (wipe)" && !n.image && !n.customDeploy;
+        const why = `${removed ? "image removed" : `${causeText.join(", ")} ${possibly ? "not known until apply" : "changed"}`}: ${describePlan(plan)}`;
+        return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
+    } catch (e) {
+        return { reprovision: `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${e instanceof Error ? e.message : String(e)})` };
+    }
 }

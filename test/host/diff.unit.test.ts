@@ -58,8 +58,11 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         expect((await diff("u", olds, { ...inputs, namespace: "prod" })).replaces).to.deep.equal(["namespace"]);
         expect((await diff("u", olds, { ...inputs, namespace: "default" })).changes).to.equal(false);
     });
-    it("BMC scheme that changes the driver → replace; same driver, new address → change", async () => {
-        expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, address: "ipmi://10.0.0.1" } })).replaces).to.deep.equal(["bmc.address"]);
+    it("BMC scheme that changes the driver → update in place (Ironic switches the driver), no wipe; new address → change", async () => {
+        const scheme = await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, address: "ipmi://10.0.0.1" } });
+        expect(scheme.replaces).to.deep.equal([]);
+        expect(scheme.changed).to.deep.equal(["bmc.address"]);
+        expect(scheme.reprovision).to.equal(undefined);
         const d = await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, address: "redfish-virtualmedia://10.0.0.2/redfish/v1/Systems/1" } });
         expect(d.replaces).to.deep.equal([]);
         expect(d.changed).to.deep.equal(["bmc.address"]);

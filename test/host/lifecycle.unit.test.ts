@@ -58,6 +58,7 @@ function kindOf(a: HostAction): string {
     if (a.kind === "provision") return `provision:${a.target}`;
     if (a.kind === "power") return `power:${a.target}`;
     if (a.kind === "deploy") return a.rebuild ? "rebuild" : "deploy";
+    if (a.kind === "patch" && a.inMaintenance) return "patch-in-maintenance";
     return a.kind;
 }
 
@@ -65,6 +66,11 @@ describe("host/lifecycle: nextAction(spec, observed node)", () => {
     const plain = spec();
     const withImage = spec({ image });
     const deployedFp = withImage.deployment!.fingerprint;
+    const ipmiIso = spec({ bmc: { address: "ipmi://10.0.0.1", username: "u", password: "p" }, image: { url: "http://x/live.iso", format: "live-iso" } as never });
+    const ipmiImage = spec({ bmc: { address: "ipmi://10.0.0.1", username: "u", password: "p" }, image });
+    const raid = { hardwareRAIDVolumes: [{ level: "1" }] };
+    const withRaid = spec({ image, raid } as never);
+    const externalRaid = spec({ externallyProvisioned: true, raid } as never);
     const TABLE: Array<[string, HostSpec, ReturnType<typeof observed> | undefined, string]> = [
         ["no node → enrol", plain, undefined, "enrol"],
         ["enroll → manage", plain, observed(plain, node(plain, "enroll")), "provision:manage"],
@@ -93,7 +99,12 @@ describe("host/lifecycle: nextAction(spec, observed node)", () => {
         ["active, same image, on → done", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: deployedFp } })), "done"],
         ["active, online false → power off", spec({ image, online: false }), observed(spec({ image, online: false }), node(spec({ image, online: false }), "active", { power_state: "power on", extra: { ...node(spec({ image, online: false }), "x").extra, [EXTRA.deployment]: spec({ image, online: false }).deployment!.fingerprint } })), "power:power off"],
         ["active, image changed → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: "old" } })), "rebuild"],
-        ["active (direct deploy), image changed to a live ISO → undeploy first (the deploy interface cannot change while active)", spec({ image: { url: "http://x/live.iso", format: "live-iso" } as never }), observed(spec({ image: { url: "http://x/live.iso", format: "live-iso" } as never }), node(spec({ image: { url: "http://x/live.iso", format: "live-iso" } as never }), "active", { deploy_interface: "direct", power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: "old" } })), "undeploy"],
+        ["active (direct deploy), image changed to a live ISO → undeploy first (the deploy interface cannot change while active)", ipmiIso, observed(ipmiIso, node(ipmiIso, "active", { deploy_interface: "direct", power_state: "power on", extra: { ...node(ipmiIso, "x").extra, [EXTRA.deployment]: "old" } })), "undeploy"],
+        ["active, deployment record still pending (the deploy request failed or was lost) → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: `pending:${deployedFp}` } })), "rebuild"],
+        ["active, BMC scheme changed (fake → ipmi) → driver switched in place, in maintenance", ipmiImage, observed(ipmiImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: deployedFp } })), "patch-in-maintenance"],
+        ["available, BMC scheme changed → driver switched by a plain patch", ipmiImage, observed(ipmiImage, node(withImage, "available")), "patch"],
+        ["active, RAID changed → undeploy (RAID is built by cleaning), not ignored", withRaid, observed(withRaid, node(withRaid, "active", { power_state: "power on", extra: { ...node(withRaid, "x").extra, [EXTRA.raid]: "old", [EXTRA.deployment]: withRaid.deployment!.fingerprint } })), "undeploy"],
+        ["active, externally provisioned, RAID changed → fail (cleaning would wipe it)", externalRaid, observed(externalRaid, node(externalRaid, "active", { power_state: "power on", extra: { ...node(externalRaid, "x").extra, [EXTRA.raid]: "old" } })), "fail"],
         ["active, image removed → undeploy", plain, observed(plain, node(plain, "active", { power_state: "power on", extra: { ...node(plain, "x").extra, [EXTRA.deployment]: "old" } })), "undeploy"],
         ["active, claimed by a Machine allocation, no image here → leave the image alone", plain, observed(plain, node(plain, "active", { power_state: "power on", allocation_uuid: "a" })), "done"],
         ["active, claimed by a Machine, host online: false → leave the power alone (the Machine owns it)", spec({ online: false }), observed(spec({ online: false }), node(spec({ online: false }), "active", { power_state: "power on", allocation_uuid: "a" })), "done"],
