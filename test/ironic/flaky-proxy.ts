@@ -9,6 +9,10 @@ export interface FlakyProxy {
     /** Cut the connection after Ironic answered the next `count` requests whose first line matches. */
     dropResponses(firstLine: RegExp, count?: number): void;
     dropped: number;
+    /** Ironic gone: drop every open connection and refuse new ones (ECONNREFUSED), until `restore`. */
+    cut(): Promise<void>;
+    /** Ironic back, on the same address. */
+    restore(): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -24,12 +28,16 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
             pattern = firstLine;
             remaining = count;
         },
-        close: () =>
+        close: () => proxy.cut(),
+        cut: () =>
             new Promise((resolve) => {
                 for (const s of sockets) s.destroy();
+                if (!server.listening) return resolve();
                 server.close(() => resolve());
             }),
+        restore: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
     };
+    let port = 0;
     const server = net.createServer((client) => {
         const server = net.connect(Number(upstream.port), upstream.hostname);
         sockets.add(client).add(server);
@@ -60,6 +68,7 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         server.on("close", end).on("error", end);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    port = (server.address() as net.AddressInfo).port;
+    proxy.url = `http://127.0.0.1:${port}`;
     return proxy;
 }
