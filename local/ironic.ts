@@ -30,6 +30,8 @@ export interface FakeDelays {
   power?: string;
   boot?: string;
   management?: string;
+  /** Caching BIOS settings, which both verifying (manage) and automated cleaning do. */
+  bios?: string;
 }
 
 export interface BasicAuth {
@@ -40,7 +42,7 @@ export interface BasicAuth {
 export interface StartIronicOptions {
   /** Default `${XDG_CACHE_HOME:-~/.cache}/pulumi-metal3/ironic`. */
   stateDir?: string;
-  /** Default 6385 when free, otherwise any free port. */
+  /** Default: the port this state directory had before; else 6385 when free, otherwise any free port. */
   port?: number;
   fakeDelays?: FakeDelays;
   /** `auth_strategy = http_basic` with these credentials instead of `noauth`. */
@@ -172,7 +174,7 @@ const FAKE_DELAY_PATTERN = /^\d+(,\d+)?$/;
 /** Parse `deploy=5,inspect=2:6,power=1` (the CLI's form; ":" separates MIN:MAX) into FakeDelays. */
 export function parseFakeDelays(text: string): FakeDelays {
   const delays: FakeDelays = {};
-  const known = ["deploy", "inspect", "power", "boot", "management"] as const;
+  const known = ["deploy", "inspect", "power", "boot", "management", "bios"] as const;
   for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
     const [key, value] = item.split("=", 2);
     if (!(known as readonly string[]).includes(key) || value === undefined) {
@@ -207,7 +209,7 @@ export function renderIronicConfig(input: IronicConfigInput): string {
       throw new Error(`fake ${kind} delay "${value}" must be "N" or "MIN,MAX" whole seconds`);
     }
   }
-  const fakeLines = (["deploy", "inspect", "power", "boot", "management"] as const)
+  const fakeLines = (["deploy", "inspect", "power", "boot", "management", "bios"] as const)
     .filter((kind) => delays[kind] !== undefined)
     .map((kind) => `${kind}_delay = ${delays[kind]}`);
   const lines = [
@@ -353,6 +355,29 @@ function runDbsync(files: StateFiles, log: Logger): void {
 }
 
 /**
+ * The API port: the one asked for; else the one this state directory had (recorded in
+ * instance.json), so a restart after a crash keeps the URL that programs and stack config
+ * already use; else 6385 when free, or any free port.
+ */
+async function choosePort(asked: number | undefined, previous: InstanceRecord | undefined, files: StateFiles): Promise<number> {
+  if (asked !== undefined) {
+    if (!(await isPortFree(asked))) throw new Error(`port ${asked} on 127.0.0.1 is already in use`);
+    return asked;
+  }
+  if (previous?.port) {
+    if (!(await isPortFree(previous.port))) {
+      throw new Error(
+        `port ${previous.port}, where the Ironic of ${files.dir} ran before (${previous.url}, recorded in ${files.instance}), ` +
+          `is now in use by another process. Programs and stack config that use ${previous.url} would reach that process instead: ` +
+          `stop it and start again, or start with --port PORT and point them (e.g. pulumi-metal3:ironicUrl) at the new URL`,
+      );
+    }
+    return previous.port;
+  }
+  return findFreePort(IRONIC_DEFAULT_PORT);
+}
+
+/**
  * Start (or find) the local Ironic for `stateDir`. Idempotent: a live instance that answers is
  * returned with `alreadyRunning: true`; a stale pid file is removed.
  */
@@ -384,13 +409,7 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
     if (missing.length) throw new Error(`Ironic is not installed (missing: ${missing.join(", ")}) and installing was disabled`);
   }
 
-  let port: number;
-  if (opts.port !== undefined) {
-    if (!(await isPortFree(opts.port))) throw new Error(`port ${opts.port} on 127.0.0.1 is already in use`);
-    port = opts.port;
-  } else {
-    port = await findFreePort(IRONIC_DEFAULT_PORT);
-  }
+  const port = await choosePort(opts.port, existing, files);
   const url = `http://127.0.0.1:${port}`;
   const authStrategy = opts.basicAuth ? "http_basic" : "noauth";
 
@@ -486,9 +505,10 @@ commands:
 
 options:
   --state-dir DIR            config, sqlite database, pid file and logs (default ${defaultStateDir()})
-  --port PORT                API port on 127.0.0.1 (start; default 6385 if free, else any free port)
+  --port PORT                API port on 127.0.0.1 (start; default: the port this state directory
+                             had before, else 6385 if free, else any free port)
   --fake-delays SPEC         fake-hardware delays in seconds, e.g. deploy=5,inspect=2:6,power=1,boot=1
-                             (kinds: deploy, inspect, power, boot, management; MIN:MAX for a random range)
+                             (kinds: deploy, inspect, power, boot, management, bios; MIN:MAX for a random range)
   --basic-auth USER:PASS     HTTP basic auth instead of noauth (start); USER alone takes the
                              password from OS_PASSWORD
   --ipmi-retry-timeout S     [ipmi] command_retry_timeout: seconds an unanswered BMC is retried (start)

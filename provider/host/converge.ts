@@ -2,7 +2,7 @@
 // observe again, under per-phase deadlines, reporting progress. The only place host steps touch
 // Ironic (deploy/undeploy details live in provision.ts).
 import type { IronicClient } from "../ironic";
-import { IronicError } from "../ironic";
+import { IronicError, isUnreachable } from "../ironic";
 import type { Node, Port } from "../ironic/types";
 import { allocationHolder } from "../claim/allocation";
 import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
@@ -18,9 +18,12 @@ export class HostError extends Error {
         readonly nodeUuid?: string,
         readonly provisionState?: string,
         readonly lastError?: string,
+        /** The failure this one explains (kept so callers can tell "Ironic unreachable" apart). */
+        cause?: unknown,
     ) {
         super(message);
         this.name = "HostError";
+        if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
     }
 }
 
@@ -31,6 +34,14 @@ export interface ConvergeOptions {
     /** Deadline for the whole operation (ms from now), on top of the per-phase ones. */
     overallMs?: number;
     log?: (msg: string) => void;
+    /**
+     * Told the node's UUID as soon as it is known (enrolled or adopted), and the node each time a
+     * step shows it: a caller whose operation then fails (Ironic gone, a client error) can still
+     * record which node it was working on, and in what state it last saw it, without asking Ironic.
+     */
+    onNode?: (uuid: string, node?: Node) => void;
+    /** Told each step before it is carried out. */
+    onStep?: (action: HostAction) => void;
 }
 
 /** Same step on the same state this many times means Ironic is not moving: stop instead of looping. */
@@ -131,8 +142,10 @@ class Runner {
     }
 
     progress(phase: string) {
-        return (n: Node, ms: number) =>
+        return (n: Node, ms: number) => {
+            this.opts.onNode?.(n.uuid, n);
             this.log(`${phase}: Ironic ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""}, power ${n.power_state ?? "unknown"} [${Math.round(ms / 1000)}s in phase]`);
+        };
     }
 
     /**
@@ -266,13 +279,14 @@ class Runner {
     /** Wraps any failure so it names the host, the node's current state and last_error. */
     async explain(e: unknown, uuid: string | undefined): Promise<HostError> {
         if (e instanceof HostError) return e;
-        const node = uuid ? await this.client.findNode(uuid).catch(() => undefined) : undefined;
+        // Ironic unreachable: asking again now would only wait out the retry window once more.
+        const node = uuid && !isUnreachable(e) ? await this.client.findNode(uuid).catch(() => undefined) : undefined;
         const msg = e instanceof Error ? e.message : String(e);
         // Ironic's wait errors already name the state and last_error; add the node's current
         // state only when it says something new.
         const said = e instanceof IronicError && e.provisionState !== undefined && e.provisionState === node?.provision_state && (e.lastError ?? null) === (node?.last_error ?? null);
         const now = said || !node ? "" : ` [now: ${describe(node)}]`;
-        return new HostError(`host ${this.opts.label}: ${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined);
+        return new HostError(`host ${this.opts.label}: ${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
     }
 }
 
@@ -317,6 +331,7 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
             if (current && !known) {
                 known = await observe(client, current);
                 if (!known) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
+                opts.onNode?.(current, known.node);
             }
             const action = nextAction(spec, known);
             if (action.kind === "done") {
@@ -325,8 +340,10 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
             }
             runner.guard(action, known?.node);
             steps.push(action);
+            opts.onStep?.(action);
             const r = await runner.perform(spec, undefined, action, known?.node);
             current = r.uuid;
+            opts.onNode?.(current, r.node);
             const ports = r.ports ?? (known ? [...known.ports, ...(r.newPort ? [r.newPort] : [])] : undefined);
             known = r.node && ports ? { node: r.node, ports } : r.newPort && known ? { node: known.node, ports: ports! } : undefined;
         }

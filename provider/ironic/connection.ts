@@ -29,7 +29,10 @@ export interface IronicConnectionOptions {
     insecure?: boolean;
     /** Bound on each HTTP request (default 30 s). */
     timeoutMs?: number;
-    /** Bound on retrying a locked node / unreachable Ironic (default 60 s). */
+    /**
+     * Bound on retrying a locked node / unreachable Ironic (default 60 s, or
+     * PULUMI_METAL3_IRONIC_RETRY_SECONDS from the environment).
+     */
     retryDeadlineMs?: number;
 }
 
@@ -52,6 +55,18 @@ export interface ResolvedConnection {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_DEADLINE_MS = 60_000;
+/** Environment override of the retry window, in seconds: how long an Ironic outage is ridden out before an operation fails. */
+export const RETRY_SECONDS_ENV = "PULUMI_METAL3_IRONIC_RETRY_SECONDS";
+
+function retryDeadlineFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+    const raw = env[RETRY_SECONDS_ENV];
+    if (raw === undefined || raw === "") return undefined;
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+        throw new IronicError(`${OPERATION} failed: ${RETRY_SECONDS_ENV}="${raw}" is not a number of seconds`, { operation: OPERATION });
+    }
+    return seconds * 1000;
+}
 
 type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "source">> & { source: string };
 
@@ -103,7 +118,7 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
         keyFile: pick("keyFile").value,
         insecure: pick("insecure").value ?? false,
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        retryDeadlineMs: options.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS,
+        retryDeadlineMs: options.retryDeadlineMs ?? retryDeadlineFromEnv(env) ?? DEFAULT_RETRY_DEADLINE_MS,
         source: url.source ?? "options",
     };
     for (const [what, file] of [["CA file", resolved.caFile], ["client certificate", resolved.certFile], ["client key", resolved.keyFile]] as const) {

@@ -106,3 +106,14 @@ export function httpErrorMessage(operation: string, status: number, faultstring?
 export function isNodeLockedFault(status: number | undefined, faultstring: string | undefined): boolean {
     return status === 409 && !!faultstring && /locked|NodeLocked|please retry/i.test(faultstring);
 }
+
+/**
+ * True when the failure (or one it wraps, through `cause`) is "no HTTP answer from Ironic": asking
+ * Ironic again right away would only wait out the client's retry window a second time.
+ */
+export function isUnreachable(e: unknown): boolean {
+    for (let cur = e, depth = 0; cur && typeof cur === "object" && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+        if (cur instanceof IronicError && cur.status === undefined && (cur as { cause?: unknown }).cause !== undefined) return true;
+    }
+    return false;
+}

@@ -8,7 +8,7 @@
 // resolution), http.ts (undici, microversion header, retries, error unwrapping), errors.ts
 // (IronicError), wait.ts (the one polling family), client.ts (one method per Ironic action).
 export { IronicClient, REQUIRED_MICROVERSION, PREFERRED_MICROVERSION, compareMicroversions, negotiateMicroversion } from "./client";
-export { IronicError, unwrapIronicFault } from "./errors";
+export { IronicError, isUnreachable, unwrapIronicFault } from "./errors";
 export { IronicConnectionOptions, IronicAuthType, ResolvedConnection, resolveConnection } from "./connection";
 export { WaitOptions, PROVISION_FAILURE_STATES, judgeProvisionState, judgePowerState, judgeAllocation } from "./wait";
 export * from "./types";

@@ -1,7 +1,7 @@
 // A Machine's lifecycle in Ironic, apart from Pulumi: claim a host → deploy → observe; update
 // what does not touch the disk; undeploy → release. The claim is in ../claim, the deploy and
 // undeploy are the BareMetalHost's own (../host/provision): one way to put an image on a node.
-import type { IronicClient } from "../ironic";
+import { isUnreachable, type IronicClient } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
 import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
 import { parseHostNodeName } from "../claim/candidates";
@@ -144,13 +144,15 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
             });
         }
     } catch (err) {
-        const current = (await client.findNode(node.uuid).catch(() => undefined)) ?? node;
+        // With Ironic unreachable, asking again would only wait out the retry window once more.
+        const offline = isUnreachable(err);
+        const current = (offline ? undefined : await client.findNode(node.uuid).catch(() => undefined)) ?? node;
         throw new MachineDeployError(
             `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
                 `but the deploy did not finish (Ironic provision state "${current.provision_state}", last_error: ` +
                 `${current.last_error ?? "none"}): ${(err as Error).message}. The claim is kept; the next update continues ` +
                 `the deploy, delete releases the host.`,
-            await observe(client, spec, claim.allocation, current),
+            await observe(client, spec, claim.allocation, current, { offline }),
             err,
         );
     }
@@ -241,7 +243,7 @@ export async function deleteMachine(
 }
 
 /** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */
-export async function observe(client: IronicClient, spec: MachineSpec, allocation: Allocation, node: Node): Promise<MachineStatus> {
+export async function observe(client: IronicClient, spec: MachineSpec, allocation: Allocation, node: Node, opts: { offline?: boolean } = {}): Promise<MachineStatus> {
     const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
     const provisioningState = metal3State(node);
     return {
@@ -250,7 +252,7 @@ export async function observe(client: IronicClient, spec: MachineSpec, allocatio
         hostName,
         nodeUuid: node.uuid,
         providerID: providerId(spec.namespace, hostName, spec.name),
-        addresses: await addresses(client, node),
+        addresses: opts.offline ? [] : await addresses(client, node),
         provisioningState,
         ready: machineReady(spec, node),
         allocationUuid: allocation.uuid,

@@ -4,9 +4,9 @@
 // Lifecycle decisions: provider/host/lifecycle.ts; Ironic calls: provider/host/converge.ts.
 import { randomBytes } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { IronicClient } from "../../provider/ironic";
+import { IronicClient, isUnreachable } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
-import { converge, findExistingNode, HostError, removeHost } from "../../provider/host/converge";
+import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
 import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA } from "../../provider/host/lifecycle";
@@ -16,9 +16,7 @@ import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
 import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/common";
 import { mergeConnection } from "../connection";
-
-/** The dynamic host adds this key to inputs and outputs; it is not ours to validate or echo. */
-const PROVIDER_KEY = "__provider";
+import { engineError, PROVIDER_KEY } from "./errors";
 
 /** Salted digests of the secret inputs: enough to notice a change, useless to recover the value. */
 export interface SecretDigests {
@@ -98,10 +96,8 @@ function publicInputs(i: PlainHostInputs): PublicHostInputs {
     return JSON.parse(JSON.stringify({ ...rest, bmc: publicBmc }));
 }
 
-async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests: SecretDigests, node: Node): Promise<BareMetalHostState> {
-    // Only an inspection leaves an inventory (fake inspection never does): skip the call otherwise.
-    const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
-    const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
+/** The outputs for a node as Ironic showed it (`inventory`: the inspection's, when there is one). */
+function stateFrom(i: PublicHostInputs, secretDigests: SecretDigests, node: Node, inventory?: Parameters<typeof hardwareDetails>[1]): BareMetalHostState {
     return {
         ...i,
         secretDigests,
@@ -119,45 +115,109 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     };
 }
 
+async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests: SecretDigests, node: Node): Promise<BareMetalHostState> {
+    // Only an inspection leaves an inventory (fake inspection never does): skip the call otherwise.
+    const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
+    const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
+    return stateFrom(i, secretDigests, node, inventory);
+}
+
 /** Whole-operation deadline from `timeouts.<op>` (minutes), undefined = only the per-phase ones. */
 function overallMs(i: PlainHostInputs, op: "create" | "update" | "delete"): number | undefined {
     const t = i.timeouts as Record<string, number> | undefined;
     return t?.[op] !== undefined ? t[op] * 60_000 : undefined;
 }
 
+/** What a create/update learned of its node while converging, for the state of a failed one. */
+interface Progress {
+    uuid?: string;
+    /** The node as last shown by Ironic. */
+    node?: Node;
+    /** The steps carried out (waits and refusals are not changes). */
+    acted: boolean;
+    /** A deploy was started after `node` was last seen. */
+    deployStarted: boolean;
+}
+
 /**
- * A create/update that failed after the node exists: the engine keeps the resource (partially
- * created, with these properties) instead of forgetting the node, and the next `up` updates it.
+ * A create/update that failed after the node exists, whatever the error (Ironic gone, a client
+ * error, a deadline, a bug): the engine keeps the resource, partially created, with these
+ * properties instead of forgetting the node, and the next `up` updates it. The properties hold
+ * the inputs as given (else the next diff sees name and namespace "changed" and plans a replace
+ * that would wipe the very node) and `__provider` (else the engine cannot update or delete it),
+ * and are built without Ironic when Ironic is what failed.
  */
-function initFailure(e: unknown, properties: Record<string, unknown> | undefined): Error {
-    const err = e instanceof Error ? e : new Error(String(e));
-    const uuid = err instanceof HostError ? err.nodeUuid : undefined;
-    if (!uuid) return err;
-    return Object.assign(new Error(err.message), { id: uuid, properties: properties ?? {}, reasons: [err.message] });
+async function initFailure(
+    e: unknown,
+    client: IronicClient | undefined,
+    progress: Progress,
+    host: { raw: Record<string, unknown>; pub: PublicHostInputs; secretDigests: SecretDigests },
+): Promise<Error> {
+    const uuid = progress.uuid;
+    if (!uuid) return engineError(e);
+    const fresh = client && !isUnreachable(e) ? await client.findNode(uuid).catch(() => undefined) : undefined;
+    const node = fresh ?? (progress.node?.uuid === uuid ? progress.node : undefined);
+    const message = e instanceof Error ? e.message : String(e);
+    const state: BareMetalHostState = node
+        ? { ...stateFrom(host.pub, host.secretDigests, node), errorMessage: message }
+        : {
+              // Enrolled or adopted, then never seen: nothing to say of it but its name.
+              ...host.pub,
+              secretDigests: host.secretDigests,
+              nodeUuid: uuid,
+              nodeName: hostLabel(host.pub),
+              provisioningState: "",
+              ironicProvisionState: "unknown",
+              poweredOn: false,
+              powerState: null,
+              maintenance: false,
+              hardware: { source: "properties" },
+              errorMessage: message,
+              lastUpdated: new Date().toISOString(),
+              driver: "",
+          };
+    // Ironic went away while the disk was being written: say so (a later image change wipes it).
+    if (!fresh && progress.deployStarted) state.provisioningState = "provisioning";
+    return engineError(e, { id: uuid, properties: { ...state, [PROVIDER_KEY]: host.raw[PROVIDER_KEY] } });
 }
 
 async function converged(raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, existingUuid: string | undefined, salt: string, op: "create" | "update") {
     const inputs = parseInputs(raw);
-    const client = await connect(inputs, stack);
     const label = hostLabel(inputs);
     const pub = publicInputs(inputs);
     const secretDigests = digests(inputs, salt);
+    const progress: Progress = { uuid: existingUuid, acted: false, deployStarted: false };
+    let client: IronicClient | undefined;
     try {
+        client = await connect(inputs, stack);
         const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
-        let uuid = existingUuid;
-        if (!uuid) uuid = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
-        if (uuid && !existingUuid) console.error(`[bmh ${label}] adopting existing Ironic node ${uuid}`);
-        try {
-            const { node } = await converge(client, spec, uuid, { label, timeouts: phaseTimeouts(inputs.timeouts), overallMs: overallMs(inputs, op) });
-            return { id: node.uuid, outs: clean(await stateOf(client, pub, secretDigests, node)) };
-        } catch (e) {
-            const nodeUuid = e instanceof HostError ? e.nodeUuid : undefined;
-            const node = nodeUuid ? await client.findNode(nodeUuid).catch(() => undefined) : undefined;
-            const props = node ? clean({ ...(await stateOf(client, pub, secretDigests, node)), [PROVIDER_KEY]: raw[PROVIDER_KEY] }) : undefined;
-            throw initFailure(e, props);
+        if (!progress.uuid) {
+            // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
+            const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
+            if (found) console.error(`[bmh ${label}] adopting existing Ironic node ${found}`);
+            progress.uuid = found;
         }
+        const { node } = await converge(client, spec, progress.uuid, {
+            label,
+            timeouts: phaseTimeouts(inputs.timeouts),
+            overallMs: overallMs(inputs, op),
+            onNode: (uuid, seen) => {
+                progress.uuid = uuid;
+                if (seen) Object.assign(progress, { node: seen, deployStarted: false });
+            },
+            onStep: (action) => {
+                if (action.kind !== "wait" && action.kind !== "fail") progress.acted = true;
+                if (action.kind === "deploy") progress.deployStarted = true;
+            },
+        });
+        return { id: node.uuid, outs: clean(await stateOf(client, pub, secretDigests, node)) };
+    } catch (e) {
+        // An update that changed nothing yet keeps its previous state, and the next preview still
+        // shows every change it will make (and what it would wipe).
+        if (op === "update" && !progress.acted) throw engineError(e);
+        throw await initFailure(e, client, progress, { raw, pub, secretDigests });
     } finally {
-        await client.close();
+        await client?.close();
     }
 }
 
@@ -166,6 +226,7 @@ export async function create(inputs: Record<string, unknown>, stack?: IronicConn
 }
 
 export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.UpdateResult> {
+    // The same salt as before: the digests of unchanged secrets stay equal.
     const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
     const { outs } = await converged(news, stack, id, salt, "update");
     return { outs };
@@ -237,10 +298,15 @@ function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
     return out as PublicHostInputs;
 }
 
+/**
+ * Deletes from whatever state the engine holds, a partial one included: every property but the
+ * id may be missing (a state recorded by an older version after a failed create had none).
+ */
 export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<void> {
-    const client = await connect(props, stack);
-    const label = props.name ? hostLabel(props as { name: string; namespace?: string }) : id;
+    const label = typeof props.name === "string" ? hostLabel(props as { name: string; namespace?: string }) : `node ${id}`;
+    let client: IronicClient | undefined;
     try {
+        client = await connect(props, stack);
         const t = props.timeouts as Record<string, number> | undefined;
         await removeHost(
             client,
@@ -252,8 +318,10 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
             id,
             { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: t?.delete !== undefined ? t.delete * 60_000 : undefined },
         );
+    } catch (e) {
+        throw engineError(e);
     } finally {
-        await client.close();
+        await client?.close();
     }
 }
 export { remove as delete };

@@ -15,6 +15,7 @@ import {
 } from "../../provider/machine/lifecycle";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
 import { mergeConnection } from "../connection";
+import { engineError } from "./errors";
 import type { ZodIssue } from "zod";
 import { containsUnknown, UNKNOWN, type IronicConnectionInput } from "../schemas/common";
 import { machineArgsSchema, MACHINE_INPUT_KEYS, MACHINE_REPLACE_PROPERTIES } from "../schemas/machine";
@@ -201,16 +202,11 @@ export async function create(ctx: MachineProviderContext, inputs: Props): Promis
         const status = await createMachine(client, spec, progress);
         return { id: status.allocationUuid, outs: outputs(inputs, status) };
     } catch (err) {
-        if (err instanceof MachineDeployError) {
-            // Partially created: the engine keeps the id and these properties (with __provider, so
-            // delete works) and runs update on the next `up` to finish the deploy.
-            throw Object.assign(new Error(err.message), {
-                id: err.status.allocationUuid,
-                properties: outputs(inputs, err.status),
-                reasons: [err.message],
-            });
-        }
-        throw err;
+        // Partially created (the claim holds a host, whatever ended the deploy): the engine keeps
+        // the id and these properties (the inputs as given, with __provider, so diff sees no
+        // change and delete works) and runs update on the next `up` to finish the deploy.
+        if (err instanceof MachineDeployError) throw engineError(err, { id: err.status.allocationUuid, properties: outputs(inputs, err.status) });
+        throw engineError(err);
     }
 }
 
@@ -229,13 +225,20 @@ export async function update(ctx: MachineProviderContext, id: string, _olds: Pro
     try {
         return { outs: outputs(news, await updateMachine(client, id, spec, progress)) };
     } catch (err) {
-        if (err instanceof MachineDeployError)
-            throw Object.assign(new Error(err.message), { id, properties: outputs(news, err.status), reasons: [err.message] });
-        throw err;
+        if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status) });
+        throw engineError(err);
     }
 }
 
 export async function remove(ctx: MachineProviderContext, id: string, props: Props): Promise<void> {
+    try {
+        await removeMachine(ctx, id, props);
+    } catch (err) {
+        throw engineError(err);
+    }
+}
+
+async function removeMachine(ctx: MachineProviderContext, id: string, props: Props): Promise<void> {
     const client = await clientFor(ctx, props);
     const a = props as Props;
     const t = a.timeouts ?? {};

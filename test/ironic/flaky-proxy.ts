@@ -22,6 +22,10 @@ export interface FlakyProxy {
     answered503: number;
     /** First lines (`PUT /v1/nodes/x/states/provision HTTP/1.1`) of the requests Ironic received. */
     forwarded: string[];
+    /** Ironic gone: drop every open connection and refuse new ones (ECONNREFUSED), until `restore`. */
+    cut(): Promise<void>;
+    /** Ironic back, on the same address. */
+    restore(): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -52,12 +56,16 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         answer503(firstLine, { count = 1, forward }) {
             rules.push({ pattern: firstLine, remaining: count, fault: forward ? "503-after" : "503-before" });
         },
-        close: () =>
+        close: () => proxy.cut(),
+        cut: () =>
             new Promise((resolve) => {
                 for (const s of sockets) s.destroy();
+                if (!server.listening) return resolve();
                 server.close(() => resolve());
             }),
+        restore: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
     };
+    let port = 0;
     const server = net.createServer((client) => {
         const server = net.connect(Number(upstream.port), upstream.hostname);
         sockets.add(client).add(server);
@@ -111,6 +119,7 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         server.on("close", end).on("error", end);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    port = (server.address() as net.AddressInfo).port;
+    proxy.url = `http://127.0.0.1:${port}`;
     return proxy;
 }
