@@ -131,14 +131,25 @@ function commandExists(command: string): boolean {
 
 let aptUpdated = false;
 
-/** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
-export function ensureIronicInstalled(log: Logger = stderrLogger): void {
-  const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
+export interface DebianPackageNeed {
+  packages: string[];
+  /** Commands that must be on PATH afterwards. */
+  commands: string[];
+  /** Another check that must pass (e.g. a Python module imports). */
+  extraCheck?: () => boolean;
+  /** For messages: "Ironic", "the virtual BMCs". */
+  what: string;
+}
+
+/** apt-get install `packages` when a command (or `extraCheck`) is missing; as root, else says what to run. */
+export function ensureDebianPackages(need: DebianPackageNeed, log: Logger = stderrLogger): void {
+  const missing = need.commands.filter((c) => !commandExists(c));
+  if (need.extraCheck && !need.extraCheck()) missing.push(`(${need.packages.join(", ")})`);
   if (missing.length === 0) return;
-  const installCommand = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")}`;
+  const installCommand = `apt-get install -y --no-install-recommends ${need.packages.join(" ")}`;
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
     throw new Error(
-      `Ironic is not installed (missing: ${missing.join(", ")}). Install it as root with:\n` +
+      `${need.what}: not installed (missing: ${missing.join(", ")}). Install as root with:\n` +
         `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${installCommand}`,
     );
   }
@@ -155,16 +166,23 @@ export function ensureIronicInstalled(log: Logger = stderrLogger): void {
       throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}`);
     }
   };
-  log(`Ironic commands missing (${missing.join(", ")}); installing ${APT_PACKAGES.join(", ")}`);
+  log(`${need.what}: missing ${missing.join(", ")}; installing ${need.packages.join(", ")}`);
   if (!aptUpdated) {
     run(["update"]);
     aptUpdated = true;
   }
-  // The packages try to start their services and are refused without an init system; harmless.
-  run(["install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
-  const stillMissing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-  if (stillMissing.length) throw new Error(`installed ${APT_PACKAGES.join(", ")} but still missing: ${stillMissing.join(", ")}`);
-  log(`installed Ironic in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // Packages with services try to start them and are refused without an init system; harmless.
+  run(["install", "-y", "--no-install-recommends", ...need.packages]);
+  const stillMissing = need.commands.filter((c) => !commandExists(c));
+  if (stillMissing.length || (need.extraCheck && !need.extraCheck())) {
+    throw new Error(`installed ${need.packages.join(", ")} but ${need.what} still lacks: ${stillMissing.join(", ") || need.packages.join(", ")}`);
+  }
+  log(`installed ${need.packages.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
+export function ensureIronicInstalled(log: Logger = stderrLogger): void {
+  ensureDebianPackages({ packages: APT_PACKAGES, commands: REQUIRED_COMMANDS, what: "Ironic" }, log);
 }
 
 const FAKE_DELAY_PATTERN = /^\d+(,\d+)?$/;
