@@ -14,7 +14,7 @@ import { metal3State, Metal3ProvisioningState } from "../../provider/host/states
 import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
 import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/common";
-import { mergeConnection } from "../connection";
+import { DeployImageConfig, mergeConnection } from "../connection";
 
 /** The dynamic host adds this key to inputs and outputs; it is not ours to validate or echo. */
 const PROVIDER_KEY = "__provider";
@@ -135,14 +135,21 @@ function initFailure(e: unknown, properties: Record<string, unknown> | undefined
     return Object.assign(new Error(err.message), { id: uuid, properties: properties ?? {}, reasons: [err.message] });
 }
 
-async function converged(raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, existingUuid: string | undefined, salt: string, op: "create" | "update") {
+async function converged(
+    raw: Record<string, unknown>,
+    stack: IronicConnectionInput | undefined,
+    existingUuid: string | undefined,
+    salt: string,
+    op: "create" | "update",
+    deployImageDefaults: DeployImageConfig | undefined,
+) {
     const inputs = parseInputs(raw);
     const client = await connect(inputs, stack);
     const label = hostLabel(inputs);
     const pub = publicInputs(inputs);
     const secretDigests = digests(inputs, salt);
     try {
-        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, deployImageDefaults });
         let uuid = existingUuid;
         if (!uuid) uuid = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
         if (uuid && !existingUuid) console.error(`[bmh ${label}] adopting existing Ironic node ${uuid}`);
@@ -160,13 +167,20 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
     }
 }
 
-export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create");
+/** `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.). */
+export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig): Promise<pulumi.dynamic.CreateResult> {
+    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create", deployImages);
 }
 
-export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    deployImages?: DeployImageConfig,
+): Promise<pulumi.dynamic.UpdateResult> {
     const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
-    const { outs } = await converged(news, stack, id, salt, "update");
+    const { outs } = await converged(news, stack, id, salt, "update", deployImages);
     return { outs };
 }
 
@@ -226,6 +240,9 @@ const PUBLIC_INPUT_KEYS = [
     "traits",
     "raid",
     "adoptNode",
+    "deployKernel",
+    "deployRamdisk",
+    "deployIso",
     "timeouts",
     "ironic",
 ] as const;
