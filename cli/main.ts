@@ -5,6 +5,7 @@ const USAGE = `usage: pulumi-metal3 <command> [options]
 
 commands:
   ironic start|stop|status|install   a local standalone Ironic (fake hardware) on loopback
+  bmc start|stop|status --ipmi N     N virtual IPMI BMCs on loopback (the lab real-BMC tests run against)
   kube start|stop|status             a local etcd + kube-apiserver with the Metal³ CRDs
   toolchain                          build or locate pulumi, its Node.js host and plugins (prints TOOLCHAIN_BIN=)
   make-host [options] NAME           print a BareMetalHost declaration (TypeScript, or --yaml manifests)
@@ -16,6 +17,7 @@ type Command = (argv: string[]) => Promise<number>;
 // Loaded lazily so that `pulumi-metal3 ironic ...` does not load the Kubernetes or Pulumi code.
 const commands: Record<string, () => Command> = {
   ironic: () => require("../local/ironic").ironicCommand,
+  bmc: () => require("../local/bmc").bmcCommand,
   kube: () => require("../local/kube").kubeCommand,
   toolchain: () => require("../local/toolchain").toolchainCommand,
   "make-host": () => require("./make-host").makeHostCommand,

@@ -20,6 +20,7 @@ import {
   waitForHttp,
   writePidFile,
 } from "./proc";
+import { ensureHttpRootServer, stopHttpRootServer } from "./http-root";
 
 export type Logger = (line: string) => void;
 
@@ -51,6 +52,8 @@ export interface StartIronicOptions {
   ipmiRetryTimeoutS?: number;
   /** `[redfish] connection_attempts` / `connection_retry_interval` (Ironic's defaults 5 and 4 s: ~16 s per unreachable BMC). */
   redfishRetry?: { attempts: number; intervalS: number };
+  /** Agent (IPA) images every node without its own gets (`[conductor] deploy_kernel/deploy_ramdisk`). */
+  agentImages?: AgentImageDefaults;
   /** Install Debian's Ironic packages when missing (default true). */
   install?: boolean;
   /** How long to wait for the API and conductor (default 90 s). */
@@ -133,14 +136,25 @@ function commandExists(command: string): boolean {
 
 let aptUpdated = false;
 
-/** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
-export function ensureIronicInstalled(log: Logger = stderrLogger): void {
-  const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
+export interface DebianPackageNeed {
+  packages: string[];
+  /** Commands that must be on PATH afterwards. */
+  commands: string[];
+  /** Another check that must pass (e.g. a Python module imports). */
+  extraCheck?: () => boolean;
+  /** For messages: "Ironic", "the virtual BMCs". */
+  what: string;
+}
+
+/** apt-get install `packages` when a command (or `extraCheck`) is missing; as root, else says what to run. */
+export function ensureDebianPackages(need: DebianPackageNeed, log: Logger = stderrLogger): void {
+  const missing = need.commands.filter((c) => !commandExists(c));
+  if (need.extraCheck && !need.extraCheck()) missing.push(`(${need.packages.join(", ")})`);
   if (missing.length === 0) return;
-  const installCommand = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")}`;
+  const installCommand = `apt-get install -y --no-install-recommends ${need.packages.join(" ")}`;
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
     throw new Error(
-      `Ironic is not installed (missing: ${missing.join(", ")}). Install it as root with:\n` +
+      `${need.what}: not installed (missing: ${missing.join(", ")}). Install as root with:\n` +
         `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${installCommand}`,
     );
   }
@@ -157,16 +171,23 @@ export function ensureIronicInstalled(log: Logger = stderrLogger): void {
       throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}`);
     }
   };
-  log(`Ironic commands missing (${missing.join(", ")}); installing ${APT_PACKAGES.join(", ")}`);
+  log(`${need.what}: missing ${missing.join(", ")}; installing ${need.packages.join(", ")}`);
   if (!aptUpdated) {
     run(["update"]);
     aptUpdated = true;
   }
-  // The packages try to start their services and are refused without an init system; harmless.
-  run(["install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
-  const stillMissing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-  if (stillMissing.length) throw new Error(`installed ${APT_PACKAGES.join(", ")} but still missing: ${stillMissing.join(", ")}`);
-  log(`installed Ironic in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // Packages with services try to start them and are refused without an init system; harmless.
+  run(["install", "-y", "--no-install-recommends", ...need.packages]);
+  const stillMissing = need.commands.filter((c) => !commandExists(c));
+  if (stillMissing.length || (need.extraCheck && !need.extraCheck())) {
+    throw new Error(`installed ${need.packages.join(", ")} but ${need.what} still lacks: ${stillMissing.join(", ") || need.packages.join(", ")}`);
+  }
+  log(`installed ${need.packages.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
+export function ensureIronicInstalled(log: Logger = stderrLogger): void {
+  ensureDebianPackages({ packages: APT_PACKAGES, commands: REQUIRED_COMMANDS, what: "Ironic" }, log);
 }
 
 const FAKE_DELAY_PATTERN = /^\d+(,\d+)?$/;
@@ -187,9 +208,47 @@ export function parseFakeDelays(text: string): FakeDelays {
   return delays;
 }
 
+/** URLs of the ironic-python-agent kernel and initramfs the conductor uses by default. */
+export interface AgentImageDefaults {
+  deployKernel: string;
+  deployRamdisk: string;
+}
+
+/**
+ * Hardware types Debian 12's Ironic 21.4 packages can run here, with the interfaces they need;
+ * every one of them loads (checked by starting Ironic with this list; `ibmc` is left out: its
+ * management interface needs python3-ibmcclient, which Debian does not package).
+ */
+export const HARDWARE_TYPES = ["fake-hardware", "ipmi", "redfish", "manual-management", "idrac", "ilo", "ilo5", "irmc", "intel-ipmi", "snmp", "xclarity"];
+
+/** Ironic 21.4's default_log_levels (ironic/conf/opts.py) plus what keeps BMC passwords out of the log. */
+const IRONIC_LOG_LEVELS = [
+  "amqp=WARNING",
+  "amqplib=WARNING",
+  "qpid.messaging=INFO",
+  "oslo.messaging=INFO",
+  "oslo_messaging=INFO",
+  "sqlalchemy=WARNING",
+  "stevedore=INFO",
+  "eventlet.wsgi.server=INFO",
+  "iso8601=WARNING",
+  "requests=WARNING",
+  "glanceclient=WARNING",
+  "urllib3.connectionpool=WARNING",
+  "keystonemiddleware.auth_token=INFO",
+  "keystoneauth.session=INFO",
+  "openstack=WARNING",
+  "oslo_policy=WARNING",
+  "oslo_concurrency.lockutils=WARNING",
+  "ironic.conductor.cleaning=WARNING",
+];
+
 export interface IronicConfigInput {
   files: StateFiles;
   port: number;
+  /** Where `[deploy] http_root` is served (local/http-root.ts). */
+  httpUrl?: string;
+  agentImages?: AgentImageDefaults;
   authStrategy: "noauth" | "http_basic";
   fakeDelays?: FakeDelays;
   ipmiRetryTimeoutS?: number;
@@ -224,21 +283,25 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     `log_file = ${path.basename(files.log)}`,
     "use_stderr = false",
     "debug = false",
-    "enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management",
-    "enabled_bios_interfaces = fake,no-bios,redfish",
-    "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media",
+    // Ironic's own list plus one: ironic.conductor.cleaning logs the whole node, driver_info with
+    // the BMC password in plain text, at INFO when automated cleaning is disabled.
+    `default_log_levels = ${IRONIC_LOG_LEVELS.join(",")}`,
+    `enabled_hardware_types = ${HARDWARE_TYPES.join(",")}`,
+    // The first of each list a hardware type supports is its default (Ironic's own order otherwise).
+    "enabled_bios_interfaces = fake,no-bios,redfish,idrac-redfish,ilo,irmc",
+    "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media,idrac-redfish-virtual-media,ilo-ipxe,ilo-pxe,ilo-virtual-media,ilo-uefi-https,irmc-pxe",
     "enabled_console_interfaces = fake,no-console",
     "enabled_deploy_interfaces = fake,direct,ramdisk,custom-agent",
     // No `inspector`: it needs a separate ironic-inspector service.
-    "enabled_inspect_interfaces = fake,no-inspect,redfish",
-    "enabled_management_interfaces = fake,ipmitool,redfish,noop",
+    "enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish,ilo,irmc",
+    "enabled_management_interfaces = fake,ipmitool,intel-ipmitool,redfish,idrac-redfish,ilo,ilo5,irmc,xclarity,noop",
     "enabled_network_interfaces = noop",
     "default_network_interface = noop",
-    "enabled_power_interfaces = fake,ipmitool,redfish",
-    "enabled_raid_interfaces = fake,no-raid,agent,redfish",
+    "enabled_power_interfaces = fake,ipmitool,redfish,idrac-redfish,ilo,irmc,snmp,xclarity",
+    "enabled_raid_interfaces = fake,no-raid,agent,redfish,idrac-redfish,ilo5,irmc",
     "enabled_rescue_interfaces = fake,no-rescue",
     "enabled_storage_interfaces = fake,noop",
-    "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish",
+    "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish,idrac-redfish,ilo,irmc",
     "",
     "[api]",
     "host_ip = 127.0.0.1",
@@ -253,10 +316,22 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "",
     "[conductor]",
     "automated_clean = true",
+    // Agent images for nodes whose driver_info has none (a node's own deploy_kernel wins).
+    ...(input.agentImages ? [`deploy_kernel = ${input.agentImages.deployKernel}`, `deploy_ramdisk = ${input.agentImages.deployRamdisk}`] : []),
     "",
     "[deploy]",
     // Both directories must exist when pxe/ipxe are enabled, or the conductor refuses to start.
     `http_root = ${files.httpRoot}`,
+    // iPXE scripts and virtual-media ISOs are fetched from here (without it ipxe deploys are refused).
+    ...(input.httpUrl ? [`http_url = ${input.httpUrl}`] : []),
+    "",
+    "[service_catalog]",
+    // No Keystone catalogue: the agent's callback URL and iPXE scripts name the API directly.
+    `endpoint_override = http://127.0.0.1:${port}`,
+    "",
+    "[ilo]",
+    // iLO virtual media from http_url, not Swift (there is none).
+    "use_web_server_for_images = true",
     "",
     "[pxe]",
     `tftp_root = ${files.tftpRoot}`,
@@ -266,6 +341,8 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     ...(input.ipmiRetryTimeoutS !== undefined ? [`command_retry_timeout = ${Math.max(1, Math.round(input.ipmiRetryTimeoutS))}`] : []),
     "",
     "[redfish]",
+    // Virtual-media ISOs go to http_url, not Swift (there is none; Ironic fails with MissingAuthPlugin otherwise).
+    "use_swift = false",
     ...(input.redfishRetry
       ? [
           `connection_attempts = ${Math.max(1, Math.round(input.redfishRetry.attempts))}`,
@@ -395,6 +472,7 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
     if (opts.port !== undefined && opts.port !== existing.port) {
       log(`note: already running on port ${existing.port}; --port ${opts.port} ignored (stop it first to change)`);
     }
+    await ensureHttpRootServer(files.httpRoot, files.dir, log); // restarted on its port if it died
     log(`already running: pid ${existingPid}, ${existing.url} (state ${files.dir})`);
     return { url: existing.url, pid: existingPid, stateDir: files.dir, logFile: files.log, alreadyRunning: true };
   }
@@ -430,6 +508,8 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
       fakeDelays: opts.fakeDelays,
       ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
       redfishRetry: opts.redfishRetry,
+      httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log),
+      agentImages: opts.agentImages,
     }),
   );
   runDbsync(files, log);
@@ -473,6 +553,7 @@ export async function stopIronic(opts: { stateDir?: string; log?: Logger } = {})
   const log = opts.log ?? stderrLogger;
   const files = stateFiles(opts.stateDir ?? defaultStateDir());
   const pid = liveIronicPid(files);
+  await stopHttpRootServer(files.httpRoot, files.dir, log);
   if (pid === undefined) {
     removeFile(files.pid);
     log(`not running (state ${files.dir})`);
@@ -512,6 +593,9 @@ options:
   --basic-auth USER:PASS     HTTP basic auth instead of noauth (start); USER alone takes the
                              password from OS_PASSWORD
   --ipmi-retry-timeout S     [ipmi] command_retry_timeout: seconds an unanswered BMC is retried (start)
+  --deploy-kernel URL        [conductor] deploy_kernel: the ironic-python-agent kernel nodes without
+                             their own deploy_kernel boot for cleaning and agent deploys (start)
+  --deploy-ramdisk URL       [conductor] deploy_ramdisk: its initramfs (start; with --deploy-kernel)
   --no-install               fail instead of installing missing packages (start)
 `;
 
@@ -524,6 +608,8 @@ interface ParsedArgs {
   fakeDelays?: FakeDelays;
   basicAuth?: BasicAuth;
   ipmiRetryTimeoutS?: number;
+  deployKernel?: string;
+  deployRamdisk?: string;
   install: boolean;
 }
 
@@ -578,6 +664,12 @@ function parseArgs(argv: string[]): ParsedArgs {
         parsed.ipmiRetryTimeoutS = s;
         break;
       }
+      case "--deploy-kernel":
+        parsed.deployKernel = value();
+        break;
+      case "--deploy-ramdisk":
+        parsed.deployRamdisk = value();
+        break;
       case "--no-install":
         parsed.install = false;
         break;
@@ -588,6 +680,7 @@ function parseArgs(argv: string[]): ParsedArgs {
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
+  if ((parsed.deployKernel === undefined) !== (parsed.deployRamdisk === undefined)) throw new UsageError("--deploy-kernel and --deploy-ramdisk go together");
   return parsed;
 }
 
@@ -617,6 +710,7 @@ export async function ironicCommand(argv: string[]): Promise<number> {
           fakeDelays: args.fakeDelays,
           basicAuth: args.basicAuth,
           ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
+          ...(args.deployKernel && args.deployRamdisk ? { agentImages: { deployKernel: args.deployKernel, deployRamdisk: args.deployRamdisk } } : {}),
           install: args.install,
         });
         process.stdout.write(`IRONIC_URL=${running.url}\n`);

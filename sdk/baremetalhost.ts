@@ -51,6 +51,11 @@ export interface BareMetalHostArgs {
     raid?: pulumi.Input<{ hardwareRAIDVolumes?: pulumi.Input<BareMetalHostRaidVolume[]>; softwareRAIDVolumes?: pulumi.Input<unknown[]> }>;
     /** Take over this Ironic node (UUID or name) instead of enrolling: this provider's `pulumi import`. */
     adoptNode?: pulumi.Input<string>;
+    /** ironic-python-agent images (URLs) for cleaning and agent deploys; default: stack config `pulumi-metal3:deployKernel` etc., else Ironic's own defaults. */
+    deployKernel?: pulumi.Input<string>;
+    deployRamdisk?: pulumi.Input<string>;
+    /** The agent as an ISO, for virtual-media drivers (redfish-virtualmedia://, idrac-virtualmedia://, ...). */
+    deployIso?: pulumi.Input<string>;
     /** Deadlines in minutes: whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power). */
     timeouts?: pulumi.Input<Inputs<{ create: number; update: number; delete: number; register: number; inspect: number; clean: number; deploy: number; deprovision: number; power: number }>>;
     /** Which Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
@@ -82,9 +87,11 @@ const OUTPUT_NAMES = [
  */
 export const bareMetalHostProvider = {
     connection: undefined as IronicConnectionInput | undefined,
+    deployImages: undefined as Record<string, string> | undefined,
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-        const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
+        const { connectionFromStackConfig, deployImagesFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
         this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
+        this.deployImages = deployImagesFromStackConfig((k: string) => req.config.get(k));
     },
     async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
         return require("pulumi-metal3/dist/sdk/providers/host").check(olds, news);
@@ -93,13 +100,13 @@ export const bareMetalHostProvider = {
         return require("pulumi-metal3/dist/sdk/providers/host").diff(id, olds, news);
     },
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").create(inputs, this.connection);
+        return require("pulumi-metal3/dist/sdk/providers/host").create(inputs, this.connection, this.deployImages);
     },
     async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
         return require("pulumi-metal3/dist/sdk/providers/host").read(id, props, this.connection);
     },
     async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").update(id, olds, news, this.connection);
+        return require("pulumi-metal3/dist/sdk/providers/host").update(id, olds, news, this.connection, this.deployImages);
     },
     async delete(id: string, props: any): Promise<void> {
         return require("pulumi-metal3/dist/sdk/providers/host").remove(id, props, this.connection);

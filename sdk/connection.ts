@@ -16,6 +16,25 @@ export const IRONIC_CONFIG_KEYS: Record<keyof IronicConnectionInput, string> = {
   insecure: "pulumi-metal3:ironicInsecure",
 };
 
+/** Stack config keys for the agent images every host without its own gets. */
+export const DEPLOY_IMAGE_CONFIG_KEYS = {
+  deployKernel: "pulumi-metal3:deployKernel",
+  deployRamdisk: "pulumi-metal3:deployRamdisk",
+  deployIso: "pulumi-metal3:deployIso",
+} as const;
+
+export type DeployImageConfig = Partial<Record<keyof typeof DEPLOY_IMAGE_CONFIG_KEYS, string>>;
+
+/** The agent image URLs set in stack config (unset keys are left out). */
+export function deployImagesFromStackConfig(get: (key: string) => string | undefined): DeployImageConfig {
+  const out: DeployImageConfig = {};
+  for (const [field, key] of Object.entries(DEPLOY_IMAGE_CONFIG_KEYS)) {
+    const raw = get(key);
+    if (raw) out[field as keyof DeployImageConfig] = raw;
+  }
+  return out;
+}
+
 /**
  * Reads the connection settings from stack config. `get` is the dynamic provider's
  * `ConfigureRequest.config.get` (secret values arrive in plain text there and are only held in

@@ -187,6 +187,12 @@ export function bmcProfile(bmc: BmcAccess): BmcProfile {
         driverInfo.ipmi_address = parsed.hostname;
         driverInfo.ipmi_port = parsed.port ?? "623";
         driverInfo.ipmi_priv_level = parsed.query.get("privilegelevel") || "ADMINISTRATOR";
+        // Ironic's ipmi_cipher_suite (IPMI 2.0 cipher suite, e.g. 3 or 17): skips the slow fallback when the BMC cannot list its suites.
+        const cipherSuite = parsed.query.get("ciphersuite");
+        if (cipherSuite !== null) {
+            if (!/^\d{1,2}$/.test(cipherSuite) || Number(cipherSuite) > 17) throw new BmcAddressError(`BMC address "${bmc.address}": ciphersuite must be an IPMI cipher suite number 0-17 (got "${cipherSuite}")`);
+            driverInfo.ipmi_cipher_suite = cipherSuite;
+        }
         if (bmc.username !== undefined) driverInfo.ipmi_username = bmc.username;
         if (bmc.password !== undefined) driverInfo.ipmi_password = bmc.password;
         if (insecure) driverInfo.ipmi_verify_ca = false;
@@ -210,6 +216,44 @@ export function bmcProfile(bmc: BmcAccess): BmcProfile {
         needsMac: rule.needsMac === true,
         isFake: rule.family === "fake",
     };
+}
+
+/** URLs of the ironic-python-agent images (Metal³'s DEPLOY_KERNEL_URL / DEPLOY_RAMDISK_URL / DEPLOY_ISO_URL). */
+export interface DeployImages {
+    deployKernel?: string;
+    deployRamdisk?: string;
+    deployIso?: string;
+}
+
+/** driver_info keys the agent images go to; never compared with the BMC fingerprint. */
+export const DEPLOY_IMAGE_KEYS = ["deploy_kernel", "deploy_ramdisk", "deploy_iso"] as const;
+
+/**
+ * driver_info for the agent images, as BMO's setDeployImage: the ISO when the driver boots one
+ * through virtual media, else kernel + ramdisk (both or nothing). The keys of the other kind are
+ * set to null (removed) so a node never carries both.
+ */
+export function deployImageDriverInfo(profile: BmcProfile, images: DeployImages): Record<string, string | null> {
+    if (profile.isFake) return {};
+    if (images.deployIso && profile.supportsIsoRamdisk) return { deploy_iso: images.deployIso, deploy_kernel: null, deploy_ramdisk: null };
+    if (images.deployKernel && images.deployRamdisk) return { deploy_kernel: images.deployKernel, deploy_ramdisk: images.deployRamdisk, deploy_iso: null };
+    return {};
+}
+
+/** Ironic's "Missing are: ['deploy_kernel', 'deploy_ramdisk']" (and deploy_iso): the node has no agent image. */
+export function missingAgentImages(text: string | null | undefined): boolean {
+    return !!text && /Missing are:.*deploy_(kernel|ramdisk|iso)/.test(text);
+}
+
+/** What to tell a user whose host needs an agent image it does not have. */
+export function agentImagesNeeded(profile: Pick<BmcProfile, "driver" | "supportsIsoRamdisk">, forWhat: string): string {
+    const iso = profile.supportsIsoRamdisk ? " (or deployIso, this driver boots it by virtual media)" : "";
+    return (
+        `${forWhat} on driver ${profile.driver} needs the ironic-python-agent images: set deployKernel and deployRamdisk${iso} on the host, ` +
+        `or as stack config pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk${profile.supportsIsoRamdisk ? " / pulumi-metal3:deployIso" : ""}, ` +
+        `or give Ironic's conductor defaults ([conductor] deploy_kernel / deploy_ramdisk). Without an agent only a live-iso image ` +
+        `with automatedCleaningMode: disabled can be deployed`
+    );
 }
 
 /**

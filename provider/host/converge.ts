@@ -104,6 +104,17 @@ export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<N
     } as Parameters<IronicClient["createNode"]>[0]);
 }
 
+/** Ironic refused the driver at enrol ("No conductor service registered which supports driver X"): say which ones it has. */
+async function driverNotOffered(client: IronicClient, spec: HostSpec, label: string, e: IronicError): Promise<HostError> {
+    const answer = (await client.request("GET", "/v1/drivers").catch(() => undefined)) as { drivers?: { name: string }[] } | undefined;
+    const offered = answer?.drivers?.map((d) => d.name).sort() ?? [];
+    return new HostError(
+        `host ${label}: this Ironic offers no hardware type "${spec.bmc.driver}" (needed by a ${spec.bmc.type}:// BMC address); ` +
+            `it offers: ${offered.join(", ") || "(could not list them)"}. Enable "${spec.bmc.driver}" in Ironic's enabled_hardware_types ` +
+            `(with its interfaces), or use an address scheme of an offered type (e.g. redfish:// for a Redfish BMC). Ironic said: ${e.faultstring ?? e.message}`,
+    );
+}
+
 class Runner {
     private readonly start = Date.now();
     private readonly seen = new Map<string, number>();
@@ -164,6 +175,7 @@ class Runner {
                     const created = await enrolNode(c, spec!);
                     return { uuid: created.uuid, node: created, ports: [] };
                 } catch (e) {
+                    if (e instanceof IronicError && e.status === 400 && /supports driver/.test(e.message)) throw await driverNotOffered(c, spec!, this.opts.label, e);
                     // 409: a node with this name exists: ours when an interrupted create left it
                     // (it carries our owner record), else refused untouched.
                     const existing = e instanceof IronicError && e.status === 409 ? await c.findNode(spec!.nodeName) : undefined;

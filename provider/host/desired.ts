@@ -3,7 +3,7 @@
 // itself, without ever storing the secrets.
 import { createHash } from "crypto";
 import type { BareMetalHostInputs } from "../../sdk/schemas/baremetalhost";
-import { bmcProfile } from "./bmc";
+import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
@@ -70,7 +70,7 @@ function supportsFirmwareInterface(apiVersion: string): boolean {
 }
 
 /** Inputs must have passed the schema and contain no unknowns (create/update time). */
-export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string }): HostSpec {
+export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; deployImageDefaults?: DeployImages }): HostSpec {
     const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
     const profile = bmcProfile(bmc);
     if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;
@@ -80,13 +80,18 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
     const namespace = i.namespace ?? DEFAULT_NAMESPACE;
     const nodeName = nodeNameFor(namespace, i.name);
     const bootMode = (i.bootMode ?? "UEFI") as HostSpec["bootMode"];
+    // Agent images: the host's own inputs win field by field over the stack config's.
+    const images: DeployImages = { ...opts.deployImageDefaults };
+    for (const k of ["deployKernel", "deployRamdisk", "deployIso"] as const) if (i[k] !== undefined) images[k] = i[k] as string;
+    const bmcFingerprint = sha256("bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo }));
     return {
         name: i.name,
         namespace,
         nodeName,
         bmc: profile,
         // Salted with the node name: equal passwords on two hosts give different fingerprints.
-        bmcFingerprint: sha256("bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo })),
+        bmcFingerprint,
+        deployImages: deployImageDriverInfo(profile, images),
         bootMACAddress: i.bootMACAddress?.toLowerCase(),
         bootMode,
         online: i.online as boolean,

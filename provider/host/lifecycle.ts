@@ -7,6 +7,7 @@ import type { AllocationHolder } from "../claim/allocation";
 import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
 import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
+import { agentImagesNeeded, missingAgentImages } from "./bmc";
 
 /** Keys this provider keeps in node.extra. */
 export const EXTRA = {
@@ -139,7 +140,7 @@ const INTERFACE_CHANGE_STATES = new Set(["enroll", "inspecting", "inspect wait",
 const INTERFACE_FIELDS = ["bios", "boot", "console", "deploy", "firmware", "inspect", "management", "network", "power", "raid", "rescue", "storage", "vendor"].map((i) => `${i}_interface`);
 
 /** Maintenance reason while the BMC driver is switched on a node Ironic otherwise refuses it for. */
-export const DRIVER_SWITCH_MAINTENANCE = "pulumi-metal3: switching the BMC driver in place";
+export const DRIVER_SWITCH_MAINTENANCE = ownMaintenanceReason("switching the BMC driver in place");
 
 /**
  * Driver and interfaces as the BMC profile wants them. A driver switch (ipmi → redfish, say) is
@@ -185,6 +186,11 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
         }
         for (const [key, value] of Object.entries(spec.bmc.driverInfo)) set(`/driver_info/${key}`, value);
         set(`/extra/${EXTRA.bmcFingerprint}`, spec.bmcFingerprint);
+    }
+    for (const [key, value] of Object.entries(spec.deployImages)) {
+        const current = node.driver_info?.[key];
+        if (value === null && current !== undefined && current !== null) ops.push({ op: "remove", path: `/driver_info/${key}` });
+        else if (value !== null && current !== value) set(`/driver_info/${key}`, value);
     }
     const automatedClean = spec.automatedCleaningMode !== "disabled";
     if (node.automated_clean !== automatedClean) set("/automated_clean", automatedClean);
@@ -283,6 +289,11 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const { node, ports } = observed;
     const state = node.provision_state;
 
+    // Image removed while Ironic waits for an agent that may never call back: Ironic allows
+    // "deleted" from there, so undeploy now instead of waiting out its callback timeout.
+    if (state === "wait call-back" && !spec.deployment && !node.allocation_uuid && node.extra?.[EXTRA.deployment] !== undefined) {
+        return { kind: "undeploy", reason: "image removed while waiting for the agent's call-back: deprovisioning" };
+    }
     const waiting = busy(node);
     if (waiting) return waiting;
 
@@ -342,13 +353,15 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "checking BMC credentials (manage)" };
         case "manageable":
             if (spec.externallyProvisioned) return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "adopting an externally provisioned host" };
-            if (spec.inspectionMode !== "disabled" && !node.inspection_finished_at) {
+            if (spec.inspectionMode !== "disabled" && !node.inspection_finished_at && canInspect(node)) {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
             if (raidPending(spec, node)) return { kind: "configure-raid" };
-            return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: "preparing (provide, automated cleaning)" };
-        case "inspect failed":
+            return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}` };
         case "clean failed":
+            if (missingAgentImages(node.last_error)) return { kind: "fail", message: agentImagesNeeded(spec.bmc, "automated cleaning (automatedCleaningMode: metadata)") };
+            return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };
+        case "inspect failed":
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };
         case "adopt failed":
             return spec.externallyProvisioned
@@ -361,6 +374,10 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
             return { kind: "done" };
         case "deploy failed":
+            // Ironic refuses a deploy_interface change in "deploy failed" (409): undeploy first.
+            if (want && changesDeployInterface(node, want)) {
+                return { kind: "undeploy", reason: "the deployment changes the deploy interface: deprovisioning the failed deployment first" };
+            }
             if (want) return { kind: "deploy", rebuild: false, reason: "retrying the failed deployment" };
             return { kind: "undeploy", reason: "deprovisioning a failed deployment" };
         case "error":
@@ -394,6 +411,23 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         default:
             return { kind: "fail", message: `the node is in provision state "${state}", which pulumi-metal3 does not handle` };
     }
+}
+
+/** The node has a deploy interface the deployment cannot use (switching it needs `available`). */
+function changesDeployInterface(node: Node, want: NonNullable<HostSpec["deployment"]>): boolean {
+    const needed = deployInterfaceFor(node, { image: want.image, customDeploy: want.customDeploy });
+    return needed === null || (needed !== undefined && needed !== node.deploy_interface);
+}
+
+/** An inspect interface that can inspect ("no-inspect" is Ironic's way of saying none can). */
+function canInspect(node: Node): boolean {
+    return !!node.inspect_interface && node.inspect_interface !== "no-inspect";
+}
+
+/** Said with the provide step when inspection was asked for but this Ironic cannot do it for this driver. */
+function inspectionSkipped(spec: HostSpec, node: Node): string {
+    if (spec.inspectionMode === "disabled" || node.inspection_finished_at || canInspect(node)) return "";
+    return `; inspection skipped: Ironic has no inspect interface for driver ${node.driver} (inspect_interface "${node.inspect_interface}"; enable "inspector" or "agent" in Ironic, or set inspectionMode: disabled), hardware details stay empty`;
 }
 
 function powerAsSpec(spec: HostSpec, node: Node): HostAction {
@@ -433,6 +467,10 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
     }
     const maintenance = maintenanceBy(node);
     if (maintenance === "operator") return { kind: "fail", message: operatorMaintenanceMessage(node, "deprovision, power off or delete it") };
+    // Waiting for an agent's call-back: undeploy at once (Ironic allows it) instead of waiting for "active".
+    if (state === "wait call-back") {
+        return { kind: "undeploy", reason: "deprovisioning a deployment that waits for the agent's call-back, before delete" };
+    }
     if (state === "inspect wait" || state === "clean wait") {
         return { kind: "provision", target: "abort", expect: [state === "inspect wait" ? "inspect failed" : "clean failed", "manageable"], phase: "delete", reason: `aborting ${state}` };
     }
@@ -447,9 +485,13 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
             if (maintenance === "ours") return { kind: "unset-maintenance" };
             return { kind: "undeploy", reason: "deprovisioning before delete" };
         case "deploy failed":
-        case "error":
             if (maintenance === "ours") return { kind: "unset-maintenance" };
             return { kind: "undeploy", reason: `deprovisioning (${state}) before delete` };
+        case "error":
+            // A failed deprovisioning: retrying it fails again. Delete as BMO does, through
+            // maintenance, and never clear a maintenance someone set by hand.
+            if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("forcing deletion after a failed deprovisioning") };
+            return { kind: "delete-node" };
         case "enroll":
             return { kind: "delete-node" };
         case "available":

@@ -3,7 +3,8 @@
 // decide *when* (lifecycle.ts, the machine claim); these functions know *how* in Ironic.
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
-import type { Node } from "../ironic/types";
+import type { JsonPatchOp, Node } from "../ironic/types";
+import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
 import { maintenanceBy, operatorMaintenanceMessage } from "./lifecycle";
@@ -92,6 +93,25 @@ async function explainInvalid(client: IronicClient, node: Node): Promise<void> {
     });
 }
 
+/** Puts instance_info and deploy_interface back as they were before a refused deploy. */
+async function revertInstance(client: IronicClient, before: Node, patched: Node): Promise<void> {
+    const ops: JsonPatchOp[] = [{ op: "add", path: "/instance_info", value: before.instance_info ?? {} }];
+    if (before.deploy_interface && before.deploy_interface !== patched.deploy_interface) ops.push({ op: "add", path: "/deploy_interface", value: before.deploy_interface });
+    await client.patchNode(before.uuid, ops);
+}
+
+function agentImagesError(node: Node, e: IronicError): IronicError {
+    const profile = { driver: node.driver, supportsIsoRamdisk: /virtual-media/.test(node.boot_interface ?? "") };
+    const forWhat = node.deploy_interface === "ramdisk" ? "this deploy" : `a ${node.deploy_interface ?? "direct"} deploy (the agent writes the image)`;
+    return new IronicError(`${agentImagesNeeded(profile, forWhat)} (Ironic: ${e.message})`, {
+        operation: "deploy",
+        node: node.name ?? node.uuid,
+        provisionState: node.provision_state,
+        lastError: node.last_error ?? undefined,
+        status: e.status,
+    });
+}
+
 /**
  * Deploys `d` onto the node and waits for `active`. The node may be `available` (normal
  * deploy, e.g. after a Machine's allocation), `deploy failed` (retry) or `active` (rebuild with
@@ -108,6 +128,7 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     // The record goes on as pending with the image fields: an interrupted run then still knows
     // this deployment was ours, and that it is not known to be on the disk.
     const ops = [...instancePatch(current, plan), ...marks(PENDING)];
+    const before = current;
     if (ops.length) current = await client.patchNode(current.uuid, ops);
 
     const isLiveIso = d.image?.format === "live-iso";
@@ -128,9 +149,14 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     try {
         await client.setProvisionState(current.uuid, target, { configDrive, deploySteps });
     } catch (e) {
+        // Refused: the node keeps what it had (a retry or another image starts from there).
+        if (ops.length && e instanceof IronicError && e.status !== undefined && e.status < 500) await revertInstance(client, before, current);
         // Ironic validates the power and deploy (with boot) interfaces before it accepts a
         // deploy; only when it refuses is it worth an extra call to say which interface and why.
-        if (e instanceof IronicError && e.status === 400) await explainInvalid(client, current);
+        if (e instanceof IronicError && e.status === 400) {
+            if (missingAgentImages(e.message)) throw agentImagesError(current, e);
+            await explainInvalid(client, current);
+        }
         throw e;
     }
     // Accepted: the deployment is on its way, record it. The conductor may hold the node's lock

@@ -68,6 +68,8 @@ export interface HostSpec {
     bmc: BmcProfile;
     /** sha256 of the BMC address + credentials, kept on the node to notice credential changes. */
     bmcFingerprint: string;
+    /** driver_info deploy_kernel/deploy_ramdisk/deploy_iso to set (null: remove); empty: leave them to Ironic. */
+    deployImages: Record<string, string | null>;
     bootMACAddress?: string;
     bootMode: BootMode;
     online: boolean;

@@ -15,7 +15,7 @@ import { metal3State, Metal3ProvisioningState } from "../../provider/host/states
 import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
 import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/common";
-import { mergeConnection } from "../connection";
+import { DeployImageConfig, mergeConnection } from "../connection";
 import { engineError, PROVIDER_KEY } from "./errors";
 
 /** Salted digests of the secret inputs: enough to notice a change, useless to recover the value. */
@@ -181,7 +181,14 @@ async function initFailure(
     return engineError(e, { id: uuid, properties: { ...state, [PROVIDER_KEY]: host.raw[PROVIDER_KEY] } });
 }
 
-async function converged(raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, existingUuid: string | undefined, salt: string, op: "create" | "update") {
+async function converged(
+    raw: Record<string, unknown>,
+    stack: IronicConnectionInput | undefined,
+    existingUuid: string | undefined,
+    salt: string,
+    op: "create" | "update",
+    deployImageDefaults: DeployImageConfig | undefined,
+) {
     const inputs = parseInputs(raw);
     const label = hostLabel(inputs);
     const pub = publicInputs(inputs);
@@ -190,7 +197,7 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
     let client: IronicClient | undefined;
     try {
         client = await connect(inputs, stack);
-        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, deployImageDefaults });
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
             const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
@@ -221,14 +228,21 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
     }
 }
 
-export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create");
+/** `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.). */
+export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig): Promise<pulumi.dynamic.CreateResult> {
+    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create", deployImages);
 }
 
-export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    deployImages?: DeployImageConfig,
+): Promise<pulumi.dynamic.UpdateResult> {
     // The same salt as before: the digests of unchanged secrets stay equal.
     const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
-    const { outs } = await converged(news, stack, id, salt, "update");
+    const { outs } = await converged(news, stack, id, salt, "update", deployImages);
     return { outs };
 }
 
@@ -288,6 +302,9 @@ const PUBLIC_INPUT_KEYS = [
     "traits",
     "raid",
     "adoptNode",
+    "deployKernel",
+    "deployRamdisk",
+    "deployIso",
     "timeouts",
     "ironic",
 ] as const;

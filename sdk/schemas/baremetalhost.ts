@@ -127,6 +127,8 @@ const imageSchema = z
     .strict()
     .describe("Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it");
 
+const agentImageUrl = (d: string) => orUnknown(z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL")).describe(d);
+
 export const bareMetalHostInputsShape = {
     name: orUnknown(objectNameSchema).describe(
         "BareMetalHost name, a Kubernetes object name (default: the Pulumi resource name); the Ironic node is named <namespace>~<name>",
@@ -158,6 +160,9 @@ export const bareMetalHostInputsShape = {
     ).optional(),
     traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations").optional(),
     raid: orUnknown(raidSchema).optional(),
+    deployKernel: agentImageUrl("URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel").optional(),
+    deployRamdisk: agentImageUrl("URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk").optional(),
+    deployIso: agentImageUrl("URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso").optional(),
     adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record").optional(),
     owner: orUnknown(
         z
@@ -215,6 +220,13 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     if (v.inspectionMode === "disabled" && v.bootMACAddress === undefined) issue(ctx, ["bootMACAddress"], "is required when inspectionMode is disabled");
     if (profile && v.inspectionMode === "fast" && !profile.fastInspectInterface) issue(ctx, ["inspectionMode"], `"fast" (out-of-band) inspection is not possible with a ${profile.type}:// BMC`);
     if (profile && v.bootMode === "UEFISecureBoot" && !profile.supportsSecureBoot) issue(ctx, ["bootMode"], `UEFISecureBoot is not supported by the ${profile.driver} driver (${profile.type}://)`);
+
+    if ((v.deployKernel === undefined) !== (v.deployRamdisk === undefined)) {
+        issue(ctx, [v.deployKernel === undefined ? "deployKernel" : "deployRamdisk"], "deployKernel and deployRamdisk go together (the agent's kernel and its initramfs)");
+    }
+    if (profile && v.deployIso !== undefined && !profile.supportsIsoRamdisk && v.deployKernel === undefined) {
+        issue(ctx, ["deployIso"], `a ${profile.type}:// BMC cannot boot an ISO by virtual media: set deployKernel and deployRamdisk instead`);
+    }
 
     if (v.online === false && v.disablePowerOff === true) issue(ctx, ["online"], "cannot be false when disablePowerOff is true");
 
