@@ -14,7 +14,8 @@ export interface PartialFailure {
     /**
      * The outputs to record: the inputs as given (else the next diff sees them "changed" and
      * plans a replace) and what is known of the resource, plus `__provider`, without which the
-     * dynamic host cannot load the provider to update or delete the resource later.
+     * dynamic host cannot load the provider to update or delete the resource later (it fails
+     * with "code must be a string, not undefined").
      */
     properties: Record<string, unknown>;
 }
@@ -37,9 +38,7 @@ export function engineError(e: unknown, partial?: PartialFailure): Error {
     const message = messageOf(e);
     const err = new Error(message);
     if (e instanceof Error && e.stack) err.stack = e.stack;
-    // A state without the provider could be neither updated nor deleted (the host fails with
-    // "code must be a string, not undefined"): better not recorded at all, the next create finds the node again.
-    if (!partial || typeof partial.properties[PROVIDER_KEY] !== "string") return err;
+    if (!partial) return err;
     // No undefined values: the host's protobuf Struct rejects them.
     const properties = JSON.parse(JSON.stringify(partial.properties)) as Record<string, unknown>;
     return Object.assign(err, { id: partial.id, properties, reasons: [message] });

@@ -53,6 +53,19 @@ export class TestStack {
     return s;
   }
 
+  /** A program written by the test (file name → contents) in a fresh directory under .state/e2e, with a stack initialised. */
+  static async inline(program: string, files: Record<string, string>, stack: string): Promise<TestStack> {
+    const base = path.join(REPO_ROOT, ".state", "e2e");
+    fs.mkdirSync(base, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(base, `${program}-`));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    const backend = path.join(dir, ".backend");
+    fs.mkdirSync(backend, { recursive: true });
+    const s = new TestStack(dir, stack, backend);
+    await s.must(["stack", "init"]);
+    return s;
+  }
+
   /** Another stack of the same program (same directory and backend). */
   async sibling(stack: string): Promise<TestStack> {
     const s = new TestStack(this.dir, stack, this.backendDir);
