@@ -34,12 +34,15 @@ export class TestStack {
     };
   }
 
-  /** Copies examples/<example> to a fresh directory under .state/e2e and initialises a stack there. */
+  /**
+   * Copies examples/<example> (or the program directory at an absolute path) to a fresh directory
+   * under .state/e2e and initialises a stack there.
+   */
   static async create(example: string, stack: string, backendDir?: string): Promise<TestStack> {
     const base = path.join(REPO_ROOT, ".state", "e2e");
     fs.mkdirSync(base, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(base, `${example}-`));
-    fs.cpSync(path.join(REPO_ROOT, "examples", example), dir, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(base, `${path.basename(example)}-`));
+    fs.cpSync(path.isAbsolute(example) ? example : path.join(REPO_ROOT, "examples", example), dir, { recursive: true });
     for (const f of fs.readdirSync(dir)) if (/^Pulumi\..+\.yaml$/.test(f)) fs.rmSync(path.join(dir, f));
     return TestStack.init(dir, stack, backendDir);
   }

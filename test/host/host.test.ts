@@ -196,11 +196,12 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect((await provider.read!(created.id, r.props)).id).to.equal("");
     });
 
-    it("an interrupted create (node left behind under <ns>~<name>) is adopted, not duplicated", async () => {
+    it("an interrupted create (node left behind under <ns>~<name>, with this stack's owner record) is adopted, not duplicated", async () => {
         const { name, mac } = fresh("adopt");
-        const leftBehind = await client.createNode({ name: `lab~${name}`, driver: "fake-hardware", boot_interface: "fake", deploy_interface: "fake", management_interface: "fake", power_interface: "fake", inspect_interface: "fake" } as never);
+        const owner = { stack: "host-test/dev", resource: name };
+        const leftBehind = await client.createNode({ name: `lab~${name}`, driver: "fake-hardware", boot_interface: "fake", deploy_interface: "fake", management_interface: "fake", power_interface: "fake", inspect_interface: "fake", extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource } } as never);
         cleanup.push(leftBehind.uuid);
-        const inputs = { name, namespace: "lab", bmc: { address: "fake://adopt" }, online: false, bootMACAddress: mac };
+        const inputs = { name, namespace: "lab", bmc: { address: "fake://adopt" }, online: false, bootMACAddress: mac, owner };
         const created = await provider.create(inputs);
         expect(created.id).to.equal(leftBehind.uuid);
         const same = (await client.listNodes()).filter((n) => n.name === `lab~${name}`);
@@ -209,12 +210,13 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         await provider.delete!(created.id, created.outs);
     });
 
-    it("a node owning the boot MAC is adopted; adoptNode takes over a node by UUID or name (the import replacement)", async () => {
+    it("a node of this stack owning the boot MAC is adopted; adoptNode takes over a node by UUID or name (the import replacement)", async () => {
         const a = fresh("bymac");
-        const unnamed = await client.createNode({ driver: "fake-hardware", power_interface: "fake", management_interface: "fake", boot_interface: "fake", deploy_interface: "fake" } as never);
+        const owner = { stack: "host-test/dev", resource: a.name };
+        const unnamed = await client.createNode({ driver: "fake-hardware", power_interface: "fake", management_interface: "fake", boot_interface: "fake", deploy_interface: "fake", extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource } } as never);
         cleanup.push(unnamed.uuid);
         await client.createPort({ node_uuid: unnamed.uuid, address: a.mac });
-        const byMac = await provider.create({ name: a.name, bmc: { address: "fake://m" }, online: false, bootMACAddress: a.mac, inspectionMode: "disabled" });
+        const byMac = await provider.create({ name: a.name, bmc: { address: "fake://m" }, online: false, bootMACAddress: a.mac, inspectionMode: "disabled", owner });
         expect(byMac.id).to.equal(unnamed.uuid);
         expect((await client.getNode(unnamed.uuid)).name).to.equal(`default~${a.name}`);
 
