@@ -57,6 +57,26 @@ export function operatorMaintenanceMessage(node: Pick<Node, "uuid" | "name" | "m
     );
 }
 
+/**
+ * A deployment record written before Ironic accepted the deploy: `pending:<value>@<the node's
+ * provision_updated_at then>`. Ironic cannot take a record while it deploys, so the final one
+ * may never be written (the run ends first); a provision state change since the pending one
+ * says Ironic took the request, an unchanged one that it never did.
+ */
+export function pendingRecord(value: string, node: Pick<Node, "provision_updated_at">): string {
+    return `${PENDING}${value}@${node.provision_updated_at ?? ""}`;
+}
+const PENDING = "pending:";
+
+/** The deployment record on the node: its value, and whether Ironic is known to have accepted that deployment. */
+export function readRecord(raw: unknown, node: Pick<Node, "provision_updated_at">): { value?: string; pending: boolean; accepted: boolean } {
+    if (typeof raw !== "string") return { pending: false, accepted: false };
+    if (!raw.startsWith(PENDING)) return { value: raw, pending: false, accepted: true };
+    const at = raw.lastIndexOf("@");
+    const since = raw.slice(at + 1);
+    return { value: raw.slice(PENDING.length, at), pending: true, accepted: (node.provision_updated_at ?? "") !== since };
+}
+
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
 
@@ -399,7 +419,10 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
             // RAID is built by cleaning, which only runs on the way back to available: a rebuild would ignore it.
             if (raidPending(spec, node)) return { kind: "undeploy", reason: "RAID changed: deprovisioning to apply it (then RAID, cleaning and a new deploy)" };
-            if (deployed !== want.fingerprint) {
+            const record = readRecord(deployed, node);
+            // Ironic took the deploy but the run ended before the record could be written: write it.
+            if (record.pending && record.accepted) return { kind: "patch", ops: [{ op: "add", path: `/extra/${EXTRA.deployment}`, value: record.value }], reason: "recording the deployment Ironic accepted" };
+            if (record.value !== want.fingerprint || record.pending) {
                 if (!spec.online) return { kind: "undeploy", reason: "image or data changed while offline: deprovisioning" };
                 const needsInterfaceChange = deployInterfaceFor(node, { image: want.image, customDeploy: want.customDeploy }) !== undefined;
                 return needsInterfaceChange

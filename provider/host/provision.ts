@@ -7,7 +7,7 @@ import type { JsonPatchOp, Node } from "../ironic/types";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
-import { maintenanceBy, operatorMaintenanceMessage } from "./lifecycle";
+import { maintenanceBy, operatorMaintenanceMessage, pendingRecord } from "./lifecycle";
 import type { BootMode, HostImage, RootDeviceHints } from "./spec";
 
 export interface DeployRequest {
@@ -23,8 +23,9 @@ export interface DeployRequest {
     bootMode?: BootMode;
     /**
      * The deployment record kept in node.extra (e.g. the fingerprint of image + data): written
-     * once Ironic has accepted the deploy or rebuild. Until then the keys hold PENDING + value,
-     * so a node whose request failed or was lost is still known as ours and is deployed again.
+     * once Ironic has accepted the deploy or rebuild. Until then the keys hold a pending record
+     * (lifecycle.ts pendingRecord), so a node whose request failed or was lost is still known as
+     * ours and is deployed again, and one whose deploy Ironic took is recognised as such.
      */
     extra?: Record<string, string>;
 }
@@ -124,10 +125,10 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
 
     const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
-    const marks = (prefix: string) => Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: `${prefix}${v}` }));
+    const marks = (pending: boolean) => Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: pending ? pendingRecord(v, current) : v }));
     // The record goes on as pending with the image fields: an interrupted run then still knows
     // this deployment was ours, and that it is not known to be on the disk.
-    const ops = [...instancePatch(current, plan), ...marks(PENDING)];
+    const ops = [...instancePatch(current, plan), ...marks(true)];
     const before = current;
     if (ops.length) current = await client.patchNode(current.uuid, ops);
 
@@ -159,9 +160,10 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
         }
         throw e;
     }
-    // Accepted: the deployment is on its way, record it. The conductor may hold the node's lock
-    // while it deploys; if the record cannot be written now, it is written once the node is active.
-    const record = marks("");
+    // Accepted: the deployment is on its way, record it. Ironic refuses node updates while a
+    // state transition runs; then the record is written once the node is active (or, if this run
+    // ends first, by the next one, which sees the provision state changed since the pending record).
+    const record = marks(false);
     let recorded = !record.length;
     if (!recorded) {
         recorded = await client.patchNode(current.uuid, record).then(
@@ -177,9 +179,6 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     if (!recorded) active = await client.patchNode(current.uuid, record);
     return active;
 }
-
-/** Prefix of a deployment record written before Ironic accepted the deploy (see DeployRequest.extra). */
-export const PENDING = "pending:";
 
 /**
  * Takes the image off the node and brings it back to `available` (cleaning per mode), then powers

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Node, Port } from "../../provider/ironic/types";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { EXTRA, HostAction, maintenanceBy, nextAction, nextDeleteAction, ownMaintenanceReason, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
+import { EXTRA, HostAction, maintenanceBy, nextAction, nextDeleteAction, ownMaintenanceReason, pendingRecord, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
 import type { HostSpec } from "../../provider/host/spec";
 import { metal3State } from "../../provider/host/states";
 
@@ -100,7 +100,8 @@ describe("host/lifecycle: nextAction(spec, observed node)", () => {
         ["active, online false → power off", spec({ image, online: false }), observed(spec({ image, online: false }), node(spec({ image, online: false }), "active", { power_state: "power on", extra: { ...node(spec({ image, online: false }), "x").extra, [EXTRA.deployment]: spec({ image, online: false }).deployment!.fingerprint } })), "power:power off"],
         ["active, image changed → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: "old" } })), "rebuild"],
         ["active (direct deploy), image changed to a live ISO → undeploy first (the deploy interface cannot change while active)", ipmiIso, observed(ipmiIso, node(ipmiIso, "active", { deploy_interface: "direct", power_state: "power on", extra: { ...node(ipmiIso, "x").extra, [EXTRA.deployment]: "old" } })), "undeploy"],
-        ["active, deployment record still pending (the deploy request failed or was lost) → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: `pending:${deployedFp}` } })), "rebuild"],
+        ["active, deployment record still pending and no provision change since (the request never reached Ironic) → rebuild", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", provision_updated_at: "t1", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: pendingRecord(deployedFp, { provision_updated_at: "t1" }) } })), "rebuild"],
+        ["active, deployment record pending but Ironic deployed since (the run ended first) → record it, no second deploy", withImage, observed(withImage, node(withImage, "active", { power_state: "power on", provision_updated_at: "t2", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: pendingRecord(deployedFp, { provision_updated_at: "t1" }) } })), "patch"],
         ["active, BMC scheme changed (fake → ipmi) → driver switched in place, in maintenance", ipmiImage, observed(ipmiImage, node(withImage, "active", { power_state: "power on", extra: { ...node(withImage, "x").extra, [EXTRA.deployment]: deployedFp } })), "patch-in-maintenance"],
         ["available, BMC scheme changed → driver switched by a plain patch", ipmiImage, observed(ipmiImage, node(withImage, "available")), "patch"],
         ["active, RAID changed → undeploy (RAID is built by cleaning), not ignored", withRaid, observed(withRaid, node(withRaid, "active", { power_state: "power on", extra: { ...node(withRaid, "x").extra, [EXTRA.raid]: "old", [EXTRA.deployment]: withRaid.deployment!.fingerprint } })), "undeploy"],

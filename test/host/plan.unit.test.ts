@@ -96,7 +96,7 @@ const TABLE: Array<[string, Record<string, unknown>, Record<string, unknown>, Re
     ["userData", base, { ...base, userData: "#cloud-config\nusers: []\n" }, ACTIVE, "REPROVISION", "userData changed"],
     ["networkData", base, { ...base, networkData: "links: [{id: eth0}]\n" }, ACTIVE, "REPROVISION", "networkData changed"],
     ["metaData", base, { ...base, metaData: '{"role": "web"}' }, ACTIVE, "REPROVISION", "metaData changed"],
-    ["online: false with an image change → deprovisioned, not reprovisioned", base, { ...base, online: false, image: image2 }, ACTIVE, "DEPROVISION", "image changed: undeploy (image or data changed while offline: deprovisioning); ends available, power off"],
+    ["online: false with an image change → deprovisioned, not reprovisioned", base, { ...base, online: false, image: image2 }, ACTIVE, "DEPROVISION", "host default~h1: online, image changed: undeploy (image or data changed while offline: deprovisioning); ends available, power off"],
     ["online: false alone → powered off, no wipe", base, { ...base, online: false }, ACTIVE, "update"],
     ["online: true with an image change on a host that was off → reprovisioned", { ...base, online: false }, { ...base, image: image2 }, ACTIVE_OFF, "REPROVISION", "image changed"],
     ["bootMode", base, { ...base, bootMode: "legacy" }, ACTIVE, "REPROVISION", "bootMode changed"],

@@ -1,7 +1,7 @@
 // A TCP proxy in front of a real Ironic that misbehaves on chosen requests, as networks, load
 // balancers and restarting Ironics do:
 //   - lose the connection *after* Ironic answered (the request took effect, the client never saw
-//     the answer);
+//     the answer), or *before* forwarding it (it never took effect, the client cannot know);
 //   - answer 503 Service Unavailable itself, either without forwarding the request (it never
 //     reached Ironic) or after forwarding it and throwing Ironic's answer away (it took effect).
 // Not a mock: Ironic does the work; the proxy only hides or replaces its answers.
@@ -17,6 +17,8 @@ export interface FlakyProxy {
      * Ironic has carried the request out (its answer is discarded); without, Ironic never sees it.
      */
     answer503(firstLine: RegExp, opts: { count?: number; forward: boolean }): void;
+    /** Cut the connection instead of forwarding the next `count` requests whose first line matches. */
+    dropRequests(firstLine: RegExp, count?: number): void;
     dropped: number;
     /** How many 503s the proxy gave. */
     answered503: number;
@@ -29,7 +31,7 @@ export interface FlakyProxy {
     close(): Promise<void>;
 }
 
-type Fault = "drop" | "503-before" | "503-after";
+type Fault = "drop" | "drop-before" | "503-before" | "503-after";
 
 const SERVICE_UNAVAILABLE =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 19\r\nConnection: close\r\n\r\nService Unavailable";
@@ -56,6 +58,9 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         answer503(firstLine, { count = 1, forward }) {
             rules.push({ pattern: firstLine, remaining: count, fault: forward ? "503-after" : "503-before" });
         },
+        dropRequests(firstLine, count = 1) {
+            rules.push({ pattern: firstLine, remaining: count, fault: "drop-before" });
+        },
         close: () => proxy.cut(),
         cut: () =>
             new Promise((resolve) => {
@@ -79,6 +84,13 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
             requestText += chunk.toString("latin1");
             if (startsRequest) {
                 const firstLine = requestText.split("\r\n", 1)[0];
+                if (take(firstLine, ["drop-before"])) {
+                    // Never forwarded, never answered: the connection is simply gone.
+                    proxy.dropped++;
+                    client.destroy();
+                    server.destroy();
+                    return;
+                }
                 if (take(firstLine, ["503-before"])) {
                     // Never forwarded: answer and close, dropping the rest of this request.
                     proxy.answered503++;
