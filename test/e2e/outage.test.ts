@@ -131,7 +131,8 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
 
         const steps = await stack.previewSteps();
         for (const h of Object.keys(PHASE_STATE)) expect(steps.get(`${h}-${tag}`), `${h}: ${JSON.stringify([...steps])}`).to.equal("update");
-        expect(steps.get(`quick-${tag}`)).to.equal("same");
+        // `preview --json` lists unchanged resources as "same", or not at all.
+        expect([undefined, "same"]).to.include(steps.get(`quick-${tag}`));
         const preview = await stack.must(["preview", "--diff"]);
         expect(preview).to.not.contain("WILL REPLACE").and.to.not.match(/to replace/);
 
