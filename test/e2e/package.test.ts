@@ -34,6 +34,9 @@ const hosts = ["rack-a-0", "rack-a-1"].map(
       labels: { role: "spare" },
     }),
 );
+// A host whose name is not a Kubernetes object name must fail the preview (issue 9 §7).
+const badName = config.get("badHostName");
+if (badName) new BareMetalHost(badName, { namespace, bmc: { address: "fake://bmc-bad" }, online: false });
 exports.nodeNames = hosts.map((h) => h.nodeName);
 exports.states = hosts.map((h) => h.provisioningState);
 `;
@@ -74,7 +77,7 @@ describe("e2e: the packed package installed into a program outside the repositor
     // npm runs dependencies' install scripts (@pulumi/kubernetes calls `pulumi plugin install`,
     // which would go to the internet): npm gets the PATH from before the toolchain is added.
     npmEnv = { ...process.env, PULUMI_HOME: "" };
-    const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
+    const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") }); // engine only
     const pulumiOnly = (d: string) => d === tc.binDir || (fs.existsSync(path.join(d, "pulumi")) && !fs.existsSync(path.join(d, "npm")));
     npmEnv.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !pulumiOnly(d)).join(path.delimiter);
     process.env.PATH = `${tc.binDir}${path.delimiter}${process.env.PATH}`;
@@ -146,6 +149,16 @@ describe("e2e: the packed package installed into a program outside the repositor
     const steps = await stack.previewSteps();
     expect(steps.get("rack-a-0")).to.equal("create");
     expect(steps.get("rack-a-1")).to.equal("create");
+    expect(await nodesOfStack()).to.have.length(0);
+  });
+
+  it("`pulumi preview` refuses a host named UPPER_case, naming the property, before Ironic is touched", async function () {
+    this.timeout(600_000);
+    await stack!.setConfig("badHostName", "UPPER_case");
+    const r = await stack!.run(["preview"]);
+    await stack!.must(["config", "rm", "badHostName"]);
+    expect(r.code, r.stdout + r.stderr).to.not.equal(0);
+    expect(r.stdout + r.stderr).to.match(/UPPER_case[^\n]*\bname\b[^\n]*must be a Kubernetes object name \(DNS-1123 subdomain\)/);
     expect(await nodesOfStack()).to.have.length(0);
   });
 

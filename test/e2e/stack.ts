@@ -1,7 +1,8 @@
 // Drives the real `pulumi` CLI (built by the toolchain, on PATH) against a copy of an example
 // program on a local file:// backend. The copy lives under .state/ inside the repository so the
 // program resolves `pulumi-metal3`, `@pulumi/pulumi` and `@pulumi/kubernetes` from the repo's own
-// node_modules, exactly as a user's project resolves them from its own.
+// node_modules, exactly as a user's project resolves them from its own. (`TestStack.init` takes a
+// program anywhere: package.test.ts runs one outside the repository against the packed package.)
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
