@@ -3,13 +3,13 @@
 // the node (no wipe, no re-inspection), and a reprovision whose request never reached Ironic is
 // finished by the next update instead of being reported done with the old image on the disk.
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import { bareMetalHostProvider } from "../../sdk/baremetalhost";
 import type { HostDiff } from "../../sdk/providers/host";
 import { EXTRA } from "../../provider/host/lifecycle";
-import { findFreePort } from "../../local/proc";
+import type { LabBmc } from "../../local/bmc";
+import { startTestBmcs, TestBmcLab } from "../support/bmcs";
 import { startFlakyProxy } from "../ironic/flaky-proxy";
 
 const provider = bareMetalHostProvider;
@@ -38,15 +38,15 @@ describe("BareMetalHost update plan against real Ironic", function () {
     this.timeout(600_000);
     let client: IronicClient;
     const cleanup: string[] = [];
-    let bmc: ChildProcess | undefined;
-    let bmcPort = 0;
+    let lab: TestBmcLab | undefined;
+    let bmc: LabBmc;
 
     before(async () => {
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
         await provider.configure({ config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest);
-        // A real IPMI 2.0 BMC (pyghmi's fakebmc, user admin / password password) for the ipmi driver.
-        bmcPort = await findFreePort();
-        bmc = spawn("fakebmc", ["--port", String(bmcPort)], { stdio: "ignore" });
+        // A real IPMI 2.0 BMC (python3-pyghmi) for the ipmi driver.
+        lab = await startTestBmcs(1);
+        bmc = lab.bmcs[0];
     });
     after(async () => {
         for (const id of cleanup) {
@@ -56,7 +56,7 @@ describe("BareMetalHost update plan against real Ironic", function () {
                 await client.deleteNode(n.uuid).catch(() => undefined);
             }
         }
-        if (bmc?.pid) process.kill(bmc.pid, "SIGTERM");
+        await lab?.stop();
         await client.close();
     });
 
@@ -131,7 +131,7 @@ describe("BareMetalHost update plan against real Ironic", function () {
         cleanup.push(created.id);
         const inspectedAt = (await client.getNode(created.id)).inspection_finished_at;
 
-        const toIpmi = { ...inputs, bmc: { address: `ipmi://127.0.0.1:${bmcPort}`, username: "admin", password: "password" } };
+        const toIpmi = { ...inputs, bmc: { address: bmc.address, username: bmc.username, password: bmc.password } };
         const { d, said } = await preview(created.id, created.outs, toIpmi);
         expect(d.replaces, "a scheme change must not be a replace").to.deep.equal([]);
         expect(d.changed).to.include("bmc.address");
@@ -142,7 +142,7 @@ describe("BareMetalHost update plan against real Ironic", function () {
         expect(node.uuid).to.equal(created.id);
         expect(u.outs.nodeUuid).to.equal(created.id);
         expect([node.driver, node.power_interface, node.management_interface, node.boot_interface]).to.deep.equal(["ipmi", "ipmitool", "ipmitool", "ipxe"]);
-        expect(node.driver_info).to.include({ ipmi_address: "127.0.0.1", ipmi_port: String(bmcPort), ipmi_username: "admin" });
+        expect(node.driver_info).to.include({ ipmi_address: "127.0.0.1", ipmi_port: String(bmc.port), ipmi_username: bmc.username });
         expect(node.driver_info).to.not.have.property("fake_address");
         expect([node.provision_state, node.maintenance]).to.deep.equal(["available", false]);
         expect(node.inspection_finished_at, "no re-inspection").to.equal(inspectedAt);
@@ -159,7 +159,7 @@ describe("BareMetalHost update plan against real Ironic", function () {
         const before = await client.getNode(created.id);
         expect(before.provision_state).to.equal("active");
 
-        const toIpmi = { ...inputs, bmc: { address: `ipmi://127.0.0.1:${bmcPort}`, username: "admin", password: "password" } };
+        const toIpmi = { ...inputs, bmc: { address: bmc.address, username: bmc.username, password: bmc.password } };
         const { d, said } = await preview(created.id, created.outs, toIpmi);
         expect(d.replaces).to.deep.equal([]);
         expect(d.reprovision).to.equal(undefined);
