@@ -10,6 +10,7 @@ import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
 import { raidCleanSteps } from "./raid";
+import { agentImagesNeeded, missingAgentImages } from "./bmc";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
 export class HostError extends Error {
@@ -113,6 +114,10 @@ async function driverNotOffered(client: IronicClient, spec: HostSpec, label: str
             `it offers: ${offered.join(", ") || "(could not list them)"}. Enable "${spec.bmc.driver}" in Ironic's enabled_hardware_types ` +
             `(with its interfaces), or use an address scheme of an offered type (e.g. redfish:// for a Redfish BMC). Ironic said: ${e.faultstring ?? e.message}`,
     );
+}
+
+function agentProfile(node: Node) {
+    return { driver: node.driver, supportsIsoRamdisk: /virtual-media/.test(node.boot_interface ?? "") };
 }
 
 class Runner {
@@ -298,7 +303,9 @@ class Runner {
         // state only when it says something new.
         const said = e instanceof IronicError && e.provisionState !== undefined && e.provisionState === node?.provision_state && (e.lastError ?? null) === (node?.last_error ?? null);
         const now = said || !node ? "" : ` [now: ${describe(node)}]`;
-        return new HostError(`host ${this.opts.label}: ${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
+        // Ironic's "Missing are: ['deploy_kernel', ...]" names its keys; say which inputs to set first.
+        const hint = node && missingAgentImages(node.last_error) ? `${agentImagesNeeded(agentProfile(node), node.provision_state === "clean failed" ? "automated cleaning (automatedCleaningMode: metadata)" : "this deploy")}. ` : "";
+        return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
     }
 }
 
@@ -382,7 +389,17 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
             runner.guard(action, node);
             steps.push(action);
             const hostSpec = { automatedCleaningMode: spec.automatedCleaningMode ?? "metadata", disablePowerOff: spec.disablePowerOff } as HostSpec;
-            const r = await runner.perform(hostSpec, spec, action, node);
+            let r: StepResult;
+            try {
+                r = await runner.perform(hostSpec, spec, action, node);
+            } catch (e) {
+                // A deprovisioning that left the node in "error" (e.g. the BMC stopped answering):
+                // the delete goes on through maintenance (nextDeleteAction), it does not retry for ever.
+                const after = action.kind === "undeploy" ? await client.findNode(uuid) : undefined;
+                if (after?.provision_state !== "error") throw e;
+                runner.log(`deprovisioning failed (${after.last_error ?? "no last_error"}); deleting the node anyway`);
+                r = { uuid, node: after };
+            }
             if (r.gone) {
                 runner.log("deleted");
                 return steps;

@@ -379,7 +379,8 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (raidPending(spec, node)) return { kind: "configure-raid" };
             return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}` };
         case "clean failed":
-            if (missingAgentImages(node.last_error)) return { kind: "fail", message: agentImagesNeeded(spec.bmc, "automated cleaning (automatedCleaningMode: metadata)") };
+            // Still cleaning and still no agent: retrying fails the same way.
+            if (missingAgentImages(node.last_error) && spec.automatedCleaningMode !== "disabled" && !Object.values(spec.deployImages).some((v) => v)) return { kind: "fail", message: agentImagesNeeded(spec.bmc, "automated cleaning (automatedCleaningMode: metadata)") };
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };
         case "inspect failed":
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };

@@ -5,11 +5,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RunningBmc, startBmcs, stopBmcs } from "../../local/bmc";
+import { stopProcessGroup } from "../../local/proc";
 
 export interface TestBmcLab {
   bmcs: RunningBmc[];
   stateDir: string;
   stop(): Promise<void>;
+  /** Stop one BMC (a server whose BMC stops answering). */
+  stopOne(index: number): Promise<void>;
 }
 
 const log = (line: string) => process.stderr.write(`[test-bmc] ${line}\n`);
@@ -31,6 +34,9 @@ export async function startTestBmcs(count: number): Promise<TestBmcLab> {
   return {
     bmcs,
     stateDir,
+    async stopOne(index: number) {
+      await stopProcessGroup(bmcs[index].pid, 3000);
+    },
     async stop() {
       process.removeListener("exit", killAll);
       await stopBmcs({ stateDir, log });
