@@ -111,9 +111,9 @@ export function stateFiles(stateDir: string) {
     locks: path.join(dir, "locks"),
   };
 }
-type StateFiles = ReturnType<typeof stateFiles>;
+export type StateFiles = ReturnType<typeof stateFiles>;
 
-interface InstanceRecord {
+export interface InstanceRecord {
   pid: number;
   url: string;
   port: number;
@@ -122,7 +122,7 @@ interface InstanceRecord {
   startedAt: string;
 }
 
-function commandExists(command: string): boolean {
+export function commandExists(command: string): boolean {
   const dirs = (process.env.PATH || "/usr/local/bin:/usr/bin:/bin").split(":").concat(["/usr/bin", "/usr/sbin"]);
   return dirs.some((dir) => {
     try {
@@ -253,6 +253,18 @@ export interface IronicConfigInput {
   fakeDelays?: FakeDelays;
   ipmiRetryTimeoutS?: number;
   redfishRetry?: { attempts: number; intervalS: number };
+  /** Distributed mode (local/ironic-cluster.ts): a shared database and JSON-RPC between API and conductors. */
+  cluster?: ClusterConfigInput;
+}
+
+/** What a distributed Ironic adds to the shared ironic.conf; each process's own file sets `host` and `[json_rpc] host_ip`. */
+export interface ClusterConfigInput {
+  /** SQLAlchemy URL of the shared database. */
+  databaseUrl: string;
+  /** `[json_rpc] port`: every conductor listens on it at its own loopback alias. */
+  jsonRpcPort: number;
+  /** `[conductor] heartbeat_timeout` (Ironic's default 60 s): how soon a dead conductor's nodes are taken over. */
+  heartbeatTimeoutS?: number;
 }
 
 /**
@@ -276,8 +288,9 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "[DEFAULT]",
     `auth_strategy = ${input.authStrategy}`,
     ...(input.authStrategy === "http_basic" ? [`http_basic_auth_user_file = ${files.htpasswd}`] : []),
-    "rpc_transport = none",
+    `rpc_transport = ${input.cluster ? "json-rpc" : "none"}`,
     "host = pulumi-metal3-local",
+    ...(input.cluster ? clusterDefaultLines(input.cluster) : []),
     `state_path = ${files.dir}`,
     `log_dir = ${files.dir}`,
     `log_file = ${path.basename(files.log)}`,
@@ -309,13 +322,14 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "api_workers = 1",
     "",
     "[database]",
-    `connection = sqlite:///${files.database}`,
+    `connection = ${input.cluster ? input.cluster.databaseUrl : `sqlite:///${files.database}`}`,
     "",
     "[dhcp]",
     "dhcp_provider = none",
     "",
     "[conductor]",
     "automated_clean = true",
+    ...(input.cluster ? clusterConductorLines(input.cluster) : []),
     // Agent images for nodes whose driver_info has none (a node's own deploy_kernel wins).
     ...(input.agentImages ? [`deploy_kernel = ${input.agentImages.deployKernel}`, `deploy_ramdisk = ${input.agentImages.deployRamdisk}`] : []),
     "",
@@ -353,11 +367,37 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "[fake]",
     ...fakeLines,
     "",
+    ...(input.cluster
+      ? [
+          "[json_rpc]",
+          // Loopback aliases only, and the API is noauth too (the cluster refuses --basic-auth).
+          "auth_strategy = noauth",
+          `port = ${input.cluster.jsonRpcPort}`,
+          "",
+        ]
+      : []),
     "[oslo_concurrency]",
     `lock_path = ${files.locks}`,
     "",
   ];
   return lines.join("\n");
+}
+
+function clusterDefaultLines(cluster: ClusterConfigInput): string[] {
+  // The API re-reads the ring this often: a conductor that died is dropped from it this soon after its heartbeat times out.
+  const ringReset = Math.max(2, Math.min(15, Math.round((cluster.heartbeatTimeoutS ?? 60) / 2)));
+  return [`hash_ring_reset_interval = ${ringReset}`];
+}
+
+function clusterConductorLines(cluster: ClusterConfigInput): string[] {
+  if (cluster.heartbeatTimeoutS === undefined) return [];
+  const timeout = Math.max(3, Math.round(cluster.heartbeatTimeoutS));
+  return [
+    `heartbeat_timeout = ${timeout}`,
+    // A few heartbeats per timeout, and the take-over check (_check_orphan_nodes) as often as that.
+    `heartbeat_interval = ${Math.max(1, Math.floor(timeout / 3))}`,
+    `check_provision_state_interval = ${Math.max(2, Math.floor(timeout / 2))}`,
+  ];
 }
 
 /** An htpasswd line with a bcrypt hash (the only kind Ironic accepts), made by the bcrypt Ironic itself uses. */
@@ -372,7 +412,7 @@ export function bcryptHtpasswdLine(username: string, password: string): string {
   return `${username}:${result.stdout.trim()}`;
 }
 
-function readInstance(files: StateFiles): InstanceRecord | undefined {
+export function readInstance(files: StateFiles): InstanceRecord | undefined {
   try {
     return JSON.parse(fs.readFileSync(files.instance, "utf8")) as InstanceRecord;
   } catch {
@@ -393,13 +433,13 @@ function basicAuthHeader(auth?: BasicAuth): Record<string, string> {
   return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
 }
 
-function failureWithLog(message: string, files: StateFiles, logFile = files.log): Error {
+export function failureWithLog(message: string, files: StateFiles, logFile = files.log): Error {
   const tail = tailFile(logFile, 40);
   return new Error(`${message}\n--- last lines of ${logFile} ---\n${tail || "(empty)"}\n--- end of log ---`);
 }
 
 /** Wait until the API answers and the conductor has registered fake-hardware. */
-async function waitUntilReady(url: string, files: StateFiles, pid: number, auth: BasicAuth | undefined, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(url: string, files: StateFiles, pid: number, auth: BasicAuth | undefined, timeoutMs: number): Promise<void> {
   const abortIf = () => (isProcessAlive(pid) ? undefined : `ironic (pid ${pid}) exited during start-up`);
   const deadline = Date.now() + timeoutMs;
   try {
@@ -416,8 +456,7 @@ async function waitUntilReady(url: string, files: StateFiles, pid: number, auth:
   }
 }
 
-function runDbsync(files: StateFiles, log: Logger): void {
-  const command = fs.existsSync(files.database) ? "upgrade" : "create_schema";
+export function runDbsync(files: StateFiles, log: Logger, command: "upgrade" | "create_schema" = fs.existsSync(files.database) ? "upgrade" : "create_schema"): void {
   const started = Date.now();
   const out = fs.openSync(files.dbsyncLog, "w");
   try {
@@ -436,7 +475,7 @@ function runDbsync(files: StateFiles, log: Logger): void {
  * instance.json), so a restart after a crash keeps the URL that programs and stack config
  * already use; else 6385 when free, or any free port.
  */
-async function choosePort(asked: number | undefined, previous: InstanceRecord | undefined, files: StateFiles): Promise<number> {
+export async function choosePort(asked: number | undefined, previous: InstanceRecord | undefined, files: StateFiles): Promise<number> {
   if (asked !== undefined) {
     if (!(await isPortFree(asked))) throw new Error(`port ${asked} on 127.0.0.1 is already in use`);
     return asked;
@@ -597,6 +636,14 @@ options:
                              their own deploy_kernel boot for cleaning and agent deploys (start)
   --deploy-ramdisk URL       [conductor] deploy_ramdisk: its initramfs (start; with --deploy-kernel)
   --no-install               fail instead of installing missing packages (start)
+  --database sqlite|postgresql
+                             postgresql: a distributed Ironic (start): Debian's PostgreSQL under the
+                             state dir (unix socket only), ironic-api and --conductors N
+                             ironic-conductor processes on JSON-RPC over 127.0.0.2, 127.0.0.3, ...
+                             (stop and status then cover every process; status lists the conductors)
+  --conductors N             how many conductors (start; with --database postgresql, default 2)
+  --heartbeat-timeout S      [conductor] heartbeat_timeout: a dead conductor's nodes are taken over
+                             about this long after it stopped (start; distributed only; default 60)
 `;
 
 class UsageError extends Error {}
@@ -611,6 +658,9 @@ interface ParsedArgs {
   deployKernel?: string;
   deployRamdisk?: string;
   install: boolean;
+  database?: "sqlite" | "postgresql";
+  conductors?: number;
+  heartbeatTimeoutS?: number;
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
@@ -673,6 +723,21 @@ function parseArgs(argv: string[]): ParsedArgs {
       case "--no-install":
         parsed.install = false;
         break;
+      case "--database": {
+        const v = value();
+        if (v !== "sqlite" && v !== "postgresql") throw new UsageError(`bad --database "${v}": sqlite or postgresql`);
+        parsed.database = v;
+        break;
+      }
+      case "--conductors":
+      case "--heartbeat-timeout": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`bad ${name} "${v}": a whole number from 1`);
+        if (name === "--conductors") parsed.conductors = n;
+        else parsed.heartbeatTimeoutS = n;
+        break;
+      }
       case "-h":
       case "--help":
         throw new UsageError("");
@@ -681,6 +746,11 @@ function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   if ((parsed.deployKernel === undefined) !== (parsed.deployRamdisk === undefined)) throw new UsageError("--deploy-kernel and --deploy-ramdisk go together");
+  if (parsed.conductors !== undefined && parsed.database !== "postgresql") {
+    throw new UsageError("--conductors needs --database postgresql (conductors share the database; sqlite is one process's)");
+  }
+  if (parsed.database === "postgresql" && parsed.basicAuth) throw new UsageError("--basic-auth is not supported with --database postgresql yet");
+  if (parsed.heartbeatTimeoutS !== undefined && parsed.database !== "postgresql") throw new UsageError("--heartbeat-timeout needs --database postgresql");
   return parsed;
 }
 
@@ -697,7 +767,41 @@ export async function ironicCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // Lazily: the distributed mode's module imports this one.
+  const cluster = require("./ironic-cluster") as typeof import("./ironic-cluster");
+  const stateDir = args.stateDir ?? defaultStateDir();
   try {
+    if (args.command === "start" && args.database === "postgresql") {
+      const running = await cluster.startIronicCluster({
+        conductors: args.conductors ?? 2,
+        stateDir,
+        port: args.port,
+        fakeDelays: args.fakeDelays,
+        ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
+        heartbeatTimeoutS: args.heartbeatTimeoutS,
+        ...(args.deployKernel && args.deployRamdisk ? { agentImages: { deployKernel: args.deployKernel, deployRamdisk: args.deployRamdisk } } : {}),
+        install: args.install,
+      });
+      process.stdout.write(`IRONIC_URL=${running.url}\n`);
+      return 0;
+    }
+    // A state dir that holds a distributed Ironic: stop and status cover all of its processes.
+    if ((args.command === "stop" || args.command === "status") && cluster.readClusterRecord(stateDir)) {
+      if (args.command === "stop") {
+        await cluster.stopIronicCluster({ stateDir });
+        return 0;
+      }
+      const status = await cluster.ironicClusterStatus({ stateDir });
+      if (!status.running) {
+        process.stdout.write(`stopped (state ${status.stateDir})\n`);
+        return 3;
+      }
+      process.stdout.write(cluster.formatClusterStatus(status));
+      return 0;
+    }
+    if (args.command === "start" && cluster.ironicClusterRunning(stateDir)) {
+      throw new Error(`a distributed Ironic (--database postgresql) runs in ${stateDir}: stop it first, or start it again with --database postgresql`);
+    }
     switch (args.command) {
       case "install":
         ensureIronicInstalled();

@@ -1,0 +1,226 @@
+// `pulumi-metal3 ironic start --database postgresql --conductors 2` against the real thing:
+// PostgreSQL, ironic-api and two ironic-conductor processes. Hosts go through the provider's own
+// lifecycle (converge) and Machine claims race on them; a conductor SIGKILLed in the middle of a
+// deploy is taken over by the other one (Ironic's own take-over) and the next converge reaches
+// active on the same node.
+
+import { execFile } from "child_process";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { clusterFiles, ironicClusterStatus, readClusterRecord } from "../../local/ironic-cluster";
+import { isProcessAlive, readPidFile } from "../../local/proc";
+import { postgresPid, removePostgresData } from "../../local/postgres";
+import { IronicClient } from "../../provider/ironic";
+import type { Node } from "../../provider/ironic/types";
+import { converge, HostError } from "../../provider/host/converge";
+import { hostSpecFromInputs, phaseTimeouts, PlainHostInputs } from "../../provider/host/desired";
+import { claimHost, NoHostAvailableError } from "../../provider/claim/allocation";
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+const CLI = path.join(REPO_ROOT, "bin", "pulumi-metal3");
+const NS = "cluster";
+// Long enough to kill a conductor while the node is `deploying`; short heart-beat time-out so the take-over comes in seconds.
+const FAKE_DELAYS = "deploy=12,inspect=1,power=0,boot=0";
+const HEARTBEAT_TIMEOUT_S = 6;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+    });
+  });
+}
+const cli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
+
+function baremetal(url: string, args: string[]): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, OS_AUTH_TYPE: "none" };
+  delete env.OS_ENDPOINT;
+  delete env.IRONIC_URL;
+  return run("baremetal", ["--os-endpoint", url, "--os-baremetal-api-version", "1.82", ...args], env);
+}
+
+function mac(i: number): string {
+  const h = (n: number) => n.toString(16).padStart(2, "0");
+  return `52:54:c1:${h(process.pid % 256)}:${h(Date.now() % 256)}:${h(i)}`;
+}
+
+describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function () {
+  this.timeout(240_000);
+  let stateDir: string;
+  let url: string;
+  let client: IronicClient;
+  const hostNames: string[] = [];
+  const log: string[] = [];
+
+  function hostInputs(name: string, i: number, extra: Partial<PlainHostInputs> = {}): PlainHostInputs {
+    return { name, namespace: NS, bmc: { address: `fake://${name}` }, bootMACAddress: mac(i), online: false, labels: { pool: "cluster-test" }, ...extra } as PlainHostInputs;
+  }
+  async function convergeHost(inputs: PlainHostInputs, uuid?: string) {
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+    return converge(client, spec, uuid, { label: `${NS}~${inputs.name}`, timeouts: phaseTimeouts({ register: 3, inspect: 3, clean: 3, deploy: 3, deprovision: 3, power: 3, delete: 3 } as never), log: (m) => log.push(m) });
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    // Not a mkdtemp dir under /tmp only: exercise the state dir the postgres user may not reach (root's is 0700).
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-cluster-"));
+    const started = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
+    expect(started.code, `ironic start failed:\n${started.stderr}`).to.equal(0);
+    expect(started.stdout).to.match(/^IRONIC_URL=http:\/\/127\.0\.0\.1:\d+\n$/);
+    url = started.stdout.trim().slice("IRONIC_URL=".length);
+    client = await IronicClient.connect({ url, authType: "none" });
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await client?.close();
+    if (!stateDir) return;
+    const stopped = await cli("ironic", "stop", "--state-dir", stateDir);
+    if (stopped.code !== 0) process.stderr.write(`ironic stop failed: ${stopped.stderr}\n`);
+    removePostgresData(stateDir);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("`baremetal conductor list` shows both conductors alive; PostgreSQL listens on no TCP port", async () => {
+    const listed = await baremetal(url, ["conductor", "list", "-f", "json"]);
+    expect(listed.code, listed.stderr).to.equal(0);
+    const conductors = JSON.parse(listed.stdout) as { Hostname: string; Alive: boolean }[];
+    expect(conductors.map((c) => c.Hostname).sort()).to.deep.equal(["127.0.0.2", "127.0.0.3"]);
+    expect(conductors.every((c) => c.Alive)).to.equal(true);
+    // Ironic's database is reached over the unix socket only.
+    const conf = fs.readFileSync(clusterFiles(stateDir).config, "utf8");
+    expect(conf).to.match(/connection = postgresql\+psycopg2:\/\/ironic@\/ironic\?host=\//);
+    expect(conf).to.include("rpc_transport = json-rpc");
+    const pg = postgresPid(stateDir);
+    expect(pg).to.be.a("number");
+    const tcp = fs.readFileSync("/proc/net/tcp", "utf8") + fs.readFileSync("/proc/net/tcp6", "utf8");
+    const inodes = new Set(fs.readdirSync(`/proc/${pg}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${pg}/fd/${fd}`); } catch { return ""; } }).filter((l) => l.startsWith("socket:")).map((l) => l.slice(8, -1)));
+    const listening = tcp.split("\n").filter((l) => l.trim().split(/\s+/)[3] === "0A" && inodes.has(l.trim().split(/\s+/)[9]));
+    expect(listening, "postgres listens on TCP").to.have.length(0);
+  });
+
+  it("enrols hosts through the provider lifecycle; the hash ring spreads them over both conductors; status counts them", async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `pool-${i}`);
+    hostNames.push(...names);
+    const results = await Promise.all(names.map((n, i) => convergeHost(hostInputs(n, i))));
+    for (const r of results) {
+      expect(r.node.provision_state).to.equal("available");
+      expect(r.node.power_state).to.equal("power off");
+    }
+    const nodes = await Promise.all(results.map((r) => client.getNode(r.node.uuid)));
+    const byConductor = new Map<string, number>();
+    for (const n of nodes) byConductor.set(String(n.conductor), (byConductor.get(String(n.conductor)) ?? 0) + 1);
+    expect([...byConductor.keys()].sort(), `nodes per conductor: ${JSON.stringify([...byConductor])}`).to.deep.equal(["127.0.0.2", "127.0.0.3"]);
+
+    const status = await cli("ironic", "status", "--state-dir", stateDir);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.include(`IRONIC_URL=${url}`);
+    expect(status.stdout).to.include("2/2 conductors alive");
+    for (const [host, count] of byConductor) expect(status.stdout).to.match(new RegExp(`conductor ${host.replace(/\./g, "\\.")} pid \\d+ alive nodes ${count}\\n`));
+  });
+
+  it("a claim race on the cluster: 12 Machines for 8 hosts, each host claimed once", async () => {
+    const machines = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const settled = await Promise.allSettled(
+      machines.map((m) => claimHost(client, { namespace: NS, selector: { matchLabels: { pool: "cluster-test" } }, owner: { namespace: NS, machine: m, specHash: "s1" }, allocationTimeoutMs: 60_000 })),
+    );
+    const won = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+    const lost = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
+    expect(won).to.have.length(8);
+    expect(new Set(won.map((c) => c.node.uuid)).size).to.equal(8);
+    expect(lost).to.have.length(4);
+    for (const e of lost) expect(e).to.be.instanceOf(NoHostAvailableError);
+    for (const c of won) expect((await client.getNode(c.node.uuid)).allocation_uuid).to.equal(c.allocation.uuid);
+    await Promise.all(won.map((c) => client.deleteAllocation(c.allocation.uuid)));
+  });
+
+  it("a conductor SIGKILLed mid-deploy: the other takes the node over and the next converge reaches active on it", async function () {
+    this.timeout(300_000);
+    const name = "deploy-0";
+    hostNames.push(name);
+    const inputs = hostInputs(name, 200, {
+      online: true,
+      image: { url: "http://127.0.0.1:1/images/os.qcow2", checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" },
+      userData: "#cloud-config\n",
+    } as Partial<PlainHostInputs>);
+    // Deploying is seen when the provider's own deploy wait reports progress after the deploy step (no second poller).
+    let uuid: string | undefined;
+    let deployStep = false;
+    let seenDeploying: (n: Node) => void = () => undefined;
+    const deployingNode = new Promise<Node>((resolve) => (seenDeploying = resolve));
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+    const first = converge(client, spec, undefined, {
+      label: `${NS}~${name}`,
+      timeouts: phaseTimeouts(undefined),
+      log: (m) => {
+        log.push(m);
+        if (deployStep && uuid) void client.getNode(uuid).then((n) => n.provision_state === "deploying" && seenDeploying(n), () => undefined);
+      },
+      onNode: (u) => (uuid = u),
+      onStep: (a) => (deployStep ||= a.kind === "deploy"),
+    }).catch((e: Error) => e);
+    const deploying = await Promise.race([
+      deployingNode,
+      first.then((r) => { throw new Error(`converge ended before the deploy was seen under way: ${r instanceof Error ? r.message : "done"}\n${log.join("\n")}`); }),
+    ]);
+    const owner = deploying.conductor as string;
+    expect(owner).to.be.oneOf(["127.0.0.2", "127.0.0.3"]);
+    const index = owner === "127.0.0.2" ? 1 : 2;
+    const victim = readPidFile(clusterFiles(stateDir).conductor(index).pid) as number;
+    expect(isProcessAlive(victim)).to.equal(true);
+    process.kill(victim, "SIGKILL");
+    const killedAt = Date.now();
+
+    // The first converge sees the deploy fail (the survivor moves the orphaned node to `deploy failed`) or finishes it.
+    const outcome = await first;
+    const afterKill = await client.getNode(deploying.uuid);
+    log.push(`first converge: ${outcome instanceof Error ? outcome.message : "active"}; node ${afterKill.provision_state} on ${afterKill.conductor} ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    if (outcome instanceof Error) {
+      expect(outcome).to.be.instanceOf(HostError);
+      expect(outcome.message).to.include(`${NS}~${name}`);
+      expect(outcome.message).to.include(deploying.uuid);
+    }
+
+    const second = await convergeHost(inputs, deploying.uuid);
+    expect(second.node.uuid).to.equal(deploying.uuid);
+    expect(second.node.provision_state).to.equal("active");
+    const final = await client.getNode(deploying.uuid);
+    expect(final.conductor, "the node is served by the surviving conductor").to.equal(index === 1 ? "127.0.0.3" : "127.0.0.2");
+    expect(final.reservation).to.equal(null);
+
+    const status = await ironicClusterStatus({ stateDir });
+    expect(status.conductors.find((c) => c.host === owner)?.alive).to.equal(false);
+    expect(status.conductors.filter((c) => c.alive)).to.have.length(1);
+    const text = await cli("ironic", "status", "--state-dir", stateDir);
+    expect(text.stdout).to.include("1/2 conductors alive");
+    expect(text.stdout).to.match(new RegExp(`conductor ${owner.replace(/\./g, "\\.")} pid - DOWN`));
+  });
+
+  it("start again restarts the dead conductor on the same database; stop ends every process, PostgreSQL included", async function () {
+    this.timeout(300_000);
+    const again = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    const nodes: Node[] = await client.listNodes();
+    expect(nodes.map((n) => n.name)).to.include.members(hostNames.map((n) => `${NS}~${n}`));
+    const status = await ironicClusterStatus({ stateDir });
+    expect(status.conductors.filter((c) => c.alive)).to.have.length(2);
+
+    const pids = [status.apiPid, status.postgresPid, ...status.conductors.map((c) => c.pid)] as number[];
+    const stopped = await cli("ironic", "stop", "--state-dir", stateDir);
+    expect(stopped.code, stopped.stderr).to.equal(0);
+    for (const pid of pids) expect(isProcessAlive(pid), `pid ${pid} alive after stop`).to.equal(false);
+    const after = await cli("ironic", "status", "--state-dir", stateDir);
+    expect(after.code).to.equal(3);
+    expect(readClusterRecord(stateDir)).to.not.equal(undefined);
+  });
+});
