@@ -134,7 +134,7 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
         // `preview --json` lists unchanged resources as "same", or not at all.
         expect([undefined, "same"]).to.include(steps.get(`quick-${tag}`));
         const preview = await stack.must(["preview", "--diff"]);
-        expect(preview).to.not.contain("WILL REPLACE").and.to.not.match(/to replace/);
+        expect(preview.stdout + preview.stderr).to.not.contain("WILL REPLACE").and.to.not.match(/to replace/);
 
         const converged = await stack.must(["up", "--yes", "--skip-preview"]);
         const log = converged.stdout + converged.stderr;
