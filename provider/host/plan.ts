@@ -4,7 +4,7 @@
 // says. So "will it wipe this host?" has one answer, not a second hand-kept list of keys. Pure.
 import type { JsonPatchOp, Node, Port } from "../ironic/types";
 import { instancePatch } from "./instance";
-import { EXTRA, HostAction, nextAction, ObservedHost, registrationPatch } from "./lifecycle";
+import { EXTRA, HostAction, nextAction, ObservedHost, pendingRecord, registrationPatch } from "./lifecycle";
 import type { HostSpec } from "./spec";
 
 /** What the previous run recorded about the node (the resource's outputs). */
@@ -12,6 +12,8 @@ export interface RecordedHost {
     /** Ironic provision state the last run ended in. */
     provisionState: string;
     powerState: string | null;
+    /** The node's deployment record is pending: the last deploy or rebuild never reached Ironic. */
+    deploymentPending?: boolean;
 }
 
 /** What a change does to a host, as nextAction will carry it out. */
@@ -64,7 +66,7 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
-        node.extra[EXTRA.deployment] = spec.deployment.fingerprint;
+        node.extra[EXTRA.deployment] = rec.deploymentPending ? pendingRecord(spec.deployment.fingerprint, node) : spec.deployment.fingerprint;
     }
     const ports = spec.bootMACAddress ? [port(spec.bootMACAddress, 0)] : [];
     return { node, ports };

@@ -9,7 +9,7 @@ import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
 import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
-import { EXTRA } from "../../provider/host/lifecycle";
+import { EXTRA, readRecord } from "../../provider/host/lifecycle";
 import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcProfile } from "../../provider/host/bmc";
@@ -46,6 +46,8 @@ export interface BareMetalHostState extends PublicHostInputs {
     errorMessage: string;
     lastUpdated: string;
     driver: string;
+    /** Set when the node's deployment record says the last deploy or rebuild never reached Ironic (the next update does it). */
+    deploymentPending?: true;
 }
 
 function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
@@ -112,7 +114,13 @@ function stateFrom(i: PublicHostInputs, secretDigests: SecretDigests, node: Node
         errorMessage: node.last_error ?? "",
         lastUpdated: node.updated_at ?? node.created_at,
         driver: node.driver,
+        ...(deploymentPending(node) ? { deploymentPending: true as const } : {}),
     };
+}
+
+function deploymentPending(node: Node): boolean {
+    const record = readRecord(node.extra?.[EXTRA.deployment], node);
+    return record.pending && !record.accepted;
 }
 
 async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests: SecretDigests, node: Node): Promise<BareMetalHostState> {
@@ -402,7 +410,8 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
         console.error(`[bmh ${label}] WILL REPLACE (new Ironic node; the old one is deprovisioned and deleted): ${replaces.join(", ")} changed`);
         return { changes: true, replaces, changed, deleteBeforeReplace: true };
     }
-    if (!changed.length) return { changes: false, replaces, changed };
+    // A deploy that never reached Ironic is redone by the next update even when no input changed.
+    if (!changed.length && olds.deploymentPending !== true) return { changes: false, replaces, changed };
     const predicted = predictUpdate(olds, n, changed);
     if (predicted.refusal) throw new Error(`host ${label}: this change cannot be applied: ${predicted.refusal}`);
     if (predicted.reprovision) {
@@ -477,7 +486,7 @@ function recordedHost(olds: Record<string, unknown>): RecordedHost {
     const metal3 = String(olds.provisioningState ?? "");
     const provisionState = (olds.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
     const powerState = (olds.powerState as string | null | undefined) ?? (olds.poweredOn === true ? "power on" : "power off");
-    return { provisionState, powerState };
+    return { provisionState, powerState, deploymentPending: olds.deploymentPending === true };
 }
 
 /** The new inputs with `key` as the last run had it (secrets: as their digests say). */
@@ -505,9 +514,11 @@ function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>
         // The changes that cause the wipe: those without which the lifecycle would not wipe, or wipe differently.
         const causes = keys.filter((k) => planFor(revert(n, olds, k), "changed").wipe !== plan.wipe);
         const causeText = causes.length ? causes : keys;
+        const pendingText = rec.deploymentPending ? "the last deploy never reached Ironic" : "";
         const possibly = containsUnknown(n) && !planFor(n, "same").wipe;
         const removed = plan.wipe === "DEPROVISION (wipe)" && !n.image && !n.customDeploy;
-        const why = `${removed ? "image removed" : `${causeText.join(", ")} ${possibly ? "not known until apply" : "changed"}`}: ${describePlan(plan)}`;
+        const what = removed ? "image removed" : causeText.length ? `${causeText.join(", ")} ${possibly ? "not known until apply" : "changed"}` : pendingText;
+        const why = `${what}${pendingText && what !== pendingText ? ` (${pendingText})` : ""}: ${describePlan(plan)}`;
         return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
     } catch (e) {
         return { reprovision: `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${e instanceof Error ? e.message : String(e)})` };

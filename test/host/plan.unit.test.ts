@@ -140,6 +140,24 @@ describe("host/plan: the preview and the update take the same decision", () => {
         expect(ops).to.include.members(["add /driver", "add /boot_interface", "remove /power_interface", "add /driver_info/ipmi_address"]);
     });
 
+    it("no input changed, but the last rebuild never reached Ironic (a failed update kept as partial state) → the preview announces the rebuild the update will do", async () => {
+        const orig = console.error;
+        let message = "";
+        console.error = (...a: unknown[]) => (message += a.join(" "));
+        try {
+            const d = await diff("u", { ...outputsOf(base, ACTIVE), deploymentPending: true }, base);
+            expect(d.changes).to.equal(true);
+            expect(d.reprovision).to.match(/^REPROVISION \(wipe\)/);
+        } finally {
+            console.error = orig;
+        }
+        expect(message).to.contain("WILL REPROVISION (wipe) host default~h1: the last deploy never reached Ironic: rebuild; ends active, power on");
+        // And the lifecycle on such a node: a pending record whose deploy Ironic never took means a rebuild.
+        const oldSpec = specOf(base);
+        const observed = recordedNode(oldSpec, { provisionState: "active", powerState: "power on", deploymentPending: true });
+        expect(nextAction(oldSpec, observed)).to.deep.include({ kind: "deploy", rebuild: true });
+    });
+
     it("an image unknown at preview on a provisioned host → announced as a possible wipe", async () => {
         const preview = await previewDecision(base, { ...base, image: UNKNOWN }, ACTIVE);
         expect(preview.verdict).to.equal("POSSIBLY REPROVISION");
