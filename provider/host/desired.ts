@@ -21,6 +21,19 @@ export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
     delete: 60,
 };
 
+/**
+ * Default whole-operation deadlines, minutes: long enough for a real server (inspection, cleaning
+ * and a deploy in one create; undeploy, cleaning and a new deploy in one update), short enough
+ * that a stuck host fails the run instead of holding it for good. The phase deadlines still apply.
+ */
+export const DEFAULT_OPERATION_MINUTES = { create: 120, update: 180, delete: 90 } as const;
+
+/** Whole-operation deadline (ms) for `op` from the `timeouts` input (minutes), default DEFAULT_OPERATION_MINUTES. */
+export function operationTimeoutMs(t: BareMetalHostInputs["timeouts"] | undefined, op: keyof typeof DEFAULT_OPERATION_MINUTES): number {
+    const given = (t as Partial<Record<string, number>> | undefined)?.[op];
+    return (given ?? DEFAULT_OPERATION_MINUTES[op]) * 60_000;
+}
+
 export function nodeNameFor(namespace: string | undefined, name: string): string {
     return `${namespace ?? DEFAULT_NAMESPACE}~${name}`;
 }

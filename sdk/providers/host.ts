@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, HostError, removeHost } from "../../provider/host/converge";
-import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
+import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, operationTimeoutMs, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
@@ -118,12 +118,6 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     };
 }
 
-/** Whole-operation deadline from `timeouts.<op>` (minutes), undefined = only the per-phase ones. */
-function overallMs(i: PlainHostInputs, op: "create" | "update" | "delete"): number | undefined {
-    const t = i.timeouts as Record<string, number> | undefined;
-    return t?.[op] !== undefined ? t[op] * 60_000 : undefined;
-}
-
 /**
  * A create/update that failed after the node exists: the engine keeps the resource (partially
  * created, with these properties) instead of forgetting the node, and the next `up` updates it.
@@ -147,7 +141,7 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
         if (!uuid) uuid = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
         if (uuid && !existingUuid) console.error(`[bmh ${label}] adopting existing Ironic node ${uuid}`);
         try {
-            const { node } = await converge(client, spec, uuid, { label, timeouts: phaseTimeouts(inputs.timeouts), overallMs: overallMs(inputs, op) });
+            const { node } = await converge(client, spec, uuid, { label, timeouts: phaseTimeouts(inputs.timeouts), overallMs: operationTimeoutMs(inputs.timeouts, op) });
             return { id: node.uuid, outs: clean(await stateOf(client, pub, secretDigests, node)) };
         } catch (e) {
             const nodeUuid = e instanceof HostError ? e.nodeUuid : undefined;
@@ -240,7 +234,6 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
     const client = await connect(props, stack);
     const label = props.name ? hostLabel(props as { name: string; namespace?: string }) : id;
     try {
-        const t = props.timeouts as Record<string, number> | undefined;
         await removeHost(
             client,
             {
@@ -249,7 +242,7 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: t?.delete !== undefined ? t.delete * 60_000 : undefined },
+            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: operationTimeoutMs(props.timeouts as never, "delete") },
         );
     } finally {
         await client.close();
