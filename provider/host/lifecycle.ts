@@ -4,6 +4,7 @@
 // lifecycle steps.
 import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
 import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
+import { keyIdOf } from "./desired";
 import type { HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
 
@@ -109,7 +110,12 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
         const inspect = inspectInterface(spec);
         if (inspect && node.inspect_interface !== inspect) set("/inspect_interface", inspect);
     }
-    if (node.extra?.[EXTRA.bmcFingerprint] !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
+    const recordedBmc = node.extra?.[EXTRA.bmcFingerprint];
+    if (recordedBmc === spec.legacyBmcFingerprint && recordedBmc !== undefined && node.driver === spec.bmc.driver) {
+        // Recorded by a release before keyed digests, for these very credentials: re-fingerprint
+        // only, the BMC settings stay untouched.
+        set(`/extra/${EXTRA.bmcFingerprint}`, spec.bmcFingerprint);
+    } else if (recordedBmc !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
         for (const key of Object.keys(node.driver_info ?? {})) {
             if (BMC_KEY.test(key) && !(key in spec.bmc.driverInfo)) ops.push({ op: "remove", path: `/driver_info/${key}` });
         }
@@ -128,6 +134,9 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     if (node.resource_class !== spec.resourceClass) set("/resource_class", spec.resourceClass);
     if (node.extra?.[EXTRA.managed] !== "true") set(`/extra/${EXTRA.managed}`, "true");
     if (!sameJson(asLabels(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
+    // The same deployment recorded in the unkeyed form of older releases: re-record, never reprovision.
+    const recordedDeployment = node.extra?.[EXTRA.deployment];
+    if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint) set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
     return ops;
 }
 
@@ -216,6 +225,16 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
                 };
             }
             if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
+            if (deployed !== want.fingerprint && keyIdOf(deployed) !== undefined && keyIdOf(deployed) !== spec.digestKeyId) {
+                // Recorded under another resource's digest key (its state was lost, or the node was
+                // taken over): whether image or data changed cannot be told, so no wipe on a guess.
+                return {
+                    kind: "fail",
+                    message:
+                        "the node's deployment was recorded by another pulumi-metal3 resource (another digest key), so whether its image or data differ cannot be told; " +
+                        "set externallyProvisioned: true to keep it as it is, or deprovision it first (baremetal node undeploy) to reprovision it",
+                };
+            }
             if (deployed !== want.fingerprint) {
                 if (!spec.online) return { kind: "undeploy", reason: "image or data changed while offline: deprovisioning" };
                 const needsInterfaceChange = deployInterfaceFor(node, { image: want.image, customDeploy: want.customDeploy }) !== undefined;

@@ -2,12 +2,22 @@
 // engine has already unwrapped secrets) plus the connection read from stack config, and loads
 // everything else itself, so the serialized provider object stays a few `require` calls.
 // Lifecycle decisions: provider/host/lifecycle.ts; Ironic calls: provider/host/converge.ts.
-import { randomBytes } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, HostError, removeHost } from "../../provider/host/converge";
-import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, operationTimeoutMs, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
+import {
+    canonicalJson,
+    DEFAULT_RESOURCE_CLASS,
+    hostSpecFromInputs,
+    legacySecretDigest,
+    newDigestKey,
+    nodeNameFor,
+    operationTimeoutMs,
+    phaseTimeouts,
+    PlainHostInputs,
+    secretDigest,
+} from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
@@ -19,9 +29,16 @@ import { mergeConnection } from "../connection";
 /** The dynamic host adds this key to inputs and outputs; it is not ours to validate or echo. */
 const PROVIDER_KEY = "__provider";
 
-/** Salted digests of the secret inputs: enough to notice a change, useless to recover the value. */
+/**
+ * Keyed digests (HMACs) of the secret inputs: enough to notice a change, useless to recover or
+ * test guesses of the value without `key`. The whole object is a secret output (state encrypts
+ * it); `key` also keys the fingerprints on the Ironic node. State written by older releases has
+ * `salt` and salted sha256 digests instead: still compared, and replaced on the next update.
+ */
 export interface SecretDigests {
-    salt: string;
+    key?: string;
+    /** Older releases only. */
+    salt?: string;
     bmcPassword?: string;
     userData?: string;
     networkData?: string;
@@ -80,14 +97,14 @@ function hostLabel(i: { namespace?: string; name: string }): string {
     return nodeNameFor(i.namespace, i.name);
 }
 
-function digests(i: PlainHostInputs, salt: string): SecretDigests {
+function digests(i: PlainHostInputs, key: string): SecretDigests {
     const bmc = i.bmc as { password?: string };
     return {
-        salt,
-        bmcPassword: secretDigest(salt, bmc.password),
-        userData: secretDigest(salt, i.userData),
-        networkData: secretDigest(salt, i.networkData),
-        metaData: secretDigest(salt, i.metaData),
+        key,
+        bmcPassword: secretDigest(key, bmc.password),
+        userData: secretDigest(key, i.userData),
+        networkData: secretDigest(key, i.networkData),
+        metaData: secretDigest(key, i.metaData),
     };
 }
 
@@ -129,14 +146,14 @@ function initFailure(e: unknown, properties: Record<string, unknown> | undefined
     return Object.assign(new Error(err.message), { id: uuid, properties: properties ?? {}, reasons: [err.message] });
 }
 
-async function converged(raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, existingUuid: string | undefined, salt: string, op: "create" | "update") {
+async function converged(raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, existingUuid: string | undefined, digestKey: string, op: "create" | "update") {
     const inputs = parseInputs(raw);
     const client = await connect(inputs, stack);
     const label = hostLabel(inputs);
     const pub = publicInputs(inputs);
-    const secretDigests = digests(inputs, salt);
+    const secretDigests = digests(inputs, digestKey);
     try {
-        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey });
         let uuid = existingUuid;
         if (!uuid) uuid = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
         if (uuid && !existingUuid) console.error(`[bmh ${label}] adopting existing Ironic node ${uuid}`);
@@ -155,12 +172,13 @@ async function converged(raw: Record<string, unknown>, stack: IronicConnectionIn
 }
 
 export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create");
+    return converged(inputs, stack, undefined, newDigestKey(), "create");
 }
 
 export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.UpdateResult> {
-    const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
-    const { outs } = await converged(news, stack, id, salt, "update");
+    // The key stays for the resource's life; state from before keyed digests gets one now.
+    const key = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
+    const { outs } = await converged(news, stack, id, key, "update");
     return { outs };
 }
 
@@ -187,7 +205,7 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if (Array.isArray(node.traits) && canonicalJson([...node.traits].sort()) !== canonicalJson([...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
-        const outs = await stateOf(client, clean(pub), old.secretDigests ?? { salt: randomBytes(16).toString("hex") }, node);
+        const outs = await stateOf(client, clean(pub), old.secretDigests ?? { key: newDigestKey() }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
         await client.close();
@@ -329,11 +347,13 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     return { changes: replaces.length + changed.length > 0, replaces, changed, reprovision, deleteBeforeReplace: replaces.length > 0 };
 }
 
-function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt">, value: unknown): boolean {
+function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt" | "key">, value: unknown): boolean {
     if (isUnknown(value) || containsUnknown(value)) return true;
     const d = olds.secretDigests as SecretDigests | undefined;
     if (!d) return value !== undefined;
-    return secretDigest(d.salt, value) !== d[key];
+    if (d.key) return secretDigest(d.key, value) !== d[key];
+    // State from before keyed digests: compared in its own form, so an upgrade shows no diff.
+    return d.salt !== undefined ? legacySecretDigest(d.salt, value) !== d[key] : value !== undefined;
 }
 
 /** "REPROVISION (wipe)|image changed" when the update will rebuild or undeploy a provisioned host. */
