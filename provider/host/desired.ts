@@ -1,7 +1,7 @@
 // Validated BareMetalHost inputs → HostSpec (defaults applied, fingerprints computed). Pure.
 // Fingerprints let the lifecycle see "credentials / image / config drive changed" on the node
 // itself, without ever storing the secrets.
-import { createHash } from "crypto";
+import { createHash, createHmac, randomBytes } from "crypto";
 import type { BareMetalHostInputs } from "../../sdk/schemas/baremetalhost";
 import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
@@ -20,6 +20,19 @@ export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
     power: 5,
     delete: 60,
 };
+
+/**
+ * Default whole-operation deadlines, minutes: long enough for a real server (inspection, cleaning
+ * and a deploy in one create; undeploy, cleaning and a new deploy in one update), short enough
+ * that a stuck host fails the run instead of holding it for good. The phase deadlines still apply.
+ */
+export const DEFAULT_OPERATION_MINUTES = { create: 120, update: 180, delete: 90 } as const;
+
+/** Whole-operation deadline (ms) for `op` from the `timeouts` input (minutes), default DEFAULT_OPERATION_MINUTES. */
+export function operationTimeoutMs(t: BareMetalHostInputs["timeouts"] | undefined, op: keyof typeof DEFAULT_OPERATION_MINUTES): number {
+    const given = (t as Partial<Record<string, number>> | undefined)?.[op];
+    return (given ?? DEFAULT_OPERATION_MINUTES[op]) * 60_000;
+}
 
 export function nodeNameFor(namespace: string | undefined, name: string): string {
     return `${namespace ?? DEFAULT_NAMESPACE}~${name}`;
@@ -41,15 +54,50 @@ export function sha256(...parts: string[]): string {
     return h.digest("hex");
 }
 
-/** Salted digest of a secret input, stored in outputs instead of the value. */
-export function secretDigest(salt: string, value: unknown): string | undefined {
+/**
+ * Digests of secrets (BMC credentials, config drive data) are HMACs under a random key kept only
+ * as a secret in the resource's state: a reader of the Ironic node (or of the state without its
+ * secrets) cannot test guesses of a password against them. `hmac-sha256:<key id>:<mac>`; the
+ * key id (itself an HMAC, revealing nothing) tells a digest made under another key apart from
+ * a changed secret.
+ */
+const KEYED_PREFIX = "hmac-sha256:";
+
+export function newDigestKey(): string {
+    return randomBytes(32).toString("hex");
+}
+
+export function digestKeyId(key: string): string {
+    return createHmac("sha256", key).update("pulumi-metal3 digest key id").digest("hex").slice(0, 12);
+}
+
+export function keyedDigest(key: string, ...parts: string[]): string {
+    const h = createHmac("sha256", key);
+    for (const p of parts) h.update(p).update("\0");
+    return `${KEYED_PREFIX}${digestKeyId(key)}:${h.digest("hex")}`;
+}
+
+/** The key id of a keyed digest; undefined for a digest of the old, unkeyed form (or none). */
+export function keyIdOf(digest: unknown): string | undefined {
+    if (typeof digest !== "string" || !digest.startsWith(KEYED_PREFIX)) return undefined;
+    return digest.slice(KEYED_PREFIX.length).split(":", 1)[0];
+}
+
+/** Keyed digest of a secret input, stored in outputs instead of the value. */
+export function secretDigest(key: string, value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    return keyedDigest(key, canonicalJson(value));
+}
+
+/** The salted sha256 of releases before keyed digests: recognised in old state, never written. */
+export function legacySecretDigest(salt: string, value: unknown): string | undefined {
     if (value === undefined) return undefined;
     return sha256(salt, canonicalJson(value));
 }
 
 export type PlainHostInputs = BareMetalHostInputs & { name: string };
 
-function deploymentOf(i: PlainHostInputs, bootMode: HostSpec["bootMode"]): Deployment | undefined {
+function deploymentOf(i: PlainHostInputs, bootMode: HostSpec["bootMode"], digestKey: string): Deployment | undefined {
     if (!i.image && !i.customDeploy) return undefined;
     const d = {
         image: i.image as Deployment["image"],
@@ -60,7 +108,7 @@ function deploymentOf(i: PlainHostInputs, bootMode: HostSpec["bootMode"]): Deplo
         rootDeviceHints: i.rootDeviceHints as RootDeviceHints | undefined,
         bootMode,
     };
-    return { ...d, fingerprint: sha256("deployment", canonicalJson(d)) };
+    return { ...d, fingerprint: keyedDigest(digestKey, "deployment", canonicalJson(d)), legacyFingerprint: sha256("deployment", canonicalJson(d)) };
 }
 
 /** Ironic API >= 1.86 has firmware interfaces; older ones reject the field. */
@@ -69,8 +117,11 @@ function supportsFirmwareInterface(apiVersion: string): boolean {
     return major > 1 || (major === 1 && minor >= 86);
 }
 
-/** Inputs must have passed the schema and contain no unknowns (create/update time). */
-export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; deployImageDefaults?: DeployImages }): HostSpec {
+/**
+ * Inputs must have passed the schema and contain no unknowns (create/update time). `digestKey`
+ * keys the fingerprints written on the node (the resource's secret key, see keyedDigest).
+ */
+export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; digestKey: string; deployImageDefaults?: DeployImages }): HostSpec {
     const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
     const profile = bmcProfile(bmc);
     if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;
@@ -83,14 +134,15 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
     // Agent images: the host's own inputs win field by field over the stack config's.
     const images: DeployImages = { ...opts.deployImageDefaults };
     for (const k of ["deployKernel", "deployRamdisk", "deployIso"] as const) if (i[k] !== undefined) images[k] = i[k] as string;
-    const bmcFingerprint = sha256("bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo }));
     return {
         name: i.name,
         namespace,
         nodeName,
         bmc: profile,
-        // Salted with the node name: equal passwords on two hosts give different fingerprints.
-        bmcFingerprint,
+        bmcFingerprint: keyedDigest(opts.digestKey, "bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo })),
+        // What releases before keyed digests wrote: recognised once, then replaced without touching the BMC.
+        legacyBmcFingerprint: sha256("bmc", nodeName, canonicalJson({ d: profile.driver, i: profile.driverInfo })),
+        digestKeyId: digestKeyId(opts.digestKey),
         deployImages: deployImageDriverInfo(profile, images),
         bootMACAddress: i.bootMACAddress?.toLowerCase(),
         bootMode,
@@ -101,7 +153,7 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         inspectionMode: (i.inspectionMode ?? "agent") as HostSpec["inspectionMode"],
         externallyProvisioned: i.externallyProvisioned === true,
         disablePowerOff: i.disablePowerOff === true,
-        deployment: deploymentOf(i, bootMode),
+        deployment: deploymentOf(i, bootMode, opts.digestKey),
         labels: (i.labels ?? {}) as Record<string, string>,
         resourceClass: i.resourceClass ?? DEFAULT_RESOURCE_CLASS,
         traits: (i.traits ?? []) as string[],

@@ -5,6 +5,7 @@
 import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
 import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
+import { keyIdOf } from "./desired";
 import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
@@ -200,7 +201,12 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     const set = (path: string, value: unknown) => ops.push({ op: "add", path, value });
     if (node.name !== spec.nodeName) set("/name", spec.nodeName);
     ops.push(...interfaceOps(spec, node));
-    if (node.extra?.[EXTRA.bmcFingerprint] !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
+    const recordedBmc = node.extra?.[EXTRA.bmcFingerprint];
+    if (recordedBmc === spec.legacyBmcFingerprint && recordedBmc !== undefined && node.driver === spec.bmc.driver) {
+        // Recorded by a release before keyed digests, for these very credentials: re-fingerprint
+        // only, the BMC settings stay untouched.
+        set(`/extra/${EXTRA.bmcFingerprint}`, spec.bmcFingerprint);
+    } else if (recordedBmc !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
         for (const key of Object.keys(node.driver_info ?? {})) {
             if (BMC_KEY.test(key) && !(key in spec.bmc.driverInfo)) ops.push({ op: "remove", path: `/driver_info/${key}` });
         }
@@ -226,6 +232,9 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     for (const [key, value] of Object.entries(ownerExtra(spec))) if (node.extra?.[key] !== value) set(`/extra/${key}`, value);
     if (!carriesOwnImage(spec) && node.extra?.[EXTRA.hostImage] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.hostImage}` });
     if (!sameJson(asLabels(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
+    // The same deployment recorded in the unkeyed form of older releases: re-record, never reprovision.
+    const recordedDeployment = node.extra?.[EXTRA.deployment];
+    if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint) set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
     return ops;
 }
 
@@ -418,9 +427,19 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                 };
             }
             if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
+            const record = readRecord(deployed, node);
+            if (record.value !== want.fingerprint && keyIdOf(record.value) !== undefined && keyIdOf(record.value) !== spec.digestKeyId) {
+                // Recorded under another resource's digest key (its state was lost, or the node was
+                // taken over): whether image or data changed cannot be told, so no wipe on a guess.
+                return {
+                    kind: "fail",
+                    message:
+                        "the node's deployment was recorded by another pulumi-metal3 resource (another digest key), so whether its image or data differ cannot be told; " +
+                        "set externallyProvisioned: true to keep it as it is, or deprovision it first (baremetal node undeploy) to reprovision it",
+                };
+            }
             // RAID is built by cleaning, which only runs on the way back to available: a rebuild would ignore it.
             if (raidPending(spec, node)) return { kind: "undeploy", reason: "RAID changed: deprovisioning to apply it (then RAID, cleaning and a new deploy)" };
-            const record = readRecord(deployed, node);
             // Ironic took the deploy but the run ended before the record could be written: write it.
             if (record.pending && record.accepted) return { kind: "patch", ops: [{ op: "add", path: `/extra/${EXTRA.deployment}`, value: record.value }], reason: "recording the deployment Ironic accepted" };
             if (record.value !== want.fingerprint || record.pending) {

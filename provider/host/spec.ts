@@ -39,8 +39,10 @@ export interface Deployment {
     metaData?: string | Record<string, unknown>;
     rootDeviceHints?: RootDeviceHints;
     bootMode: BootMode;
-    /** sha256 over everything above: a change means the host must be reprovisioned. */
+    /** Keyed digest over everything above: a change means the host must be reprovisioned. */
     fingerprint: string;
+    /** The unkeyed form older releases wrote on the node (migration only: never written). */
+    legacyFingerprint?: string;
 }
 
 /** Per-phase deadlines in milliseconds. */
@@ -66,10 +68,14 @@ export interface HostSpec {
     namespace: string;
     nodeName: string;
     bmc: BmcProfile;
-    /** sha256 of the BMC address + credentials, kept on the node to notice credential changes. */
+    /** Keyed digest (HMAC, see desired.ts keyedDigest) of the BMC address + credentials, kept on the node to notice credential changes. */
     bmcFingerprint: string;
     /** driver_info deploy_kernel/deploy_ramdisk/deploy_iso to set (null: remove); empty: leave them to Ironic. */
     deployImages: Record<string, string | null>;
+    /** The unkeyed form older releases wrote on the node (migration only: never written). */
+    legacyBmcFingerprint?: string;
+    /** Id of the key of this spec's digests, to tell a digest made under another key from a change. */
+    digestKeyId?: string;
     bootMACAddress?: string;
     bootMode: BootMode;
     online: boolean;

@@ -32,6 +32,24 @@ export const learnedTransitions = {
     set: (kind: string, ms: number | undefined): void => void (ms === undefined ? learnedMs.delete(kind) : learnedMs.set(kind, ms)),
 };
 
+/**
+ * A whole-operation deadline over several steps (e.g. a Machine's claim + deploy + power-on):
+ * each wait under it gets what is left, not a fresh allowance of its own.
+ */
+export class Deadline {
+    private readonly end: number;
+    constructor(readonly totalMs: number) {
+        this.end = Date.now() + totalMs;
+    }
+    /** Ms left (0 once passed): a wait given 0 still looks once, then reports where it stands. */
+    left(): number {
+        return Math.max(0, this.end - Date.now());
+    }
+    passed(): boolean {
+        return Date.now() >= this.end;
+    }
+}
+
 /** What poll() needs to learn from a wait: which kind of transition it is, and how long it took. */
 interface Learning<T> {
     /** The kind of transition, when the wait knows it before looking (then even the first look is aimed). */

@@ -8,6 +8,7 @@ import { parseHostNodeName } from "../claim/candidates";
 import { EXTRA } from "../host/lifecycle";
 import { deployImage, undeploy } from "../host/provision";
 import { metal3State } from "../host/states";
+import { Deadline } from "../ironic/wait";
 import { machineSpecHash, providerId, type MachineSpec } from "./spec";
 
 /** node.extra keys a Machine writes on the host it holds (removed when it lets go). */
@@ -75,8 +76,11 @@ export class MachineDeployError extends Error {
     }
 }
 
-/** create: claim a host, record the owner on it, deploy, wait active. */
+/** create: claim a host, record the owner on it, deploy, wait active, all within `timeouts.create`. */
 export async function createMachine(client: IronicClient, spec: MachineSpec, progress: Progress = () => {}): Promise<MachineStatus> {
+    // One deadline for the whole create, as the user reads `timeouts.create`: the claim's own
+    // (shorter) limit and every later wait only get what is left of it.
+    const deadline = new Deadline(spec.timeouts.create);
     const claim = await claimHost(client, {
         namespace: spec.namespace,
         host: spec.host,
@@ -89,25 +93,28 @@ export async function createMachine(client: IronicClient, spec: MachineSpec, pro
             owner: spec.claimOwner,
             specHash: machineSpecHash(spec),
         },
-        allocationTimeoutMs: spec.timeouts.claim,
+        allocationTimeoutMs: Math.min(spec.timeouts.claim, deadline.left()),
     });
     progress(`${claim.reused ? "resumed claim of" : "claimed"} host ${spec.namespace}/${claim.hostName} (allocation ${claim.allocation.name})`);
-    return deployClaimed(client, spec, claim, progress);
+    return deployClaimed(client, spec, claim, progress, deadline);
 }
 
 /**
  * Brings a claimed host to `active` with the Machine's image. Used by create and by update to
  * continue a Machine whose deploy failed or whose host was deprovisioned out of band.
  */
-async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Claim, progress: Progress): Promise<MachineStatus> {
+async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Claim, progress: Progress, deadline: Deadline): Promise<MachineStatus> {
     let node = claim.node;
     try {
+        const notPassed = () => {
+            if (deadline.passed()) throw new Error(`the create deadline (timeouts.create, ${Math.round(deadline.totalMs / 1000)} s) passed`);
+        };
         node = await recordOwner(client, node, spec);
         const onProgress = (m: string) => progress(`${spec.namespace}/${spec.name}: ${m}`);
         if (DEPLOY_IN_PROGRESS.has(node.provision_state)) {
             // An earlier run started the deploy and gave up waiting: keep waiting, do not restart it.
             node = await client.waitForProvisionState(node.uuid, "active", {
-                timeoutMs: spec.timeouts.create,
+                timeoutMs: deadline.left(),
                 label: `provision ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
                 onProgress: (n, ms) => onProgress(`provisioning: ${n.provision_state} (${Math.round(ms / 1000)}s)`),
             });
@@ -117,6 +124,7 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
         const foreign = node.provision_state === "active" ? foreignDeployment(spec, node) : undefined;
         if (foreign) throw new Error(`host ${node.name ?? node.uuid} is active with a deployment that is not this Machine's: ${foreign}`);
         if (node.provision_state !== "active") {
+            notPassed();
             node = await deployImage(
                 client,
                 node,
@@ -129,17 +137,18 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
                     hostName: spec.name,
                     namespace: spec.namespace,
                 },
-                { timeoutMs: spec.timeouts.create, onProgress },
+                { timeoutMs: deadline.left(), onProgress },
             );
         }
         // A provisioned machine runs: CAPM3 sets the host online when it provisions it. Real
         // hardware usually boots into the image at the end of the deploy; fake hardware (and a
         // host powered off by hand) does not, so make it so.
         if (node.power_state !== "power on") {
+            notPassed();
             onProgress("power on (a provisioned machine runs)");
             await client.setPowerState(node.uuid, "power on");
             node = await client.waitForPowerState(node.uuid, "power on", {
-                timeoutMs: spec.timeouts.create,
+                timeoutMs: deadline.left(),
                 label: `power on ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
             });
         }
@@ -150,7 +159,8 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
         throw new MachineDeployError(
             `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
                 `but the deploy did not finish (Ironic provision state "${current.provision_state}", last_error: ` +
-                `${current.last_error ?? "none"}): ${(err as Error).message}. The claim is kept; the next update continues ` +
+                `${current.last_error ?? "none"})${deadline.passed() ? ` within the create deadline (timeouts.create, ${Math.round(deadline.totalMs / 1000)} s, for claim + deploy + power-on)` : ""}: ` +
+                `${(err as Error).message}. The claim is kept; the next update continues ` +
                 `the deploy, delete releases the host.`,
             await observe(client, spec, claim.allocation, current, { offline }),
             err,
@@ -194,7 +204,7 @@ export async function updateMachine(
             `machine ${spec.namespace}/${spec.name}: its claim (allocation ${allocationId}) is gone from Ironic; ` +
                 `run \`pulumi refresh\` so the Machine is dropped and created again`,
         );
-    return deployClaimed(client, spec, claim, progress);
+    return deployClaimed(client, spec, claim, progress, new Deadline(spec.timeouts.create));
 }
 
 /** read: the live state, or undefined when the claim is gone (deleted or taken over out of band). */

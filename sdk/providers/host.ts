@@ -2,12 +2,22 @@
 // engine has already unwrapped secrets) plus the connection read from stack config, and loads
 // everything else itself, so the serialized provider object stays a few `require` calls.
 // Lifecycle decisions: provider/host/lifecycle.ts; Ironic calls: provider/host/converge.ts.
-import { randomBytes } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient, isUnreachable } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
-import { canonicalJson, DEFAULT_RESOURCE_CLASS, hostSpecFromInputs, nodeNameFor, phaseTimeouts, PlainHostInputs, secretDigest } from "../../provider/host/desired";
+import {
+    canonicalJson,
+    DEFAULT_RESOURCE_CLASS,
+    hostSpecFromInputs,
+    legacySecretDigest,
+    newDigestKey,
+    nodeNameFor,
+    operationTimeoutMs,
+    phaseTimeouts,
+    PlainHostInputs,
+    secretDigest,
+} from "../../provider/host/desired";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA, readRecord } from "../../provider/host/lifecycle";
 import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
@@ -18,9 +28,16 @@ import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/co
 import { DeployImageConfig, mergeConnection } from "../connection";
 import { engineError, PROVIDER_KEY } from "./errors";
 
-/** Salted digests of the secret inputs: enough to notice a change, useless to recover the value. */
+/**
+ * Keyed digests (HMACs) of the secret inputs: enough to notice a change, useless to recover or
+ * test guesses of the value without `key`. The whole object is a secret output (state encrypts
+ * it); `key` also keys the fingerprints on the Ironic node. State written by older releases has
+ * `salt` and salted sha256 digests instead: still compared, and replaced on the next update.
+ */
 export interface SecretDigests {
-    salt: string;
+    key?: string;
+    /** Older releases only. */
+    salt?: string;
     bmcPassword?: string;
     userData?: string;
     networkData?: string;
@@ -81,14 +98,14 @@ function hostLabel(i: { namespace?: string; name: string }): string {
     return nodeNameFor(i.namespace, i.name);
 }
 
-function digests(i: PlainHostInputs, salt: string): SecretDigests {
+function digests(i: PlainHostInputs, key: string): SecretDigests {
     const bmc = i.bmc as { password?: string };
     return {
-        salt,
-        bmcPassword: secretDigest(salt, bmc.password),
-        userData: secretDigest(salt, i.userData),
-        networkData: secretDigest(salt, i.networkData),
-        metaData: secretDigest(salt, i.metaData),
+        key,
+        bmcPassword: secretDigest(key, bmc.password),
+        userData: secretDigest(key, i.userData),
+        networkData: secretDigest(key, i.networkData),
+        metaData: secretDigest(key, i.metaData),
     };
 }
 
@@ -128,12 +145,6 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
     const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
     return stateFrom(i, secretDigests, node, inventory);
-}
-
-/** Whole-operation deadline from `timeouts.<op>` (minutes), undefined = only the per-phase ones. */
-function overallMs(i: PlainHostInputs, op: "create" | "update" | "delete"): number | undefined {
-    const t = i.timeouts as Record<string, number> | undefined;
-    return t?.[op] !== undefined ? t[op] * 60_000 : undefined;
 }
 
 /** What a create/update learned of its node while converging, for the state of a failed one. */
@@ -193,19 +204,19 @@ async function converged(
     raw: Record<string, unknown>,
     stack: IronicConnectionInput | undefined,
     existingUuid: string | undefined,
-    salt: string,
+    digestKey: string,
     op: "create" | "update",
     deployImageDefaults: DeployImageConfig | undefined,
 ) {
     const inputs = parseInputs(raw);
     const label = hostLabel(inputs);
     const pub = publicInputs(inputs);
-    const secretDigests = digests(inputs, salt);
+    const secretDigests = digests(inputs, digestKey);
     const progress: Progress = { uuid: existingUuid, acted: false, deployStarted: false };
     let client: IronicClient | undefined;
     try {
         client = await connect(inputs, stack);
-        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, deployImageDefaults });
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey, deployImageDefaults });
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
             const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
@@ -215,7 +226,7 @@ async function converged(
         const { node } = await converge(client, spec, progress.uuid, {
             label,
             timeouts: phaseTimeouts(inputs.timeouts),
-            overallMs: overallMs(inputs, op),
+            overallMs: operationTimeoutMs(inputs.timeouts, op),
             onNode: (uuid, seen) => {
                 progress.uuid = uuid;
                 if (seen) Object.assign(progress, { node: seen, deployStarted: false });
@@ -238,7 +249,7 @@ async function converged(
 
 /** `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.). */
 export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create", deployImages);
+    return converged(inputs, stack, undefined, newDigestKey(), "create", deployImages);
 }
 
 export async function update(
@@ -248,9 +259,9 @@ export async function update(
     stack?: IronicConnectionInput,
     deployImages?: DeployImageConfig,
 ): Promise<pulumi.dynamic.UpdateResult> {
-    // The same salt as before: the digests of unchanged secrets stay equal.
-    const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
-    const { outs } = await converged(news, stack, id, salt, "update", deployImages);
+    // The key stays for the resource's life; state from before keyed digests gets one now.
+    const key = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
+    const { outs } = await converged(news, stack, id, key, "update", deployImages);
     return { outs };
 }
 
@@ -277,7 +288,7 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if (Array.isArray(node.traits) && canonicalJson([...node.traits].sort()) !== canonicalJson([...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
-        const outs = await stateOf(client, clean(pub), old.secretDigests ?? { salt: randomBytes(16).toString("hex") }, node);
+        const outs = await stateOf(client, clean(pub), old.secretDigests ?? { key: newDigestKey() }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
         await client.close();
@@ -341,7 +352,7 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: t?.delete !== undefined ? t.delete * 60_000 : undefined },
+            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: operationTimeoutMs(props.timeouts as never, "delete") },
         );
     } catch (e) {
         throw engineError(e);
@@ -421,11 +432,13 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     return { changes: true, replaces, changed, reprovision: predicted.reprovision, plan: predicted.plan, deleteBeforeReplace: false };
 }
 
-function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt">, value: unknown): boolean {
+function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt" | "key">, value: unknown): boolean {
     if (isUnknown(value) || containsUnknown(value)) return true;
     const d = olds.secretDigests as SecretDigests | undefined;
     if (!d) return value !== undefined;
-    return secretDigest(d.salt, value) !== d[key];
+    if (d.key) return secretDigest(d.key, value) !== d[key];
+    // State from before keyed digests: compared in its own form, so an upgrade shows no diff.
+    return d.salt !== undefined ? legacySecretDigest(d.salt, value) !== d[key] : value !== undefined;
 }
 
 /** Any API version: both specs of a preview are built with the same one. */
@@ -450,10 +463,11 @@ function previewInputs(inputs: Record<string, unknown>, olds: Record<string, unk
     };
     const out: Record<string, unknown> = {};
     for (const k of PUBLIC_INPUT_KEYS) if (inputs[k] !== undefined) out[k] = fromState ? inputs[k] : resolve(inputs[k], olds[k]);
-    const secret = (key: keyof Omit<SecretDigests, "salt">, value: unknown) => {
+    const secret = (key: keyof Omit<SecretDigests, "salt" | "key">, value: unknown) => {
         if (fromState || value === OLD_SECRET) return d[key];
         if (isUnknown(value) || containsUnknown(value)) return unknowns === "same" ? d[key] : UNKNOWN_AT_PREVIEW;
-        return secretDigest(d.salt, value);
+        // In the form the state holds it, so an unchanged secret gives the recorded digest.
+        return d.key ? secretDigest(d.key, value) : legacySecretDigest(d.salt ?? "", value);
     };
     const bmc = { ...((out.bmc ?? olds.bmc ?? {}) as Record<string, unknown>) };
     // An address unknown (or unusable) at preview: the old one; only its credentials may differ.
@@ -500,7 +514,9 @@ function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: 
 /** The lifecycle's plan for this update and, when it wipes the host, which changes make it do so. */
 function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): { plan?: ChangePlan; reprovision?: string; refusal?: string } {
     const rec = recordedHost(olds);
-    const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION });
+    // Both specs under one key: only whether their fingerprints differ matters here.
+    const digestKey = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
+    const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
     try {
         const oldInputs = previewInputs(olds, olds, true, "same");
         const oldSpec = specOf(oldInputs);

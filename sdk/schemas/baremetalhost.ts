@@ -6,6 +6,7 @@ import { z } from "zod";
 import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import { containsUnknown, ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
+import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -94,18 +95,21 @@ const minutes = (d: string) => orUnknown(z.number().positive()).describe(d);
 
 export const hostTimeoutsSchema = z
     .object({
-        create: minutes("Whole create (enrol → available/provisioned), minutes").optional(),
-        update: minutes("Whole update, minutes").optional(),
-        delete: minutes("Whole delete (deprovision + delete), minutes").optional(),
-        register: minutes("Phase: manage (BMC credential check), minutes (default 5)").optional(),
-        inspect: minutes("Phase: inspection, minutes (default 30)").optional(),
-        clean: minutes("Phase: automated cleaning on provide, minutes (default 60)").optional(),
-        deploy: minutes("Phase: deploy until active, minutes (default 60)").optional(),
-        deprovision: minutes("Phase: undeploy + cleaning until available, minutes (default 60)").optional(),
-        power: minutes("Phase: one power change, minutes (default 5)").optional(),
+        create: minutes(`Whole create (enrol → available/provisioned), all phases together, minutes (default ${DEFAULT_OPERATION_MINUTES.create})`).optional(),
+        update: minutes(`Whole update (e.g. undeploy + cleaning + new deploy), minutes (default ${DEFAULT_OPERATION_MINUTES.update})`).optional(),
+        delete: minutes(`Whole delete (deprovision + delete), minutes (default ${DEFAULT_OPERATION_MINUTES.delete})`).optional(),
+        register: minutes(`Phase: manage (BMC credential check), minutes (default ${DEFAULT_PHASE_MINUTES.register})`).optional(),
+        inspect: minutes(`Phase: inspection, minutes (default ${DEFAULT_PHASE_MINUTES.inspect})`).optional(),
+        clean: minutes(`Phase: automated cleaning on provide, minutes (default ${DEFAULT_PHASE_MINUTES.clean})`).optional(),
+        deploy: minutes(`Phase: deploy until active, minutes (default ${DEFAULT_PHASE_MINUTES.deploy})`).optional(),
+        deprovision: minutes(`Phase: undeploy + cleaning until available, minutes (default ${DEFAULT_PHASE_MINUTES.deprovision})`).optional(),
+        power: minutes(`Phase: one power change, minutes (default ${DEFAULT_PHASE_MINUTES.power})`).optional(),
     })
     .strict()
-    .describe("Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here");
+    .describe(
+        "Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own " +
+            "deadline and under what is left of the whole operation's",
+    );
 
 export const bmcSchema = z
     .object({

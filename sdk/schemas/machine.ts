@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import { ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown } from "./common";
+import { DEFAULT_TIMEOUTS_MS } from "../../provider/machine/spec";
+
+const minutesOf = (ms: number) => `${ms / 60_000}m`;
 
 /** Kubernetes label key: optional DNS-subdomain prefix, then a name of at most 63 characters. */
 const labelKey = z
@@ -81,9 +84,11 @@ export const durationSchema = z
 
 export const machineTimeoutsSchema = z
   .object({
-    claim: orUnknown(durationSchema).describe("How long to wait for Ironic to process an allocation (default 2m)").optional(),
-    create: orUnknown(durationSchema).describe("How long a deploy may take until the host is active (default 60m)").optional(),
-    delete: orUnknown(durationSchema).describe("How long undeploy plus cleaning may take (default 60m)").optional(),
+    claim: orUnknown(durationSchema).describe(`How long to wait for Ironic to process an allocation (default ${minutesOf(DEFAULT_TIMEOUTS_MS.claim)}), within the create deadline`).optional(),
+    create: orUnknown(durationSchema)
+      .describe(`Deadline for the whole create: claim + deploy + power-on together (default ${minutesOf(DEFAULT_TIMEOUTS_MS.create)}); an update that finishes a deploy gets as long`)
+      .optional(),
+    delete: orUnknown(durationSchema).describe(`How long undeploy plus cleaning may take (default ${minutesOf(DEFAULT_TIMEOUTS_MS.delete)})`).optional(),
   })
   .strict();
 

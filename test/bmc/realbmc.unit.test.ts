@@ -14,7 +14,7 @@ const qcow2 = { url: "http://images.example/os.qcow2", checksum: "abc", format: 
 const liveIso = { url: "http://images.example/live.iso", format: "live-iso" };
 
 function spec(extra: Record<string, unknown> = {}, defaults = {}) {
-    return hostSpecFromInputs({ name: "h1", bmc, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82", deployImageDefaults: defaults });
+    return hostSpecFromInputs({ name: "h1", bmc, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82", digestKey: "test-digest-key", deployImageDefaults: defaults });
 }
 
 function ironicNode(state: string, over: Partial<Node> = {}): Node {

@@ -6,7 +6,7 @@ import { buildConfigDrive } from "../../provider/host/configdrive";
 import { instancePatch, ironicRootDevice } from "../../provider/host/instance";
 import type { Node } from "../../provider/ironic/types";
 
-const salt = "0123456789abcdef";
+const key = "0123456789abcdef0123456789abcdef";
 const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" };
 const inputs = { name: "h1", bmc: { address: "redfish://10.0.0.1/redfish/v1/Systems/1", username: "admin", password: "s3cret" }, online: true, bootMACAddress: "52:54:00:00:00:01", image, userData: "#cloud-config\n", labels: { rack: "r1" } };
 /** Outputs as create stores them: public inputs + salted digests + state. */
@@ -17,7 +17,7 @@ const olds = {
     bootMACAddress: "52:54:00:00:00:01",
     image,
     labels: { rack: "r1" },
-    secretDigests: { salt, bmcPassword: secretDigest(salt, "s3cret"), userData: secretDigest(salt, "#cloud-config\n") },
+    secretDigests: { key, bmcPassword: secretDigest(key, "s3cret"), userData: secretDigest(key, "#cloud-config\n") },
     provisioningState: "provisioned",
     nodeUuid: "u",
 };

@@ -8,7 +8,7 @@ import { metal3State } from "../../provider/host/states";
 const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" as const };
 
 function spec(extra: Partial<PlainHostInputs> = {}): HostSpec {
-    return hostSpecFromInputs({ name: "h1", bmc: { address: "fake://" }, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82" });
+    return hostSpecFromInputs({ name: "h1", bmc: { address: "fake://" }, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82", digestKey: "test-digest-key" });
 }
 
 /** A node already registered exactly as `s` says, in `state`. */
@@ -136,7 +136,7 @@ describe("host/lifecycle: nextAction(spec, observed node)", () => {
     it("the registration patch puts credentials, labels, capabilities, cleaning and resource class on the node", () => {
         const s = hostSpecFromInputs(
             { name: "h2", namespace: "prod", bmc: { address: "redfish://10.0.0.9/redfish/v1/Systems/1", username: "u", password: "p" }, online: true, bootMode: "legacy", automatedCleaningMode: "disabled", labels: { rack: "r1" }, resourceClass: "gpu", description: "d", architecture: "x86_64" } as PlainHostInputs,
-            { apiVersion: "1.82" },
+            { apiVersion: "1.82", digestKey: "test-digest-key" },
         );
         const bare = { uuid: "u", name: null, driver: "redfish", driver_info: { ipmi_address: "old" }, provision_state: "manageable", extra: {}, properties: {} } as unknown as Node;
         const ops = registrationPatch(s, bare);

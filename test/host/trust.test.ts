@@ -73,7 +73,7 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
     describe("1. a node is ours only if it says so", () => {
         it("the owner record is in the enrol request: a run killed right after the POST leaves a node the next run takes over", async () => {
             const inputs = host("killed");
-            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion });
+            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
             const leftBehind = await enrolNode(client, spec); // only the POST, as if the run died here
             nodes.push(leftBehind);
             expect(leftBehind.extra).to.include({ [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: OWNER.resource, [EXTRA.managed]: "true" });

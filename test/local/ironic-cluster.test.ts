@@ -65,7 +65,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     return { name, namespace: NS, bmc: { address: `fake://${name}` }, bootMACAddress: mac(i), online: false, labels: { pool: "cluster-test" }, ...extra } as PlainHostInputs;
   }
   async function convergeHost(inputs: PlainHostInputs, uuid?: string) {
-    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
     return converge(client, spec, uuid, { label: `${NS}~${inputs.name}`, timeouts: phaseTimeouts({ register: 3, inspect: 3, clean: 3, deploy: 3, deprovision: 3, power: 3, delete: 3 } as never), log: (m) => log.push(m) });
   }
 
@@ -157,7 +157,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     let deployStep = false;
     let seenDeploying: (n: Node) => void = () => undefined;
     const deployingNode = new Promise<Node>((resolve) => (seenDeploying = resolve));
-    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion });
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
     const first = converge(client, spec, undefined, {
       label: `${NS}~${name}`,
       timeouts: phaseTimeouts(undefined),
