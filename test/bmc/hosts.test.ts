@@ -13,6 +13,7 @@ import { bmcPowerState, RunningBmc } from "../../local/bmc";
 import { IronicClient } from "../../provider/ironic";
 import { bareMetalHostProvider } from "../../sdk/baremetalhost";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
+import { ironicsStartedByThisRun } from "../support/hooks";
 
 const provider = bareMetalHostProvider;
 let seq = 0;
@@ -100,6 +101,10 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         expect(node.inspect_interface).to.equal("no-inspect");
         expect(node.inspection_started_at ?? null).to.equal(null); // no "Driver ipmi does not support inspect"
         expect(bmcPowerState(lab.bmcs[0])).to.equal("off"); // available hosts wait powered off
+        // Provide with automated cleaning disabled is where Ironic 21.4 logs the whole node at INFO.
+        for (const ironic of ironicsStartedByThisRun()) {
+            expect(fs.readFileSync(ironic.logFile, "utf8"), `${ironic.logFile} must not hold the BMC password`).to.not.include(lab.bmcs[0].password);
+        }
         await provider.delete(ok.value!.id, ok.value!.outs);
         expect(await client.findNode(ok.value!.id)).to.equal(undefined);
 

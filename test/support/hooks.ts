@@ -100,3 +100,8 @@ export const mochaHooks = {
     }
   },
 };
+
+/** The Ironics this run started (state dir, log file), e.g. to check what Ironic logged. */
+export function ironicsStartedByThisRun(): readonly RunningIronic[] {
+  return startedByThisRun;
+}
