@@ -195,6 +195,29 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         expect(node.deploy_interface).to.equal("direct");
     });
 
+    it("deploy failed, then another image format (live-iso -> qcow2): undeploys first instead of Ironic's 409, and deploys the new one", async () => {
+        await configure({ "pulumi-metal3:deployKernel": `${filesUrl}/ipa.kernel`, "pulumi-metal3:deployRamdisk": `${filesUrl}/ipa.initramfs` });
+        // An ISO URL that answers 404: Ironic fails the ramdisk deploy at once ("deploy failed").
+        const host = ipmiHost(lab.bmcs[3], "lab-format", { inspectionMode: "disabled", image: { url: `${filesUrl}/missing.iso`, format: "live-iso" } });
+        const first = await timed(() => provider.create(host));
+        const e1 = first.error as (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
+        expect(e1, "a missing ISO fails the deploy").to.be.instanceOf(Error);
+        nodes.push(e1!.id!);
+        expect((await client.getNode(e1!.id!)).provision_state).to.equal("deploy failed");
+
+        const qcow2 = { ...host, image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" }, timeouts: { deploy: 0.75 } };
+        const second = await timed(() => provider.update(e1!.id!, e1!.properties!, qcow2));
+        // No agent calls back here, so the new deploy cannot finish; what matters is that it started.
+        expect(second.error?.message ?? "").to.not.match(/409|can not have deploy_interface updated/);
+        const node = await client.getNode(e1!.id!);
+        expect(["deploying", "wait call-back"]).to.include(node.provision_state);
+        expect(node.deploy_interface).to.equal("direct");
+        expect(node.instance_info.image_source).to.equal(`${filesUrl}/disk.qcow2`);
+        expect(node.instance_info).to.not.have.property("boot_iso");
+        const removed = await timed(() => provider.delete(e1!.id!, e1!.properties!));
+        expect(removed.error, removed.error?.message).to.equal(undefined);
+    });
+
     it("a BMC that stops answering during delete: the failed deprovisioning ends in a delete, not a loop", async () => {
         await configure();
         const bmc = lab.bmcs[4];
