@@ -15,6 +15,10 @@ const USAGE = `usage: pulumi-metal3 make-host --address URL --user USER --passwo
          [--image-url URL [--image-checksum SUM] [--image-checksum-type md5|sha256|sha512|auto]
           [--image-format raw|qcow2|vdi|vmdk|live-iso]] [--disable-certificate-verification]
          [--yaml] NAME
+       pulumi-metal3 make-host --lab-bmc N [--bmc-state-dir DIR] [options] NAME
+
+--lab-bmc N takes address (with ?ciphersuite=3), user and password from BMC bmc-N of the
+virtual-BMC lab (\`pulumi-metal3 bmc start\`; state dir as there).
 
 Prints a TypeScript BareMetalHost declaration (the password as a config secret), or with --yaml
 the BMC Secret and BareMetalHost manifests (password base64 in the Secret, as make-bm-worker does)
@@ -37,6 +41,17 @@ export interface MakeHostOptions {
   imageFormat?: ImageFormat;
   disableCertificateVerification?: boolean;
   yaml: boolean;
+  /** Index of a lab BMC (local/bmc.ts) whose address and credentials to use. */
+  labBmc?: string;
+  bmcStateDir?: string;
+}
+
+/** Address, user and password of lab BMC `bmc-<index>` (cipher suite 3: power changes in seconds). */
+function labBmcDetails(index: string, stateDir: string | undefined): { address: string; user: string; password: string } {
+  const { bmcStatus } = require("../local/bmc") as typeof import("../local/bmc");
+  const found = bmcStatus({ stateDir }).find((b) => b.name === `bmc-${index}`);
+  if (!found) throw new UsageError(`--lab-bmc ${index}: no BMC bmc-${index} in the lab (run \`pulumi-metal3 bmc start --ipmi N\` first)`);
+  return { address: `${found.address}?ciphersuite=3`, user: found.username, password: found.password };
 }
 
 export class UsageError extends Error {}
@@ -52,6 +67,8 @@ const VALUE_FLAGS: Record<string, keyof MakeHostOptions> = {
   "--image-checksum": "imageChecksum",
   "--image-checksum-type": "imageChecksumType",
   "--image-format": "imageFormat",
+  "--lab-bmc": "labBmc",
+  "--bmc-state-dir": "bmcStateDir",
 };
 
 export function parseMakeHostArgs(argv: string[]): MakeHostOptions {
@@ -72,6 +89,10 @@ export function parseMakeHostArgs(argv: string[]): MakeHostOptions {
     else positional.push(raw);
   }
   if (positional.length !== 1) throw new UsageError(positional.length ? `one NAME expected, got ${positional.join(" ")}` : "NAME is required");
+  if (o.labBmc !== undefined) {
+    const lab = labBmcDetails(String(o.labBmc), o.bmcStateDir as string | undefined);
+    for (const k of ["address", "user", "password"] as const) o[k] = o[k] ?? lab[k];
+  }
   for (const req of ["address", "user", "password"] as const) if (!o[req]) throw new UsageError(`--${req} is required`);
   if ((o.imageChecksum || o.imageChecksumType || o.imageFormat) && !o.imageUrl) throw new UsageError("--image-* options need --image-url");
   return { ...(o as Omit<MakeHostOptions, "name">), name: positional[0] } as MakeHostOptions;

@@ -13,6 +13,7 @@ import { bmcPowerState, RunningBmc } from "../../local/bmc";
 import { IronicClient } from "../../provider/ironic";
 import { bareMetalHostProvider } from "../../sdk/baremetalhost";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
+import { ironicsStartedByThisRun } from "../support/hooks";
 
 const provider = bareMetalHostProvider;
 let seq = 0;
@@ -100,6 +101,10 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         expect(node.inspect_interface).to.equal("no-inspect");
         expect(node.inspection_started_at ?? null).to.equal(null); // no "Driver ipmi does not support inspect"
         expect(bmcPowerState(lab.bmcs[0])).to.equal("off"); // available hosts wait powered off
+        // Provide with automated cleaning disabled is where Ironic 21.4 logs the whole node at INFO.
+        for (const ironic of ironicsStartedByThisRun()) {
+            expect(fs.readFileSync(ironic.logFile, "utf8"), `${ironic.logFile} must not hold the BMC password`).to.not.include(lab.bmcs[0].password);
+        }
         await provider.delete(ok.value!.id, ok.value!.outs);
         expect(await client.findNode(ok.value!.id)).to.equal(undefined);
 
@@ -188,6 +193,29 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         expect(node.provision_state).to.equal("available");
         expect(node.instance_info).to.deep.equal({});
         expect(node.deploy_interface).to.equal("direct");
+    });
+
+    it("deploy failed, then another image format (live-iso -> qcow2): undeploys first instead of Ironic's 409, and deploys the new one", async () => {
+        await configure({ "pulumi-metal3:deployKernel": `${filesUrl}/ipa.kernel`, "pulumi-metal3:deployRamdisk": `${filesUrl}/ipa.initramfs` });
+        // An ISO URL that answers 404: Ironic fails the ramdisk deploy at once ("deploy failed").
+        const host = ipmiHost(lab.bmcs[3], "lab-format", { inspectionMode: "disabled", image: { url: `${filesUrl}/missing.iso`, format: "live-iso" } });
+        const first = await timed(() => provider.create(host));
+        const e1 = first.error as (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
+        expect(e1, "a missing ISO fails the deploy").to.be.instanceOf(Error);
+        nodes.push(e1!.id!);
+        expect((await client.getNode(e1!.id!)).provision_state).to.equal("deploy failed");
+
+        const qcow2 = { ...host, image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" }, timeouts: { deploy: 0.75 } };
+        const second = await timed(() => provider.update(e1!.id!, e1!.properties!, qcow2));
+        // No agent calls back here, so the new deploy cannot finish; what matters is that it started.
+        expect(second.error?.message ?? "").to.not.match(/409|can not have deploy_interface updated/);
+        const node = await client.getNode(e1!.id!);
+        expect(["deploying", "wait call-back"]).to.include(node.provision_state);
+        expect(node.deploy_interface).to.equal("direct");
+        expect(node.instance_info.image_source).to.equal(`${filesUrl}/disk.qcow2`);
+        expect(node.instance_info).to.not.have.property("boot_iso");
+        const removed = await timed(() => provider.delete(e1!.id!, e1!.properties!));
+        expect(removed.error, removed.error?.message).to.equal(undefined);
     });
 
     it("a BMC that stops answering during delete: the failed deprovisioning ends in a delete, not a loop", async () => {

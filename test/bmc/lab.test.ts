@@ -71,6 +71,12 @@ describe("virtual BMC lab (pulumi-metal3 bmc)", function () {
     const pids = [...status.stdout.matchAll(/running pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids).to.have.length(2);
 
+    // make-host declares a host for a lab BMC (its password only as a config secret reference).
+    const declared = await cli("make-host", "--lab-bmc", "1", "--bmc-state-dir", stateDir, "--boot-mac", "52:54:00:aa:bb:01", "worker-1");
+    expect(declared.code, declared.stderr).to.equal(0);
+    expect(declared.stdout).to.include(`address: "${bmcs[1].address}?ciphersuite=3"`).and.include('username: "admin"');
+    expect(declared.stdout).to.not.include(bmcs[1].password);
+
     // Fewer BMCs asked for: the extra one stops.
     const one = await cli("bmc", "start", "--ipmi", "1", "--base-port", basePort, "--state-dir", stateDir);
     expect(parseLines(one.stdout)).to.deep.equal([bmcs[0]]);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RunningIronic, StartIronicOptions, startIronic, stopIronic } from "../../local/ironic";
-import { findFreePort } from "../../local/proc";
+import { findFreePort, readPidFile } from "../../local/proc";
 
 /** Small but non-zero fake-hardware delays so intermediate states (deploying, inspecting) are observable. */
 export const TEST_FAKE_DELAYS = { power: "0", deploy: "1", inspect: "1", boot: "0" };
@@ -31,10 +31,13 @@ function stopStartedOnExit(): void {
   exitHandlersInstalled = true;
   const killAll = () => {
     for (const running of startedByThisRun) {
-      try {
-        process.kill(-running.pid, "SIGTERM");
-      } catch {
-        /* already gone */
+      // Ironic's process group, and the web server behind its http_url (a group of its own).
+      for (const pid of [running.pid, readPidFile(path.join(running.stateDir, "httpboot-server.pid"))]) {
+        try {
+          if (pid) process.kill(-pid, "SIGTERM");
+        } catch {
+          /* already gone */
+        }
       }
     }
   };
@@ -100,3 +103,8 @@ export const mochaHooks = {
     }
   },
 };
+
+/** The Ironics this run started (state dir, log file), e.g. to check what Ironic logged. */
+export function ironicsStartedByThisRun(): readonly RunningIronic[] {
+  return startedByThisRun;
+}
