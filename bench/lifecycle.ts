@@ -16,6 +16,7 @@ import * as path from "path";
 import { startIronic, stopIronic } from "../local/ironic";
 import { findFreePort } from "../local/proc";
 import { IronicClient } from "../provider/ironic";
+import { enrolFakeNode, requestLines } from "./direct";
 import type { Node } from "../provider/ironic";
 import { bareMetalHostProvider } from "../sdk/baremetalhost";
 
@@ -23,10 +24,6 @@ const FAKE_DELAYS = { deploy: "4", inspect: "3", power: "1", boot: "1" };
 const SIZES = (process.env.BENCH_SIZES ?? "1,10,50").split(",").map(Number);
 const IMAGE = { url: "http://127.0.0.1:1/images/bench.qcow2", checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" };
 
-function requestLines(logFile: string): number {
-  const text = fs.readFileSync(logFile, "utf8");
-  return (text.match(/eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) \/v1/g) ?? []).length;
-}
 
 /**
  * The measuring stick: poll every 100 ms until the node reaches `state`. Deliberately not the
@@ -45,17 +42,7 @@ async function tightWait(client: IronicClient, uuid: string, ok: (n: Node) => bo
 }
 
 async function directLifecycle(client: IronicClient, name: string, mac: string): Promise<void> {
-  const node = await client.createNode({
-    name,
-    driver: "fake-hardware",
-    boot_interface: "fake",
-    deploy_interface: "fake",
-    inspect_interface: "fake",
-    management_interface: "fake",
-    power_interface: "fake",
-    resource_class: "baremetal",
-  } as any);
-  await client.createPort({ node_uuid: node.uuid, address: mac });
+  const node = await enrolFakeNode(client, name, mac);
   const stable = (s: string) => (n: Node) => n.provision_state === s && !n.target_provision_state;
   await client.setProvisionState(node.uuid, "manage");
   await tightWait(client, node.uuid, stable("manageable"));

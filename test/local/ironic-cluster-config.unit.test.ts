@@ -1,0 +1,32 @@
+// The distributed Ironic's additions to ironic.conf (pure): the shared database, JSON-RPC and the
+// take-over timings; without `cluster` the single-process config is what it always was.
+
+import { expect } from "chai";
+import { renderIronicConfig, stateFiles } from "../../local/ironic";
+
+describe("distributed Ironic config (unit)", () => {
+  const files = stateFiles("/tmp/x-cluster");
+  const section = (conf: string, name: string) => conf.split(`[${name}]\n`)[1]?.split("\n[")[0];
+
+  it("points every process at the shared database over JSON-RPC, with take-over timings from the heartbeat timeout", () => {
+    const url = "postgresql+psycopg2://ironic@/ironic?host=/tmp/x-cluster/postgresql/socket";
+    const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", cluster: { databaseUrl: url, jsonRpcPort: 8189, heartbeatTimeoutS: 6 } });
+    expect(section(conf, "DEFAULT")).to.include("rpc_transport = json-rpc").and.include("hash_ring_reset_interval = 3");
+    expect(section(conf, "database")).to.include(`connection = ${url}`).and.not.include("sqlite");
+    expect(section(conf, "json_rpc")).to.include("port = 8189").and.include("auth_strategy = noauth");
+    expect(section(conf, "conductor")).to.include("heartbeat_timeout = 6").and.include("heartbeat_interval = 2").and.include("check_provision_state_interval = 3");
+  });
+
+  it("keeps Ironic's own timings when no heartbeat timeout is given", () => {
+    const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", cluster: { databaseUrl: "postgresql://x", jsonRpcPort: 8089 } });
+    expect(section(conf, "conductor")).to.not.include("heartbeat_timeout");
+    expect(section(conf, "DEFAULT")).to.include("hash_ring_reset_interval = 15");
+  });
+
+  it("without cluster: one process on sqlite, no JSON-RPC section", () => {
+    const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth" });
+    expect(section(conf, "DEFAULT")).to.include("rpc_transport = none").and.not.include("hash_ring_reset_interval");
+    expect(section(conf, "database")).to.include(`connection = sqlite:///${files.database}`);
+    expect(conf).to.not.include("[json_rpc]");
+  });
+});
