@@ -537,6 +537,7 @@ function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>
         const why = `${what}${pendingText && what !== pendingText ? ` (${pendingText})` : ""}: ${describePlan(plan)}`;
         return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
     } catch (e) {
+        if (rec.provisionState !== "active") return {};
         return { reprovision: `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${e instanceof Error ? e.message : String(e)})` };
     }
 }
