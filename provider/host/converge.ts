@@ -137,7 +137,8 @@ class Runner {
     timeout(phase: Phase): number {
         const phaseMs = this.opts.timeouts[phase];
         if (this.opts.overallMs === undefined) return phaseMs;
-        return Math.max(1_000, Math.min(phaseMs, this.start + this.opts.overallMs - Date.now()));
+        // At least a second of what is left overall (one last look), never more than the phase's own.
+        return Math.min(phaseMs, Math.max(1_000, this.start + this.opts.overallMs - Date.now()));
     }
 
     guard(action: HostAction, node: Node | undefined) {

@@ -6,6 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { IronicClient } from "../../provider/ironic";
 import { ensureToolchain, pulumiEnv } from "../../local/toolchain";
+import { createHash } from "crypto";
+import { canonicalJson, sha256 } from "../../provider/host/desired";
+import { EXTRA } from "../../provider/host/lifecycle";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -111,6 +114,15 @@ describe("BareMetalHost under the real pulumi engine", function () {
         expect(state).to.not.contain("bmc-pw-do-not-leak");
         expect(state).to.not.contain("userdata-do-not-leak");
         expect(state).to.contain("pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost");
+        // Digests of the secrets: keyed, the key a secret in state, nothing computable from a secret alone.
+        const outputs = JSON.parse(state).deployment.resources.find((r: { type: string }) => r.type.endsWith("pulumi-metal3:BareMetalHost")).outputs;
+        expect(outputs.secretDigests).to.have.property("ciphertext");
+        for (const secret of ["bmc-pw-do-not-leak", "#cloud-config\npassword: userdata-do-not-leak\n"]) {
+            for (const guess of [sha256(secret), sha256(canonicalJson(secret)), createHash("sha256").update(secret).digest("hex")]) expect(state).to.not.contain(guess);
+        }
+        const deployed = (await client.getNode(node.uuid)).extra[EXTRA.deployment] as string;
+        expect(deployed).to.match(/^hmac-sha256:[0-9a-f]{12}:[0-9a-f]{64}$/);
+        expect(state).to.not.contain(deployed.split(":")[2]);
 
         await must(["destroy", "--yes"]);
         expect(await client.findNode(node.uuid)).to.equal(undefined);

@@ -150,8 +150,9 @@ describe("Machine resource (real Ironic)", function () {
         const tag = uniqueTag("partial");
         const nodes = await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }]);
         created.push(...nodes);
-        // A deadline no deploy can meet (fake hardware deploys take about a second here).
-        const hurried = inputs(tag, `${tag}-m`, "v1", { timeouts: { create: "1ms" } });
+        // A deadline the claim meets but not claim + deploy (timeouts.create covers both; the claim
+        // takes a fraction of a second, a fake deploy more than a second here).
+        const hurried = inputs(tag, `${tag}-m`, "v1", { timeouts: { create: "1500ms" } });
         const err = (await handlers.create(ctx, hurried).catch((e: Error) => e)) as Error & { id?: string; properties?: Record<string, any> };
         expect(err).to.be.instanceOf(Error);
         expect(err.message).to.include(`machine ${NS}/${tag}-m claimed host ${NS}/${tag}-h0`);
