@@ -111,7 +111,12 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
     it("error: delete goes through maintenance, and never clears a maintenance set by hand", () => {
         const d = { disablePowerOff: false, externallyProvisioned: false };
         expect(nextDeleteAction(d, ironicNode("error")).kind).to.equal("set-maintenance");
-        expect(nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "operator: bad disk" })).kind).to.equal("delete-node");
+        // Our own maintenance (set on the way here) goes on into the delete...
+        expect(nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "pulumi-metal3: forcing deletion after a failed deprovisioning" })).kind).to.equal("delete-node");
+        // ...an operator's is neither cleared nor deleted through: the refusal names the reason.
+        const held = nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "operator: bad disk" }));
+        expect(held.kind).to.equal("fail");
+        expect(held.kind === "fail" && held.message).to.contain("operator: bad disk");
     });
 
     it("deploy failed with another deploy interface (live-iso -> qcow2): undeploy first; the same interface retries", () => {

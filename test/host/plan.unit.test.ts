@@ -11,7 +11,8 @@ import { predictSteps, recordedNode, stepText } from "../../provider/host/plan";
 import type { HostSpec } from "../../provider/host/spec";
 import { UNKNOWN } from "../../sdk/schemas/common";
 
-const salt = "fedcba9876543210";
+/** The resource's digest key, as its state holds it. */
+const key = "fedcba9876543210";
 const image = { url: "http://images.example/os-1.qcow2", checksum: "abc", format: "qcow2" };
 const image2 = { url: "http://images.example/os-2.qcow2", checksum: "def", format: "qcow2" };
 const base: Record<string, unknown> = {
@@ -42,7 +43,7 @@ function outputsOf(inputs: Record<string, unknown>, rec: Recorded): Record<strin
     return {
         ...pub,
         bmc: pubBmc,
-        secretDigests: { salt, bmcPassword: secretDigest(salt, password), userData: secretDigest(salt, userData), networkData: secretDigest(salt, networkData), metaData: secretDigest(salt, metaData) },
+        secretDigests: { key, bmcPassword: secretDigest(key, password), userData: secretDigest(key, userData), networkData: secretDigest(key, networkData), metaData: secretDigest(key, metaData) },
         provisioningState: rec.ironicProvisionState === "active" ? (inputs.externallyProvisioned ? "externally provisioned" : "provisioned") : "available",
         ironicProvisionState: rec.ironicProvisionState,
         powerState: rec.powerState,
@@ -51,7 +52,7 @@ function outputsOf(inputs: Record<string, unknown>, rec: Recorded): Record<strin
     };
 }
 
-const specOf = (i: Record<string, unknown>): HostSpec => hostSpecFromInputs(i as PlainHostInputs, { apiVersion: "1.82" , digestKey: "test-digest-key"});
+const specOf = (i: Record<string, unknown>): HostSpec => hostSpecFromInputs(i as PlainHostInputs, { apiVersion: "1.82", digestKey: key });
 
 /** The lifecycle's own answer: nextAction, step after step, from the node the old inputs (real secrets) left. */
 function lifecycleDecision(oldInputs: Record<string, unknown>, newInputs: Record<string, unknown>, rec: Recorded): { verdict: string; steps: HostAction[] } {
