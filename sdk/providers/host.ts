@@ -188,6 +188,7 @@ async function converged(
     salt: string,
     op: "create" | "update",
     deployImageDefaults: DeployImageConfig | undefined,
+    deadlineMs: number | undefined,
 ) {
     const inputs = parseInputs(raw);
     const label = hostLabel(inputs);
@@ -207,7 +208,7 @@ async function converged(
         const { node } = await converge(client, spec, progress.uuid, {
             label,
             timeouts: phaseTimeouts(inputs.timeouts),
-            overallMs: overallMs(inputs, op),
+            overallMs: deadlineMs ?? overallMs(inputs, op),
             onNode: (uuid, seen) => {
                 progress.uuid = uuid;
                 if (seen) Object.assign(progress, { node: seen, deployStarted: false });
@@ -228,9 +229,13 @@ async function converged(
     }
 }
 
-/** `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.). */
-export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create", deployImages);
+/**
+ * `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.).
+ * `deadlineMs`: the whole operation's deadline when the engine sets one (the plugin's
+ * `customTimeouts`), else `timeouts.create` (and update/delete likewise).
+ */
+export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig, deadlineMs?: number): Promise<pulumi.dynamic.CreateResult> {
+    return converged(inputs, stack, undefined, randomBytes(16).toString("hex"), "create", deployImages, deadlineMs);
 }
 
 export async function update(
@@ -239,10 +244,11 @@ export async function update(
     news: Record<string, unknown>,
     stack?: IronicConnectionInput,
     deployImages?: DeployImageConfig,
+    deadlineMs?: number,
 ): Promise<pulumi.dynamic.UpdateResult> {
     // The same salt as before: the digests of unchanged secrets stay equal.
     const salt = (olds.secretDigests as SecretDigests | undefined)?.salt ?? randomBytes(16).toString("hex");
-    const { outs } = await converged(news, stack, id, salt, "update", deployImages);
+    const { outs } = await converged(news, stack, id, salt, "update", deployImages, deadlineMs);
     return { outs };
 }
 
@@ -319,7 +325,7 @@ function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
  * Deletes from whatever state the engine holds, a partial one included: every property but the
  * id may be missing (a state recorded by an older version after a failed create had none).
  */
-export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<void> {
+export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, deadlineMs?: number): Promise<void> {
     const label = typeof props.name === "string" ? hostLabel(props as { name: string; namespace?: string }) : `node ${id}`;
     let client: IronicClient | undefined;
     try {
@@ -333,7 +339,7 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: t?.delete !== undefined ? t.delete * 60_000 : undefined },
+            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: deadlineMs ?? (t?.delete !== undefined ? t.delete * 60_000 : undefined) },
         );
     } catch (e) {
         throw engineError(e);
