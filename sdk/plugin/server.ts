@@ -175,8 +175,14 @@ export class Metal3Provider {
     private async configure(req: any) {
         const vars: Record<string, string> = {};
         for (const [k, v] of req.getVariablesMap().entries()) vars[k] = v;
-        // The dynamic resources read `pulumi-metal3:<key>`; this package's config is `metal3:<key>`.
-        const get = (key: string) => vars[key.replace(/^pulumi-metal3:/, `${PACKAGE}:`)];
+        const args = fromStruct(req.getArgs()).plain;
+        // The dynamic resources read `pulumi-metal3:<key>`; this package's config is `metal3:<key>`,
+        // which the engine sends as `metal3:config:<key>` in the variables and `<key>` in the args.
+        const get = (key: string) => {
+            const bare = key.replace(/^pulumi-metal3:/, "");
+            const v = vars[`${PACKAGE}:config:${bare}`] ?? vars[`${PACKAGE}:${bare}`] ?? args[bare];
+            return v === undefined || v === null ? undefined : String(v);
+        };
         this.connection = connectionFromStackConfig(get);
         this.deployImages = deployImagesFromStackConfig(get);
         return new providerProto.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false).setAcceptresources(false);
