@@ -66,13 +66,13 @@ export class PluginProject {
         delete this.env.OS_ENDPOINT;
     }
 
-    /** A fresh project directory with the program, Pulumi.yaml naming the plugin by path. */
-    static create(name: string, binDir: string, pluginDir = path.join(REPO, "bin")): PluginProject {
+    /** A fresh project directory with the program, Pulumi.yaml naming the plugin by path (`null`: found as installed). */
+    static create(name: string, binDir: string, pluginDir: string | null = path.join(REPO, "bin")): PluginProject {
         fs.mkdirSync(path.join(REPO, ".state"), { recursive: true });
         const dir = fs.mkdtempSync(path.join(REPO, ".state", `${name}-`));
         fs.writeFileSync(
             path.join(dir, "Pulumi.yaml"),
-            `name: ${name}\nruntime: nodejs\nplugins:\n  providers:\n    - name: metal3\n      path: ${pluginDir}\n`,
+            `name: ${name}\nruntime: nodejs\n` + (pluginDir ? `plugins:\n  providers:\n    - name: metal3\n      path: ${pluginDir}\n` : ""),
         );
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, main: "index.ts" }));
         fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
