@@ -65,7 +65,7 @@ export interface BareMetalHostArgs {
 }
 
 /** Computed outputs, besides the (non-secret) inputs echoed back. */
-const OUTPUT_NAMES = [
+export const OUTPUT_NAMES = [
     "nodeUuid",
     "nodeName",
     "provisioningState",
@@ -206,7 +206,7 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
 }
 
 /** Only the password is secret: a plain bmc object keeps address/username visible in diffs. */
-function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
+export function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
     if (bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise)) {
         const b = bmc as Exclude<BareMetalHostArgs["bmc"], Promise<unknown> | pulumi.OutputInstance<unknown>>;
         return { ...b, password: b.password === undefined ? undefined : pulumi.secret(b.password) };
@@ -215,11 +215,11 @@ function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
     return pulumi.output(bmc).apply((b) => (b.password !== undefined ? pulumi.secret(b) : b));
 }
 
-function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
+export function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
 }
 
 /** The connection block is stored as a secret as soon as it carries a password or token. */
-function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
+export function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
     return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
 }

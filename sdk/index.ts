@@ -9,3 +9,5 @@ export type { KubernetesTarget } from "./kubernetes";
 export { IRONIC_CONFIG_KEYS } from "./connection";
 export { UNKNOWN } from "./schemas/common";
 export type { IronicConnectionInput } from "./schemas/common";
+/** The same resources as custom resources of the Pulumi package `metal3` (plugin pulumi-resource-metal3). */
+export * as native from "./plugin/native";

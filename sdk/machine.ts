@@ -35,7 +35,7 @@ export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic"
 }
 
 /** A Machine's computed outputs, besides its inputs. */
-const OUTPUT_NAMES = [
+export const OUTPUT_NAMES = [
     "machineName",
     "machineNamespace",
     "hostName",

@@ -16,20 +16,20 @@ describe("schema.json", () => {
   });
 
   it("describes both resources with their required inputs", () => {
-    const bmh = generated.resources["pulumi-metal3:index:BareMetalHost"];
-    const machine = generated.resources["pulumi-metal3:index:Machine"];
+    const bmh = generated.resources["metal3:index:BareMetalHost"];
+    const machine = generated.resources["metal3:index:Machine"];
     expect(bmh.requiredInputs).to.include.members(["bmc", "online"]);
     expect(bmh.properties).to.have.property("nodeUuid");
     expect(machine.properties).to.have.property("providerID");
   });
 
   it("marks passwords and config-drive contents secret", () => {
-    const bmh = generated.resources["pulumi-metal3:index:BareMetalHost"];
+    const bmh = generated.resources["metal3:index:BareMetalHost"];
     for (const p of ["userData", "networkData", "metaData"]) expect(bmh.inputProperties[p].secret, p).to.equal(true);
     const bmcRef: string = bmh.inputProperties.bmc.$ref;
     const bmcType = generated.types[bmcRef.replace("#/types/", "")];
     expect(bmcType.properties.password.secret).to.equal(true);
-    const machine = generated.resources["pulumi-metal3:index:Machine"];
+    const machine = generated.resources["metal3:index:Machine"];
     expect(machine.inputProperties.userData.secret).to.equal(true);
   });
 });

@@ -207,6 +207,7 @@ async function converged(
     digestKey: string,
     op: "create" | "update",
     deployImageDefaults: DeployImageConfig | undefined,
+    deadlineMs: number | undefined,
 ) {
     const inputs = parseInputs(raw);
     const label = hostLabel(inputs);
@@ -226,7 +227,7 @@ async function converged(
         const { node } = await converge(client, spec, progress.uuid, {
             label,
             timeouts: phaseTimeouts(inputs.timeouts),
-            overallMs: operationTimeoutMs(inputs.timeouts, op),
+            overallMs: deadlineMs ?? operationTimeoutMs(inputs.timeouts, op),
             onNode: (uuid, seen) => {
                 progress.uuid = uuid;
                 if (seen) Object.assign(progress, { node: seen, deployStarted: false });
@@ -247,9 +248,13 @@ async function converged(
     }
 }
 
-/** `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.). */
-export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, newDigestKey(), "create", deployImages);
+/**
+ * `deployImages`: the agent image URLs from stack config (pulumi-metal3:deployKernel etc.).
+ * `deadlineMs`: the whole operation's deadline when the engine sets one (the plugin's
+ * `customTimeouts`), else `timeouts.create` (and update/delete likewise).
+ */
+export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig, deadlineMs?: number): Promise<pulumi.dynamic.CreateResult> {
+    return converged(inputs, stack, undefined, newDigestKey(), "create", deployImages, deadlineMs);
 }
 
 export async function update(
@@ -258,10 +263,11 @@ export async function update(
     news: Record<string, unknown>,
     stack?: IronicConnectionInput,
     deployImages?: DeployImageConfig,
+    deadlineMs?: number,
 ): Promise<pulumi.dynamic.UpdateResult> {
     // The key stays for the resource's life; state from before keyed digests gets one now.
     const key = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
-    const { outs } = await converged(news, stack, id, key, "update", deployImages);
+    const { outs } = await converged(news, stack, id, key, "update", deployImages, deadlineMs);
     return { outs };
 }
 
@@ -338,12 +344,11 @@ function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
  * Deletes from whatever state the engine holds, a partial one included: every property but the
  * id may be missing (a state recorded by an older version after a failed create had none).
  */
-export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<void> {
+export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, deadlineMs?: number): Promise<void> {
     const label = typeof props.name === "string" ? hostLabel(props as { name: string; namespace?: string }) : `node ${id}`;
     let client: IronicClient | undefined;
     try {
         client = await connect(props, stack);
-        const t = props.timeouts as Record<string, number> | undefined;
         await removeHost(
             client,
             {
@@ -352,7 +357,7 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: operationTimeoutMs(props.timeouts as never, "delete") },
+            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: deadlineMs ?? operationTimeoutMs(props.timeouts as never, "delete") },
         );
     } catch (e) {
         throw engineError(e);

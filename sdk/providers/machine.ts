@@ -195,8 +195,10 @@ function outputs(inputs: Props, status: MachineStatus): Props {
     return { ...inputs, ...status };
 }
 
-export async function create(ctx: MachineProviderContext, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+/** `deadlineMs` (create/update/delete): the engine's `customTimeouts`, over the `timeouts` input. */
+export async function create(ctx: MachineProviderContext, inputs: Props, deadlineMs?: number): Promise<pulumi.dynamic.CreateResult> {
     const spec = machineSpec(inputs);
+    if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, inputs);
     try {
         const status = await createMachine(client, spec, progress);
@@ -219,8 +221,9 @@ export async function read(ctx: MachineProviderContext, id: string, props: Props
     return { id, props: outputs(inputsOf(props), status) };
 }
 
-export async function update(ctx: MachineProviderContext, id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(ctx: MachineProviderContext, id: string, _olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
     const spec = machineSpec(news);
+    if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, news);
     try {
         return { outs: outputs(news, await updateMachine(client, id, spec, progress)) };
@@ -230,15 +233,15 @@ export async function update(ctx: MachineProviderContext, id: string, _olds: Pro
     }
 }
 
-export async function remove(ctx: MachineProviderContext, id: string, props: Props): Promise<void> {
+export async function remove(ctx: MachineProviderContext, id: string, props: Props, deadlineMs?: number): Promise<void> {
     try {
-        await removeMachine(ctx, id, props);
+        await removeMachine(ctx, id, props, deadlineMs);
     } catch (err) {
         throw engineError(err);
     }
 }
 
-async function removeMachine(ctx: MachineProviderContext, id: string, props: Props): Promise<void> {
+async function removeMachine(ctx: MachineProviderContext, id: string, props: Props, deadlineMs?: number): Promise<void> {
     const client = await clientFor(ctx, props);
     const a = props as Props;
     const t = a.timeouts ?? {};
@@ -252,7 +255,7 @@ async function removeMachine(ctx: MachineProviderContext, id: string, props: Pro
             timeouts: {
                 claim: DEFAULT_TIMEOUTS_MS.claim,
                 create: DEFAULT_TIMEOUTS_MS.create,
-                delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
+                delete: deadlineMs || durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
             },
         },
         progress,

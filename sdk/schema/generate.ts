@@ -121,7 +121,7 @@ export function generateSchema(): Record<string, any> {
     version: require(path.join(REPO_ROOT, "package.json")).version,
     description:
       "Bare-metal provisioning in the style of Metal³: BareMetalHost and Machine resources that drive OpenStack Ironic " +
-      "(implemented as Node.js dynamic resources; this schema documents them and is generated from their zod input schemas).",
+      "(served by the pulumi-resource-metal3 plugin, and as Node.js dynamic resources; generated from their zod input schemas).",
     keywords: ["pulumi", "metal3", "ironic", "baremetal", "kind/native"],
     license: "Apache-2.0",
     config: {
@@ -137,6 +137,11 @@ export function generateSchema(): Record<string, any> {
         ironicKeyFile: { type: "string", description: "Client certificate key." },
         ironicInsecure: { type: "boolean", description: "Skip TLS verification." },
       },
+    },
+    language: {
+      nodejs: { packageName: "pulumi-metal3", dependencies: { "@pulumi/pulumi": "3.248.0" } },
+      go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk/go/metal3" },
+      python: { packageName: "pulumi_metal3" },
     },
     types: Object.fromEntries(Object.entries(conv.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,

@@ -4,7 +4,8 @@ import type { ZodTypeAny } from "zod";
 import { bareMetalHostInputsSchema, HOST_SECRET_INPUTS } from "../schemas/baremetalhost";
 import { machineArgsSchema, MACHINE_REPLACE_PROPERTIES, MACHINE_SECRET_INPUTS } from "../schemas/machine";
 
-export const PACKAGE = "pulumi-metal3";
+/** The Pulumi package: resource tokens `metal3:index:*`, config `metal3:*`, plugin `pulumi-resource-metal3`. */
+export const PACKAGE = "metal3";
 
 export interface OutputSpec {
   type?: string;
@@ -32,7 +33,7 @@ export const RESOURCES: ResourceEntry[] = [
     description:
       "One server, declared like Metal³'s BareMetalHost and driven through Ironic: enrolled, inspected, cleaned, " +
       "optionally provisioned with an image, powered as `online` says, and given back on destroy. " +
-      "Token at run time: pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost.",
+      "Dynamic twin: pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost.",
     inputs: bareMetalHostInputsSchema,
     secretInputs: HOST_SECRET_INPUTS,
     replaceOnChanges: ["name", "namespace", "bootMACAddress"],
@@ -55,7 +56,7 @@ export const RESOURCES: ResourceEntry[] = [
     type: "Machine",
     description:
       "A Cluster API style machine: claims a host from the pool atomically through an Ironic allocation, deploys an image on it, " +
-      "and is replaced (never edited) when what is on its disk changes. Token at run time: pulumi-nodejs:dynamic/pulumi-metal3:Machine.",
+      "and is replaced (never edited) when what is on its disk changes. Dynamic twin: pulumi-nodejs:dynamic/pulumi-metal3:Machine.",
     inputs: machineArgsSchema,
     secretInputs: MACHINE_SECRET_INPUTS,
     replaceOnChanges: MACHINE_REPLACE_PROPERTIES,

@@ -1,0 +1,93 @@
+// `metal3.BareMetalHost` / `metal3.Machine` of the Pulumi package `metal3`: custom resources
+// served by the pulumi-resource-metal3 plugin (sdk/plugin/server.ts), beside the dynamic classes.
+// Same arguments (minus `kubernetes`, which the dynamic classes alone emit), same secrets, same
+// outputs: the plugin runs the very handlers the dynamic provider does.
+//
+//   import { native as metal3 } from "pulumi-metal3";
+//   new metal3.BareMetalHost("host-0", { bmc: { address: "ipmi://10.0.0.5", password }, online: true });
+import * as pulumi from "@pulumi/pulumi";
+import type { HardwareDetails } from "../../provider/host/hardware";
+import type { Metal3ProvisioningState } from "../../provider/host/states";
+import { BareMetalHostArgs, OUTPUT_NAMES as HOST_OUTPUTS, secretBmcPassword, secretConnection, secretOrUndefined } from "../baremetalhost";
+import { MachineArgs, OUTPUT_NAMES as MACHINE_OUTPUTS } from "../machine";
+import { stackOwner } from "../owner";
+
+/** The dynamic resources' type tokens: alias them when moving a stack to the plugin (docs/PLUGIN.md). */
+export const DYNAMIC_TYPES = {
+    BareMetalHost: "pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost",
+    Machine: "pulumi-nodejs:dynamic/pulumi-metal3:Machine",
+} as const;
+
+export type NativeBareMetalHostArgs = Omit<BareMetalHostArgs, "kubernetes">;
+export type NativeMachineArgs = Omit<MachineArgs, "kubernetes" | "deleteBeforeReplace">;
+
+export class BareMetalHost extends pulumi.CustomResource {
+    static readonly __pulumiType = "metal3:index:BareMetalHost";
+
+    public readonly nodeUuid!: pulumi.Output<string>;
+    public readonly nodeName!: pulumi.Output<string>;
+    public readonly provisioningState!: pulumi.Output<Metal3ProvisioningState>;
+    public readonly ironicProvisionState!: pulumi.Output<string>;
+    public readonly poweredOn!: pulumi.Output<boolean>;
+    public readonly powerState!: pulumi.Output<string | null>;
+    public readonly maintenance!: pulumi.Output<boolean>;
+    public readonly hardware!: pulumi.Output<HardwareDetails>;
+    public readonly errorMessage!: pulumi.Output<string>;
+    public readonly lastUpdated!: pulumi.Output<string>;
+    public readonly driver!: pulumi.Output<string>;
+    public readonly online!: pulumi.Output<boolean>;
+
+    constructor(name: string, args: NativeBareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
+        const { ironic, bmc, userData, networkData, metaData, ...rest } = args ?? ({} as NativeBareMetalHostArgs);
+        const props: Record<string, unknown> = opts.id
+            ? {}
+            : {
+                  ...rest,
+                  name: rest.name ?? name,
+                  owner: { stack: stackOwner(), resource: name },
+                  bmc: secretBmcPassword(bmc),
+                  ironic: ironic === undefined ? undefined : secretConnection(ironic),
+                  userData: secretOrUndefined(userData),
+                  networkData: secretOrUndefined(networkData),
+                  metaData: secretOrUndefined(metaData),
+              };
+        for (const out of HOST_OUTPUTS) props[out] = undefined;
+        super(BareMetalHost.__pulumiType, name, props, {
+            ...opts,
+            additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"],
+        });
+    }
+}
+
+export class Machine extends pulumi.CustomResource {
+    static readonly __pulumiType = "metal3:index:Machine";
+
+    public readonly hostName!: pulumi.Output<string>;
+    public readonly nodeUuid!: pulumi.Output<string>;
+    public readonly providerID!: pulumi.Output<string>;
+    public readonly addresses!: pulumi.Output<{ type: string; address: string }[]>;
+    public readonly provisioningState!: pulumi.Output<string>;
+    public readonly ready!: pulumi.Output<boolean>;
+    public readonly allocationUuid!: pulumi.Output<string>;
+    public readonly allocationName!: pulumi.Output<string>;
+    public readonly machineName!: pulumi.Output<string>;
+    public readonly machineNamespace!: pulumi.Output<string>;
+
+    constructor(name: string, args: NativeMachineArgs, opts: pulumi.CustomResourceOptions = {}) {
+        const { ironic, userData, networkData, metaData, ...rest } = (args ?? {}) as NativeMachineArgs & Record<string, any>;
+        const props: Record<string, unknown> = {
+            ...rest,
+            name: rest.name ?? name,
+            claimOwner: rest.claimOwner ?? stackOwner(),
+            ironic: ironic === undefined ? undefined : secretConnection(ironic),
+            userData: secretOrUndefined(userData),
+            networkData: secretOrUndefined(networkData),
+            metaData: secretOrUndefined(metaData),
+        };
+        for (const out of MACHINE_OUTPUTS) props[out] = undefined;
+        super(Machine.__pulumiType, name, props, {
+            ...opts,
+            additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "ironic"],
+        });
+    }
+}
