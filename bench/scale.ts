@@ -330,6 +330,8 @@ async function main(): Promise<void> {
             run++;
             const r = await engineRun(ironic, tc.binDir, hosts, parallel, run);
             rows.push({ ironic: kind === "sqlite" ? "sqlite, 1 process" : "postgresql, 2 conductors", direct, callsPerHostDirect, ...r });
+            // After every row: a run cut short still leaves the figures it measured.
+            writeDoc(rows, started, (Date.now() - started.getTime()) / 1000);
             say(`${kind}, ${hosts} hosts, --parallel ${r.parallel}: up ${r.up.toFixed(1)} s (${(r.up / direct).toFixed(2)}×), preview ${r.preview.toFixed(1)} s, no-op ${r.noop.toFixed(1)} s, destroy ${r.destroy.toFixed(1)} s, ${r.callsPerHostUp.toFixed(1)} calls/host, RSS ${r.rssMiB.toFixed(0)} MiB`);
           }
         }
