@@ -71,7 +71,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
 
   before(async function () {
     this.timeout(300_000);
-    // Not a mkdtemp dir under /tmp only: exercise the state dir the postgres user may not reach (root's is 0700).
+    // mkdtemp makes it 0700: as root, the postgres user cannot reach it and the cluster data goes to the /var/lib/postgresql fallback.
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-cluster-"));
     const started = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
     expect(started.code, `ironic start failed:\n${started.stderr}`).to.equal(0);
