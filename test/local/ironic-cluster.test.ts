@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { clusterFiles, ironicClusterStatus, readClusterRecord } from "../../local/ironic-cluster";
-import { isProcessAlive, readPidFile } from "../../local/proc";
+import { isProcessAlive, readPidFile, sleep, waitForHttp } from "../../local/proc";
 import { postgresPid, removePostgresData } from "../../local/postgres";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
@@ -190,6 +190,14 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
       expect(outcome.message).to.include(deploying.uuid);
     }
 
+    // The API re-reads the hash ring every hash_ring_reset_interval (3 s here) once Ironic counts the
+    // conductor as down: until then an RPC for this node may still go to the dead one (HTTP 500).
+    await waitForHttp(`${url}/v1/conductors`, {
+      timeoutMs: 60_000,
+      headers: { "X-OpenStack-Ironic-API-Version": "1.82" },
+      ready: (a) => a.status === 200 && (JSON.parse(a.body).conductors as { hostname: string; alive: boolean }[]).some((c) => c.hostname === owner && !c.alive),
+    });
+    await sleep(4_000);
     const second = await convergeHost(inputs, deploying.uuid);
     expect(second.node.uuid).to.equal(deploying.uuid);
     expect(second.node.provision_state).to.equal("active");
