@@ -16,7 +16,10 @@ export async function enrolFakeNode(client: IronicClient, name: string, mac: str
     power_interface: "fake",
     resource_class: "baremetal",
   } as never);
-  await client.createPort({ node_uuid: node.uuid, address: mac });
+  // Under load a POST may be answered late and repeated by the client: a 409 for our own port is success.
+  await client.createPort({ node_uuid: node.uuid, address: mac }).catch(async (e: { status?: number }) => {
+    if (e.status !== 409 || !(await client.listPorts({ node: node.uuid })).some((p) => p.address === mac)) throw e;
+  });
   return node;
 }
 

@@ -208,7 +208,7 @@ function table(rows: Row[]): string {
 
 /** hosts → wall time, one line per contender; plain SVG text. */
 export function plotSvg(series: { name: string; points: [number, number][] }[]): string {
-  const W = 640, H = 400, L = 60, R = 180, T = 20, B = 50;
+  const W = 1000, H = 420, L = 60, R = 420, T = 20, B = 50;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xMax = Math.max(1, ...xs), yMax = Math.max(1, ...ys) * 1.1;
@@ -236,7 +236,7 @@ export function plotSvg(series: { name: string; points: [number, number][] }[]):
 
 const NOTES_MARKER = "<!-- Notes below this line are written by hand and kept when bench/scale.ts rewrites the figures above. -->";
 
-function writeDoc(rows: Row[], started: Date, elapsedS: number): void {
+function writePlot(rows: Row[]): void {
   const series = new Map<string, [number, number][]>();
   const add = (name: string, p: [number, number]) => series.set(name, [...(series.get(name) ?? []), p]);
   const directSeen = new Set<string>();
@@ -248,6 +248,20 @@ function writeDoc(rows: Row[], started: Date, elapsedS: number): void {
     }
   }
   fs.writeFileSync(path.join(REPO, "docs", "performance-scale.svg"), plotSvg([...series].map(([name, points]) => ({ name, points }))));
+}
+
+/** The rows of the table in docs/PERFORMANCE.md (for --replot: a new plot layout without measuring again). */
+function rowsFromDoc(): Row[] {
+  const text = fs.readFileSync(path.join(REPO, "docs", "PERFORMANCE.md"), "utf8");
+  return text
+    .split("\n")
+    .filter((l) => /^\| (sqlite|postgresql)/.test(l))
+    .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()))
+    .map((c) => ({ ironic: c[0], hosts: Number(c[1]), parallel: c[2], direct: Number(c[3]), up: Number(c[4]), callsPerHostUp: Number(c[7]), callsPerHostDirect: Number(c[8]), preview: Number(c[9]), noop: Number(c[10]), destroy: Number(c[11]), rssMiB: Number(c[12]) }));
+}
+
+function writeDoc(rows: Row[], started: Date, elapsedS: number): void {
+  writePlot(rows);
   const load = os.loadavg().map((l) => l.toFixed(1)).join(", ");
   const doc = `# Performance at scale
 
@@ -307,6 +321,7 @@ async function withIronic<T>(kind: "sqlite" | "postgresql", fn: (ironic: Running
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "--replot") return writePlot(rowsFromDoc());
   const started = new Date();
   // BENCH_SCALE_PULUMI_BIN: a directory with `pulumi` and its Node.js plugin launchers, when the
   // toolchain is still being built elsewhere (it also builds the Kubernetes plugin, unused here).
@@ -330,6 +345,8 @@ async function main(): Promise<void> {
             run++;
             const r = await engineRun(ironic, tc.binDir, hosts, parallel, run);
             rows.push({ ironic: kind === "sqlite" ? "sqlite, 1 process" : "postgresql, 2 conductors", direct, callsPerHostDirect, ...r });
+            // After every row: a run cut short still leaves the figures it measured.
+            writeDoc(rows, started, (Date.now() - started.getTime()) / 1000);
             say(`${kind}, ${hosts} hosts, --parallel ${r.parallel}: up ${r.up.toFixed(1)} s (${(r.up / direct).toFixed(2)}×), preview ${r.preview.toFixed(1)} s, no-op ${r.noop.toFixed(1)} s, destroy ${r.destroy.toFixed(1)} s, ${r.callsPerHostUp.toFixed(1)} calls/host, RSS ${r.rssMiB.toFixed(0)} MiB`);
           }
         }

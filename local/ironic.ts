@@ -785,12 +785,14 @@ export async function ironicCommand(argv: string[]): Promise<number> {
       process.stdout.write(`IRONIC_URL=${running.url}\n`);
       return 0;
     }
-    // A state dir that holds a distributed Ironic: stop and status cover all of its processes.
-    if ((args.command === "stop" || args.command === "status") && cluster.readClusterRecord(stateDir)) {
-      if (args.command === "stop") {
-        await cluster.stopIronicCluster({ stateDir });
-        return 0;
-      }
+    // A state dir that holds a distributed Ironic: stop and status cover all of its processes
+    // (and a single-process Ironic started there later is still found by both).
+    if (args.command === "stop" && cluster.readClusterRecord(stateDir)) {
+      await cluster.stopIronicCluster({ stateDir });
+      if ((await ironicStatus({ stateDir })).running) await stopIronic({ stateDir });
+      return 0;
+    }
+    if (args.command === "status" && cluster.ironicClusterRunning(stateDir)) {
       const status = await cluster.ironicClusterStatus({ stateDir });
       if (!status.running) {
         process.stdout.write(`stopped (state ${status.stateDir})\n`);

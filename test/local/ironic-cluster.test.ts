@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { clusterFiles, ironicClusterStatus, readClusterRecord } from "../../local/ironic-cluster";
-import { isProcessAlive, readPidFile } from "../../local/proc";
+import { isProcessAlive, readPidFile, sleep, waitForHttp } from "../../local/proc";
 import { postgresPid, removePostgresData } from "../../local/postgres";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
@@ -71,7 +71,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
 
   before(async function () {
     this.timeout(300_000);
-    // Not a mkdtemp dir under /tmp only: exercise the state dir the postgres user may not reach (root's is 0700).
+    // mkdtemp makes it 0700: as root, the postgres user cannot reach it and the cluster data goes to the /var/lib/postgresql fallback.
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-cluster-"));
     const started = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
     expect(started.code, `ironic start failed:\n${started.stderr}`).to.equal(0);
@@ -190,6 +190,14 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
       expect(outcome.message).to.include(deploying.uuid);
     }
 
+    // The API re-reads the hash ring every hash_ring_reset_interval (3 s here) once Ironic counts the
+    // conductor as down: until then an RPC for this node may still go to the dead one (HTTP 500).
+    await waitForHttp(`${url}/v1/conductors`, {
+      timeoutMs: 60_000,
+      headers: { "X-OpenStack-Ironic-API-Version": "1.82" },
+      ready: (a) => a.status === 200 && (JSON.parse(a.body).conductors as { hostname: string; alive: boolean }[]).some((c) => c.hostname === owner && !c.alive),
+    });
+    await sleep(4_000);
     const second = await convergeHost(inputs, deploying.uuid);
     expect(second.node.uuid).to.equal(deploying.uuid);
     expect(second.node.provision_state).to.equal("active");
