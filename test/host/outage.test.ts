@@ -97,7 +97,7 @@ describe("BareMetalHost: Ironic unreachable in the middle of a create (handlers)
         expect(props.ironic).to.deep.equal({ url: proxy.url });
         expect(props.nodeUuid).to.equal(deploying.uuid);
         expect(props.provisioningState, "the disk was being written").to.equal("provisioning");
-        expect(props.secretDigests.salt).to.be.a("string");
+        expect(props.secretDigests.key, "the resource's digest key (a secret output)").to.be.a("string");
         expect(props.secretDigests.bmcPassword).to.be.a("string");
         expect(JSON.stringify(props)).to.not.contain("bmc-pw-do-not-leak").and.to.not.contain("userdata-do-not-leak");
         expect(err!.reasons).to.deep.equal([err!.message]);
