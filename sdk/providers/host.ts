@@ -195,8 +195,10 @@ async function initFailure(
               lastUpdated: new Date().toISOString(),
               driver: "",
           };
-    // Ironic went away while the disk was being written: say so (a later image change wipes it).
-    if (!fresh && progress.deployStarted) state.provisioningState = "provisioning";
+    // Ironic went away once a deploy was asked for: whether it took is not known, so the state says
+    // the disk is being written (a later image change wipes it) and the deployment is pending (the
+    // preview announces the reprovision the next update will do or record).
+    if (!fresh && progress.deployStarted) Object.assign(state, { provisioningState: "provisioning", deploymentPending: true });
     return engineError(e, { id: uuid, properties: { ...state, [PROVIDER_KEY]: host.raw[PROVIDER_KEY] } });
 }
 
