@@ -54,6 +54,8 @@ export interface StartIronicOptions {
   redfishRetry?: { attempts: number; intervalS: number };
   /** Agent (IPA) images every node without its own gets (`[conductor] deploy_kernel/deploy_ramdisk`). */
   agentImages?: AgentImageDefaults;
+  /** `enabled_hardware_types` (default HARDWARE_TYPES): fewer, e.g. to see how a missing type is reported. */
+  hardwareTypes?: string[];
   /** Install Debian's Ironic packages when missing (default true). */
   install?: boolean;
   /** How long to wait for the API and conductor (default 90 s). */
@@ -253,6 +255,8 @@ export interface IronicConfigInput {
   fakeDelays?: FakeDelays;
   ipmiRetryTimeoutS?: number;
   redfishRetry?: { attempts: number; intervalS: number };
+  /** Default HARDWARE_TYPES. */
+  hardwareTypes?: string[];
   /** Distributed mode (local/ironic-cluster.ts): a shared database and JSON-RPC between API and conductors. */
   cluster?: ClusterConfigInput;
 }
@@ -299,7 +303,7 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     // Ironic's own list plus one: ironic.conductor.cleaning logs the whole node, driver_info with
     // the BMC password in plain text, at INFO when automated cleaning is disabled.
     `default_log_levels = ${IRONIC_LOG_LEVELS.join(",")}`,
-    `enabled_hardware_types = ${HARDWARE_TYPES.join(",")}`,
+    `enabled_hardware_types = ${(input.hardwareTypes ?? HARDWARE_TYPES).join(",")}`,
     // The first of each list a hardware type supports is its default (Ironic's own order otherwise).
     "enabled_bios_interfaces = fake,no-bios,redfish,idrac-redfish,ilo,irmc",
     "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media,idrac-redfish-virtual-media,ilo-ipxe,ilo-pxe,ilo-virtual-media,ilo-uefi-https,irmc-pxe",
@@ -549,6 +553,7 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
       redfishRetry: opts.redfishRetry,
       httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log),
       agentImages: opts.agentImages,
+      hardwareTypes: opts.hardwareTypes,
     }),
   );
   runDbsync(files, log);

@@ -154,5 +154,7 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         expect(section("conductor")).to.include("deploy_kernel = http://x/k").and.include("deploy_ramdisk = http://x/r");
         expect(section("DEFAULT")).to.match(/enabled_hardware_types = .*idrac.*ilo/).and.match(/default_log_levels = .*ironic\.conductor\.cleaning=WARNING/);
         expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.not.include("deploy_kernel");
+        // Fewer types on request (test/bmc/drivers.test.ts: how a type Ironic lacks is reported).
+        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth", hardwareTypes: ["fake-hardware", "ipmi"] })).to.match(/^enabled_hardware_types = fake-hardware,ipmi$/m);
     });
 });
