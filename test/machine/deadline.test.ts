@@ -1,8 +1,8 @@
 // A Machine's `timeouts.create` is one deadline for claim + deploy + power-on together, not a
-// fresh allowance per step. A second Ironic with slow fake deploy and power (2 s each) makes every
-// step shorter than the deadline while all of them together are longer: on a busy 2-core machine
-// the claim took ~1 s, the deploy ~6 s (it powers the node too) and the power-on ~5 s, so each
-// fits in 10 s with seconds to spare and the three together do not.
+// fresh allowance per step. A second Ironic with slow fake deploy and power makes each step take
+// seconds. How many depends on the machine's load, so the test first times the three steps of one
+// create on this very machine (from its progress lines), then gives a second create a deadline
+// between the longest step and their sum: each step fits in it, all three together do not.
 import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
@@ -21,7 +21,7 @@ describe("Machine create deadline (real Ironic, slow fake deploy and power)", fu
 
     before(async function () {
         this.timeout(180_000);
-        url = (await startExtraIronic({ fakeDelays: { power: "2", deploy: "2", inspect: "0", boot: "0" } })).url;
+        url = (await startExtraIronic({ fakeDelays: { power: "3", deploy: "2", inspect: "0", boot: "0" } })).url;
         client = await IronicClient.connect({ url, authType: "none" });
     });
     after(async function () {
@@ -32,17 +32,47 @@ describe("Machine create deadline (real Ironic, slow fake deploy and power)", fu
 
     it("fails at the create deadline when claim + deploy + power-on outlast it, naming host, state and last_error", async function () {
         const tag = uniqueTag("deadline");
-        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }])));
-        const deadlineMs = 10_000;
-        const inputs = {
+        const calibrationTag = `${tag}-cal`;
+        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }, { name: `${calibrationTag}-h0`, labels: { pool: calibrationTag } }])));
+        const machineInputs = (pool: string, create: string) => ({
             __provider: "serialized-provider-code",
-            name: `${tag}-m`,
+            name: `${pool}-m`,
             namespace: NS,
-            hostSelector: { matchLabels: { pool: tag } },
+            hostSelector: { matchLabels: { pool } },
             image: { url: "http://images.example/v1.qcow2", checksum: "http://images.example/v1.qcow2.sha256", diskFormat: "qcow2" },
             ironic: { url, authType: "none" },
-            timeouts: { create: `${deadlineMs / 1000}s`, claim: "2m" },
+            timeouts: { create, claim: "2m" },
+        });
+
+        // Calibration: one create with a roomy deadline, its steps timed by their progress lines.
+        const calibration = await handlers.check({}, machineInputs(calibrationTag, "10m"));
+        const marks: { at: number; line: string }[] = [];
+        const log = console.error;
+        console.error = (...args: unknown[]) => {
+            marks.push({ at: Date.now(), line: args.map(String).join(" ") });
+            log(...args);
         };
+        const t0 = Date.now();
+        let calibrated: Awaited<ReturnType<typeof handlers.create>>;
+        try {
+            calibrated = await handlers.create({}, { ...calibration.inputs, __provider: "serialized-provider-code" });
+        } finally {
+            console.error = log;
+        }
+        const tEnd = Date.now();
+        const at = (re: RegExp) => marks.find((m) => re.test(m.line))?.at;
+        const claimed = at(/claimed host/);
+        const active = at(/provisioning: active/);
+        expect(claimed, "progress line for the claim").to.be.a("number");
+        expect(active, "progress line for the deploy reaching active").to.be.a("number");
+        const steps = [claimed! - t0, active! - claimed!, tEnd - active!];
+        const longest = Math.max(...steps);
+        const sum = steps.reduce((a, b) => a + b, 0);
+        expect(sum - longest, `steps ${JSON.stringify(steps)} ms: the others must add seconds to the longest`).to.be.above(3_000);
+        const deadlineMs = Math.round((longest + sum) / 2);
+        await handlers.remove({}, calibrated.id, calibrated.outs ?? {});
+
+        const inputs = machineInputs(tag, `${deadlineMs}ms`);
         const checked = await handlers.check({}, inputs);
         expect(checked.failures ?? []).to.deep.equal([]);
         const started = Date.now();
@@ -62,7 +92,7 @@ describe("Machine create deadline (real Ironic, slow fake deploy and power)", fu
             .and.contain(node.uuid)
             .and.contain("Ironic provision state")
             .and.contain("last_error")
-            .and.contain("create deadline (timeouts.create, 10 s, for claim + deploy + power-on)");
+            .and.contain(`create deadline (timeouts.create, ${Math.round(deadlineMs / 1000)} s, for claim + deploy + power-on)`);
         // Partially created: the claim is kept for the next update (or delete) to finish.
         expect(err!.id).to.be.a("string").and.equal(node.allocation_uuid);
         expect(err!.properties?.nodeUuid).to.equal(node.uuid);

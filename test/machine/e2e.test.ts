@@ -216,7 +216,8 @@ describe("e2e: a Machine whose deploy does not finish is kept and finished by th
     });
 
     it("up with a deadline no deploy meets fails but records the Machine; the next up finishes it on the same host", async function () {
-        await c.setConfig("createTimeout", "1ms");
+        // Long enough for the claim (a deadline already passed claims nothing), far too short for the deploy.
+        await c.setConfig("createTimeout", "1500ms");
         const first = await c.run(["up", "--yes", "--skip-preview"]);
         expect(first.code).to.not.equal(0);
         expect(first.stdout + first.stderr).to.contain("the deploy did not finish");
