@@ -89,6 +89,8 @@ export const bareMetalHostProvider = {
     connection: undefined as IronicConnectionInput | undefined,
     deployImages: undefined as Record<string, string> | undefined,
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        // configure runs once per provider process: the place to make it end with its engine.
+        require("pulumi-metal3/dist/sdk/providers/engine-watch").watchEngine();
         const { connectionFromStackConfig, deployImagesFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
         this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
         this.deployImages = deployImagesFromStackConfig((k: string) => req.config.get(k));

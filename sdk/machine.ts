@@ -56,6 +56,8 @@ export const OUTPUT_NAMES = [
 export const machineProvider = {
     connection: undefined as IronicConnectionInput | undefined,
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        // configure runs once per provider process: the place to make it end with its engine.
+        require("pulumi-metal3/dist/sdk/providers/engine-watch").watchEngine();
         const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
         this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
     },

@@ -1,6 +1,7 @@
 // Entry of `pulumi-resource-metal3` (bin/pulumi-resource-metal3 execs node on this file). The
 // engine starts the plugin with its own address as the last positional argument (flags such as
 // `--logtostderr -v=9` may come first), reads the port from the first stdout line, and talks gRPC.
+import { watchEngine } from "../providers/engine-watch";
 import { routeProgressToEngine } from "./engine-log";
 import { Metal3Provider } from "./server";
 
@@ -10,6 +11,7 @@ const grpc = require("@grpc/grpc-js");
 const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 
 function main(argv: string[]): void {
+    watchEngine();
     const positional = argv.filter((a) => !a.startsWith("-"));
     routeProgressToEngine(positional[positional.length - 1] ?? "");
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
