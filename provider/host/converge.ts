@@ -306,7 +306,9 @@ class Runner {
         const now = said || !node ? "" : ` [now: ${describe(node)}]`;
         // Ironic's "Missing are: ['deploy_kernel', ...]" names its keys; say which inputs to set first.
         const hint = node && missingAgentImages(node.last_error) ? `${agentImagesNeeded(agentProfile(node), node.provision_state === "clean failed" ? "automated cleaning (automatedCleaningMode: metadata)" : "this deploy")}. ` : "";
-        return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
+        // Unreachable: the state is unknown now, but the way on is not (the faults campaign, test/faults/).
+        const next = isUnreachable(e) ? `. Once Ironic answers again, run the same pulumi command again (\`pulumi up\`, or \`pulumi destroy\`): it continues${uuid ? ` on node ${uuid}` : ""}` : "";
+        return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}${next}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
     }
 }
 

@@ -89,7 +89,7 @@ describe("faults: Ironic killed and restarted, handlers", function () {
             const t0 = Date.now();
             const inputs = hostInputs(moment.split(" ")[0].replace("/", ""), extra);
             const { caught, err, before, afterTakeover } = await killDuring(nodeName(inputs), states, provider.create(inputs), "create");
-            expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic");
+            expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
             expect(err.id, "the engine must keep the node id").to.equal(caught.uuid);
             // The next `up`: the engine updates the resource that failed to initialize.
             const updated = await provider.update(err.id!, err.properties!, inputs);
@@ -113,7 +113,7 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         const t0 = Date.now();
         const inputs = hostInputs("deploy", { online: true, image: { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" } });
         const { caught, err, before, afterTakeover } = await killDuring(nodeName(inputs), ["deploying", "wait call-back"], provider.create(inputs), "create");
-        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic");
+        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
         expect(err.id).to.equal(caught.uuid);
         await provider.update(err.id!, err.properties!, inputs);
         const after = await expectDeclared(client, inputs.name, { [nodeName(inputs)]: { provision: "active", power: "power on", uuid: caught.uuid } });
@@ -135,7 +135,7 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         const inputs = hostInputs("undeploy", { online: true, automatedCleaningMode: "metadata", image: { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" } });
         const created = await provider.create(inputs);
         const { err, before, afterTakeover } = await killDuring(nodeName(inputs), ["deleting", "cleaning", "clean wait"], provider.delete(created.id, created.outs), "delete");
-        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic");
+        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
         // The next `up` (or `destroy`): the engine still holds the resource and deletes it again.
         await provider.delete(created.id, created.outs);
         const after = await expectDeclared(client, inputs.name, {});
@@ -175,7 +175,7 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         const err = await rejection(creating, "Machine create");
         ironic = await restartIronic(ironic, DELAYS, "faults-ironic");
         const afterTakeover = (await client.getNode(caught.uuid)).provision_state;
-        expect(err.message).to.contain(`${NS}~${inputs.name}`).and.to.contain("cannot reach Ironic");
+        expect(err.message).to.contain(`machine ${NS}/${inputs.name}`).and.to.contain("cannot reach Ironic").and.to.contain("the next update continues");
         expect(err.id, "the claim (allocation) must stay the resource's id").to.be.a("string");
         const updated = await machines.update(ctx, err.id!, err.properties!, checked);
         expect(updated.outs!.nodeUuid).to.equal(caught.uuid);

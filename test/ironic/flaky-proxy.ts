@@ -29,6 +29,8 @@ export interface FlakyProxy {
     delayResponses(firstLine: RegExp, ms: number, count?: number): void;
     /** For the next `ms`: accept every request and never forward or answer it (the client times out). */
     blackhole(ms: number): void;
+    /** Forget every fault not yet spent (a storm longer than needed) and end a blackhole. */
+    clearFaults(): void;
     dropped: number;
     answered409: number;
     delayed: number;
@@ -94,6 +96,10 @@ export async function startFlakyProxy(upstreamUrl: string): Promise<FlakyProxy> 
         },
         blackhole(ms) {
             blackholeUntil = Date.now() + ms;
+        },
+        clearFaults() {
+            rules.length = 0;
+            blackholeUntil = 0;
         },
         close: () => proxy.cut(),
         cut: () =>
