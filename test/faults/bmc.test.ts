@@ -77,7 +77,9 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
 
     it("BMC down while the host powers on: the update fails with Ironic's last_error; BMC back, the next run powers it on", async () => {
         const t0 = Date.now();
-        const off = hostInputs(1, "poweron", false);
+        // Online applies to provisioned hosts (available ones wait powered off): an externally
+        // provisioned host (adopted to active) is the one a BMC can power on without an agent here.
+        const off = { ...hostInputs(1, "poweron", false), externallyProvisioned: true };
         const created = await provider.create(off);
         await lab.stopOne(1);
         const on: Record<string, any> = { ...off, online: true };
@@ -87,7 +89,7 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
         await startAgain();
         // The engine kept the old state (the update failed): the next `up` runs the same update.
         await provider.update(created.id, created.outs!, on);
-        const after = await expectDeclared(client, on.name, { [`${NS}~${on.name}`]: { provision: "available", power: "power on", uuid: created.id } });
+        const after = await expectDeclared(client, on.name, { [`${NS}~${on.name}`]: { provision: "active", power: "power on", uuid: created.id } });
         expect(bmcPowerState(lab.bmcs[1])).to.equal("on");
         recordRow("bmc", {
             group: "bmc",
