@@ -18,7 +18,7 @@ const GROUPS: Array<[string, string]> = [
 const FILES = ["ironic-kill", "engine", "network", "bmc", "writers"];
 
 const NOT_COVERED = [
-    "**Toxiproxy.** `go list -m -versions github.com/Shopify/toxiproxy/v2` through the machine's module proxy: see the note under *Network faults, how* below. The project's own flaky proxy (test/ironic/flaky-proxy.ts) was extended instead (409 storm, delayed answers, blackhole), so the campaign needs no extra toolchain build.",
+    "**Toxiproxy.** The Go module proxy serves `github.com/Shopify/toxiproxy/v2` (v2.3.0, v2.5.0), but it was not added as a toolchain recipe: its toxics work on bytes and connections (latency, timeout, reset_peer, slicer, limit_data), while the faults that matter here are HTTP answers (503 before or after Ironic acted, 409 \"node is locked\" in Ironic's fault format) aimed at one kind of request (enrol, provision state). The project's own flaky proxy (test/ironic/flaky-proxy.ts) matches requests by method and path and was extended instead (409 storm, delayed answers, blackhole); no extra build per machine."
     "**Ironic killed mid-inspection, mid-cleaning, mid-enrol under the real engine.** Covered at handler level here (the providers' create/update through the real Ironic) and under the engine by test/e2e/outage.test.ts (one `pulumi up` with a host caught in each phase); the engine scenarios here are deploy and delete, to keep the campaign's runtime down.",
     "**The CLI killed mid-enrol (between Ironic's POST and the engine's checkpoint).** A window of milliseconds; test/host/trust.test.ts covers its outcome (a node left with only the enrol request's owner record is taken over by the next create).",
     "**Ironic's database lost or rolled back.** Out of scope: the local Ironic's SQLite file is the state; a restored backup older than the stack would need `pulumi refresh` and is an operator's recovery, not a fault the provider can ride out.",
@@ -74,9 +74,7 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
         "The faults come from the project's flaky TCP proxy (test/ironic/flaky-proxy.ts) between the provider and the real Ironic: " +
             "connection resets before and after Ironic acted, 503s before and after forwarding, 409 \"node is locked\" storms in Ironic's own fault format, " +
             "answers held back past the client's timeout (`PULUMI_METAL3_IRONIC_TIMEOUT_SECONDS`), and a blackhole (accepts, never answers). " +
-            "Toxiproxy was considered: the issue allows it only as a toolchain recipe built per machine, and the flaky proxy already " +
-            "matches requests by their first line (method and path), which toxiproxy's byte-level toxics cannot do; the 20 minutes allowed " +
-            "went to the scenarios instead.",
+            "Why not toxiproxy: see *Not covered* below.",
     );
     out.push("");
     out.push("## Not covered, and why");

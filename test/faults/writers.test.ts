@@ -2,8 +2,7 @@
 // while the provider works on it, and two runs (two stacks) changing hosts of one pool at once.
 // The provider must not fight the operator (maintenance is theirs to lift: the error says how),
 // must put back what the program declares (power), and two writers must never claim one host twice.
-import { execFile } from "child_process";
-import { promisify } from "util";
+import { ChildProcessWithoutNullStreams, spawn } from "child_process";
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
@@ -15,7 +14,38 @@ import { startExtraIronic } from "../support/hooks";
 import { destroyPoolHosts, uniqueTag } from "../machine/pool";
 import { census, expectDeclared, firstLine, recordRow, rejection, until } from "./campaign";
 
-const run = promisify(execFile);
+
+/**
+ * An operator at the real `baremetal` CLI, in its interactive shell (started once: the Python
+ * client takes seconds to start on a loaded machine, longer than the phases the commands aim at).
+ */
+class OperatorShell {
+    private out = "";
+    private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+        child.stdout.on("data", (d) => (this.out += d));
+        child.stderr.on("data", (d) => (this.out += d));
+    }
+    static async start(url: string): Promise<OperatorShell> {
+        const child = spawn("baremetal", [], { env: { ...process.env, OS_ENDPOINT: url, OS_AUTH_TYPE: "none" } });
+        const shell = new OperatorShell(child);
+        child.stdin.write("help node list\n");
+        await until("the baremetal shell", async () => (/usage: node list/.test(shell.out) ? true : undefined), 180_000, 100);
+        return shell;
+    }
+    /** Types `node <args>`; resolves with what the shell printed once `done` holds (the effect seen in Ironic) or it printed an error. */
+    async node(args: string, done: () => Promise<boolean>): Promise<string> {
+        const from = this.out.length;
+        this.child.stdin.write(`node ${args}\n`);
+        return until(`baremetal node ${args}`, async () => {
+            const said = this.out.slice(from);
+            if (/error|conflict|locked|not allowed|cannot|can not/i.test(said) || (await done())) return said.trim() || "accepted";
+            return undefined;
+        }, 60_000, 100);
+    }
+    close(): void {
+        this.child.stdin.end();
+    }
+}
 const NS = "faults";
 const IMAGE = { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" };
 
@@ -25,21 +55,22 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
     let client: IronicClient;
     const tag = uniqueTag("fw");
     let seq = 0;
+    let operator: OperatorShell;
 
     before(async () => {
         // Phases of a few seconds, so the operator's command lands inside them.
-        ironic = await startExtraIronic({ fakeDelays: { power: "0", boot: "0", management: "0", bios: "4", inspect: "1", deploy: "4" } });
+        ironic = await startExtraIronic({ fakeDelays: { power: "0", boot: "0", management: "0", bios: "4", inspect: "6", deploy: "4" } });
         client = await IronicClient.connect({ url: ironic.url });
+        operator = await OperatorShell.start(ironic.url);
         await provider.configure({ config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest);
     });
     after(async () => {
+        operator?.close();
         if (client) await destroyPoolHosts(client, (await census(client, tag)).raw);
         await machines.closeClients();
         await client?.close();
     });
 
-    /** The operator's own command line, against the same Ironic. */
-    const baremetal = (...args: string[]) => run("baremetal", ["--os-endpoint", ironic.url, "node", ...args], { env: { ...process.env, OS_AUTH_TYPE: "none" } });
 
     const hostInputs = (what: string, extra: Record<string, unknown> = {}) => {
         const name = `${tag}-${what}`;
@@ -63,24 +94,24 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         return n && states.includes(n.provision_state) ? n : undefined;
     };
 
-    it("`baremetal node maintenance set` while the provider cleans the host: the create stops, says whose maintenance and the command to lift it; lifted, the next run converges", async () => {
+    it("`baremetal node maintenance set` while the provider inspects the host: the create stops, says whose maintenance and the command to lift it; lifted, the next run converges", async () => {
         const t0 = Date.now();
-        const inputs = hostInputs("maint", { automatedCleaningMode: "metadata" });
+        const inputs = hostInputs("maint", { inspectionMode: "fast" });
         const creating = provider.create(inputs);
-        const caught = await until("cleaning", inPhase(`${NS}~${inputs.name}`, ["cleaning", "clean wait"]));
-        await baremetal("maintenance", "set", caught.uuid, "--reason", "operator: swapping a disk");
+        const caught = await until("inspecting", inPhase(`${NS}~${inputs.name}`, ["inspecting", "inspect wait"]));
+        await operator.node(`maintenance set ${caught.uuid} --reason "operator: swapping a disk"`, async () => (await client.getNode(caught.uuid)).maintenance);
         const err = await rejection(creating, "create with the operator's maintenance");
         expect(err.message).to.contain(`host ${NS}~${inputs.name}`).and.to.contain("operator: swapping a disk").and.to.contain(`baremetal node maintenance unset ${caught.uuid}`);
         // The operator's maintenance is kept while the provider failed.
         expect((await client.getNode(caught.uuid)).maintenance).to.equal(true);
         const before = await census(client, inputs.name);
-        await baremetal("maintenance", "unset", caught.uuid);
+        await operator.node(`maintenance unset ${caught.uuid}`, async () => !(await client.getNode(caught.uuid)).maintenance);
         await provider.update(err.id ?? caught.uuid, err.properties ?? { ...inputs, nodeUuid: caught.uuid }, inputs);
         const after = await expectDeclared(client, inputs.name, { [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid: caught.uuid } });
         recordRow("writers", {
             group: "writers",
             fault: "operator: `baremetal node maintenance set`",
-            moment: "create: cleaning",
+            moment: "create: inspection",
             level: "handlers",
             operatorSaw: firstLine(err),
             recovery: "the operator ran `baremetal node maintenance unset` as the error said; the next `up` converged on the same node",
@@ -99,7 +130,17 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         );
         const caught = await until("deploying", inPhase(`${NS}~${inputs.name}`, ["deploying", "wait call-back", "active"]));
         // Ironic may refuse it while the deploy holds the node's lock: the operator tries again, as people do.
-        await until("the operator's power off accepted", () => baremetal("power", "off", caught.uuid).then(() => true, () => undefined), 60_000, 500);
+        const said: string[] = [];
+        await until(
+            "the operator's power off accepted",
+            async () => {
+                const r = await operator.node(`power off ${caught.uuid}`, async () => (await client.getNode(caught.uuid)).target_power_state === "power off" || (await client.getNode(caught.uuid)).power_state === "power off");
+                said.push(r);
+                return r === "accepted" ? true : undefined;
+            },
+            120_000,
+            500,
+        );
         const before = await census(client, inputs.name);
         const { r, err } = await creating;
         // Not the operator's maintenance: the program's `online: true` is what the next run puts back.
@@ -126,18 +167,9 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
             (r) => ({ r, err: undefined }),
             (err: Error & { id?: string; properties?: Record<string, unknown> }) => ({ r: undefined, err }),
         );
-        const caught = await until("manageable", inPhase(`${NS}~${inputs.name}`, ["verifying", "manageable"]), 60_000, 50);
-        // The operator's provide: refused while verifying; the operator retries until Ironic takes it or the node moved on.
-        const operator = await until(
-            "the operator's provide accepted or moot",
-            async () => {
-                const n = await client.getNode(caught.uuid);
-                if (n.provision_state !== "verifying" && n.provision_state !== "manageable") return `moot (node already ${n.provision_state})`;
-                return baremetal("provide", caught.uuid).then(() => "accepted", () => undefined);
-            },
-            60_000,
-            200,
-        );
+        // The moment the BMC check is done, the operator and the provider both ask for provide.
+        const caught = await until("manageable", inPhase(`${NS}~${inputs.name}`, ["manageable"]), 60_000, 20);
+        const said = await operator.node(`provide ${caught.uuid}`, async () => (await client.getNode(caught.uuid)).provision_state !== "manageable");
         const before = await census(client, inputs.name);
         const { r, err } = await creating;
         if (err) await provider.update(err.id ?? caught.uuid, err.properties ?? { ...inputs, nodeUuid: caught.uuid }, inputs);
@@ -149,7 +181,7 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
             moment: "create: verifying/manageable",
             level: "handlers",
             operatorSaw: err ? firstLine(err) : "",
-            recovery: `operator's provide ${operator}; ${err ? "the create failed, the next `up` converged" : "the create finished"} on the same node`,
+            recovery: `operator's provide: ${said.split("\n")[0]}; ${err ? "the create failed, the next `up` converged" : "the create finished"} on the same node`,
             before: { nodes: before.nodes, allocations: [] },
             after,
             seconds: Math.round((Date.now() - t0) / 1000),
