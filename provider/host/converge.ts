@@ -221,7 +221,16 @@ class Runner {
                 return { uuid };
             case "provision":
                 this.log(action.reason);
-                await c.setProvisionState(uuid, action.target);
+                try {
+                    await c.setProvisionState(uuid, action.target);
+                } catch (e) {
+                    // Another writer (an operator's `baremetal node provide`) moved the node first and
+                    // Ironic refuses ours from the new state (400): decide again from where it is now.
+                    const now = e instanceof IronicError && e.status === 400 ? await c.findNode(uuid) : undefined;
+                    if (!now || now.provision_state === node?.provision_state) throw e;
+                    this.log(`Ironic refused "${action.target}": meanwhile the node moved to "${now.provision_state}" (another writer); going on from there`);
+                    return { uuid, node: now };
+                }
                 return { uuid, node: await wait(action.expect, action.phase, action.reason, action.reason) };
             case "wait":
                 this.log(`waiting: ${action.reason}`);
