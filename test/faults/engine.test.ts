@@ -82,8 +82,12 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         const c = await census(client, `-${tag}`);
         return { nodes: c.nodes, allocations: c.allocations };
     };
-    /** The first line of the engine's error: the `error:` line the dynamic provider printed. */
-    const operatorLine = (r: RunResult) => (r.stdout + r.stderr).split("\n").map((l) => l.trim()).find((l) => /^error: /.test(l) && !/update failed|one or more errors|\d+ errors? occurred/i.test(l)) ?? "";
+    /** The first line of the engine's output that carries the provider's error about host `h` (the engine wraps it in "error: ..." or "* ..."). */
+    const operatorLine = (r: RunResult, h: string) =>
+        (r.stdout + r.stderr)
+            .split("\n")
+            .map((l) => l.trim().replace(/^(error: |\* )+/, ""))
+            .find((l) => l.startsWith(`host ${nodeName(h)}`)) ?? "";
 
     /** `pulumi <args>` as its own process group, so that a SIGKILL takes the engine, the language host and the provider down at once. */
     function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -122,7 +126,8 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         await killIronic(ironic);
         const failed = await up;
         expect(failed.code).to.not.equal(0);
-        const saw = operatorLine(failed);
+        const saw = operatorLine(failed, "d");
+        expect(saw, "the operator's first line names the host").to.not.equal("");
         expect(failed.stdout + failed.stderr).to.contain(`host ${nodeName("d")}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
         ironic = await restartIronic(ironic, DELAYS, "faults-engine-ironic");
         const takeover = (await client.getNode(caught.uuid)).provision_state;
@@ -243,7 +248,7 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
             fault: "Ironic SIGKILLed, restarted on the same database",
             moment: "`pulumi destroy`: undeploy/cleaning",
             level: "engine",
-            operatorSaw: operatorLine(failed),
+            operatorSaw: operatorLine(failed, "d"),
             recovery: `Ironic's takeover left the node \`${takeover}\`; \`pulumi destroy\` again deleted it`,
             before,
             after,
