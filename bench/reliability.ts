@@ -22,7 +22,7 @@ const NOT_COVERED = [
     "**Ironic killed mid-inspection, mid-cleaning, mid-enrol under the real engine.** Covered at handler level here (the providers' create/update through the real Ironic) and under the engine by test/e2e/outage.test.ts (one `pulumi up` with a host caught in each phase); the engine scenarios here are deploy and delete, to keep the campaign's runtime down.",
     "**The CLI killed mid-enrol (between Ironic's POST and the engine's checkpoint).** A window of milliseconds; test/host/trust.test.ts covers its outcome (a node left with only the enrol request's owner record is taken over by the next create).",
     "**Ironic's database lost or rolled back.** Out of scope: the local Ironic's SQLite file is the state; a restored backup older than the stack would need `pulumi refresh` and is an operator's recovery, not a fault the provider can ride out.",
-    "**Real hardware BMCs hanging mid-command (half-answered IPMI sessions), Redfish BMCs.** The fakebmc process is stopped whole; a BMC that answers slowly is not emulated. Redfish BMC faults would need sushy-tools, which Debian does not package.",
+    "**BMCs that hang mid-command, Redfish BMCs.** The IPMI BMC (fakebmc) process is stopped whole; a BMC that answers slowly or half-way is not emulated, and no Redfish BMC runs in the campaign.",
     "**Two stacks declaring the same BareMetalHost.** Refused by design (owner records, test/host/trust.test.ts), not a fault.",
     "**Partitions between the engine and the provider process.** The dynamic provider runs inside the engine's process tree: killing it is the CLI-kill scenario.",
 ];
@@ -50,7 +50,7 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
             "the fault took effect and after the recovery.",
     );
     out.push("");
-    out.push(`Run: ${generatedAt}; ${rows.length} scenarios recorded.`);
+    out.push(`Run: ${generatedAt}; ${rows.length} scenarios recorded, ${Math.round(rows.reduce((t, r) => t + r.seconds, 0) / 60)} minutes of scenario time (fault to verified end state; Ironic and stack set-up not counted) on the machine that ran them.`);
     out.push("");
     for (const [group, title] of GROUPS) {
         const mine = rows.filter((r) => r.group === group);
@@ -64,7 +64,7 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
         out.push("| Fault | Moment | Level | What the operator saw (first line) | What the next run did | Nodes/claims before | Nodes/claims after | s |");
         out.push("|---|---|---|---|---|---|---|---|");
         for (const r of mine) {
-            out.push(`| ${cell(r.fault)} | ${cell(r.moment)} | ${r.level} | ${cell(r.operatorSaw ? `\`${r.operatorSaw}\`` : "nothing: ridden out")} | ${cell(r.recovery)} | ${cell(census(r.before))} | ${cell(census(r.after))} | ${r.seconds} |`);
+            out.push(`| ${cell(r.fault)} | ${cell(r.moment)} | ${r.level} | ${cell(r.operatorSaw ? `“${r.operatorSaw}”` : "no error")} | ${cell(r.recovery)} | ${cell(census(r.before))} | ${cell(census(r.after))} | ${r.seconds} |`);
         }
         out.push("");
     }
