@@ -221,7 +221,16 @@ class Runner {
                 return { uuid };
             case "provision":
                 this.log(action.reason);
-                await c.setProvisionState(uuid, action.target);
+                try {
+                    await c.setProvisionState(uuid, action.target);
+                } catch (e) {
+                    // Another writer (an operator's `baremetal node provide`) moved the node first and
+                    // Ironic refuses ours from the new state (400): decide again from where it is now.
+                    const now = e instanceof IronicError && e.status === 400 ? await c.findNode(uuid) : undefined;
+                    if (!now || now.provision_state === node?.provision_state) throw e;
+                    this.log(`Ironic refused "${action.target}": meanwhile the node moved to "${now.provision_state}" (another writer); going on from there`);
+                    return { uuid, node: now };
+                }
                 return { uuid, node: await wait(action.expect, action.phase, action.reason, action.reason) };
             case "wait":
                 this.log(`waiting: ${action.reason}`);
@@ -306,7 +315,9 @@ class Runner {
         const now = said || !node ? "" : ` [now: ${describe(node)}]`;
         // Ironic's "Missing are: ['deploy_kernel', ...]" names its keys; say which inputs to set first.
         const hint = node && missingAgentImages(node.last_error) ? `${agentImagesNeeded(agentProfile(node), node.provision_state === "clean failed" ? "automated cleaning (automatedCleaningMode: metadata)" : "this deploy")}. ` : "";
-        return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
+        // Unreachable: the state is unknown now, but the way on is not (the faults campaign, test/faults/).
+        const next = isUnreachable(e) ? `. Once Ironic answers again, run the same pulumi command again (\`pulumi up\`, or \`pulumi destroy\`): it continues${uuid ? ` on node ${uuid}` : ""}` : "";
+        return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}${next}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
     }
 }
 

@@ -57,13 +57,15 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_DEADLINE_MS = 60_000;
 /** Environment override of the retry window, in seconds: how long an Ironic outage is ridden out before an operation fails. */
 export const RETRY_SECONDS_ENV = "PULUMI_METAL3_IRONIC_RETRY_SECONDS";
+/** Environment override of the bound on each HTTP request, in seconds (a slow link or a loaded Ironic). */
+export const TIMEOUT_SECONDS_ENV = "PULUMI_METAL3_IRONIC_TIMEOUT_SECONDS";
 
-function retryDeadlineFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-    const raw = env[RETRY_SECONDS_ENV];
+function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+    const raw = env[name];
     if (raw === undefined || raw === "") return undefined;
     const seconds = Number(raw);
     if (!Number.isFinite(seconds) || seconds < 0) {
-        throw new IronicError(`${OPERATION} failed: ${RETRY_SECONDS_ENV}="${raw}" is not a number of seconds`, { operation: OPERATION });
+        throw new IronicError(`${OPERATION} failed: ${name}="${raw}" is not a number of seconds`, { operation: OPERATION });
     }
     return seconds * 1000;
 }
@@ -117,8 +119,8 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
         certFile: pick("certFile").value,
         keyFile: pick("keyFile").value,
         insecure: pick("insecure").value ?? false,
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        retryDeadlineMs: options.retryDeadlineMs ?? retryDeadlineFromEnv(env) ?? DEFAULT_RETRY_DEADLINE_MS,
+        timeoutMs: options.timeoutMs ?? millisecondsFromEnv(env, TIMEOUT_SECONDS_ENV) ?? DEFAULT_TIMEOUT_MS,
+        retryDeadlineMs: options.retryDeadlineMs ?? millisecondsFromEnv(env, RETRY_SECONDS_ENV) ?? DEFAULT_RETRY_DEADLINE_MS,
         source: url.source ?? "options",
     };
     for (const [what, file] of [["CA file", resolved.caFile], ["client certificate", resolved.certFile], ["client key", resolved.keyFile]] as const) {

@@ -9,9 +9,9 @@ import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { RETRY_SECONDS_ENV } from "../../provider/ironic/connection";
 import { ensureToolchain } from "../../local/toolchain";
-import { isProcessAlive } from "../../local/proc";
-import { RunningIronic, startIronic } from "../../local/ironic";
-import { startExtraIronic, TEST_IPMI_RETRY_TIMEOUT_S, TEST_REDFISH_RETRY } from "../support/hooks";
+import type { RunningIronic } from "../../local/ironic";
+import { startExtraIronic } from "../support/hooks";
+import { killIronic, restartIronic } from "../support/ironic-outage";
 import { TestStack } from "./stack";
 
 const PROGRAM = `
@@ -98,8 +98,7 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
         }
         const before = await ours();
         expect(before.map((n) => n.name).sort()).to.deep.equal(["clean", "deploy", "enrol", "inspect", "quick"].map(nodeName));
-        process.kill(-ironic.pid, "SIGKILL");
-        while (isProcessAlive(ironic.pid)) await new Promise((r) => setTimeout(r, 100));
+        await killIronic(ironic);
 
         const failed = await up;
         expect(failed.code, "up must fail while Ironic is down").to.not.equal(0);
@@ -118,14 +117,7 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
         }
 
         // Ironic back on the same state directory: the same port (recorded there), short delays now.
-        const restarted = await startIronic({
-            stateDir: ironic.stateDir,
-            fakeDelays: { power: "0", boot: "0", bios: "1", inspect: "1", deploy: "1" },
-            ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
-            redfishRetry: TEST_REDFISH_RETRY,
-            log: (l) => process.stderr.write(`[outage-ironic] ${l}\n`),
-        });
-        expect(restarted.url).to.equal(ironic.url);
+        await restartIronic(ironic, { power: "0", boot: "0", bios: "1", inspect: "1", deploy: "1" });
         const afterRestart = new Map((await ours()).map((n) => [n.name, n.provision_state]));
         process.stderr.write(`after restart: ${[...afterRestart].map(([n, s]) => `${n}=${s}`).join(", ")}\n`);
 
