@@ -47,6 +47,22 @@ interface HostDecl {
     clean?: boolean;
 }
 
+/** Pids of the dynamic-provider processes working in `dir` (the engine starts plugins in the program's directory). */
+function providerProcesses(dir: string): number[] {
+    const fs = require("fs") as typeof import("fs");
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+            if (cmdline.includes("dynamic-provider") && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return pids;
+}
+
 describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-operation", function () {
     this.timeout(900_000);
     const tag = (0x10 + Math.floor(Math.random() * 0xef)).toString(16);
@@ -99,8 +115,14 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         return {
             done,
             kill: async () => {
+                const providers = providerProcesses(stack.dir);
+                expect(providers, "the run has a provider process").to.not.be.empty;
                 process.kill(-child.pid!, "SIGKILL");
-                return done;
+                const result = await done;
+                // The engine starts plugins in process groups of their own: the kill does not reach
+                // them. They must end by themselves (sdk/providers/engine-watch.ts), not spin on.
+                await until("provider processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
+                return result;
             },
         };
     }
