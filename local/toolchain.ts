@@ -17,6 +17,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { yamlLanguageHostRecipe } from "./toolchain/yaml";
 
 export type Logger = (line: string) => void;
 
@@ -77,7 +78,7 @@ export function toolchainCacheDir(): string {
 }
 
 /** Where a binary lands once built: `<cache>/<name>-<version>/<name>`. */
-function installedPath(name: string, version: string): string {
+export function installedPath(name: string, version: string): string {
     return path.join(toolchainCacheDir(), `${name}-${version}`, name);
 }
 
@@ -106,7 +107,7 @@ const runningGo = new Set<ChildProcess>();
 let abandonBuilds = false;
 
 /** Runs `go args...` in `cwd`, appending everything it prints to `logFile`; throws with the output's tail. */
-function runGo(args: string[], cwd: string, logFile: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+export function runGo(args: string[], cwd: string, logFile: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0", ...extraEnv };
     fs.appendFileSync(logFile, `\n$ go ${args.join(" ")}\n`);
     if (abandonBuilds) return Promise.reject(new GoCommandError(`go ${args.join(" ")} not started: another build failed`));
@@ -147,13 +148,13 @@ async function downloadModule(modulePath: string, version: string, workDir: stri
 // ---------------------------------------------------------------------------------------------
 // The recipes
 
-interface BuildContext {
+export interface BuildContext {
     log: Logger;
     workDir: string;
     logFile: string;
 }
 
-interface Recipe {
+export interface Recipe {
     /** Binary name (also the cache directory's prefix). */
     name: string;
     version: string;
@@ -161,7 +162,7 @@ interface Recipe {
     build(ctx: BuildContext): Promise<void>;
 }
 
-function writeIfChanged(file: string, content: string | Buffer): void {
+export function writeIfChanged(file: string, content: string | Buffer): void {
     try {
         if (Buffer.compare(fs.readFileSync(file), Buffer.from(content)) === 0) return;
     } catch {
@@ -381,7 +382,7 @@ async function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | u
 }
 
 /** Builds a recipe unless its binary is cached; returns true when it compiled something. */
-async function ensureBuilt(recipe: Recipe, log: Logger): Promise<boolean> {
+export async function ensureBuilt(recipe: Recipe, log: Logger): Promise<boolean> {
     const target = installedPath(recipe.name, recipe.version);
     if (fs.existsSync(target)) return false;
     const release = await lockRecipe(recipe, log);
@@ -486,6 +487,7 @@ export async function ensureToolchain(opts: EnsureToolchainOptions = {}): Promis
     if (!ambientPulumi) recipes.push(pulumiRecipe());
     recipes.push(await kubernetesProviderRecipe(kubernetesSdkVersion(opts.projectDir), log));
     if (!opts.skipKubeApiserver) recipes.push(kubeApiserverRecipe());
+    recipes.push(yamlLanguageHostRecipe()); // local/toolchain/yaml.ts: runs Pulumi.yaml programs
     // Two builds at a time at most (2-core machines, shared with others). Measured: pulumi and
     // kube-apiserver built side by side both finished within 11 min of starting.
     // The first failure stops the queue and the other build, then is reported as is.
