@@ -8,6 +8,7 @@
 // (docs/TOOLCHAIN.md has the measured time). Between the two, pkg/v3 changed a few signatures the
 // host calls; the wrapper builds a copy of the module (the module cache is read-only) with
 // PATCHES applied, each of which must still match, else the build stops and says which.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PULUMI_VERSION, Recipe, runGo, writeIfChanged } from "../toolchain";
@@ -31,11 +32,29 @@ const PATCHES: Patch[] = [
         from: "func newResourcePackageHost(plugins *workspace.Plugins, packages map[string]workspace.PackageSpec) (plugin.Host, error) {",
         to: "func newResourcePackageContext(plugins *workspace.Plugins, packages map[string]workspace.PackageSpec) (*plugin.Context, error) {",
     },
-    // plugin.NewContextWithRoot lost its last (debugging) argument.
+    // plugin.NewContextWithRoot lost its last (debugging) argument and no longer makes a plugin
+    // host when given none: the caller makes it (pkg/v3/host.New, as the CLI's own commands do).
     {
         file: "pkg/pulumiyaml/packages.go",
-        from: "cwd, cwd, nil, true, nil, plugins, packages, nil, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\n\treturn pluginCtx.Host, nil",
-        to: "cwd, cwd, nil, true, nil, plugins, packages, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\n\treturn pluginCtx, nil",
+        from: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n",
+        to: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n\tpkghost \"github.com/pulumi/pulumi/pkg/v3/host\"\n",
+    },
+    {
+        file: "pkg/pulumiyaml/packages.go",
+        from: "pluginCtx, err := plugin.NewContextWithRoot(ctx, sink, sink, nil, cwd, cwd, nil, true, nil, plugins, packages, nil, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\n\treturn pluginCtx.Host, nil",
+        to:
+            "host, err := pkghost.New(ctx, sink, sink, nil, nil, nil, nil, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n" +
+            "\tpluginCtx, err := plugin.NewContextWithRoot(ctx, sink, sink, host, cwd, cwd, nil, true, nil, plugins, packages, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\n\treturn pluginCtx, nil",
+    },
+    {
+        file: "pkg/pulumiyaml/codegen/convert.go",
+        from: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n",
+        to: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n\tpkghost \"github.com/pulumi/pulumi/pkg/v3/host\"\n",
+    },
+    {
+        file: "pkg/pulumiyaml/codegen/convert.go",
+        from: "pluginCtx, err := plugin.NewContext(ctx, sink, sink, nil, nil, cwd, nil, true, nil)",
+        to: "host, err := pkghost.New(ctx, sink, sink, nil, nil, nil, nil, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tpluginCtx, err := plugin.NewContext(ctx, sink, sink, host, nil, cwd, nil, true, nil)",
     },
     { file: "pkg/pulumiyaml/codegen/convert.go", from: "func newPluginHost() (plugin.Host, error) {", to: "func newPluginHost() (*plugin.Context, error) {" },
     { file: "pkg/pulumiyaml/codegen/convert.go", from: "\treturn pluginCtx.Host, nil\n}", to: "\treturn pluginCtx, nil\n}" },
@@ -88,14 +107,15 @@ function patchedCopy(moduleDir: string, target: string): void {
 export const PULUMI_YAML_VERSION = "v1.25.0";
 
 export function yamlLanguageHostRecipe(): Recipe {
-    const version = PULUMI_YAML_VERSION;
     const pulumiVersion = `v${PULUMI_VERSION}`;
+    // Cached by release, engine version and patches: a changed patch rebuilds.
+    const patchKey = crypto.createHash("sha256").update(JSON.stringify(PATCHES)).digest("hex").slice(0, 8);
     return {
         name: "pulumi-language-yaml",
-        version,
+        version: `${PULUMI_YAML_VERSION}-pulumi${pulumiVersion}-${patchKey}`,
         async build({ workDir, logFile }) {
             // Outside the wrapper module (whose go.mod replaces this very module).
-            const out = await runGo(["mod", "download", "-json", `github.com/pulumi/pulumi-yaml@${version}`], path.dirname(workDir), logFile);
+            const out = await runGo(["mod", "download", "-json", `github.com/pulumi/pulumi-yaml@${PULUMI_YAML_VERSION}`], path.dirname(workDir), logFile);
             const info = JSON.parse(out.slice(out.indexOf("{")));
             patchedCopy(info.Dir, path.join(workDir, "pulumi-yaml"));
             writeIfChanged(
@@ -106,7 +126,7 @@ export function yamlLanguageHostRecipe(): Recipe {
                     "go 1.26",
                     "",
                     "require (",
-                    `\tgithub.com/pulumi/pulumi-yaml ${version}`,
+                    `\tgithub.com/pulumi/pulumi-yaml ${PULUMI_YAML_VERSION}`,
                     `\tgithub.com/pulumi/pulumi/pkg/v3 ${pulumiVersion}`,
                     `\tgithub.com/pulumi/pulumi/sdk/v3 ${pulumiVersion}`,
                     ")",
@@ -121,7 +141,7 @@ export function yamlLanguageHostRecipe(): Recipe {
                 ].join("\n"),
             );
             await runGo(["mod", "tidy"], workDir, logFile);
-            const ldflags = `-w -s -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${version}`;
+            const ldflags = `-w -s -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION}`;
             await runGo(
                 [
                     "build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags,
