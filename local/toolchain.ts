@@ -171,6 +171,31 @@ export function writeIfChanged(file: string, content: string | Buffer): void {
     fs.writeFileSync(file, content);
 }
 
+/**
+ * go.mod of a wrapper module `pulumi-metal3.local/toolchain/<name>` that builds against the
+ * engine's pkg/sdk v3 (plus `requires`), with the one replace of upstream's pkg/go.mod (a
+ * clipboard fork): the same build list as the `pulumi` recipe, so its Go build cache serves the
+ * other recipes that need pkg/v3 (local/toolchain/yaml.ts, local/toolchain/gosdk.ts).
+ */
+export function pulumiWrapperGoMod(name: string, requires: string[], tail: string[]): string {
+    const version = `v${PULUMI_VERSION}`;
+    return [
+        `module pulumi-metal3.local/toolchain/${name}`,
+        "",
+        "go 1.26",
+        "",
+        "require (",
+        ...requires.map((r) => `\t${r}`),
+        `\tgithub.com/pulumi/pulumi/pkg/v3 ${version}`,
+        `\tgithub.com/pulumi/pulumi/sdk/v3 ${version}`,
+        ")",
+        "",
+        "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e",
+        "",
+        ...tail.flatMap((line) => [line, ""]),
+    ].join("\n");
+}
+
 function pulumiRecipe(): Recipe {
     const version = `v${PULUMI_VERSION}`;
     return {
@@ -179,24 +204,7 @@ function pulumiRecipe(): Recipe {
         async build({ workDir, logFile }) {
             // pkg/go.mod replaces sdk/v3 with ../sdk; the wrapper requires the same sdk tag instead, and
             // copies the one other replace (a clipboard fork) so the build list matches upstream's.
-            writeIfChanged(
-                path.join(workDir, "go.mod"),
-                [
-                    "module pulumi-metal3.local/toolchain/pulumi",
-                    "",
-                    "go 1.26",
-                    "",
-                    "require (",
-                    `\tgithub.com/pulumi/pulumi/pkg/v3 ${version}`,
-                    `\tgithub.com/pulumi/pulumi/sdk/v3 ${version}`,
-                    ")",
-                    "",
-                    "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e",
-                    "",
-                    "tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
-                    "",
-                ].join("\n"),
-            );
+            writeIfChanged(path.join(workDir, "go.mod"), pulumiWrapperGoMod("pulumi", [], ["tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"]));
             await runGo(["mod", "tidy"], workDir, logFile);
             const ldflags = `-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
             await runGo(

@@ -11,7 +11,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { PULUMI_VERSION, Recipe, runGo, writeIfChanged } from "../toolchain";
+import { PULUMI_VERSION, pulumiWrapperGoMod, Recipe, runGo, writeIfChanged } from "../toolchain";
 
 interface Patch {
     file: string;
@@ -120,25 +120,10 @@ export function yamlLanguageHostRecipe(): Recipe {
             patchedCopy(info.Dir, path.join(workDir, "pulumi-yaml"));
             writeIfChanged(
                 path.join(workDir, "go.mod"),
-                [
-                    "module pulumi-metal3.local/toolchain/pulumi-language-yaml",
-                    "",
-                    "go 1.26",
-                    "",
-                    "require (",
-                    `\tgithub.com/pulumi/pulumi-yaml ${PULUMI_YAML_VERSION}`,
-                    `\tgithub.com/pulumi/pulumi/pkg/v3 ${pulumiVersion}`,
-                    `\tgithub.com/pulumi/pulumi/sdk/v3 ${pulumiVersion}`,
-                    ")",
-                    "",
-                    // The same fork the pulumi recipe copies from pkg/go.mod: same build list, same cache entries.
-                    "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e",
-                    "",
+                pulumiWrapperGoMod("pulumi-language-yaml", [`github.com/pulumi/pulumi-yaml ${PULUMI_YAML_VERSION}`], [
                     "replace github.com/pulumi/pulumi-yaml => ./pulumi-yaml",
-                    "",
                     "tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
-                    "",
-                ].join("\n"),
+                ]),
             );
             await runGo(["mod", "tidy"], workDir, logFile);
             const ldflags = `-w -s -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION}`;

@@ -147,7 +147,7 @@ export function generateSchema(): Record<string, any> {
     },
     language: {
       nodejs: { packageName: "pulumi-metal3", dependencies: { "@pulumi/pulumi": "3.248.0" } },
-      go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk/go/metal3" },
+      go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk-go/metal3" },
       python: { packageName: "pulumi_metal3" },
     },
     types: Object.fromEntries(Object.entries(conv.types).sort(([a], [b]) => a.localeCompare(b))),
