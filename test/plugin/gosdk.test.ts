@@ -31,13 +31,14 @@ describe("Go SDK (sdk-go/)", function () {
         }
     });
 
-    it("compiles (go build ./... and go vet, against pulumi/sdk/v3 v3.248.0)", () => {
+    it("compiles (go build ./..., against pulumi/sdk/v3 v3.248.0)", () => {
         const goMod = fs.readFileSync(path.join(committed, "go.mod"), "utf8");
         expect(goMod).to.match(/github\.com\/pulumi\/pulumi\/sdk\/v3 v3\.248\.0/);
+        // The `pulumi` recipe's flags (local/toolchain.ts), so its Go build cache serves sdk/v3: a
+        // build with other flags (or `go vet`) recompiles sdk/v3 and its dependencies, ~10 min here.
         const env = { ...process.env, GOFLAGS: "-buildvcs=false -mod=readonly", CGO_ENABLED: "0" };
-        for (const args of [["build", "./..."], ["vet", "./..."]]) {
-            const r = spawnSync("go", args, { cwd: committed, env, encoding: "utf8" });
-            expect(r.status, `go ${args.join(" ")} in ${committed}:\n${r.stdout}${r.stderr}`).to.equal(0);
-        }
+        const args = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "./..."];
+        const r = spawnSync("go", args, { cwd: committed, env, encoding: "utf8" });
+        expect(r.status, `go ${args.join(" ")} in ${committed}:\n${r.stdout}${r.stderr}`).to.equal(0);
     });
 });
