@@ -19,17 +19,13 @@ export type MachinePropsArgs = Omit<MachineArgs, "kubernetes" | "deleteBeforeRep
 
 /** The recorded properties of a BareMetalHost named `name`; `outputs` are declared undefined. */
 export function hostProps(name: string, args: HostPropsArgs, outputs: readonly string[]): Record<string, unknown> {
-    const { ironic, bmc, userData, networkData, metaData, ...rest } = args;
     const props: Record<string, unknown> = {
-        ...rest,
-        name: rest.name ?? name,
+        ...args,
+        name: args.name ?? name,
         // Recorded on the node at enrol: find-or-enrol takes over only nodes carrying it.
         owner: { stack: stackOwner(), resource: name },
-        bmc: secretBmcPassword(bmc),
-        ironic: ironic === undefined ? undefined : secretConnection(ironic),
-        userData: secretOrUndefined(userData),
-        networkData: secretOrUndefined(networkData),
-        metaData: secretOrUndefined(metaData),
+        bmc: secretBmcPassword(args.bmc),
+        ...secretCommonInputs(args),
     };
     for (const out of outputs) props[out] = undefined;
     return props;
@@ -37,18 +33,24 @@ export function hostProps(name: string, args: HostPropsArgs, outputs: readonly s
 
 /** The recorded properties of a Machine named `name`; `outputs` are declared undefined. */
 export function machineProps(name: string, args: MachinePropsArgs, outputs: readonly string[]): Record<string, unknown> {
-    const { ironic, userData, networkData, metaData, ...rest } = args;
     const props: Record<string, unknown> = {
-        ...rest,
-        name: rest.name ?? name,
-        claimOwner: rest.claimOwner ?? stackOwner(),
-        ironic: ironic === undefined ? undefined : secretConnection(ironic),
-        userData: secretOrUndefined(userData),
-        networkData: secretOrUndefined(networkData),
-        metaData: secretOrUndefined(metaData),
+        ...args,
+        name: args.name ?? name,
+        claimOwner: args.claimOwner ?? stackOwner(),
+        ...secretCommonInputs(args),
     };
     for (const out of outputs) props[out] = undefined;
     return props;
+}
+
+/** The inputs both resources keep secret: the connection (when it holds credentials) and the config drive. */
+function secretCommonInputs(args: Pick<HostPropsArgs, "ironic" | "userData" | "networkData" | "metaData">): Record<string, unknown> {
+    return {
+        ironic: args.ironic === undefined ? undefined : secretConnection(args.ironic),
+        userData: secretOrUndefined(args.userData),
+        networkData: secretOrUndefined(args.networkData),
+        metaData: secretOrUndefined(args.metaData),
+    };
 }
 
 /** Only the password is secret: a plain bmc object keeps address/username visible in diffs. */
