@@ -17,6 +17,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { yamlLanguageHostRecipe } from "./toolchain/yaml";
 
 export type Logger = (line: string) => void;
 
@@ -77,7 +78,7 @@ export function toolchainCacheDir(): string {
 }
 
 /** Where a binary lands once built: `<cache>/<name>-<version>/<name>`. */
-function installedPath(name: string, version: string): string {
+export function installedPath(name: string, version: string): string {
     return path.join(toolchainCacheDir(), `${name}-${version}`, name);
 }
 
@@ -106,7 +107,7 @@ const runningGo = new Set<ChildProcess>();
 let abandonBuilds = false;
 
 /** Runs `go args...` in `cwd`, appending everything it prints to `logFile`; throws with the output's tail. */
-function runGo(args: string[], cwd: string, logFile: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+export function runGo(args: string[], cwd: string, logFile: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0", ...extraEnv };
     fs.appendFileSync(logFile, `\n$ go ${args.join(" ")}\n`);
     if (abandonBuilds) return Promise.reject(new GoCommandError(`go ${args.join(" ")} not started: another build failed`));
@@ -147,13 +148,13 @@ async function downloadModule(modulePath: string, version: string, workDir: stri
 // ---------------------------------------------------------------------------------------------
 // The recipes
 
-interface BuildContext {
+export interface BuildContext {
     log: Logger;
     workDir: string;
     logFile: string;
 }
 
-interface Recipe {
+export interface Recipe {
     /** Binary name (also the cache directory's prefix). */
     name: string;
     version: string;
@@ -161,13 +162,38 @@ interface Recipe {
     build(ctx: BuildContext): Promise<void>;
 }
 
-function writeIfChanged(file: string, content: string | Buffer): void {
+export function writeIfChanged(file: string, content: string | Buffer): void {
     try {
         if (Buffer.compare(fs.readFileSync(file), Buffer.from(content)) === 0) return;
     } catch {
         /* missing */
     }
     fs.writeFileSync(file, content);
+}
+
+/**
+ * go.mod of a wrapper module `pulumi-metal3.local/toolchain/<name>` that builds against the
+ * engine's pkg/sdk v3 (plus `requires`), with the one replace of upstream's pkg/go.mod (a
+ * clipboard fork): the same build list as the `pulumi` recipe, so its Go build cache serves the
+ * other recipes that need pkg/v3 (local/toolchain/yaml.ts, local/toolchain/gosdk.ts).
+ */
+export function pulumiWrapperGoMod(name: string, requires: string[], tail: string[]): string {
+    const version = `v${PULUMI_VERSION}`;
+    return [
+        `module pulumi-metal3.local/toolchain/${name}`,
+        "",
+        "go 1.26",
+        "",
+        "require (",
+        ...requires.map((r) => `\t${r}`),
+        `\tgithub.com/pulumi/pulumi/pkg/v3 ${version}`,
+        `\tgithub.com/pulumi/pulumi/sdk/v3 ${version}`,
+        ")",
+        "",
+        "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e",
+        "",
+        ...tail.flatMap((line) => [line, ""]),
+    ].join("\n");
 }
 
 function pulumiRecipe(): Recipe {
@@ -178,24 +204,7 @@ function pulumiRecipe(): Recipe {
         async build({ workDir, logFile }) {
             // pkg/go.mod replaces sdk/v3 with ../sdk; the wrapper requires the same sdk tag instead, and
             // copies the one other replace (a clipboard fork) so the build list matches upstream's.
-            writeIfChanged(
-                path.join(workDir, "go.mod"),
-                [
-                    "module pulumi-metal3.local/toolchain/pulumi",
-                    "",
-                    "go 1.26",
-                    "",
-                    "require (",
-                    `\tgithub.com/pulumi/pulumi/pkg/v3 ${version}`,
-                    `\tgithub.com/pulumi/pulumi/sdk/v3 ${version}`,
-                    ")",
-                    "",
-                    "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e",
-                    "",
-                    "tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
-                    "",
-                ].join("\n"),
-            );
+            writeIfChanged(path.join(workDir, "go.mod"), pulumiWrapperGoMod("pulumi", [], ["tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"]));
             await runGo(["mod", "tidy"], workDir, logFile);
             const ldflags = `-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
             await runGo(
@@ -381,7 +390,7 @@ async function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | u
 }
 
 /** Builds a recipe unless its binary is cached; returns true when it compiled something. */
-async function ensureBuilt(recipe: Recipe, log: Logger): Promise<boolean> {
+export async function ensureBuilt(recipe: Recipe, log: Logger): Promise<boolean> {
     const target = installedPath(recipe.name, recipe.version);
     if (fs.existsSync(target)) return false;
     const release = await lockRecipe(recipe, log);
@@ -486,6 +495,7 @@ export async function ensureToolchain(opts: EnsureToolchainOptions = {}): Promis
     if (!ambientPulumi) recipes.push(pulumiRecipe());
     recipes.push(await kubernetesProviderRecipe(kubernetesSdkVersion(opts.projectDir), log));
     if (!opts.skipKubeApiserver) recipes.push(kubeApiserverRecipe());
+    recipes.push(yamlLanguageHostRecipe()); // local/toolchain/yaml.ts: runs Pulumi.yaml programs
     // Two builds at a time at most (2-core machines, shared with others). Measured: pulumi and
     // kube-apiserver built side by side both finished within 11 min of starting.
     // The first failure stops the queue and the other build, then is reported as is.

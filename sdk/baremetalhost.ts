@@ -7,7 +7,7 @@ import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, Inspec
 import type { HardwareDetails } from "../provider/host/hardware";
 import type { HardwareRAIDVolume } from "../provider/render/types";
 import type { Metal3ProvisioningState } from "../provider/host/states";
-import { stackOwner } from "./owner";
+import { hostProps, secretOrUndefined } from "./resource-props";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 
@@ -140,19 +140,9 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
     public readonly resourceClass!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: BareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
-        const { kubernetes, ironic, bmc, userData, networkData, metaData, ...rest } = args;
-        const props: Record<string, unknown> = {
-            ...rest,
-            name: rest.name ?? name,
-            // Recorded on the node at enrol: find-or-enrol takes over only nodes carrying it.
-            owner: { stack: stackOwner(), resource: name },
-            bmc: secretBmcPassword(bmc),
-            ironic: ironic === undefined ? undefined : secretConnection(ironic),
-            userData: secretOrUndefined(userData),
-            networkData: secretOrUndefined(networkData),
-            metaData: secretOrUndefined(metaData),
-        };
-        for (const out of OUTPUT_NAMES) props[out] = undefined;
+        const { kubernetes, ...hostArgs } = args;
+        const { bmc, userData, networkData, metaData, ...rest } = hostArgs;
+        const props = hostProps(name, hostArgs, OUTPUT_NAMES);
         super(
             bareMetalHostProvider,
             name,
@@ -205,23 +195,4 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
             );
         }
     }
-}
-
-/** Only the password is secret: a plain bmc object keeps address/username visible in diffs. */
-export function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
-    if (bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise)) {
-        const b = bmc as Exclude<BareMetalHostArgs["bmc"], Promise<unknown> | pulumi.OutputInstance<unknown>>;
-        return { ...b, password: b.password === undefined ? undefined : pulumi.secret(b.password) };
-    }
-    // The whole block is an Output: its password cannot be singled out, so all of it is secret.
-    return pulumi.output(bmc).apply((b) => (b.password !== undefined ? pulumi.secret(b) : b));
-}
-
-export function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
-    return value === undefined ? undefined : pulumi.secret(value);
-}
-
-/** The connection block is stored as a secret as soon as it carries a password or token. */
-export function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
-    return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
 }

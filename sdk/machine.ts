@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
 import type { MachineArgsInput } from "./schemas/machine";
 import type { MachineKubernetesOptions } from "./kubernetes";
-import { stackOwner } from "./owner";
+import { machineProps, secretOrUndefined } from "./resource-props";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 /** Users never write the preview sentinel: drop it from the argument types. */
@@ -101,17 +101,8 @@ export class Machine extends pulumi.dynamic.Resource {
     public readonly machineNamespace!: pulumi.Output<string>;
 
     constructor(name: string, args: MachineArgs, opts: pulumi.CustomResourceOptions = {}) {
-        const { deleteBeforeReplace, kubernetes, ironic, ...rest } = args;
-        const props: Record<string, unknown> = {
-            ...rest,
-            name: rest.name ?? name,
-            claimOwner: rest.claimOwner ?? stackOwner(),
-            ironic: ironic === undefined ? undefined : secretConnection(ironic),
-            userData: secretOrUndefined(args.userData),
-            networkData: secretOrUndefined(args.networkData),
-            metaData: secretOrUndefined(args.metaData),
-        };
-        for (const out of OUTPUT_NAMES) props[out] = undefined;
+        const { deleteBeforeReplace, kubernetes, ...machineArgs } = args;
+        const props = machineProps(name, machineArgs, OUTPUT_NAMES);
         super(
             machineProvider,
             name,
@@ -162,13 +153,4 @@ export class Machine extends pulumi.dynamic.Resource {
             );
         }
     }
-}
-
-function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
-    return value === undefined ? undefined : pulumi.secret(value);
-}
-
-/** The connection block is stored as a secret as soon as it carries a password or token. */
-function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
-    return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
 }

@@ -8,9 +8,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HardwareDetails } from "../../provider/host/hardware";
 import type { Metal3ProvisioningState } from "../../provider/host/states";
-import { BareMetalHostArgs, OUTPUT_NAMES as HOST_OUTPUTS, secretBmcPassword, secretConnection, secretOrUndefined } from "../baremetalhost";
-import { MachineArgs, OUTPUT_NAMES as MACHINE_OUTPUTS } from "../machine";
-import { stackOwner } from "../owner";
+import { OUTPUT_NAMES as HOST_OUTPUTS } from "../baremetalhost";
+import { OUTPUT_NAMES as MACHINE_OUTPUTS } from "../machine";
+import { hostProps, HostPropsArgs, machineProps, MachinePropsArgs } from "../resource-props";
 
 /** The dynamic resources' type tokens: alias them when moving a stack to the plugin (docs/PLUGIN.md). */
 export const DYNAMIC_TYPES = {
@@ -18,8 +18,8 @@ export const DYNAMIC_TYPES = {
     Machine: "pulumi-nodejs:dynamic/pulumi-metal3:Machine",
 } as const;
 
-export type NativeBareMetalHostArgs = Omit<BareMetalHostArgs, "kubernetes">;
-export type NativeMachineArgs = Omit<MachineArgs, "kubernetes" | "deleteBeforeReplace">;
+export type NativeBareMetalHostArgs = HostPropsArgs;
+export type NativeMachineArgs = MachinePropsArgs;
 
 export class BareMetalHost extends pulumi.CustomResource {
     static readonly __pulumiType = "metal3:index:BareMetalHost";
@@ -38,20 +38,8 @@ export class BareMetalHost extends pulumi.CustomResource {
     public readonly online!: pulumi.Output<boolean>;
 
     constructor(name: string, args: NativeBareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
-        const { ironic, bmc, userData, networkData, metaData, ...rest } = args ?? ({} as NativeBareMetalHostArgs);
-        const props: Record<string, unknown> = opts.id
-            ? {}
-            : {
-                  ...rest,
-                  name: rest.name ?? name,
-                  owner: { stack: stackOwner(), resource: name },
-                  bmc: secretBmcPassword(bmc),
-                  ironic: ironic === undefined ? undefined : secretConnection(ironic),
-                  userData: secretOrUndefined(userData),
-                  networkData: secretOrUndefined(networkData),
-                  metaData: secretOrUndefined(metaData),
-              };
-        for (const out of HOST_OUTPUTS) props[out] = undefined;
+        // With `opts.id` (a read of an existing host) the engine takes no inputs.
+        const props: Record<string, unknown> = opts.id ? Object.fromEntries(HOST_OUTPUTS.map((o) => [o, undefined])) : hostProps(name, args, HOST_OUTPUTS);
         super(BareMetalHost.__pulumiType, name, props, {
             ...opts,
             additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"],
@@ -74,17 +62,7 @@ export class Machine extends pulumi.CustomResource {
     public readonly machineNamespace!: pulumi.Output<string>;
 
     constructor(name: string, args: NativeMachineArgs, opts: pulumi.CustomResourceOptions = {}) {
-        const { ironic, userData, networkData, metaData, ...rest } = (args ?? {}) as NativeMachineArgs & Record<string, any>;
-        const props: Record<string, unknown> = {
-            ...rest,
-            name: rest.name ?? name,
-            claimOwner: rest.claimOwner ?? stackOwner(),
-            ironic: ironic === undefined ? undefined : secretConnection(ironic),
-            userData: secretOrUndefined(userData),
-            networkData: secretOrUndefined(networkData),
-            metaData: secretOrUndefined(metaData),
-        };
-        for (const out of MACHINE_OUTPUTS) props[out] = undefined;
+        const props = machineProps(name, args ?? {}, MACHINE_OUTPUTS);
         super(Machine.__pulumiType, name, props, {
             ...opts,
             additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "ironic"],

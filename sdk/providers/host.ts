@@ -282,8 +282,11 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         const pub: PublicHostInputs = { ...pickPublicInputs(old as unknown as Record<string, unknown>) };
         // Drift the program should see and correct: power changed out of band, edits to node fields.
         // `online` only governs provisioned hosts (available ones always wait powered off), so
-        // only there does the power state say what `online` is.
-        if (node.provision_state === "active" && !node.target_power_state) {
+        // only there does the power state say what `online` is. A pool host claimed by a Machine
+        // (an allocation, no image of its own) is powered by the Machine (lifecycle.ts
+        // provisioningStep): its power is no drift of the host's.
+        const machineOwnsPower = Boolean(node.allocation_uuid) && !pub.image && !pub.customDeploy && !pub.externallyProvisioned;
+        if (node.provision_state === "active" && !node.target_power_state && !machineOwnsPower) {
             if (node.power_state === "power on") pub.online = true;
             else if (node.power_state === "power off") pub.online = false;
         }

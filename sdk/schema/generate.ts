@@ -93,6 +93,13 @@ function markNestedSecrets(conv: Converter, resourceType: string, secrets: reado
   }
 }
 
+/**
+ * Inputs the plugin's Check fills in when a program leaves them out (sdk/plugin/server.ts): the
+ * resource's name and its owner. Required by the zod schemas, optional for programs in any
+ * language (a YAML program's type check would otherwise demand `name`).
+ */
+const FILLED_BY_CHECK = new Set(["name", "owner", "claimOwner"]);
+
 export function generateSchema(): Record<string, any> {
   const conv = new Converter();
   const resources: Record<string, any> = {};
@@ -108,7 +115,7 @@ export function generateSchema(): Record<string, any> {
     resources[`${PACKAGE}:index:${r.type}`] = {
       description: r.description,
       inputProperties,
-      requiredInputs: obj.required ?? [],
+      requiredInputs: (obj.required ?? []).filter((k: string) => !FILLED_BY_CHECK.has(k)),
       properties: outputProperties,
       required: Object.keys(r.outputs).filter((k) => r.outputs[k].required !== false),
     };
@@ -140,7 +147,7 @@ export function generateSchema(): Record<string, any> {
     },
     language: {
       nodejs: { packageName: "pulumi-metal3", dependencies: { "@pulumi/pulumi": "3.248.0" } },
-      go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk/go/metal3" },
+      go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk-go/metal3" },
       python: { packageName: "pulumi_metal3" },
     },
     types: Object.fromEntries(Object.entries(conv.types).sort(([a], [b]) => a.localeCompare(b))),
