@@ -21,7 +21,7 @@ import { Node } from "./types";
 export const POLLER_TICK_MS = 250;
 /** Looks asked for within this long of each other go in the same batch (waits started together). */
 export const POLLER_COALESCE_MS = 10;
-/** What every wait judges and reports by (wait.ts: judgeProvisionState, judgePowerState, its messages and learning). */
+/** What every wait judges and reports by (wait.ts: judge*, its messages, provision learning). Ironic refuses `updated_at` here: power learning then uses the wait's own elapsed time. */
 export const BATCH_FIELDS = [
     "uuid",
     "name",
@@ -34,7 +34,6 @@ export const BATCH_FIELDS = [
     "maintenance_reason",
     "fault",
     "last_error",
-    "updated_at",
 ];
 
 /** What the poller needs of a client: the one it uses is any client waiting in the batch (so an open one). */
