@@ -5,21 +5,13 @@
 
 import { expect } from "chai";
 import * as fs from "fs";
-import { requestLines } from "../../bench/direct";
+import { enrolFakeNode, requestLines } from "../../bench/direct";
 import { IronicClient, IronicError, Node } from "../../provider/ironic";
 import { findFreePort } from "../../local/proc";
 import { POLLER_TICK_MS } from "../../provider/ironic/poller";
 import * as wait from "../../provider/ironic/wait";
 import { ironicsStartedByThisRun, startExtraIronic } from "../support/hooks";
 
-const FAKE = {
-    driver: "fake-hardware",
-    boot_interface: "fake",
-    deploy_interface: "fake",
-    inspect_interface: "fake",
-    management_interface: "fake",
-    power_interface: "fake",
-};
 
 /** Ironic's logged node reads since `from` (bytes into its log): batched lists and single-node GETs. */
 function nodeReads(logFile: string, from: number): { lists: number; gets: number } {
@@ -29,6 +21,10 @@ function nodeReads(logFile: string, from: number): { lists: number; gets: number
         gets: (text.match(/eventlet\.wsgi\.server .*"GET \/v1\/nodes\/[0-9a-f-]{36} /g) ?? []).length,
     };
 }
+
+/** A MAC per test node, unique to this run. */
+const RUN_BYTE = Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+const mac = (i: number) => `52:54:5e:${RUN_BYTE}:00:${i.toString(16).padStart(2, "0")}`;
 
 describe("shared node poller against a real Ironic", function () {
     this.timeout(300_000);
@@ -55,7 +51,7 @@ describe("shared node poller against a real Ironic", function () {
 
     it(`${N} hosts waiting at once cost about one node list per tick, not one GET per node per poll`, async () => {
         const tag = Math.random().toString(36).slice(2, 7);
-        const nodes = await Promise.all(clients.slice(0, N).map((c, i) => c.createNode({ ...FAKE, name: `poll-${tag}-${i}` } as never)));
+        const nodes = await Promise.all(clients.slice(0, N).map((c, i) => enrolFakeNode(c, `poll-${tag}-${i}`, mac(i))));
         created.push(...nodes.map((n) => n.uuid));
         /** Every host at once through one step (each with its own client); Ironic's node reads and calls meanwhile. */
         const step = async (change: (c: IronicClient, uuid: string) => Promise<void>, waitFor: (c: IronicClient, uuid: string, i: number) => Promise<Node>) => {
@@ -103,7 +99,7 @@ describe("shared node poller against a real Ironic", function () {
         const c = clients[N];
         const tag = Math.random().toString(36).slice(2, 7);
         // Two fake nodes and one whose BMC does not answer (verification falls back to enroll).
-        const good = await Promise.all([0, 1].map((i) => c.createNode({ ...FAKE, name: `poll-ok-${tag}-${i}` } as never)));
+        const good = await Promise.all([0, 1].map((i) => enrolFakeNode(c, `poll-ok-${tag}-${i}`, mac(N + i))));
         const bad = await c.createNode({
             name: `poll-bad-${tag}`,
             driver: "ipmi",
