@@ -13,9 +13,8 @@
 //     off), every host's loop at once (BENCH_SCALE_CLI_PARALLEL caps how many run together;
 //     BENCH_SCALE_CLI_MAX_HOSTS skips it above that many hosts);
 //   - API calls per host from Ironic's own request log, the provider process's peak RSS.
-// BENCH_SCALE_PARALLELS (default "default,64") picks the `--parallel` rows. BENCH_SCALE_CPU_PROF=DIR
-// runs the raised-parallel `up` under `node --cpu-prof` (NODE_OPTIONS reaches the language host
-// and the dynamic provider) into DIR and does not rewrite the docs (profiled times are not figures).
+// BENCH_SCALE_PARALLELS (default "default,64") picks the `--parallel` rows; BENCH_SCALE_UP_ONLY=1
+// skips preview, no-op up and destroy (big sizes on a busy machine).
 // Fake delays: inspect 2 s, power 0 s. Writes docs/PERFORMANCE.md and docs/performance-scale.svg.
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -37,7 +36,7 @@ const PARALLELS = (process.env.BENCH_SCALE_PARALLELS ?? `default,${RAISED_PARALL
 const CLI_PARALLEL = Number(process.env.BENCH_SCALE_CLI_PARALLEL ?? 0) || Infinity;
 /** The CLI loops cost ~2 s of CPU per `baremetal` command (Python start-up): measured up to this many hosts. */
 const CLI_MAX_HOSTS = Number(process.env.BENCH_SCALE_CLI_MAX_HOSTS ?? Infinity);
-const CPU_PROF_DIR = process.env.BENCH_SCALE_CPU_PROF ? path.resolve(process.env.BENCH_SCALE_CPU_PROF) : undefined;
+const UP_ONLY = process.env.BENCH_SCALE_UP_ONLY === "1";
 const KINDS = (process.env.BENCH_SCALE_IRONIC ?? "sqlite,postgresql").split(",") as ("sqlite" | "postgresql")[];
 const TICK_MS = 250;
 /** Where and how the figures were measured, for the honesty note (BENCH_SCALE_NOTE). */
@@ -237,12 +236,11 @@ async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, p
     const par = parallel ? ["--parallel", String(parallel)] : [];
     const before = requestLines(ironic.logFile);
     const rss = rssSampler(dir);
-    const profile = CPU_PROF_DIR && parallel ? { NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}`.trim() } : {};
-    const [up] = await timed(() => pulumiRun(dir, { ...env, ...profile }, ["up", "--yes", "--skip-preview", ...par]));
+    const [up] = await timed(() => p(["up", "--yes", "--skip-preview", ...par]));
     const rssMiB = rss.stop();
     const callsPerHostUp = (requestLines(ironic.logFile) - before) / hosts;
-    const [preview] = await timed(() => p(["preview", ...par]));
-    const [noop] = await timed(() => p(["up", "--yes", "--skip-preview", ...par]));
+    const [preview] = UP_ONLY ? [NaN] : await timed(() => p(["preview", ...par]));
+    const [noop] = UP_ONLY ? [NaN] : await timed(() => p(["up", "--yes", "--skip-preview", ...par]));
     const [destroy] = await timed(() => p(["destroy", "--yes", "--skip-preview", ...par]));
     await p(["stack", "rm", "--yes"]).catch(() => undefined);
     return { hosts, parallel: parallel ? String(parallel) : "default", up, preview, noop, destroy, callsPerHostUp, rssMiB };
@@ -255,7 +253,7 @@ async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, p
 function table(rows: Row[]): string {
   const head = ["Ironic", "hosts", "--parallel", "direct (s)", "pulumi up (s)", "ratio", "hosts/min (up)", "API calls/host (up)", "API calls/host (direct)", "preview (s)", "no-op up (s)", "destroy (s)", "provider RSS (MiB)", "baremetal --wait loops (s)", "API calls/host (baremetal)"];
   const opt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits));
-  const lines = rows.map((r) => [r.ironic, r.hosts, r.parallel, r.direct.toFixed(1), r.up.toFixed(1), `${(r.up / r.direct).toFixed(2)}×`, ((r.hosts / r.up) * 60).toFixed(0), r.callsPerHostUp.toFixed(1), r.callsPerHostDirect.toFixed(1), r.preview.toFixed(1), r.noop.toFixed(1), r.destroy.toFixed(1), r.rssMiB.toFixed(0), opt(r.cli, 1), opt(r.callsPerHostCli, 1)].map(String));
+  const lines = rows.map((r) => [r.ironic, r.hosts, r.parallel, r.direct.toFixed(1), r.up.toFixed(1), `${(r.up / r.direct).toFixed(2)}×`, ((r.hosts / r.up) * 60).toFixed(0), r.callsPerHostUp.toFixed(1), r.callsPerHostDirect.toFixed(1), opt(r.preview, 1), opt(r.noop, 1), opt(r.destroy, 1), r.rssMiB.toFixed(0), opt(r.cli, 1), opt(r.callsPerHostCli, 1)].map(String));
   return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
 }
 
@@ -386,7 +384,9 @@ async function main(): Promise<void> {
   let run = 0;
   for (const kind of KINDS) {
     await withIronic(kind, async (ironic) => {
-      const client = await IronicClient.connect({ url: ironic.url, authType: "none" });
+      // A long request timeout: at hundreds of hosts on a loaded machine one Ironic process may
+      // take longer than the default to answer, and a timed-out "inspect" cannot be repeated blindly.
+      const client = await IronicClient.connect({ url: ironic.url, authType: "none", timeoutMs: 180_000 });
       try {
         for (const hosts of SIZES) {
           run++;
@@ -398,7 +398,7 @@ async function main(): Promise<void> {
           await inBatches(uuids, 16, (u) => client.deleteNode(u));
           let cli: number | undefined;
           let callsPerHostCli: number | undefined;
-          if (hosts <= CLI_MAX_HOSTS && !CPU_PROF_DIR) {
+          if (hosts <= CLI_MAX_HOSTS) {
             const beforeCli = requestLines(ironic.logFile);
             const cliUuids: string[] = [];
             [cli] = await timed(() => inBatches(Array.from({ length: hosts }, (_, i) => i), Math.min(hosts, CLI_PARALLEL), async (i) => void cliUuids.push(await cliHost(ironic.url, `cli-${run}-${i}`, mac(run + 128, i)))));
@@ -411,7 +411,7 @@ async function main(): Promise<void> {
             const r = await engineRun(ironic, tc.binDir, hosts, parallel, run);
             rows.push({ ironic: kind === "sqlite" ? "sqlite, 1 process" : "postgresql, 2 conductors", direct, callsPerHostDirect, cli, callsPerHostCli, ...r });
             // After every row: a run cut short still leaves the figures it measured.
-            if (!CPU_PROF_DIR) writeDoc(rows, started, (Date.now() - started.getTime()) / 1000);
+            writeDoc(rows, started, (Date.now() - started.getTime()) / 1000);
             say(`${kind}, ${hosts} hosts, --parallel ${r.parallel}: up ${r.up.toFixed(1)} s (${(r.up / direct).toFixed(2)}×), preview ${r.preview.toFixed(1)} s, no-op ${r.noop.toFixed(1)} s, destroy ${r.destroy.toFixed(1)} s, ${r.callsPerHostUp.toFixed(1)} calls/host, RSS ${r.rssMiB.toFixed(0)} MiB`);
           }
         }
@@ -421,10 +421,6 @@ async function main(): Promise<void> {
     });
   }
   console.log(table(rows));
-  if (CPU_PROF_DIR) {
-    say(`CPU profiles in ${CPU_PROF_DIR} (docs not rewritten)`);
-    return;
-  }
   writeDoc(rows, started, (Date.now() - started.getTime()) / 1000);
   say("wrote docs/PERFORMANCE.md and docs/performance-scale.svg");
 }
