@@ -23,6 +23,7 @@ import {
     RootVersion,
     ValidationResult,
 } from "./types";
+import { sharedPoller } from "./poller";
 import * as wait from "./wait";
 
 /** Lowest microversion we can work with: 1.81 brings the node inventory API (allocations need 1.52, config drive objects 1.56). */
@@ -351,12 +352,17 @@ export class IronicClient {
 
     // ---- waits (the one polling family; see wait.ts) --------------------------------------------------
 
+    // Node waits look through the process's shared poller: one batched list per tick for every
+    // node being waited for on this endpoint, whichever client waits (poller.ts).
+
     waitForProvisionState(id: string, expected: string | string[], opts: wait.WaitOptions<Node>): Promise<Node> {
-        return wait.waitForProvisionState(() => this.getNode(id), id, expected, opts);
+        const poller = sharedPoller(this.http.connection);
+        return wait.waitForProvisionState(() => poller.look(id, this), id, expected, opts, (n) => poller.complete(n, this));
     }
 
     waitForPowerState(id: string, expected: "power on" | "power off", opts: wait.WaitOptions<Node>): Promise<Node> {
-        return wait.waitForPowerState(() => this.getNode(id), id, expected, opts);
+        const poller = sharedPoller(this.http.connection);
+        return wait.waitForPowerState(() => poller.look(id, this), id, expected, opts, (n) => poller.complete(n, this));
     }
 
     waitForAllocation(idOrName: string, opts: wait.WaitOptions<Allocation>): Promise<Allocation> {

@@ -168,6 +168,7 @@ async function poll<T>(
     fail: (current: T | undefined, why: string, elapsedMs: number) => IronicError,
     opts: WaitOptions<T>,
     learning?: Learning<T>,
+    complete?: (current: T) => Promise<T>,
 ): Promise<T> {
     const start = Date.now();
     const progressEvery = opts.progressEveryMs ?? PROGRESS_EVERY_MS;
@@ -188,6 +189,9 @@ async function poll<T>(
     let pastLearned = learnedFirst !== undefined;
     for (;;) {
         current = await fetch();
+        // A look from the shared poller's batch carries only the fields waits judge by: the
+        // caller gets the full node (one GET), and the wait goes on should it no longer be done.
+        if (complete && judge(current).done) current = await complete(current);
         const elapsed = Date.now() - start;
         const key = changeKey(current);
         if (key !== lastKey || elapsed - lastProgressAt >= progressEvery) {
@@ -244,11 +248,17 @@ function describeNode(node: Node): string {
     return parts.join(", ");
 }
 
+/**
+ * `getNode` may be the shared poller's look (poller.ts: a row of a batched list, only
+ * BATCH_FIELDS), then `complete` turns the node it ends on into the full node. onProgress may
+ * see such rows: only their BATCH_FIELDS are there.
+ */
 export function waitForProvisionState(
     getNode: () => Promise<Node>,
     id: string,
     expected: string | string[],
     opts: WaitOptions<Node>,
+    complete?: (node: Node) => Promise<Node>,
 ): Promise<Node> {
     const wanted = Array.isArray(expected) ? expected : [expected];
     const operation = `${opts.label ? `${opts.label}: ` : ""}wait for node ${id} to reach provision state ${wanted.map((s) => `"${s}"`).join(" or ")}`;
@@ -272,10 +282,18 @@ export function waitForProvisionState(
             kindOf: (node) => `provision ${node.provision_state}→${wanted.join("|")}`,
             serverDurationMs: (from, to) => between(from.provision_updated_at, to.provision_updated_at),
         },
+        complete,
     );
 }
 
-export function waitForPowerState(getNode: () => Promise<Node>, id: string, expected: string, opts: WaitOptions<Node>): Promise<Node> {
+/** `getNode` and `complete` as for waitForProvisionState. */
+export function waitForPowerState(
+    getNode: () => Promise<Node>,
+    id: string,
+    expected: string,
+    opts: WaitOptions<Node>,
+    complete?: (node: Node) => Promise<Node>,
+): Promise<Node> {
     const operation = `${opts.label ? `${opts.label}: ` : ""}wait for node ${id} to reach power state "${expected}"`;
     return poll(
         getNode,
@@ -299,6 +317,7 @@ export function waitForPowerState(getNode: () => Promise<Node>, id: string, expe
             kind: "power",
             serverDurationMs: (from, to) => between(from.updated_at, to.updated_at),
         },
+        complete,
     );
 }
 
