@@ -8,7 +8,7 @@ import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
 import { maintenanceBy, operatorMaintenanceMessage, pendingRecord } from "./lifecycle";
-import type { BootMode, HostImage, RootDeviceHints } from "./spec";
+import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
 export interface DeployRequest {
     image?: HostImage;
