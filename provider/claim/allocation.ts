@@ -8,6 +8,8 @@ import { createHash } from "crypto";
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
+import { OWNER_KEYS } from "../extra-keys";
+import { canonicalJson } from "../canonical-json";
 import {
     CANDIDATE_NODE_FIELDS,
     claimAttempts,
@@ -19,13 +21,7 @@ import {
     type PoolEvaluation,
 } from "./candidates";
 
-/** Keys of `allocation.extra` that record who owns the claim. */
-export const OWNER_KEYS = {
-    machine: "pulumi_metal3_machine",
-    cluster: "pulumi_metal3_cluster",
-    specHash: "pulumi_metal3_spec_hash",
-    owner: "pulumi_metal3_owner",
-} as const;
+export { OWNER_KEYS };
 
 export interface ClaimOwner {
     namespace: string;
@@ -76,19 +72,7 @@ export function allocationNames(owner: Pick<ClaimOwner, "namespace" | "machine" 
 
 /** Short stable hash of a JSON value (object keys sorted), for ClaimOwner.specHash. */
 export function specHash(value: unknown): string {
-    return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 12);
-}
-
-function stableJson(value: unknown): string {
-    if (value === undefined) return "null";
-    if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-    if (value && typeof value === "object")
-        return `{${Object.keys(value)
-            .sort()
-            .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-            .join(",")}}`;
-    return JSON.stringify(value);
+    return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
 }
 
 function ownerExtra(owner: ClaimOwner): Record<string, string> {

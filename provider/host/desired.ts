@@ -2,12 +2,14 @@
 // Fingerprints let the lifecycle see "credentials / image / config drive changed" on the node
 // itself, without ever storing the secrets.
 import { createHash, createHmac, randomBytes } from "crypto";
+import { canonicalJson } from "../canonical-json";
+import { DEFAULT_NAMESPACE } from "../render/well-known";
 import type { HostTimeoutsInput, PlainHostInputs } from "./inputs";
 import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
-export const DEFAULT_NAMESPACE = "default";
+export { DEFAULT_NAMESPACE };
 export const DEFAULT_RESOURCE_CLASS = "baremetal";
 
 /** Default per-phase deadlines, minutes. */
@@ -38,15 +40,7 @@ export function nodeNameFor(namespace: string | undefined, name: string): string
     return `${namespace ?? DEFAULT_NAMESPACE}~${name}`;
 }
 
-/** Canonical JSON (sorted keys) so equal values hash equal whatever the key order. */
-export function canonicalJson(value: unknown): string {
-    const sort = (v: unknown): unknown => {
-        if (Array.isArray(v)) return v.map(sort);
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)]));
-        return v;
-    };
-    return JSON.stringify(sort(value) ?? null);
-}
+export { canonicalJson };
 
 export function sha256(...parts: string[]): string {
     const h = createHash("sha256");

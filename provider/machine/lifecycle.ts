@@ -5,19 +5,13 @@ import { isUnreachable, type IronicClient } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
 import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
 import { parseHostNodeName } from "../claim/candidates";
-import { EXTRA } from "../host/lifecycle";
+import { EXTRA, MACHINE_NODE_EXTRA } from "../extra-keys";
 import { deployImage, undeploy } from "../host/provision";
 import { metal3State } from "../host/states";
 import { Deadline } from "../ironic/wait";
 import { machineSpecHash, providerId, type MachineSpec } from "./spec";
 
-/** node.extra keys a Machine writes on the host it holds (removed when it lets go). */
-export const MACHINE_NODE_EXTRA = {
-    machine: "pulumi_metal3_machine",
-    labels: "pulumi_metal3_machine_labels",
-    description: "pulumi_metal3_machine_description",
-    cluster: "pulumi_metal3_cluster",
-} as const;
+export { MACHINE_NODE_EXTRA };
 
 export type MachineAddressType = "InternalIP" | "ExternalIP" | "Hostname" | "InternalDNS";
 

@@ -7,7 +7,7 @@ import { IronicClient, isUnreachable } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
 import {
-    canonicalJson,
+    DEFAULT_NAMESPACE,
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
     legacySecretDigest,
@@ -18,6 +18,7 @@ import {
     PlainHostInputs,
     secretDigest,
 } from "../../provider/host/desired";
+import { sameJson } from "../../provider/canonical-json";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA, readRecord } from "../../provider/host/lifecycle";
 import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
@@ -292,8 +293,8 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if ((node.description ?? undefined) !== pub.description) pub.description = node.description ?? undefined;
         if (node.resource_class && node.resource_class !== (pub.resourceClass ?? DEFAULT_RESOURCE_CLASS)) pub.resourceClass = node.resource_class;
         const labels = node.extra?.[EXTRA.labels];
-        if (labels && typeof labels === "object" && canonicalJson(labels) !== canonicalJson(pub.labels ?? {})) pub.labels = labels as Record<string, string>;
-        if (Array.isArray(node.traits) && canonicalJson([...node.traits].sort()) !== canonicalJson([...((pub.traits as string[] | undefined) ?? [])].sort())) {
+        if (labels && typeof labels === "object" && !sameJson(labels, pub.labels ?? {})) pub.labels = labels as Record<string, string>;
+        if (Array.isArray(node.traits) && !sameJson([...node.traits].sort(), [...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
         const outs = await stateOf(client, clean(pub), old.secretDigests ?? { key: newDigestKey() }, node);
@@ -378,10 +379,6 @@ export { remove as delete };
 const REPLACE_KEYS = ["name", "namespace"] as const;
 const SECRET_KEYS = ["userData", "networkData", "metaData"] as const;
 
-function equalJson(a: unknown, b: unknown): boolean {
-    return canonicalJson(a) === canonicalJson(b);
-}
-
 export interface HostDiff extends pulumi.dynamic.DiffResult {
     /** Properties with in-place changes (for the preview message and tests). */
     changed: string[];
@@ -396,9 +393,9 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     const replaces: string[] = [];
     const changed: string[] = [];
     for (const k of REPLACE_KEYS) {
-        const oldV = k === "namespace" ? (olds[k] ?? "default") : olds[k];
-        const newV = k === "namespace" ? (n[k] ?? "default") : n[k];
-        if (!equalJson(oldV, newV)) replaces.push(k);
+        const oldV = k === "namespace" ? (olds[k] ?? DEFAULT_NAMESPACE) : olds[k];
+        const newV = k === "namespace" ? (n[k] ?? DEFAULT_NAMESPACE) : n[k];
+        if (!sameJson(oldV, newV)) replaces.push(k);
     }
     // Boot MAC: immutable once set (case-insensitive), as in Metal³. Unknown at preview: assume it changes.
     const oldMac = olds.bootMACAddress as string | undefined;
@@ -412,14 +409,14 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     const newBmc = n.bmc as Record<string, unknown> | string | undefined;
     if (isUnknown(newBmc)) changed.push("bmc");
     else if (newBmc && typeof newBmc === "object") {
-        for (const k of ["address", "username", "disableCertificateVerification"]) if (!equalJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
+        for (const k of ["address", "username", "disableCertificateVerification"]) if (!sameJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
         if (secretChanged(olds, "bmcPassword", newBmc.password)) changed.push("bmc.password");
     }
     // Everything else; secrets compared by salted digest.
     const skip = new Set<string>([...REPLACE_KEYS, "bootMACAddress", "bmc", ...SECRET_KEYS]);
     for (const k of PUBLIC_INPUT_KEYS) {
         if (skip.has(k)) continue;
-        if (!equalJson(olds[k], n[k])) changed.push(k);
+        if (!sameJson(olds[k], n[k])) changed.push(k);
     }
     for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
 

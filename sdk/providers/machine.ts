@@ -13,6 +13,8 @@ import {
     updateMachine,
     type MachineStatus,
 } from "../../provider/machine/lifecycle";
+import { canonicalJson, sameJson } from "../../provider/canonical-json";
+import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
 import { mergeConnection } from "../connection";
 import { engineError } from "./errors";
@@ -61,27 +63,13 @@ function realIssues(issue: ZodIssue): ZodIssue[] {
     return real[0].issues.flatMap(realIssues);
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-    return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(normalize);
-    if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = normalize((v as Record<string, unknown>)[k]);
-        return out;
-    }
-    return v;
-}
-
 /** Which inputs changed, and which of those rebuild the Machine. Pure: Ironic is only asked about spare hosts. */
 export function diffInputs(olds: Props, news: Props): { changed: string[]; replaces: string[] } {
     const changed: string[] = [];
     for (const key of MACHINE_INPUT_KEYS) {
         // An unknown value at preview may turn out equal; a replacing property must still say
         // "replace" so the plan does not underclaim what `up` will do.
-        if (containsUnknown(news[key]) || !sameValue(olds[key], news[key])) changed.push(key);
+        if (containsUnknown(news[key]) || !sameJson(olds[key], news[key])) changed.push(key);
     }
     const replaces = changed.filter((k) => (MACHINE_REPLACE_PROPERTIES as readonly string[]).includes(k));
     return { changed, replaces };
@@ -109,7 +97,7 @@ async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: P
     try {
         client = await clientFor(ctx, news);
         const evaluation = evaluatePool(await client.listNodes({ fields: CANDIDATE_NODE_FIELDS }), {
-            namespace: news.namespace ?? "default",
+            namespace: news.namespace ?? DEFAULT_NAMESPACE,
             host: news.host,
             selector: news.host === undefined ? news.hostSelector : undefined,
             failureDomain: news.failureDomain,
@@ -130,7 +118,7 @@ const clients = new Map<string, Promise<IronicClient>>();
  */
 export function clientFor(ctx: MachineProviderContext, props: Props): Promise<IronicClient> {
     const options = mergeConnection(props.ironic, ctx.connection);
-    const key = JSON.stringify(normalize(options));
+    const key = canonicalJson(options);
     let client = clients.get(key);
     if (!client) {
         client = IronicClient.connect(options);
@@ -160,7 +148,7 @@ export function machineSpec(props: Props): MachineSpec {
     const t = a.timeouts ?? {};
     return {
         name: a.name,
-        namespace: a.namespace ?? "default",
+        namespace: a.namespace ?? DEFAULT_NAMESPACE,
         host: a.host,
         hostSelector: a.hostSelector,
         failureDomain: a.failureDomain,
@@ -250,7 +238,7 @@ async function removeMachine(ctx: MachineProviderContext, id: string, props: Pro
         id,
         {
             name: a.machineName ?? a.name ?? id,
-            namespace: a.machineNamespace ?? a.namespace ?? "default",
+            namespace: a.machineNamespace ?? a.namespace ?? DEFAULT_NAMESPACE,
             automatedCleaningMode: a.automatedCleaningMode ?? "metadata",
             timeouts: {
                 claim: DEFAULT_TIMEOUTS_MS.claim,
