@@ -3,7 +3,7 @@
 // each Machine cost. Used by the lead's benchmark script; runnable alone:
 //   node dist/bench/machines.js N IRONIC_URL
 import { IronicClient } from "../provider/ironic";
-import { createMachine, deleteMachine } from "../provider/machine/lifecycle";
+import { createMachine, deleteMachine } from "../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../provider/machine/spec";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "../test/machine/pool";
 

@@ -1,18 +1,12 @@
 // The Machine's dynamic-provider handlers: Pulumi glue only. They validate inputs (the zod
-// schema), decide replace vs update, and call the lifecycle in provider/machine, which knows
-// nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
+// schema), decide replace vs update, and call the lifecycle in provider/machine (the decision in
+// lifecycle.ts, the Ironic steps in converge.ts), which knows nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
 // dynamic-provider host process.
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import { CANDIDATE_NODE_FIELDS, evaluatePool } from "../../provider/claim/candidates";
-import {
-    createMachine,
-    deleteMachine,
-    MachineDeployError,
-    readMachine,
-    updateMachine,
-    type MachineStatus,
-} from "../../provider/machine/lifecycle";
+import { createMachine, deleteMachine, MachineDeployError, readMachine, updateMachine } from "../../provider/machine/converge";
+import type { MachineStatus } from "../../provider/machine/lifecycle";
 import { canonicalJson, sameJson } from "../../provider/canonical-json";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";

@@ -10,7 +10,7 @@ import { bareMetalHostProvider as provider } from "../../sdk/baremetalhost";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { enrolNode } from "../../provider/host/converge";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { createMachine, deleteMachine, readMachine } from "../../provider/machine/lifecycle";
+import { createMachine, deleteMachine, readMachine } from "../../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../../provider/machine/spec";
 import { destroyPoolHosts, FAKE_INTERFACES, uniqueTag } from "../machine/pool";
 
