@@ -41,6 +41,7 @@ export async function benchMachines(n: number, ironicUrl: string): Promise<Machi
         const specs: MachineSpec[] = Array.from({ length: n }, (_, i) => ({
             name: `${tag}-m${i}`,
             namespace,
+            digestKey: `bench-digest-key-${i}`,
             hostSelector: { matchLabels: { pool: tag } },
             image: { url: "http://images.example/bench.qcow2", checksum: "http://images.example/bench.qcow2.sha256", format: "qcow2" },
             userData: "#cloud-config\n",

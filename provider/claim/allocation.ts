@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
-import type { Allocation, Node } from "../ironic/types";
+import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
 import { OWNER_KEYS } from "../extra-keys";
 import { canonicalJson } from "../canonical-json";
 import {
@@ -35,6 +35,8 @@ export interface ClaimOwner {
      * reuse its own allocation, and tells it apart from the allocation of the Machine it replaces.
      */
     specHash: string;
+    /** The unkeyed hash of the same spec that older releases recorded: recognised once, then replaced by specHash. */
+    legacySpecHash?: string;
 }
 
 export interface ClaimRequest extends HostRequest {
@@ -67,7 +69,23 @@ export class NoHostAvailableError extends Error {
 /** The allocation names a Machine may hold: `<ns>~<machine>`, or `<ns>~<machine>~<hash>` while it replaces itself. */
 export function allocationNames(owner: Pick<ClaimOwner, "namespace" | "machine" | "specHash">): [string, string] {
     const primary = `${owner.namespace}~${owner.machine}`;
-    return [primary, `${primary}~${owner.specHash}`];
+    return [primary, `${primary}~${nameSuffix(owner.specHash)}`];
+}
+
+/** 12 hex digits of the spec hash for a name: a keyed digest's MAC (Ironic names allow no ":"), else the hash as given. */
+function nameSuffix(specHash: string): string {
+    const keyed = /^hmac-sha256:[0-9a-f]+:([0-9a-f]+)$/.exec(specHash);
+    return keyed ? keyed[1].slice(0, 12) : specHash;
+}
+
+/** The allocation records this spec in the unkeyed form of older releases. */
+function recordsLegacyHash(allocation: Allocation, owner: ClaimOwner): boolean {
+    return owner.legacySpecHash !== undefined && allocation.extra?.[OWNER_KEYS.specHash] === owner.legacySpecHash;
+}
+
+/** The patch that records owner.specHash on the allocation, or none when it already does. */
+export function specHashPatch(allocation: Allocation, owner: Pick<ClaimOwner, "specHash">): JsonPatchOp[] {
+    return allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash ? [] : [{ op: "add", path: `/extra/${OWNER_KEYS.specHash}`, value: owner.specHash }];
 }
 
 /** Short stable hash of a JSON value (object keys sorted), for ClaimOwner.specHash. */
@@ -117,7 +135,7 @@ export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolea
 
 /** True when the allocation was made by this Machine for this spec. */
 export function isOwnAllocation(allocation: Allocation, owner: ClaimOwner): boolean {
-    return isSameMachine(allocation, owner) && allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash;
+    return isSameMachine(allocation, owner) && (allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash || recordsLegacyHash(allocation, owner));
 }
 
 /**
@@ -164,7 +182,12 @@ async function resolveAllocationName(client: IronicClient, request: ClaimRequest
         if (!isSameMachine(existing, request.owner)) throw conflict(request.owner, existing);
         if (!isOwnAllocation(existing, request.owner)) continue; // an older generation of this Machine
         if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
-        if (existing.state === "active" && existing.node_uuid) return claimed(client, existing, true);
+        if (existing.state === "active" && existing.node_uuid) {
+            // An older release's unkeyed hash, recognised this once: replaced by the keyed one.
+            const ops = specHashPatch(existing, request.owner);
+            if (ops.length) existing = await client.patchAllocation(existing.uuid, ops);
+            return claimed(client, existing, true);
+        }
         await deleteAllocationIfPresent(client, existing.uuid); // a failed attempt of ours: start over under this name
         return name;
     }

@@ -10,7 +10,7 @@ import { deployImage, undeploy } from "../host/provision";
 import { metal3State } from "../host/states";
 import { Deadline } from "../ironic/wait";
 import { machineReady, MACHINE_NODE_EXTRA, nextMachineAction, nextMachineDeleteAction, type MachineStatus, type ObservedMachine } from "./lifecycle";
-import { machineSpecHash, providerId, type MachineSpec } from "./spec";
+import { legacyMachineSpecHash, machineSpecHash, providerId, type MachineSpec } from "./spec";
 
 export type Progress = (message: string) => void;
 
@@ -71,6 +71,7 @@ async function converge(client: IronicClient, spec: MachineSpec, observed: Obser
                 clusterName: spec.clusterName,
                 owner: spec.claimOwner,
                 specHash: machineSpecHash(spec),
+                legacySpecHash: legacyMachineSpecHash(spec),
             },
             allocationTimeoutMs: Math.min(spec.timeouts.claim, deadline.left()),
         });
@@ -97,6 +98,9 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
             switch (action.kind) {
                 case "refuse":
                     throw new Error(action.message);
+                case "record-spec-hash":
+                    claim = { ...claim, allocation: await client.patchAllocation(claim.allocation.uuid, action.ops) };
+                    break;
                 case "record-owner":
                     node = await client.patchNode(node.uuid, action.ops);
                     break;

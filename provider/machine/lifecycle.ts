@@ -5,7 +5,8 @@
 import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
 import { sameJson } from "../canonical-json";
 import { EXTRA, MACHINE_NODE_EXTRA } from "../extra-keys";
-import type { MachineSpec } from "./spec";
+import { specHashPatch } from "../claim/allocation";
+import { machineSpecHash, type MachineSpec } from "./spec";
 
 export { MACHINE_NODE_EXTRA };
 
@@ -76,6 +77,8 @@ export function ownerRecordOps(spec: MachineSpec, node: Pick<Node, "extra">): Js
 export type MachineAction =
     /** No claim yet: claim a host (an Ironic allocation). */
     | { kind: "claim" }
+    /** Record the spec hash on the allocation in its keyed form (a Machine from an older release, or a new key). */
+    | { kind: "record-spec-hash"; ops: JsonPatchOp[] }
     /** Write the owner record on the node (ownerRecordOps). */
     | { kind: "record-owner"; ops: JsonPatchOp[] }
     /** A deploy is under way (an earlier run started it and stopped waiting): wait for it, never restart it. */
@@ -110,6 +113,8 @@ export function nextMachineAction(spec: MachineSpec, observed: ObservedMachine):
                 `run \`pulumi refresh\` so the Machine is dropped and created again`,
         };
     }
+    const hashOps = specHashPatch(observed.claim.allocation, { specHash: machineSpecHash(spec) });
+    if (hashOps.length) return { kind: "record-spec-hash", ops: hashOps };
     const node = observed.claim.node;
     const ops = ownerRecordOps(spec, node);
     if (ops.length) return { kind: "record-owner", ops };

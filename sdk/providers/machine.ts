@@ -9,6 +9,7 @@ import { createMachine, deleteMachine, MachineDeployError, readMachine, updateMa
 import type { MachineStatus } from "../../provider/machine/lifecycle";
 import { canonicalJson, sameJson } from "../../provider/canonical-json";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
+import { newDigestKey } from "../../provider/host/desired";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
 import { mergeConnection } from "../connection";
 import { engineError } from "./errors";
@@ -129,8 +130,11 @@ export async function closeClients(): Promise<void> {
     for (const c of all) await (await c.catch(() => undefined))?.close();
 }
 
-/** Validated inputs → the lifecycle's spec (defaults applied). */
-export function machineSpec(props: Props): MachineSpec {
+/**
+ * Validated inputs → the lifecycle's spec (defaults applied). `digestKey`: the key of the spec
+ * hash, from the state (a new Machine, or one from before keyed spec hashes, gets a new one).
+ */
+export function machineSpec(props: Props, digestKey: string = newDigestKey()): MachineSpec {
     const parsed = machineArgsSchema.safeParse(inputsOf(props));
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -166,15 +170,21 @@ export function machineSpec(props: Props): MachineSpec {
             create: durationMs(t.create, DEFAULT_TIMEOUTS_MS.create),
             delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
         },
+        digestKey,
     };
+}
+
+/** The spec hash's key as the state holds it (a secret output). */
+function digestKeyOf(props: Props): string | undefined {
+    return typeof props.specDigestKey === "string" && props.specDigestKey ? props.specDigestKey : undefined;
 }
 
 /** Progress goes to stderr, which the engine shows for dynamic providers (never secrets). */
 // Same shape as the BareMetalHost progress lines ("[bmh ns~host] ..."), so `pulumi up` reads as one log.
 const progress = (message: string) => console.error(`[machine] ${message}`);
 
-function outputs(inputs: Props, status: MachineStatus): Props {
-    return { ...inputs, ...status };
+function outputs(inputs: Props, status: MachineStatus, spec: Pick<MachineSpec, "digestKey">): Props {
+    return { ...inputs, ...status, specDigestKey: spec.digestKey };
 }
 
 /** `deadlineMs` (create/update/delete): the engine's `customTimeouts`, over the `timeouts` input. */
@@ -184,33 +194,34 @@ export async function create(ctx: MachineProviderContext, inputs: Props, deadlin
     const client = await clientFor(ctx, inputs);
     try {
         const status = await createMachine(client, spec, progress);
-        return { id: status.allocationUuid, outs: outputs(inputs, status) };
+        return { id: status.allocationUuid, outs: outputs(inputs, status, spec) };
     } catch (err) {
         // Partially created (the claim holds a host, whatever ended the deploy): the engine keeps
         // the id and these properties (the inputs as given, with __provider, so diff sees no
         // change and delete works) and runs update on the next `up` to finish the deploy.
-        if (err instanceof MachineDeployError) throw engineError(err, { id: err.status.allocationUuid, properties: outputs(inputs, err.status) });
+        if (err instanceof MachineDeployError) throw engineError(err, { id: err.status.allocationUuid, properties: outputs(inputs, err.status, spec) });
         throw engineError(err);
     }
 }
 
 export async function read(ctx: MachineProviderContext, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
     const client = await clientFor(ctx, props);
-    const status = await readMachine(client, id, machineSpec(props));
+    const spec = machineSpec(props, digestKeyOf(props));
+    const status = await readMachine(client, id, spec);
     // The claim is gone (host released or claimed by someone else out of band): an empty id
     // makes refresh drop the Machine, and the next `up` creates it again.
     if (!status) return { id: "", props: {} };
-    return { id, props: outputs(inputsOf(props), status) };
+    return { id, props: outputs(inputsOf(props), status, spec) };
 }
 
-export async function update(ctx: MachineProviderContext, id: string, _olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
-    const spec = machineSpec(news);
+export async function update(ctx: MachineProviderContext, id: string, olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
+    const spec = machineSpec(news, digestKeyOf(olds));
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, news);
     try {
-        return { outs: outputs(news, await updateMachine(client, id, spec, progress)) };
+        return { outs: outputs(news, await updateMachine(client, id, spec, progress), spec) };
     } catch (err) {
-        if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status) });
+        if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status, spec) });
         throw engineError(err);
     }
 }

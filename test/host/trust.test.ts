@@ -54,6 +54,7 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
     const machineSpec = (name: string, hostName: string, image = "http://images.example/m1.qcow2"): MachineSpec => ({
         name,
         namespace: NS,
+        digestKey: "test-digest-key",
         host: hostName,
         image: { url: image, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
         automatedCleaningMode: "metadata",

@@ -4,7 +4,9 @@
 import { expect } from "chai";
 import type { Allocation, Node } from "../../provider/ironic/types";
 import { MACHINE_NODE_EXTRA, nextMachineAction, nextMachineDeleteAction, ownerRecord, type MachineAction } from "../../provider/machine/lifecycle";
-import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../../provider/machine/spec";
+import { DEFAULT_TIMEOUTS_MS, legacyMachineSpecHash, machineSpecHash, type MachineSpec } from "../../provider/machine/spec";
+import { sha256 } from "../../provider/host/desired";
+import { specHash } from "../../provider/claim/allocation";
 
 const spec: MachineSpec = {
     name: "m0",
@@ -15,8 +17,9 @@ const spec: MachineSpec = {
     clusterName: "c1",
     labels: { tier: "a" },
     timeouts: DEFAULT_TIMEOUTS_MS,
+    digestKey: "test-digest-key",
 };
-const allocation = { uuid: "alloc-1", name: "prod~m0", node_uuid: "node-1", state: "active", extra: {} } as unknown as Allocation;
+const allocation = { uuid: "alloc-1", name: "prod~m0", node_uuid: "node-1", state: "active", extra: { pulumi_metal3_spec_hash: machineSpecHash(spec) } } as unknown as Allocation;
 
 function node(over: Partial<Node> = {}): Node {
     return {
@@ -95,5 +98,49 @@ describe("Machine lifecycle decision: delete (nextMachineDeleteAction)", functio
     it("nothing left → done", function () {
         expect(nextMachineDeleteAction(owner, undefined, undefined).kind).to.equal("done");
         expect(nextMachineDeleteAction(owner, undefined, node({ allocation_uuid: null, extra: {} })).kind).to.equal("done");
+    });
+});
+
+describe("Machine spec hash on the allocation: keyed (issue 9 §4)", function () {
+    const withData: MachineSpec = { ...spec, userData: "#cloud-config\npassword: hunter2\n" };
+    const unkeyedHashes = (s: MachineSpec) => [
+        sha256(s.userData as string),
+        require("crypto").createHash("sha256").update(s.userData as string).digest("hex"),
+        legacyMachineSpecHash(s),
+        specHash({ userData: s.userData }),
+    ];
+
+    it("is an HMAC under the state's key: not the sha256 of the user data nor any unkeyed hash of the spec", function () {
+        const stored = machineSpecHash(withData);
+        expect(stored).to.match(/^hmac-sha256:[0-9a-f]{12}:[0-9a-f]{64}$/);
+        for (const h of unkeyedHashes(withData)) {
+            expect(stored).to.not.equal(h);
+            expect(stored).to.not.contain(h);
+        }
+    });
+
+    it("a guess of the user data cannot be tested without the key: the same guess under another key gives another value", function () {
+        const right = machineSpecHash(withData);
+        const guessWithoutKey = machineSpecHash({ ...withData, digestKey: "a reader's guess of the key" });
+        expect(guessWithoutKey).to.not.equal(right);
+        expect(machineSpecHash({ ...withData, userData: "#cloud-config\npassword: other\n" })).to.not.equal(right);
+        expect(machineSpecHash({ ...withData })).to.equal(right); // same spec, same key: the claim is recognised
+    });
+
+    it("the unkeyed hash of older releases is still computed as they did (for its one-time recognition)", function () {
+        // The value an older release recorded for this very spec (sha256 of its canonical JSON, 12 hex).
+        const old = {
+            name: "m", namespace: "ns", hostSelector: { matchLabels: { pool: "a" } },
+            image: { url: "http://x/i.qcow2", checksum: "abc", format: "qcow2" as const },
+            userData: "#cloud-config\nhi", networkData: { links: [1] }, automatedCleaningMode: "metadata" as const,
+            timeouts: DEFAULT_TIMEOUTS_MS, digestKey: "k",
+        };
+        expect(legacyMachineSpecHash(old)).to.equal("7a772c3394bf");
+    });
+
+    it("an allocation still carrying an unkeyed hash is re-recorded keyed before anything else", function () {
+        const legacy = { ...allocation, extra: { pulumi_metal3_spec_hash: legacyMachineSpecHash(spec) } } as unknown as Allocation;
+        const a = nextMachineAction(spec, { claim: { allocation: legacy, node: node() }, mayClaim: false });
+        expect(a).to.deep.equal({ kind: "record-spec-hash", ops: [{ op: "add", path: "/extra/pulumi_metal3_spec_hash", value: machineSpecHash(spec) }] });
     });
 });
