@@ -10,6 +10,7 @@ import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
 import { keyIdOf } from "./desired";
 import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
+import { isTransientProvisionState } from "../ironic/provision-states";
 import { sameJson } from "../canonical-json";
 import { EXTRA, extraObject } from "../extra-keys";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
@@ -517,4 +518,48 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
             if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("forcing deletion from a failed state") };
             return { kind: "delete-node" };
     }
+}
+
+// ---- the deploy and undeploy paths (provision.ts carries them out: one Ironic call per step) -----
+
+/** The provision target of a deploy from `state` (rebuild on an active node), undefined where Ironic cannot deploy. */
+export function deployTarget(state: string): "active" | "rebuild" | undefined {
+    if (state === "active") return "rebuild";
+    if (state === "available" || state === "deploy failed") return "active";
+    return undefined;
+}
+
+/**
+ * Before a deploy or undeploy: Ironic refuses provision changes on nodes in maintenance. As BMO,
+ * ours (or none given by a fault) is unset; a fault Ironic recorded, or an operator's
+ * maintenance (any reason not ours), is refused and never cleared.
+ */
+export function maintenanceBeforeProvisioning(node: Pick<Node, "maintenance" | "maintenance_reason" | "fault">): "none" | "unset" | "refuse-fault" | "refuse-operator" {
+    if (!node.maintenance) return "none";
+    if (node.fault) return "refuse-fault";
+    return maintenanceBy(node) === "operator" ? "refuse-operator" : "unset";
+}
+
+/** One provision step of an undeploy, from where the node is, on its way to `available`. */
+export type UndeployStep =
+    | { kind: "done" }
+    /** Ask for `target`, then wait for `waitFor`. */
+    | { kind: "provision"; target: "deleted" | "manage" | "provide"; waitFor: "available" | "manageable" }
+    /** The conductor is at work: wait for `available`. */
+    | { kind: "wait"; waitFor: "available" }
+    /** Ironic cannot undeploy from here. */
+    | { kind: "fail" };
+
+/**
+ * The next undeploy step (BMO's deprovision): tear down a deployment (also a failed one, or one
+ * waiting for the agent); after a failed clean, manage then provide again (Ironic leaves
+ * maintenance set after it: unset first, see maintenanceBeforeProvisioning).
+ */
+export function undeployStep(state: string): UndeployStep {
+    if (state === "available") return { kind: "done" };
+    if (state === "active" || state === "deploy failed" || state === "wait call-back" || state === "error") return { kind: "provision", target: "deleted", waitFor: "available" };
+    if (state === "clean failed" || state === "enroll") return { kind: "provision", target: "manage", waitFor: "manageable" };
+    if (state === "manageable") return { kind: "provision", target: "provide", waitFor: "available" };
+    if (isTransientProvisionState(state)) return { kind: "wait", waitFor: "available" };
+    return { kind: "fail" };
 }
