@@ -8,7 +8,7 @@ import type { Node } from "../ironic/types";
 import { EXTRA, hostLabels } from "../extra-keys";
 
 export { hostLabels };
-import { firstMismatch, formatSelector, type HostSelector, type Labels } from "./selector";
+import { firstMismatch, formatSelector, type HostSelector } from "./selector";
 
 export const FAILURE_DOMAIN_LABEL = "infrastructure.cluster.x-k8s.io/failure-domain";
 

@@ -3,7 +3,6 @@
 // single step comes next; the same for its delete. Pure, like the host's (../host/lifecycle.ts):
 // converge.ts performs the step and asks again. Nothing else decides the Machine's steps.
 import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
-import { sameJson } from "../canonical-json";
 import { EXTRA, MACHINE_NODE_EXTRA } from "../extra-keys";
 import { specHashPatch } from "../claim/allocation";
 import { machineSpecHash, type MachineSpec } from "./spec";
