@@ -7,7 +7,6 @@ import { IronicClient, isUnreachable } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
 import {
-    DEFAULT_NAMESPACE,
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
     legacySecretDigest,
@@ -21,7 +20,7 @@ import {
 import { sameJson } from "../../provider/canonical-json";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA, readRecord } from "../../provider/host/lifecycle";
-import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
+import { ChangePlan, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -375,8 +374,6 @@ export { remove as delete };
 // inputs; what the update will do with them (wipe or not, where the host ends) is asked of the
 // lifecycle itself (provider/host/plan.ts), on the node as the last run recorded it.
 
-/** Changing these needs a new Ironic node: they name it, or find it (the boot MAC). Nothing else does. */
-const REPLACE_KEYS = ["name", "namespace"] as const;
 const SECRET_KEYS = ["userData", "networkData", "metaData"] as const;
 
 export interface HostDiff extends pulumi.dynamic.DiffResult {
@@ -390,20 +387,8 @@ export interface HostDiff extends pulumi.dynamic.DiffResult {
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<HostDiff> {
     const n = withoutProviderKey(news);
-    const replaces: string[] = [];
-    const changed: string[] = [];
-    for (const k of REPLACE_KEYS) {
-        const oldV = k === "namespace" ? (olds[k] ?? DEFAULT_NAMESPACE) : olds[k];
-        const newV = k === "namespace" ? (n[k] ?? DEFAULT_NAMESPACE) : n[k];
-        if (!sameJson(oldV, newV)) replaces.push(k);
-    }
-    // Boot MAC: immutable once set (case-insensitive), as in Metal³. Unknown at preview: assume it changes.
-    const oldMac = olds.bootMACAddress as string | undefined;
-    const newMac = n.bootMACAddress as string | undefined;
-    if (isUnknown(newMac) || (oldMac ?? "").toLowerCase() !== (newMac ?? "").toLowerCase()) {
-        if (oldMac) replaces.push("bootMACAddress");
-        else changed.push("bootMACAddress");
-    }
+    // Which changes need a new Ironic node is the lifecycle's answer (plan.ts identityChanges).
+    const { replaces, changed } = identityChanges(olds, n, isUnknown);
     // BMC: address (scheme included: Ironic switches the driver in place) and credentials are node updates.
     const oldBmc = (olds.bmc ?? {}) as Record<string, unknown>;
     const newBmc = n.bmc as Record<string, unknown> | string | undefined;
@@ -413,7 +398,7 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
         if (secretChanged(olds, "bmcPassword", newBmc.password)) changed.push("bmc.password");
     }
     // Everything else; secrets compared by salted digest.
-    const skip = new Set<string>([...REPLACE_KEYS, "bootMACAddress", "bmc", ...SECRET_KEYS]);
+    const skip = new Set<string>([...NODE_IDENTITY_KEYS, "bmc", ...SECRET_KEYS]);
     for (const k of PUBLIC_INPUT_KEYS) {
         if (skip.has(k)) continue;
         if (!sameJson(olds[k], n[k])) changed.push(k);
@@ -499,14 +484,6 @@ function driverOf(address: unknown): string | undefined {
     }
 }
 
-/** What the recorded node shows, from outputs (older states lack ironicProvisionState / powerState). */
-function recordedHost(olds: Record<string, unknown>): RecordedHost {
-    const metal3 = String(olds.provisioningState ?? "");
-    const provisionState = (olds.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
-    const powerState = (olds.powerState as string | null | undefined) ?? (olds.poweredOn === true ? "power on" : "power off");
-    return { provisionState, powerState, deploymentPending: olds.deploymentPending === true };
-}
-
 /** The new inputs with `key` as the last run had it (secrets: as their digests say). */
 function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: string): Record<string, unknown> {
     const out = { ...n, [key]: olds[key] };
@@ -517,7 +494,7 @@ function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: 
 
 /** The lifecycle's plan for this update and, when it wipes the host, which changes make it do so. */
 function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): { plan?: ChangePlan; reprovision?: string; refusal?: string } {
-    const rec = recordedHost(olds);
+    const rec = recordedFromOutputs(olds);
     // Both specs under one key: only whether their fingerprints differ matters here.
     const digestKey = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
     const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
@@ -541,7 +518,6 @@ function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>
         const why = `${what}${pendingText && what !== pendingText ? ` (${pendingText})` : ""}: ${describePlan(plan)}`;
         return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
     } catch (e) {
-        if (rec.provisionState !== "active") return {};
-        return { reprovision: `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${e instanceof Error ? e.message : String(e)})` };
+        return { reprovision: unpredictedUpdate(rec, e) };
     }
 }
