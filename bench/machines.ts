@@ -3,7 +3,7 @@
 // each Machine cost. Used by the lead's benchmark script; runnable alone:
 //   node dist/bench/machines.js N IRONIC_URL
 import { IronicClient } from "../provider/ironic";
-import { createMachine, deleteMachine } from "../provider/machine/lifecycle";
+import { createMachine, deleteMachine } from "../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../provider/machine/spec";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "../test/machine/pool";
 
@@ -41,6 +41,7 @@ export async function benchMachines(n: number, ironicUrl: string): Promise<Machi
         const specs: MachineSpec[] = Array.from({ length: n }, (_, i) => ({
             name: `${tag}-m${i}`,
             namespace,
+            digestKey: `bench-digest-key-${i}`,
             hostSelector: { matchLabels: { pool: tag } },
             image: { url: "http://images.example/bench.qcow2", checksum: "http://images.example/bench.qcow2.sha256", format: "qcow2" },
             userData: "#cloud-config\n",

@@ -16,10 +16,10 @@ type Command = (argv: string[]) => Promise<number>;
 
 // Loaded lazily so that `pulumi-metal3 ironic ...` does not load the Kubernetes or Pulumi code.
 const commands: Record<string, () => Command> = {
-  ironic: () => require("../local/ironic").ironicCommand,
-  bmc: () => require("../local/bmc").bmcCommand,
-  kube: () => require("../local/kube").kubeCommand,
-  toolchain: () => require("../local/toolchain").toolchainCommand,
+  ironic: () => require("./ironic").ironicCommand,
+  bmc: () => require("./bmc").bmcCommand,
+  kube: () => require("./kube").kubeCommand,
+  toolchain: () => require("./toolchain").toolchainCommand,
   "make-host": () => require("./make-host").makeHostCommand,
   hosts: () => require("./hosts").hostsCommand,
 };

@@ -581,23 +581,6 @@ export function pulumiEnv(binDir: string, opts: PulumiEnvOptions): NodeJS.Proces
     };
 }
 
-/** `pulumi-metal3 toolchain [--no-kube-apiserver]`: progress on stderr, `TOOLCHAIN_BIN=<dir>` on stdout. */
-export async function toolchainCommand(argv: string[]): Promise<number> {
-    const unknown = argv.filter((a) => a !== "--no-kube-apiserver");
-    if (unknown.length) {
-        process.stderr.write(`usage: pulumi-metal3 toolchain [--no-kube-apiserver]\n`);
-        return 2;
-    }
-    try {
-        const tc = await ensureToolchain({ skipKubeApiserver: argv.includes("--no-kube-apiserver") });
-        process.stdout.write(`TOOLCHAIN_BIN=${tc.binDir}\n`);
-        return 0;
-    } catch (err) {
-        process.stderr.write(`toolchain: ${(err as Error).message}\n`);
-        return 1;
-    }
-}
-
 /** Versions of what is in a bin dir, for docs and diagnostics. */
 export function toolchainVersions(binDir: string): Record<string, string> {
     const run = (cmd: string, args: string[]) => {

@@ -46,6 +46,7 @@ export const OUTPUT_NAMES = [
     "ready",
     "allocationUuid",
     "allocationName",
+    "specDigestKey",
 ] as const;
 
 /**
@@ -99,6 +100,8 @@ export class Machine extends pulumi.dynamic.Resource {
     public readonly allocationName!: pulumi.Output<string>;
     public readonly machineName!: pulumi.Output<string>;
     public readonly machineNamespace!: pulumi.Output<string>;
+    /** Key of the spec hash on the allocation (secret). */
+    public readonly specDigestKey!: pulumi.Output<string>;
 
     constructor(name: string, args: MachineArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { deleteBeforeReplace, kubernetes, ...machineArgs } = args;
@@ -110,7 +113,7 @@ export class Machine extends pulumi.dynamic.Resource {
             {
                 ...opts,
                 deleteBeforeReplace: opts.deleteBeforeReplace ?? deleteBeforeReplace,
-                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData"],
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "specDigestKey"],
             },
             "pulumi-metal3",
             "Machine",

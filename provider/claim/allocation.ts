@@ -7,7 +7,9 @@
 import { createHash } from "crypto";
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
-import type { Allocation, Node } from "../ironic/types";
+import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
+import { OWNER_KEYS } from "../extra-keys";
+import { canonicalJson } from "../canonical-json";
 import {
     CANDIDATE_NODE_FIELDS,
     claimAttempts,
@@ -19,13 +21,7 @@ import {
     type PoolEvaluation,
 } from "./candidates";
 
-/** Keys of `allocation.extra` that record who owns the claim. */
-export const OWNER_KEYS = {
-    machine: "pulumi_metal3_machine",
-    cluster: "pulumi_metal3_cluster",
-    specHash: "pulumi_metal3_spec_hash",
-    owner: "pulumi_metal3_owner",
-} as const;
+export { OWNER_KEYS };
 
 export interface ClaimOwner {
     namespace: string;
@@ -39,6 +35,8 @@ export interface ClaimOwner {
      * reuse its own allocation, and tells it apart from the allocation of the Machine it replaces.
      */
     specHash: string;
+    /** The unkeyed hash of the same spec that older releases recorded: recognised once, then replaced by specHash. */
+    legacySpecHash?: string;
 }
 
 export interface ClaimRequest extends HostRequest {
@@ -71,24 +69,28 @@ export class NoHostAvailableError extends Error {
 /** The allocation names a Machine may hold: `<ns>~<machine>`, or `<ns>~<machine>~<hash>` while it replaces itself. */
 export function allocationNames(owner: Pick<ClaimOwner, "namespace" | "machine" | "specHash">): [string, string] {
     const primary = `${owner.namespace}~${owner.machine}`;
-    return [primary, `${primary}~${owner.specHash}`];
+    return [primary, `${primary}~${nameSuffix(owner.specHash)}`];
+}
+
+/** 12 hex digits of the spec hash for a name: a keyed digest's MAC (Ironic names allow no ":"), else the hash as given. */
+function nameSuffix(specHash: string): string {
+    const keyed = /^hmac-sha256:[0-9a-f]+:([0-9a-f]+)$/.exec(specHash);
+    return keyed ? keyed[1].slice(0, 12) : specHash;
+}
+
+/** The allocation records this spec in the unkeyed form of older releases. */
+function recordsLegacyHash(allocation: Allocation, owner: ClaimOwner): boolean {
+    return owner.legacySpecHash !== undefined && allocation.extra?.[OWNER_KEYS.specHash] === owner.legacySpecHash;
+}
+
+/** The patch that records owner.specHash on the allocation, or none when it already does. */
+export function specHashPatch(allocation: Allocation, owner: Pick<ClaimOwner, "specHash">): JsonPatchOp[] {
+    return allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash ? [] : [{ op: "add", path: `/extra/${OWNER_KEYS.specHash}`, value: owner.specHash }];
 }
 
 /** Short stable hash of a JSON value (object keys sorted), for ClaimOwner.specHash. */
 export function specHash(value: unknown): string {
-    return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 12);
-}
-
-function stableJson(value: unknown): string {
-    if (value === undefined) return "null";
-    if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-    if (value && typeof value === "object")
-        return `{${Object.keys(value)
-            .sort()
-            .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-            .join(",")}}`;
-    return JSON.stringify(value);
+    return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
 }
 
 function ownerExtra(owner: ClaimOwner): Record<string, string> {
@@ -133,7 +135,7 @@ export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolea
 
 /** True when the allocation was made by this Machine for this spec. */
 export function isOwnAllocation(allocation: Allocation, owner: ClaimOwner): boolean {
-    return isSameMachine(allocation, owner) && allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash;
+    return isSameMachine(allocation, owner) && (allocation.extra?.[OWNER_KEYS.specHash] === owner.specHash || recordsLegacyHash(allocation, owner));
 }
 
 /**
@@ -180,7 +182,12 @@ async function resolveAllocationName(client: IronicClient, request: ClaimRequest
         if (!isSameMachine(existing, request.owner)) throw conflict(request.owner, existing);
         if (!isOwnAllocation(existing, request.owner)) continue; // an older generation of this Machine
         if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
-        if (existing.state === "active" && existing.node_uuid) return claimed(client, existing, true);
+        if (existing.state === "active" && existing.node_uuid) {
+            // An older release's unkeyed hash, recognised this once: replaced by the keyed one.
+            const ops = specHashPatch(existing, request.owner);
+            if (ops.length) existing = await client.patchAllocation(existing.uuid, ops);
+            return claimed(client, existing, true);
+        }
         await deleteAllocationIfPresent(client, existing.uuid); // a failed attempt of ours: start over under this name
         return name;
     }

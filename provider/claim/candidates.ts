@@ -5,8 +5,10 @@
 // `extra.metal3_labels`; nodes we manage carry `extra.pulumi_metal3_managed = "true"`; hosts that
 // carry their own image are marked (EXTRA.hostImage / EXTRA.deployment) and are not claimable.
 import type { Node } from "../ironic/types";
-import { EXTRA } from "../host/lifecycle";
-import { firstMismatch, formatSelector, type HostSelector, type Labels } from "./selector";
+import { EXTRA, hostLabels } from "../extra-keys";
+
+export { hostLabels };
+import { firstMismatch, formatSelector, type HostSelector } from "./selector";
 
 export const FAILURE_DOMAIN_LABEL = "infrastructure.cluster.x-k8s.io/failure-domain";
 
@@ -80,22 +82,6 @@ export function parseHostNodeName(nodeName: string | null | undefined): { namesp
 export function isManaged(node: Pick<Node, "extra">): boolean {
     const flag = node.extra?.[EXTRA.managed];
     return flag === "true" || flag === true;
-}
-
-/** The host's labels; tolerates the object stored as a JSON string. */
-export function hostLabels(node: Pick<Node, "extra">): Labels {
-    let raw = node.extra?.[EXTRA.labels];
-    if (typeof raw === "string") {
-        try {
-            raw = JSON.parse(raw);
-        } catch {
-            return {};
-        }
-    }
-    if (!raw || typeof raw !== "object" || Array.isArray(raw)) return {};
-    const labels: Labels = {};
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === "string") labels[k] = v;
-    return labels;
 }
 
 export function failureDomainOf(node: Pick<Node, "extra">): string | undefined {

@@ -2,12 +2,14 @@
 // Fingerprints let the lifecycle see "credentials / image / config drive changed" on the node
 // itself, without ever storing the secrets.
 import { createHash, createHmac, randomBytes } from "crypto";
-import type { BareMetalHostInputs } from "../../sdk/schemas/baremetalhost";
+import { canonicalJson } from "../canonical-json";
+import { DEFAULT_NAMESPACE } from "../render/well-known";
+import type { HostTimeoutsInput, PlainHostInputs } from "./inputs";
 import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
-export const DEFAULT_NAMESPACE = "default";
+export { DEFAULT_NAMESPACE };
 export const DEFAULT_RESOURCE_CLASS = "baremetal";
 
 /** Default per-phase deadlines, minutes. */
@@ -29,7 +31,7 @@ export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
 export const DEFAULT_OPERATION_MINUTES = { create: 120, update: 180, delete: 90 } as const;
 
 /** Whole-operation deadline (ms) for `op` from the `timeouts` input (minutes), default DEFAULT_OPERATION_MINUTES. */
-export function operationTimeoutMs(t: BareMetalHostInputs["timeouts"] | undefined, op: keyof typeof DEFAULT_OPERATION_MINUTES): number {
+export function operationTimeoutMs(t: HostTimeoutsInput | undefined, op: keyof typeof DEFAULT_OPERATION_MINUTES): number {
     const given = (t as Partial<Record<string, number>> | undefined)?.[op];
     return (given ?? DEFAULT_OPERATION_MINUTES[op]) * 60_000;
 }
@@ -38,15 +40,7 @@ export function nodeNameFor(namespace: string | undefined, name: string): string
     return `${namespace ?? DEFAULT_NAMESPACE}~${name}`;
 }
 
-/** Canonical JSON (sorted keys) so equal values hash equal whatever the key order. */
-export function canonicalJson(value: unknown): string {
-    const sort = (v: unknown): unknown => {
-        if (Array.isArray(v)) return v.map(sort);
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)]));
-        return v;
-    };
-    return JSON.stringify(sort(value) ?? null);
-}
+export { canonicalJson };
 
 export function sha256(...parts: string[]): string {
     const h = createHash("sha256");
@@ -95,7 +89,7 @@ export function legacySecretDigest(salt: string, value: unknown): string | undef
     return sha256(salt, canonicalJson(value));
 }
 
-export type PlainHostInputs = BareMetalHostInputs & { name: string };
+export type { PlainHostInputs };
 
 function deploymentOf(i: PlainHostInputs, bootMode: HostSpec["bootMode"], digestKey: string): Deployment | undefined {
     if (!i.image && !i.customDeploy) return undefined;
@@ -168,7 +162,7 @@ function raidOf(i: PlainHostInputs): HostSpec["raid"] {
 }
 
 /** Per-phase deadlines (ms) from the `timeouts` input (minutes). */
-export function phaseTimeouts(t: BareMetalHostInputs["timeouts"] | undefined): PhaseTimeouts {
+export function phaseTimeouts(t: HostTimeoutsInput | undefined): PhaseTimeouts {
     const tt = (t ?? {}) as Partial<Record<keyof PhaseTimeouts, number>>;
     const out = {} as PhaseTimeouts;
     for (const k of Object.keys(DEFAULT_PHASE_MINUTES) as (keyof PhaseTimeouts)[]) out[k] = (tt[k] ?? DEFAULT_PHASE_MINUTES[k]) * 60_000;

@@ -2,7 +2,7 @@
 // root_device hints and capabilities (BMO setDirectDeployUpdateOptsForNode / devicehints.go).
 // Pure: builds JSON-patch operations from the node as it is now.
 import type { JsonPatchOp, Node } from "../ironic/types";
-import type { BootMode, HostImage, RootDeviceHints } from "./spec";
+import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
 /** Metal³ root device hints → Ironic `instance_info.root_device` with BMO's operators (REFERENCE §2.2). */
 export function ironicRootDevice(h: RootDeviceHints | undefined): Record<string, string> | undefined {

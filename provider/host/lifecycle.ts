@@ -2,28 +2,18 @@
 // (the node and its ports), which single step comes next. Pure, like BMO's host state machine:
 // converge.ts performs the step through the Ironic client and asks again. Nothing else decides
 // lifecycle steps.
+// The node.extra keys are defined with the other extra keys (../extra-keys), re-exported here.
+export { EXTRA };
 import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
 import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
 import { keyIdOf } from "./desired";
 import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
+import { isTransientProvisionState } from "../ironic/provision-states";
+import { sameJson } from "../canonical-json";
+import { EXTRA, extraObject } from "../extra-keys";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
-
-/** Keys this provider keeps in node.extra. */
-export const EXTRA = {
-    managed: "pulumi_metal3_managed",
-    bmcFingerprint: "pulumi_metal3_bmc",
-    deployment: "pulumi_metal3_deployment",
-    raid: "pulumi_metal3_raid",
-    labels: "metal3_labels",
-    /** Who declared the host: `<project>/<stack>`, the format Machines record on their claims. */
-    owner: "pulumi_metal3_owner",
-    /** The Pulumi resource name that declared the host, within that stack. */
-    resource: "pulumi_metal3_resource",
-    /** "true" while the host's own program puts (or keeps) an image on it: not for Machines. */
-    hostImage: "pulumi_metal3_host_image",
-} as const;
 
 /**
  * Maintenance this project sets starts with this text; maintenance with any other reason is
@@ -130,27 +120,6 @@ function busy(node: Node): HostAction | undefined {
     return { kind: "wait", expect, phase: phaseOf(node.provision_state), reason: `Ironic is ${node.provision_state}` };
 }
 
-function asLabels(value: unknown): Record<string, string> {
-    if (typeof value === "string") {
-        try {
-            value = JSON.parse(value);
-        } catch {
-            return {};
-        }
-    }
-    return value && typeof value === "object" ? (value as Record<string, string>) : {};
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-    return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(sortKeys);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
-    return v;
-}
-
 /** driver_info keys that belong to a BMC family (replaced together on a BMC change). */
 const BMC_KEY = /^(ipmi|redfish)_/;
 
@@ -231,7 +200,7 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     if (node.extra?.[EXTRA.managed] !== "true") set(`/extra/${EXTRA.managed}`, "true");
     for (const [key, value] of Object.entries(ownerExtra(spec))) if (node.extra?.[key] !== value) set(`/extra/${key}`, value);
     if (!carriesOwnImage(spec) && node.extra?.[EXTRA.hostImage] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.hostImage}` });
-    if (!sameJson(asLabels(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
+    if (!sameJson(extraObject(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
     // The same deployment recorded in the unkeyed form of older releases: re-record, never reprovision.
     const recordedDeployment = node.extra?.[EXTRA.deployment];
     if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint) set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
@@ -549,4 +518,48 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
             if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("forcing deletion from a failed state") };
             return { kind: "delete-node" };
     }
+}
+
+// ---- the deploy and undeploy paths (provision.ts carries them out: one Ironic call per step) -----
+
+/** The provision target of a deploy from `state` (rebuild on an active node), undefined where Ironic cannot deploy. */
+export function deployTarget(state: string): "active" | "rebuild" | undefined {
+    if (state === "active") return "rebuild";
+    if (state === "available" || state === "deploy failed") return "active";
+    return undefined;
+}
+
+/**
+ * Before a deploy or undeploy: Ironic refuses provision changes on nodes in maintenance. As BMO,
+ * ours (or none given by a fault) is unset; a fault Ironic recorded, or an operator's
+ * maintenance (any reason not ours), is refused and never cleared.
+ */
+export function maintenanceBeforeProvisioning(node: Pick<Node, "maintenance" | "maintenance_reason" | "fault">): "none" | "unset" | "refuse-fault" | "refuse-operator" {
+    if (!node.maintenance) return "none";
+    if (node.fault) return "refuse-fault";
+    return maintenanceBy(node) === "operator" ? "refuse-operator" : "unset";
+}
+
+/** One provision step of an undeploy, from where the node is, on its way to `available`. */
+export type UndeployStep =
+    | { kind: "done" }
+    /** Ask for `target`, then wait for `waitFor`. */
+    | { kind: "provision"; target: "deleted" | "manage" | "provide"; waitFor: "available" | "manageable" }
+    /** The conductor is at work: wait for `available`. */
+    | { kind: "wait"; waitFor: "available" }
+    /** Ironic cannot undeploy from here. */
+    | { kind: "fail" };
+
+/**
+ * The next undeploy step (BMO's deprovision): tear down a deployment (also a failed one, or one
+ * waiting for the agent); after a failed clean, manage then provide again (Ironic leaves
+ * maintenance set after it: unset first, see maintenanceBeforeProvisioning).
+ */
+export function undeployStep(state: string): UndeployStep {
+    if (state === "available") return { kind: "done" };
+    if (state === "active" || state === "deploy failed" || state === "wait call-back" || state === "error") return { kind: "provision", target: "deleted", waitFor: "available" };
+    if (state === "clean failed" || state === "enroll") return { kind: "provision", target: "manage", waitFor: "manageable" };
+    if (state === "manageable") return { kind: "provision", target: "provide", waitFor: "available" };
+    if (isTransientProvisionState(state)) return { kind: "wait", waitFor: "available" };
+    return { kind: "fail" };
 }

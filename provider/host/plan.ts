@@ -6,6 +6,8 @@ import type { JsonPatchOp, Node, Port } from "../ironic/types";
 import { instancePatch } from "./instance";
 import { EXTRA, HostAction, nextAction, ObservedHost, pendingRecord, registrationPatch } from "./lifecycle";
 import type { HostSpec } from "./spec";
+import { DEFAULT_NAMESPACE } from "../render/well-known";
+import { sameJson } from "../canonical-json";
 
 /** What the previous run recorded about the node (the resource's outputs). */
 export interface RecordedHost {
@@ -178,4 +180,51 @@ function applyPatch(node: Node, ops: JsonPatchOp[]): Node {
         else at[last] = JSON.parse(JSON.stringify((op as { value?: unknown }).value ?? null));
     }
     return out as unknown as Node;
+}
+
+/**
+ * Inputs that identify the Ironic node: changing them needs a new node (a replace: the old one is
+ * deprovisioned and deleted). They name it (`<namespace>~<name>`) or find it (the boot MAC, once
+ * set). Nothing else does: a BMC address or scheme change is an update (the driver is switched in
+ * place).
+ */
+export const NODE_IDENTITY_KEYS = ["name", "namespace", "bootMACAddress"] as const;
+
+/**
+ * Which identity inputs changed: `replaces` force a new node; a boot MAC given for the first time
+ * is an update (`changed`). `unknown(v)`: v is not known until apply, taken as changed.
+ */
+export function identityChanges(olds: Record<string, unknown>, news: Record<string, unknown>, unknown: (v: unknown) => boolean): { replaces: string[]; changed: string[] } {
+    const replaces: string[] = [];
+    const changed: string[] = [];
+    for (const k of ["name", "namespace"] as const) {
+        const oldV = k === "namespace" ? (olds[k] ?? DEFAULT_NAMESPACE) : olds[k];
+        const newV = k === "namespace" ? (news[k] ?? DEFAULT_NAMESPACE) : news[k];
+        if (!sameJson(oldV, newV)) replaces.push(k);
+    }
+    // Boot MAC: immutable once set (case-insensitive), as in Metal³. Unknown at preview: assume it changes.
+    const oldMac = olds.bootMACAddress as string | undefined;
+    const newMac = news.bootMACAddress as string | undefined;
+    if (unknown(newMac) || (oldMac ?? "").toLowerCase() !== (newMac ?? "").toLowerCase()) {
+        if (oldMac) replaces.push("bootMACAddress");
+        else changed.push("bootMACAddress");
+    }
+    return { replaces, changed };
+}
+
+/** What the recorded node shows, from the resource's outputs (older states lack ironicProvisionState / powerState). */
+export function recordedFromOutputs(outs: Record<string, unknown>): RecordedHost {
+    const metal3 = String(outs.provisioningState ?? "");
+    const provisionState = (outs.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
+    const powerState = (outs.powerState as string | null | undefined) ?? (outs.poweredOn === true ? "power on" : "power off");
+    return { provisionState, powerState, deploymentPending: outs.deploymentPending === true };
+}
+
+/**
+ * When the update cannot be predicted at preview (its spec cannot be built yet): a provisioned
+ * host is announced as possibly wiped, never as untouched. `"POSSIBLY REPROVISION (wipe)|why"`.
+ */
+export function unpredictedUpdate(rec: RecordedHost, err: unknown): string | undefined {
+    if (rec.provisionState !== "active") return undefined;
+    return `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${err instanceof Error ? err.message : String(err)})`;
 }

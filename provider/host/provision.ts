@@ -1,14 +1,16 @@
 // The Ironic side of putting an image on a node and taking it off again, as baremetal-operator
 // does it (REFERENCE §6.3 Provision / Deprovision). Shared by BareMetalHost and Machine: callers
-// decide *when* (lifecycle.ts, the machine claim); these functions know *how* in Ironic.
+// decide *when* (lifecycle.ts, ../machine/lifecycle.ts); the steps of the deploy and undeploy
+// paths are decided by lifecycle.ts too (deployTarget, maintenanceBeforeProvisioning,
+// undeployStep); these functions only make the Ironic calls.
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { JsonPatchOp, Node } from "../ironic/types";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
-import { maintenanceBy, operatorMaintenanceMessage, pendingRecord } from "./lifecycle";
-import type { BootMode, HostImage, RootDeviceHints } from "./spec";
+import { deployTarget, maintenanceBeforeProvisioning, operatorMaintenanceMessage, pendingRecord, undeployStep } from "./lifecycle";
+import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
 export interface DeployRequest {
     image?: HostImage;
@@ -61,23 +63,24 @@ function failure(node: Node, what: string): IronicError {
     );
 }
 
-/**
- * Ironic refuses provision changes on nodes in maintenance; BMO unsets it unless a fault is set.
- * Maintenance an operator set (any reason not ours) is theirs: refused, never cleared.
- */
+/** Leaves maintenance where the lifecycle says it may (maintenanceBeforeProvisioning), else refuses. */
 async function leaveMaintenance(client: IronicClient, node: Node): Promise<Node> {
-    if (!node.maintenance) return node;
-    if (node.fault) throw failure(node, `node is in maintenance because of fault "${node.fault}"`);
-    if (maintenanceBy(node) === "operator") {
-        throw new IronicError(`node ${label(node)}: ${operatorMaintenanceMessage(node, "deploy or deprovision it")}`, {
-            operation: "deploy or deprovision",
-            node: node.name ?? node.uuid,
-            provisionState: node.provision_state,
-            lastError: node.last_error ?? undefined,
-        });
+    switch (maintenanceBeforeProvisioning(node)) {
+        case "none":
+            return node;
+        case "refuse-fault":
+            throw failure(node, `node is in maintenance because of fault "${node.fault}"`);
+        case "refuse-operator":
+            throw new IronicError(`node ${label(node)}: ${operatorMaintenanceMessage(node, "deploy or deprovision it")}`, {
+                operation: "deploy or deprovision",
+                node: node.name ?? node.uuid,
+                provisionState: node.provision_state,
+                lastError: node.last_error ?? undefined,
+            });
+        case "unset":
+            await client.unsetMaintenance(node.uuid);
+            return client.getNode(node.uuid);
     }
-    await client.unsetMaintenance(node.uuid);
-    return client.getNode(node.uuid);
 }
 
 /** Throws "host validation error" naming each interface Ironic finds invalid for a deploy (none: returns). */
@@ -121,8 +124,8 @@ function agentImagesError(node: Node, e: IronicError): IronicError {
 export async function deployImage(client: IronicClient, node: Node, d: DeployRequest, w: WaitSettings): Promise<Node> {
     if (!d.image && !d.customDeploy) throw new Error(`deploy on node ${label(node)}: neither image nor customDeploy given`);
     let current = await leaveMaintenance(client, w.nodeIsCurrent ? node : await client.getNode(node.uuid));
-    const state = current.provision_state;
-    if (!["available", "deploy failed", "active"].includes(state)) throw failure(current, "deploy");
+    const target = deployTarget(current.provision_state);
+    if (!target) throw failure(current, "deploy");
 
     const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
     const marks = (pending: boolean) => Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: pending ? pendingRecord(v, current) : v }));
@@ -145,7 +148,6 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
           });
     // Fake hardware has no agent to run a custom step; the deploy itself is what we test there.
     const deploySteps = current.deploy_interface === "fake" ? undefined : customDeploySteps(plan);
-    const target = state === "active" ? "rebuild" : "active";
     w.onProgress?.(target === "rebuild" ? "reprovisioning (rebuild)" : "provisioning");
     try {
         await client.setProvisionState(current.uuid, target, { configDrive, deploySteps });
@@ -191,36 +193,29 @@ export async function undeploy(client: IronicClient, node: Node, u: UndeployRequ
     const left = () => Math.max(1_000, deadline - Date.now());
     let current = u.nodeIsCurrent ? node : await client.getNode(node.uuid);
     const automatedClean = u.cleaningMode !== "disabled";
-    for (let step = 0; current.provision_state !== "available"; step++) {
+    for (let step = 0; ; step++) {
+        if (undeployStep(current.provision_state).kind === "done") break;
         if (step > 6) throw failure(current, "deprovision (no progress)");
         current = await leaveMaintenance(client, current);
-        const state = current.provision_state;
+        const next = undeployStep(current.provision_state);
+        if (next.kind === "done") break;
         if (current.automated_clean !== automatedClean && !current.target_provision_state) {
             current = await client.patchNode(current.uuid, [{ op: "add", path: "/automated_clean", value: automatedClean }]);
         }
-        if (["active", "deploy failed", "wait call-back", "error"].includes(state)) {
-            u.onProgress?.("deprovisioning");
-            await client.setProvisionState(current.uuid, "deleted");
-        } else if (state === "clean failed") {
-            // Ironic leaves maintenance set after a failed clean; retry as BMO does: manage, then provide.
-            await client.setProvisionState(current.uuid, "manage");
-            current = await client.waitForProvisionState(current.uuid, "manageable", { timeoutMs: left(), label: `manage ${label(current)}` });
-            continue;
-        } else if (state === "manageable" || state === "enroll") {
-            if (state === "enroll") {
-                await client.setProvisionState(current.uuid, "manage");
-                current = await client.waitForProvisionState(current.uuid, "manageable", { timeoutMs: left(), label: `manage ${label(current)}` });
-            }
-            u.onProgress?.("preparing (cleaning)");
-            await client.setProvisionState(current.uuid, "provide");
-        } else if (!/ing$|wait/.test(state)) {
-            throw failure(current, "deprovision");
+        if (next.kind === "fail") throw failure(current, "deprovision");
+        if (next.kind === "provision") {
+            if (next.target === "deleted") u.onProgress?.("deprovisioning");
+            if (next.target === "provide") u.onProgress?.("preparing (cleaning)");
+            await client.setProvisionState(current.uuid, next.target);
         }
-        current = await client.waitForProvisionState(current.uuid, "available", {
-            timeoutMs: left(),
-            label: `deprovision ${label(current)}`,
-            onProgress: progress(u, "deprovisioning"),
-        });
+        current =
+            next.waitFor === "manageable"
+                ? await client.waitForProvisionState(current.uuid, "manageable", { timeoutMs: left(), label: `manage ${label(current)}` })
+                : await client.waitForProvisionState(current.uuid, "available", {
+                      timeoutMs: left(),
+                      label: `deprovision ${label(current)}`,
+                      onProgress: progress(u, "deprovisioning"),
+                  });
     }
     if (u.clearExtra?.length) {
         const ops = u.clearExtra.filter((k) => current.extra && k in current.extra).map((k) => ({ op: "remove" as const, path: `/extra/${k}` }));

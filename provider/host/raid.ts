@@ -2,7 +2,9 @@
 // (REFERENCE §2 raid, §6.3 Prepare; BMO pkg/provisioner/ironic/raid.go). Pure.
 import { ironicRootDevice } from "./instance";
 import type { HardwareRAIDVolume, SoftwareRAIDVolume } from "../render/types";
-import type { RootDeviceHints } from "./spec";
+import type { RaidPlan, RootDeviceHints } from "./spec-types";
+
+export type { RaidPlan };
 
 // The Metal³ RAID volume shapes are defined once, with the CRD's level enums, in provider/render/types.
 export type HardwareRaidVolume = HardwareRAIDVolume;
@@ -11,12 +13,6 @@ export type SoftwareRaidVolume = SoftwareRAIDVolume;
 export interface RaidSpec {
     hardwareRAIDVolumes?: HardwareRaidVolume[];
     softwareRAIDVolumes?: SoftwareRaidVolume[];
-}
-
-export interface RaidPlan {
-    logical_disks: Record<string, unknown>[];
-    /** raid_interface the plan needs: "agent" for software RAID, undefined = the driver's own. */
-    raidInterface?: string;
 }
 
 /** The plan for `raid`, or undefined when the program does not manage RAID. `[]` clears the config. */

@@ -1,34 +1,11 @@
 // What a BareMetalHost asks of its Ironic node, after input validation and defaulting: the
 // "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
 import type { BmcProfile } from "./bmc";
-import type { RaidPlan } from "./raid";
+import type { HostImage, RaidPlan, RootDeviceHints, BootMode, AutomatedCleaningMode, InspectionMode } from "./spec-types";
 
-export type BootMode = "UEFI" | "UEFISecureBoot" | "legacy";
-export type AutomatedCleaningMode = "metadata" | "disabled";
-export type InspectionMode = "agent" | "fast" | "disabled";
-export type ImageFormat = "raw" | "qcow2" | "vdi" | "vmdk" | "live-iso";
-export type ChecksumType = "md5" | "sha256" | "sha512" | "auto";
-
-/** Metal³ RootDeviceHints (REFERENCE §2.2). */
-export interface RootDeviceHints {
-    deviceName?: string;
-    hctl?: string;
-    model?: string;
-    vendor?: string;
-    serialNumber?: string;
-    minSizeGigabytes?: number;
-    wwn?: string;
-    wwnWithExtension?: string;
-    wwnVendorExtension?: string;
-    rotational?: boolean;
-}
-
-export interface HostImage {
-    url: string;
-    checksum?: string;
-    checksumType?: ChecksumType;
-    format?: ImageFormat;
-}
+// The value types live in the leaf module spec-types.ts (no cycle with raid, instance and the
+// renderers); re-exported so `./spec` stays the one place callers import the host's words from.
+export type { AutomatedCleaningMode, BootMode, ChecksumType, HostImage, ImageFormat, InspectionMode, RaidPlan, RootDeviceHints } from "./spec-types";
 
 /** What to put on the disk and in the config drive; `fingerprint` identifies it without revealing secrets. */
 export interface Deployment {

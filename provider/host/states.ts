@@ -15,35 +15,8 @@ export type Metal3ProvisioningState =
     | "deprovisioning"
     | "deleting";
 
-/** Ironic states where something is running in the conductor and we can only wait. */
-export const TRANSIENT_STATES = new Set([
-    "verifying",
-    "inspecting",
-    "inspect wait",
-    "cleaning",
-    "clean wait",
-    "deploying",
-    "wait call-back",
-    "deleting",
-    "adopting",
-    "rescuing",
-    "rescue wait",
-    "unrescuing",
-    "servicing",
-    "service wait",
-]);
-
-/** Ironic states that mean the last operation failed (node.last_error says why). */
-export const FAILED_STATES = new Set([
-    "inspect failed",
-    "clean failed",
-    "deploy failed",
-    "adopt failed",
-    "rescue failed",
-    "unrescue failed",
-    "service failed",
-    "error",
-]);
+// The failed and transient sets are Ironic's words, defined once with the client.
+export { FAILED_STATES, TRANSIENT_STATES } from "../ironic/provision-states";
 
 /**
  * The Metal³ word for where the node is. `externallyProvisioned` distinguishes an adopted node

@@ -342,6 +342,19 @@ export class IronicClient {
         return this.orUndefinedWhenMissing(() => this.getAllocation(idOrName));
     }
 
+    /** PATCH an allocation (API 1.57+: its name and extra). */
+    patchAllocation(idOrName: string, ops: JsonPatchOp[]): Promise<Allocation> {
+        return this.body<Allocation>("PATCH", `/v1/allocations/${enc(idOrName)}`, {
+            body: ops,
+            operation: `update allocation ${idOrName} (${ops.map((o) => `${o.op} ${o.path}`).join(", ")})`,
+            idempotent: false,
+            recover: async (): Promise<RecoveryCheck<Allocation>> => {
+                const allocation = await this.getAllocation(idOrName);
+                return patchShows(allocation as unknown as Node, ops) ? { tookEffect: true, result: allocation } : { tookEffect: false };
+            },
+        });
+    }
+
     listAllocations(filter: AllocationListFilter = {}): Promise<Allocation[]> {
         return this.list<Allocation>("/v1/allocations", "allocations", { ...filter }, "list allocations");
     }

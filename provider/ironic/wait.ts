@@ -77,22 +77,9 @@ export interface WaitOptions<T> {
     progressEveryMs?: number;
 }
 
-/** Provision states Ironic leaves a node in when an operation failed. */
-export const PROVISION_FAILURE_STATES = new Set([
-    "error",
-    "deploy failed",
-    "clean failed",
-    "inspect failed",
-    "adopt failed",
-    "rescue failed",
-    "unrescue failed",
-    "service failed",
-]);
-
-/** States a node passes through while the conductor works (the node will move on by itself). */
-export function isTransientProvisionState(state: string): boolean {
-    return /ing$|wait/.test(state);
-}
+/** Provision states Ironic leaves a node in when an operation failed; states the conductor passes through (provision-states.ts). */
+export { FAILED_STATES as PROVISION_FAILURE_STATES, isTransientProvisionState } from "./provision-states";
+import { FAILED_STATES as PROVISION_FAILURE_STATES, isTransientProvisionState } from "./provision-states";
 
 export type Verdict = { done: true } | { done: false; failure?: string };
 

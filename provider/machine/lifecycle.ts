@@ -1,23 +1,13 @@
-// A Machine's lifecycle in Ironic, apart from Pulumi: claim a host → deploy → observe; update
-// what does not touch the disk; undeploy → release. The claim is in ../claim, the deploy and
-// undeploy are the BareMetalHost's own (../host/provision): one way to put an image on a node.
-import { isUnreachable, type IronicClient } from "../ironic";
-import type { Allocation, Node } from "../ironic/types";
-import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
-import { parseHostNodeName } from "../claim/candidates";
-import { EXTRA } from "../host/lifecycle";
-import { deployImage, undeploy } from "../host/provision";
-import { metal3State } from "../host/states";
-import { Deadline } from "../ironic/wait";
-import { machineSpecHash, providerId, type MachineSpec } from "./spec";
+// THE Machine lifecycle decision, apart from Pulumi and from Ironic calls: given the Machine's
+// spec (desired) and its claim as Ironic shows it (the allocation and the node it holds), which
+// single step comes next; the same for its delete. Pure, like the host's (../host/lifecycle.ts):
+// converge.ts performs the step and asks again. Nothing else decides the Machine's steps.
+import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
+import { EXTRA, MACHINE_NODE_EXTRA } from "../extra-keys";
+import { specHashPatch } from "../claim/allocation";
+import { machineSpecHash, type MachineSpec } from "./spec";
 
-/** node.extra keys a Machine writes on the host it holds (removed when it lets go). */
-export const MACHINE_NODE_EXTRA = {
-    machine: "pulumi_metal3_machine",
-    labels: "pulumi_metal3_machine_labels",
-    description: "pulumi_metal3_machine_description",
-    cluster: "pulumi_metal3_cluster",
-} as const;
+export { MACHINE_NODE_EXTRA };
 
 export type MachineAddressType = "InternalIP" | "ExternalIP" | "Hostname" | "InternalDNS";
 
@@ -61,231 +51,120 @@ export function machineReady(spec: Pick<MachineSpec, "image">, node: Node): bool
     return node.provision_state === "active" && !node.maintenance && foreignDeployment(spec, node) === undefined;
 }
 
-/**
- * The claim was made but the deploy did not finish. Carries the claim so the caller can record a
- * partially created Machine (and finish or release it later) instead of orphaning the host.
- */
-export class MachineDeployError extends Error {
-    constructor(
-        message: string,
-        readonly status: MachineStatus,
-        readonly cause: unknown,
-    ) {
-        super(message);
-        this.name = "MachineDeployError";
-    }
-}
-
-/** create: claim a host, record the owner on it, deploy, wait active, all within `timeouts.create`. */
-export async function createMachine(client: IronicClient, spec: MachineSpec, progress: Progress = () => {}): Promise<MachineStatus> {
-    // One deadline for the whole create, as the user reads `timeouts.create`: the claim's own
-    // (shorter) limit and every later wait only get what is left of it.
-    const deadline = new Deadline(spec.timeouts.create);
-    const claim = await claimHost(client, {
-        namespace: spec.namespace,
-        host: spec.host,
-        selector: spec.host === undefined ? spec.hostSelector : undefined,
-        failureDomain: spec.failureDomain,
-        owner: {
-            namespace: spec.namespace,
-            machine: spec.name,
-            clusterName: spec.clusterName,
-            owner: spec.claimOwner,
-            specHash: machineSpecHash(spec),
-        },
-        allocationTimeoutMs: Math.min(spec.timeouts.claim, deadline.left()),
-    });
-    progress(`${claim.reused ? "resumed claim of" : "claimed"} host ${spec.namespace}/${claim.hostName} (allocation ${claim.allocation.name})`);
-    return deployClaimed(client, spec, claim, progress, deadline);
-}
-
-/**
- * Brings a claimed host to `active` with the Machine's image. Used by create and by update to
- * continue a Machine whose deploy failed or whose host was deprovisioned out of band.
- */
-async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Claim, progress: Progress, deadline: Deadline): Promise<MachineStatus> {
-    let node = claim.node;
-    try {
-        const notPassed = () => {
-            if (deadline.passed()) throw new Error(`the create deadline (timeouts.create, ${Math.round(deadline.totalMs / 1000)} s) passed`);
-        };
-        node = await recordOwner(client, node, spec);
-        const onProgress = (m: string) => progress(`${spec.namespace}/${spec.name}: ${m}`);
-        if (DEPLOY_IN_PROGRESS.has(node.provision_state)) {
-            // An earlier run started the deploy and gave up waiting: keep waiting, do not restart it.
-            node = await client.waitForProvisionState(node.uuid, "active", {
-                timeoutMs: deadline.left(),
-                label: `provision ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
-                onProgress: (n, ms) => onProgress(`provisioning: ${n.provision_state} (${Math.round(ms / 1000)}s)`),
-            });
-        }
-        // Active with another deployment (a claim reused, an image put there out of band): never
-        // wipe it on a guess, never call it ready.
-        const foreign = node.provision_state === "active" ? foreignDeployment(spec, node) : undefined;
-        if (foreign) throw new Error(`host ${node.name ?? node.uuid} is active with a deployment that is not this Machine's: ${foreign}`);
-        if (node.provision_state !== "active") {
-            notPassed();
-            node = await deployImage(
-                client,
-                node,
-                {
-                    image: spec.image,
-                    customDeploy: spec.customDeploy,
-                    userData: spec.userData,
-                    networkData: spec.networkData,
-                    metaData: spec.metaData,
-                    hostName: spec.name,
-                    namespace: spec.namespace,
-                },
-                { timeoutMs: deadline.left(), onProgress },
-            );
-        }
-        // A provisioned machine runs: CAPM3 sets the host online when it provisions it. Real
-        // hardware usually boots into the image at the end of the deploy; fake hardware (and a
-        // host powered off by hand) does not, so make it so.
-        if (node.power_state !== "power on") {
-            notPassed();
-            onProgress("power on (a provisioned machine runs)");
-            await client.setPowerState(node.uuid, "power on");
-            node = await client.waitForPowerState(node.uuid, "power on", {
-                timeoutMs: deadline.left(),
-                label: `power on ${node.name ?? node.uuid} for machine ${spec.namespace}/${spec.name}`,
-            });
-        }
-    } catch (err) {
-        // With Ironic unreachable, asking again would only wait out the retry window once more.
-        const offline = isUnreachable(err);
-        const current = (offline ? undefined : await client.findNode(node.uuid).catch(() => undefined)) ?? node;
-        throw new MachineDeployError(
-            `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
-                `but the deploy did not finish (Ironic provision state "${current.provision_state}", last_error: ` +
-                `${current.last_error ?? "none"})${deadline.passed() ? ` within the create deadline (timeouts.create, ${Math.round(deadline.totalMs / 1000)} s, for claim + deploy + power-on)` : ""}: ` +
-                `${(err as Error).message}. The claim is kept; the next update continues ` +
-                `the deploy, delete releases the host.`,
-            await observe(client, spec, claim.allocation, current, { offline }),
-            err,
-        );
-    }
-    return observe(client, spec, claim.allocation, node);
-}
-
-/**
- * The owner record on the node: who holds it, plus the Machine's labels and description. The
- * allocation (its name, its extra, node.instance_uuid = allocation UUID) is the authoritative
- * record; these node.extra keys make it readable from the host's side too.
- */
-async function recordOwner(client: IronicClient, node: Node, spec: MachineSpec): Promise<Node> {
-    const wanted: Record<string, unknown> = {
+/** The owner record the Machine keeps on the node it holds: who holds it, its labels, description and cluster. */
+export function ownerRecord(spec: Pick<MachineSpec, "namespace" | "name" | "labels" | "description" | "clusterName">): Record<string, unknown> {
+    return {
         [MACHINE_NODE_EXTRA.machine]: `${spec.namespace}/${spec.name}`,
         [MACHINE_NODE_EXTRA.labels]: spec.labels ?? {},
         [MACHINE_NODE_EXTRA.description]: spec.description ?? "",
         [MACHINE_NODE_EXTRA.cluster]: spec.clusterName ?? "",
     };
-    const ops = Object.entries(wanted)
+}
+
+/**
+ * The patch that writes the owner record (ownerRecord) where the node differs. The allocation
+ * (its name, its extra, node.instance_uuid = allocation UUID) is the authoritative record; these
+ * node.extra keys make it readable from the host's side too.
+ */
+export function ownerRecordOps(spec: MachineSpec, node: Pick<Node, "extra">): JsonPatchOp[] {
+    return Object.entries(ownerRecord(spec))
         .filter(([k, v]) => JSON.stringify(node.extra?.[k]) !== JSON.stringify(v))
         .map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
-    return ops.length ? client.patchNode(node.uuid, ops) : node;
 }
 
-/**
- * update: only what does not touch the disk (labels, description, cluster name are recorded on
- * the node). If the host is not active (a deploy that failed earlier, or a deprovision out of
- * band), the deploy is finished on the same claimed host.
- */
-export async function updateMachine(
-    client: IronicClient,
-    allocationId: string,
-    spec: MachineSpec,
-    progress: Progress = () => {},
-): Promise<MachineStatus> {
-    const claim = await findClaim(client, allocationId);
-    if (!claim)
-        throw new Error(
-            `machine ${spec.namespace}/${spec.name}: its claim (allocation ${allocationId}) is gone from Ironic; ` +
+/** The next step of a Machine's create or update. */
+export type MachineAction =
+    /** No claim yet: claim a host (an Ironic allocation). */
+    | { kind: "claim" }
+    /** Record the spec hash on the allocation in its keyed form (a Machine from an older release, or a new key). */
+    | { kind: "record-spec-hash"; ops: JsonPatchOp[] }
+    /** Write the owner record on the node (ownerRecordOps). */
+    | { kind: "record-owner"; ops: JsonPatchOp[] }
+    /** A deploy is under way (an earlier run started it and stopped waiting): wait for it, never restart it. */
+    | { kind: "wait-deploy"; reason: string }
+    /** Put the Machine's image on the node (deploy from available / deploy failed). */
+    | { kind: "deploy"; reason: string }
+    /** A provisioned machine runs: CAPM3 sets the host online when it provisions it. */
+    | { kind: "power-on"; reason: string }
+    /** Nothing can be done without a wipe or a takeover on a guess: fail with this message, touch nothing. */
+    | { kind: "refuse"; message: string }
+    /** Active with its own deployment and powered on. */
+    | { kind: "ready" };
+
+/** What is observed of a Machine: its claim, if any. */
+export interface ObservedMachine {
+    /** The allocation the Machine holds and the node it holds; undefined when there is none. */
+    claim?: { allocation: Allocation; node: Node };
+    /** create may claim a host; update only continues on the host the Machine already holds. */
+    mayClaim: boolean;
+    /** update: the allocation the state names (for the refusal when it is gone). */
+    allocationId?: string;
+}
+
+/** The next step to bring the Machine where its spec says. */
+export function nextMachineAction(spec: MachineSpec, observed: ObservedMachine): MachineAction {
+    if (!observed.claim) {
+        if (observed.mayClaim) return { kind: "claim" };
+        return {
+            kind: "refuse",
+            message:
+                `machine ${spec.namespace}/${spec.name}: its claim (allocation ${observed.allocationId ?? "unknown"}) is gone from Ironic; ` +
                 `run \`pulumi refresh\` so the Machine is dropped and created again`,
-        );
-    return deployClaimed(client, spec, claim, progress, new Deadline(spec.timeouts.create));
+        };
+    }
+    const hashOps = specHashPatch(observed.claim.allocation, { specHash: machineSpecHash(spec) });
+    if (hashOps.length) return { kind: "record-spec-hash", ops: hashOps };
+    const node = observed.claim.node;
+    const ops = ownerRecordOps(spec, node);
+    if (ops.length) return { kind: "record-owner", ops };
+    if (DEPLOY_IN_PROGRESS.has(node.provision_state)) return { kind: "wait-deploy", reason: `Ironic is ${node.provision_state}` };
+    if (node.provision_state !== "active") return { kind: "deploy", reason: `the host is ${node.provision_state}` };
+    // Active with another deployment (a claim reused, an image put there out of band): never
+    // wipe it on a guess, never call it ready.
+    const foreign = foreignDeployment(spec, node);
+    if (foreign) return { kind: "refuse", message: `host ${node.name ?? node.uuid} is active with a deployment that is not this Machine's: ${foreign}` };
+    // Real hardware usually boots into the image at the end of the deploy; fake hardware (and a
+    // host powered off by hand) does not.
+    if (node.power_state !== "power on") return { kind: "power-on", reason: "a provisioned machine runs" };
+    return { kind: "ready" };
 }
 
-/** read: the live state, or undefined when the claim is gone (deleted or taken over out of band). */
-export async function readMachine(client: IronicClient, allocationId: string, spec: MachineSpec): Promise<MachineStatus | undefined> {
-    const claim = await findClaim(client, allocationId);
-    if (!claim) return undefined;
-    return observe(client, spec, claim.allocation, claim.node);
+/** The next step of a Machine's delete. */
+export type MachineDeleteAction =
+    /** Undeploy (cleaning per automatedCleaningMode), clear the owner record, power off. */
+    | { kind: "undeploy" }
+    /** Delete the allocation: the host is free for the next claim. */
+    | { kind: "release"; allocationUuid: string }
+    | { kind: "done" };
+
+/**
+ * Whose node this is, for a delete: the node the allocation holds, or (the allocation gone) a node
+ * that still carries this Machine's owner record. Ironic itself destroys the allocation when a
+ * tear-down starts, before cleaning: so when an earlier delete failed during cleaning (or the host
+ * was undeployed out of band), the allocation is gone but the host is still this Machine's.
+ */
+export function holdsNode(owner: string, allocation: Allocation | undefined, node: Node | undefined): node is Node {
+    if (!node) return false;
+    return allocation ? node.allocation_uuid === allocation.uuid : !node.allocation_uuid && node.extra?.[MACHINE_NODE_EXTRA.machine] === owner;
+}
+
+/** The node still carries something of the Machine: an image, the owner record, or power. */
+function notYetReleased(node: Node): boolean {
+    return (
+        node.provision_state !== "available" ||
+        !!node.target_provision_state ||
+        Object.values(MACHINE_NODE_EXTRA).some((k) => node.extra && k in node.extra) ||
+        node.power_state !== "power off"
+    );
 }
 
 /**
- * delete: undeploy (cleaning per automatedCleaningMode), release the allocation, host back to
- * `available` and powered off so a new allocation can match it. Idempotent.
- *
- * Ironic itself destroys the allocation when a tear-down starts, before cleaning. So when an
- * earlier delete failed during cleaning (or the host was undeployed out of band), the allocation
- * is gone but the host still carries this Machine's owner record: `nodeUuid` (from state) finds
- * it, and the undeploy is finished there.
+ * The next step to remove the Machine: undeploy the host it holds (Ironic refuses to delete the
+ * allocation of a deployed node, and a tear-down destroys the allocation itself), then release
+ * the allocation if it is still there. `owner` is `<namespace>/<name>`. Idempotent.
  */
-export async function deleteMachine(
-    client: IronicClient,
-    allocationId: string,
-    spec: Pick<MachineSpec, "automatedCleaningMode" | "timeouts" | "namespace" | "name">,
-    progress: Progress = () => {},
-    nodeUuid?: string,
-): Promise<void> {
-    const allocation = await client.findAllocation(allocationId);
-    const nodeId = allocation?.node_uuid ?? nodeUuid;
-    const node = nodeId ? await client.findNode(nodeId) : undefined;
-    const owner = `${spec.namespace}/${spec.name}`;
-    const ours =
-        node !== undefined &&
-        (allocation ? node.allocation_uuid === allocation.uuid : !node.allocation_uuid && node.extra?.[MACHINE_NODE_EXTRA.machine] === owner);
-    let released = false;
-    if (node && ours) {
-        // Ironic refuses to delete the allocation of a deployed node; undeploy first. A tear-down
-        // destroys the allocation itself (then the node no longer points at it).
-        const after = await undeploy(client, node, {
-            cleaningMode: spec.automatedCleaningMode,
-            timeoutMs: spec.timeouts.delete,
-            clearExtra: Object.values(MACHINE_NODE_EXTRA),
-            onProgress: (m) => progress(`${owner}: ${m}`),
-        });
-        released = !after.allocation_uuid;
-    }
-    if (allocation && !released) await releaseClaim(client, allocation.uuid);
-}
-
-/** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */
-export async function observe(client: IronicClient, spec: MachineSpec, allocation: Allocation, node: Node, opts: { offline?: boolean } = {}): Promise<MachineStatus> {
-    const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
-    const provisioningState = metal3State(node);
-    return {
-        machineName: spec.name,
-        machineNamespace: spec.namespace,
-        hostName,
-        nodeUuid: node.uuid,
-        providerID: providerId(spec.namespace, hostName, spec.name),
-        addresses: opts.offline ? [] : await addresses(client, node),
-        provisioningState,
-        ready: machineReady(spec, node),
-        allocationUuid: allocation.uuid,
-        allocationName: allocation.name ?? allocation.uuid,
-    };
-}
-
-/**
- * CAPM3's address list: every NIC IP as InternalIP, the hostname as Hostname and InternalDNS,
- * taken from the inspection inventory (fake hardware has none: no addresses).
- */
-export async function addresses(client: IronicClient, node: Node): Promise<MachineStatus["addresses"]> {
-    const stored = await client.getInventory(node.uuid).catch(() => undefined);
-    const inventory = stored?.inventory;
-    const out: MachineStatus["addresses"] = [];
-    for (const nic of (inventory?.interfaces ?? []) as Record<string, unknown>[]) {
-        for (const key of ["ipv4_address", "ipv6_address"]) {
-            const ip = nic[key];
-            if (typeof ip === "string" && ip && !out.some((a) => a.address === ip)) out.push({ type: "InternalIP", address: ip });
-        }
-    }
-    if (typeof inventory?.hostname === "string" && inventory.hostname) {
-        out.push({ type: "Hostname", address: inventory.hostname }, { type: "InternalDNS", address: inventory.hostname });
-    }
-    return out;
+export function nextMachineDeleteAction(owner: string, allocation: Allocation | undefined, node: Node | undefined): MachineDeleteAction {
+    if (holdsNode(owner, allocation, node) && notYetReleased(node)) return { kind: "undeploy" };
+    if (allocation) return { kind: "release", allocationUuid: allocation.uuid };
+    return { kind: "done" };
 }

@@ -3,6 +3,8 @@
 // knows about Pulumi.
 import type { HostSelector } from "../claim/selector";
 import { specHash } from "../claim/allocation";
+import { canonicalJson } from "../canonical-json";
+import { keyedDigest } from "../host/desired";
 import type { HostImage } from "../host/spec";
 
 export type CleaningMode = "metadata" | "disabled";
@@ -37,14 +39,30 @@ export interface MachineSpec {
     description?: string;
     labels?: Record<string, string>;
     timeouts: MachineTimeoutsMs;
+    /**
+     * Keys the spec hash recorded on the allocation (see machineSpecHash): a random key kept only
+     * as a secret in the resource's state, as the host's digests are (host/desired.ts keyedDigest).
+     */
+    digestKey: string;
 }
 
 /**
  * What decides the disk contents and the host choice. Its hash is recorded on the allocation so a
- * re-run recognises its own claim and tells it apart from the Machine generation it replaces.
+ * re-run recognises its own claim and tells it apart from the Machine generation it replaces. It
+ * covers the user data, so it is a keyed HMAC (the spec's digestKey): a reader of the allocation
+ * cannot test guesses of the user data against it.
  */
 export function machineSpecHash(spec: MachineSpec): string {
-    return specHash({
+    return keyedDigest(spec.digestKey, "machine-spec", canonicalJson(hashedFields(spec)));
+}
+
+/** The unkeyed hash releases before keyed spec hashes recorded: recognised once (then replaced), never written. */
+export function legacyMachineSpecHash(spec: MachineSpec): string {
+    return specHash(hashedFields(spec));
+}
+
+function hashedFields(spec: MachineSpec): Record<string, unknown> {
+    return {
         host: spec.host,
         hostSelector: spec.hostSelector,
         failureDomain: spec.failureDomain,
@@ -53,7 +71,7 @@ export function machineSpecHash(spec: MachineSpec): string {
         userData: spec.userData,
         networkData: spec.networkData,
         metaData: spec.metaData,
-    });
+    };
 }
 
 /** "90s", "20m", "1h", "500ms" or a number of seconds → milliseconds. */

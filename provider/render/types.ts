@@ -49,8 +49,8 @@ export interface ConsumerRef {
   namespace: string;
 }
 
-// The Metal³ spec vocabulary has one home, the host spec; the renderer speaks the same words.
-import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../host/spec";
+// The Metal³ spec vocabulary has one home, the host spec's value types (../host/spec-types); the renderer speaks the same words.
+import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../host/spec-types";
 export type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints };
 
 /** BareMetalHost `spec.image` (JSON key `format`, REFERENCE §2). */

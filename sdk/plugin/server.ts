@@ -39,7 +39,7 @@ export const VERSION: string = require(path.join(__dirname, "..", "..", "..", "p
 /** Outputs that are secret whatever the inputs were (schema.json marks them so). */
 const ALWAYS_SECRET_OUTPUTS: Record<string, Path[]> = {
     [HOST_TOKEN]: [["secretDigests"], ["ironic"]],
-    [MACHINE_TOKEN]: [["ironic"], ["userData"], ["networkData"], ["metaData"]],
+    [MACHINE_TOKEN]: [["ironic"], ["userData"], ["networkData"], ["metaData"], ["specDigestKey"]],
 };
 /** Inputs kept through a refresh although Ironic cannot give them back (it never shows them). */
 const WRITE_ONLY_INPUTS: Path[] = [["bmc", "password"], ["userData"], ["networkData"], ["metaData"], ["ironic"]];

@@ -7,7 +7,6 @@ import { IronicClient, isUnreachable } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
 import {
-    canonicalJson,
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
     legacySecretDigest,
@@ -18,9 +17,10 @@ import {
     PlainHostInputs,
     secretDigest,
 } from "../../provider/host/desired";
+import { sameJson } from "../../provider/canonical-json";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
 import { EXTRA, readRecord } from "../../provider/host/lifecycle";
-import { ChangePlan, describePlan, planChange, RecordedHost } from "../../provider/host/plan";
+import { ChangePlan, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcProfile } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -295,8 +295,8 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if ((node.description ?? undefined) !== pub.description) pub.description = node.description ?? undefined;
         if (node.resource_class && node.resource_class !== (pub.resourceClass ?? DEFAULT_RESOURCE_CLASS)) pub.resourceClass = node.resource_class;
         const labels = node.extra?.[EXTRA.labels];
-        if (labels && typeof labels === "object" && canonicalJson(labels) !== canonicalJson(pub.labels ?? {})) pub.labels = labels as Record<string, string>;
-        if (Array.isArray(node.traits) && canonicalJson([...node.traits].sort()) !== canonicalJson([...((pub.traits as string[] | undefined) ?? [])].sort())) {
+        if (labels && typeof labels === "object" && !sameJson(labels, pub.labels ?? {})) pub.labels = labels as Record<string, string>;
+        if (Array.isArray(node.traits) && !sameJson([...node.traits].sort(), [...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
         const outs = await stateOf(client, clean(pub), old.secretDigests ?? { key: newDigestKey() }, node);
@@ -377,13 +377,7 @@ export { remove as delete };
 // inputs; what the update will do with them (wipe or not, where the host ends) is asked of the
 // lifecycle itself (provider/host/plan.ts), on the node as the last run recorded it.
 
-/** Changing these needs a new Ironic node: they name it, or find it (the boot MAC). Nothing else does. */
-const REPLACE_KEYS = ["name", "namespace"] as const;
 const SECRET_KEYS = ["userData", "networkData", "metaData"] as const;
-
-function equalJson(a: unknown, b: unknown): boolean {
-    return canonicalJson(a) === canonicalJson(b);
-}
 
 export interface HostDiff extends pulumi.dynamic.DiffResult {
     /** Properties with in-place changes (for the preview message and tests). */
@@ -396,33 +390,21 @@ export interface HostDiff extends pulumi.dynamic.DiffResult {
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<HostDiff> {
     const n = withoutProviderKey(news);
-    const replaces: string[] = [];
-    const changed: string[] = [];
-    for (const k of REPLACE_KEYS) {
-        const oldV = k === "namespace" ? (olds[k] ?? "default") : olds[k];
-        const newV = k === "namespace" ? (n[k] ?? "default") : n[k];
-        if (!equalJson(oldV, newV)) replaces.push(k);
-    }
-    // Boot MAC: immutable once set (case-insensitive), as in Metal³. Unknown at preview: assume it changes.
-    const oldMac = olds.bootMACAddress as string | undefined;
-    const newMac = n.bootMACAddress as string | undefined;
-    if (isUnknown(newMac) || (oldMac ?? "").toLowerCase() !== (newMac ?? "").toLowerCase()) {
-        if (oldMac) replaces.push("bootMACAddress");
-        else changed.push("bootMACAddress");
-    }
+    // Which changes need a new Ironic node is the lifecycle's answer (plan.ts identityChanges).
+    const { replaces, changed } = identityChanges(olds, n, isUnknown);
     // BMC: address (scheme included: Ironic switches the driver in place) and credentials are node updates.
     const oldBmc = (olds.bmc ?? {}) as Record<string, unknown>;
     const newBmc = n.bmc as Record<string, unknown> | string | undefined;
     if (isUnknown(newBmc)) changed.push("bmc");
     else if (newBmc && typeof newBmc === "object") {
-        for (const k of ["address", "username", "disableCertificateVerification"]) if (!equalJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
+        for (const k of ["address", "username", "disableCertificateVerification"]) if (!sameJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
         if (secretChanged(olds, "bmcPassword", newBmc.password)) changed.push("bmc.password");
     }
     // Everything else; secrets compared by salted digest.
-    const skip = new Set<string>([...REPLACE_KEYS, "bootMACAddress", "bmc", ...SECRET_KEYS]);
+    const skip = new Set<string>([...NODE_IDENTITY_KEYS, "bmc", ...SECRET_KEYS]);
     for (const k of PUBLIC_INPUT_KEYS) {
         if (skip.has(k)) continue;
-        if (!equalJson(olds[k], n[k])) changed.push(k);
+        if (!sameJson(olds[k], n[k])) changed.push(k);
     }
     for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
 
@@ -505,14 +487,6 @@ function driverOf(address: unknown): string | undefined {
     }
 }
 
-/** What the recorded node shows, from outputs (older states lack ironicProvisionState / powerState). */
-function recordedHost(olds: Record<string, unknown>): RecordedHost {
-    const metal3 = String(olds.provisioningState ?? "");
-    const provisionState = (olds.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
-    const powerState = (olds.powerState as string | null | undefined) ?? (olds.poweredOn === true ? "power on" : "power off");
-    return { provisionState, powerState, deploymentPending: olds.deploymentPending === true };
-}
-
 /** The new inputs with `key` as the last run had it (secrets: as their digests say). */
 function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: string): Record<string, unknown> {
     const out = { ...n, [key]: olds[key] };
@@ -523,7 +497,7 @@ function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: 
 
 /** The lifecycle's plan for this update and, when it wipes the host, which changes make it do so. */
 function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): { plan?: ChangePlan; reprovision?: string; refusal?: string } {
-    const rec = recordedHost(olds);
+    const rec = recordedFromOutputs(olds);
     // Both specs under one key: only whether their fingerprints differ matters here.
     const digestKey = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
     const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
@@ -547,7 +521,6 @@ function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>
         const why = `${what}${pendingText && what !== pendingText ? ` (${pendingText})` : ""}: ${describePlan(plan)}`;
         return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
     } catch (e) {
-        if (rec.provisionState !== "active") return {};
-        return { reprovision: `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${e instanceof Error ? e.message : String(e)})` };
+        return { reprovision: unpredictedUpdate(rec, e) };
     }
 }

@@ -1,18 +1,15 @@
 // The Machine's dynamic-provider handlers: Pulumi glue only. They validate inputs (the zod
-// schema), decide replace vs update, and call the lifecycle in provider/machine, which knows
-// nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
+// schema), decide replace vs update, and call the lifecycle in provider/machine (the decision in
+// lifecycle.ts, the Ironic steps in converge.ts), which knows nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
 // dynamic-provider host process.
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import { CANDIDATE_NODE_FIELDS, evaluatePool } from "../../provider/claim/candidates";
-import {
-    createMachine,
-    deleteMachine,
-    MachineDeployError,
-    readMachine,
-    updateMachine,
-    type MachineStatus,
-} from "../../provider/machine/lifecycle";
+import { createMachine, deleteMachine, MachineDeployError, readMachine, updateMachine } from "../../provider/machine/converge";
+import type { MachineStatus } from "../../provider/machine/lifecycle";
+import { canonicalJson, sameJson } from "../../provider/canonical-json";
+import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
+import { newDigestKey } from "../../provider/host/desired";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
 import { mergeConnection } from "../connection";
 import { engineError } from "./errors";
@@ -61,27 +58,13 @@ function realIssues(issue: ZodIssue): ZodIssue[] {
     return real[0].issues.flatMap(realIssues);
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-    return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(normalize);
-    if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = normalize((v as Record<string, unknown>)[k]);
-        return out;
-    }
-    return v;
-}
-
 /** Which inputs changed, and which of those rebuild the Machine. Pure: Ironic is only asked about spare hosts. */
 export function diffInputs(olds: Props, news: Props): { changed: string[]; replaces: string[] } {
     const changed: string[] = [];
     for (const key of MACHINE_INPUT_KEYS) {
         // An unknown value at preview may turn out equal; a replacing property must still say
         // "replace" so the plan does not underclaim what `up` will do.
-        if (containsUnknown(news[key]) || !sameValue(olds[key], news[key])) changed.push(key);
+        if (containsUnknown(news[key]) || !sameJson(olds[key], news[key])) changed.push(key);
     }
     const replaces = changed.filter((k) => (MACHINE_REPLACE_PROPERTIES as readonly string[]).includes(k));
     return { changed, replaces };
@@ -109,7 +92,7 @@ async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: P
     try {
         client = await clientFor(ctx, news);
         const evaluation = evaluatePool(await client.listNodes({ fields: CANDIDATE_NODE_FIELDS }), {
-            namespace: news.namespace ?? "default",
+            namespace: news.namespace ?? DEFAULT_NAMESPACE,
             host: news.host,
             selector: news.host === undefined ? news.hostSelector : undefined,
             failureDomain: news.failureDomain,
@@ -130,7 +113,7 @@ const clients = new Map<string, Promise<IronicClient>>();
  */
 export function clientFor(ctx: MachineProviderContext, props: Props): Promise<IronicClient> {
     const options = mergeConnection(props.ironic, ctx.connection);
-    const key = JSON.stringify(normalize(options));
+    const key = canonicalJson(options);
     let client = clients.get(key);
     if (!client) {
         client = IronicClient.connect(options);
@@ -147,8 +130,11 @@ export async function closeClients(): Promise<void> {
     for (const c of all) await (await c.catch(() => undefined))?.close();
 }
 
-/** Validated inputs → the lifecycle's spec (defaults applied). */
-export function machineSpec(props: Props): MachineSpec {
+/**
+ * Validated inputs → the lifecycle's spec (defaults applied). `digestKey`: the key of the spec
+ * hash, from the state (a new Machine, or one from before keyed spec hashes, gets a new one).
+ */
+export function machineSpec(props: Props, digestKey: string = newDigestKey()): MachineSpec {
     const parsed = machineArgsSchema.safeParse(inputsOf(props));
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -160,7 +146,7 @@ export function machineSpec(props: Props): MachineSpec {
     const t = a.timeouts ?? {};
     return {
         name: a.name,
-        namespace: a.namespace ?? "default",
+        namespace: a.namespace ?? DEFAULT_NAMESPACE,
         host: a.host,
         hostSelector: a.hostSelector,
         failureDomain: a.failureDomain,
@@ -184,15 +170,21 @@ export function machineSpec(props: Props): MachineSpec {
             create: durationMs(t.create, DEFAULT_TIMEOUTS_MS.create),
             delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
         },
+        digestKey,
     };
+}
+
+/** The spec hash's key as the state holds it (a secret output). */
+function digestKeyOf(props: Props): string | undefined {
+    return typeof props.specDigestKey === "string" && props.specDigestKey ? props.specDigestKey : undefined;
 }
 
 /** Progress goes to stderr, which the engine shows for dynamic providers (never secrets). */
 // Same shape as the BareMetalHost progress lines ("[bmh ns~host] ..."), so `pulumi up` reads as one log.
 const progress = (message: string) => console.error(`[machine] ${message}`);
 
-function outputs(inputs: Props, status: MachineStatus): Props {
-    return { ...inputs, ...status };
+function outputs(inputs: Props, status: MachineStatus, spec: Pick<MachineSpec, "digestKey">): Props {
+    return { ...inputs, ...status, specDigestKey: spec.digestKey };
 }
 
 /** `deadlineMs` (create/update/delete): the engine's `customTimeouts`, over the `timeouts` input. */
@@ -202,33 +194,34 @@ export async function create(ctx: MachineProviderContext, inputs: Props, deadlin
     const client = await clientFor(ctx, inputs);
     try {
         const status = await createMachine(client, spec, progress);
-        return { id: status.allocationUuid, outs: outputs(inputs, status) };
+        return { id: status.allocationUuid, outs: outputs(inputs, status, spec) };
     } catch (err) {
         // Partially created (the claim holds a host, whatever ended the deploy): the engine keeps
         // the id and these properties (the inputs as given, with __provider, so diff sees no
         // change and delete works) and runs update on the next `up` to finish the deploy.
-        if (err instanceof MachineDeployError) throw engineError(err, { id: err.status.allocationUuid, properties: outputs(inputs, err.status) });
+        if (err instanceof MachineDeployError) throw engineError(err, { id: err.status.allocationUuid, properties: outputs(inputs, err.status, spec) });
         throw engineError(err);
     }
 }
 
 export async function read(ctx: MachineProviderContext, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
     const client = await clientFor(ctx, props);
-    const status = await readMachine(client, id, machineSpec(props));
+    const spec = machineSpec(props, digestKeyOf(props));
+    const status = await readMachine(client, id, spec);
     // The claim is gone (host released or claimed by someone else out of band): an empty id
     // makes refresh drop the Machine, and the next `up` creates it again.
     if (!status) return { id: "", props: {} };
-    return { id, props: outputs(inputsOf(props), status) };
+    return { id, props: outputs(inputsOf(props), status, spec) };
 }
 
-export async function update(ctx: MachineProviderContext, id: string, _olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
-    const spec = machineSpec(news);
+export async function update(ctx: MachineProviderContext, id: string, olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
+    const spec = machineSpec(news, digestKeyOf(olds));
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, news);
     try {
-        return { outs: outputs(news, await updateMachine(client, id, spec, progress)) };
+        return { outs: outputs(news, await updateMachine(client, id, spec, progress), spec) };
     } catch (err) {
-        if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status) });
+        if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status, spec) });
         throw engineError(err);
     }
 }
@@ -250,7 +243,7 @@ async function removeMachine(ctx: MachineProviderContext, id: string, props: Pro
         id,
         {
             name: a.machineName ?? a.name ?? id,
-            namespace: a.machineNamespace ?? a.namespace ?? "default",
+            namespace: a.machineNamespace ?? a.namespace ?? DEFAULT_NAMESPACE,
             automatedCleaningMode: a.automatedCleaningMode ?? "metadata",
             timeouts: {
                 claim: DEFAULT_TIMEOUTS_MS.claim,

@@ -71,6 +71,7 @@ export const RESOURCES: ResourceEntry[] = [
       allocationName: { type: "string", description: "Allocation name, `<namespace>~<machine>`." },
       machineName: { type: "string", description: "Resolved machine name." },
       machineNamespace: { type: "string", description: "Resolved namespace." },
+      specDigestKey: { type: "string", description: "Key of the spec hash recorded on the allocation (an HMAC, so the allocation reveals nothing of the user data).", secret: true },
     },
   },
 ];

@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
-import { containsUnknown, ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
+import type { HostInputs } from "../../provider/host/inputs";
+import { containsUnknown, ironicConnectionSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
 import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
@@ -313,6 +314,12 @@ export const bareMetalHostInputsSchema = z.object(bareMetalHostInputsShape).stri
 
 /** Inputs as the program writes them (the SDK's args type derives from this). */
 export type BareMetalHostInputs = z.infer<typeof bareMetalHostInputsSchema>;
+
+// The provider reads the inputs through its own type (provider/ never imports from sdk/); what
+// this schema accepts, once every value is known, must fit it. A compile error here means the
+// two drifted: change provider/host/inputs.ts with the schema.
+const _fitsProviderType = (i: Known<BareMetalHostInputs>): HostInputs => i;
+void _fitsProviderType;
 
 /** Input paths whose values are secrets: wrapped in pulumi.secret by the SDK, hashed (never copied) in outputs. */
 export const HOST_SECRET_INPUTS = ["bmc.password", "userData", "networkData", "metaData", "ironic.password", "ironic.token"] as const;

@@ -8,6 +8,15 @@ import { z } from "zod";
  */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** A schema's output type once every value is known (create/update time): the sentinel removed, all the way down. */
+export type Known<T> = T extends typeof UNKNOWN
+  ? never
+  : T extends (infer U)[]
+    ? Known<U>[]
+    : T extends object
+      ? { [K in keyof T]: Known<T[K]> }
+      : T;
+
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }

@@ -52,7 +52,7 @@ function outputsOf(inputs: Record<string, unknown>, rec: Recorded): Record<strin
     };
 }
 
-const specOf = (i: Record<string, unknown>): HostSpec => hostSpecFromInputs(i as PlainHostInputs, { apiVersion: "1.82", digestKey: key });
+const specOf = (i: Record<string, unknown>): HostSpec => hostSpecFromInputs(i as unknown as PlainHostInputs, { apiVersion: "1.82", digestKey: key });
 
 /** The lifecycle's own answer: nextAction, step after step, from the node the old inputs (real secrets) left. */
 function lifecycleDecision(oldInputs: Record<string, unknown>, newInputs: Record<string, unknown>, rec: Recorded): { verdict: string; steps: HostAction[] } {

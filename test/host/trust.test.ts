@@ -10,7 +10,7 @@ import { bareMetalHostProvider as provider } from "../../sdk/baremetalhost";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { enrolNode } from "../../provider/host/converge";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { createMachine, deleteMachine, readMachine } from "../../provider/machine/lifecycle";
+import { createMachine, deleteMachine, readMachine } from "../../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../../provider/machine/spec";
 import { destroyPoolHosts, FAKE_INTERFACES, uniqueTag } from "../machine/pool";
 
@@ -54,6 +54,7 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
     const machineSpec = (name: string, hostName: string, image = "http://images.example/m1.qcow2"): MachineSpec => ({
         name,
         namespace: NS,
+        digestKey: "test-digest-key",
         host: hostName,
         image: { url: image, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
         automatedCleaningMode: "metadata",

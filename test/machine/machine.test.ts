@@ -4,6 +4,10 @@
 import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
+import { createHash } from "crypto";
+import { claimHost } from "../../provider/claim/allocation";
+import { keyedDigest } from "../../provider/host/desired";
+import { legacyMachineSpecHash, machineSpecHash } from "../../provider/machine/spec";
 import * as handlers from "../../sdk/providers/machine";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
 
@@ -217,5 +221,80 @@ describe("Machine resource (real Ironic)", function () {
         expect(node.automated_clean).to.equal(false);
         expect(node.provision_state).to.equal("available");
         expect(node.instance_uuid).to.equal(null);
+    });
+
+    // The spec hash a Machine records on its allocation covers the user data, so it is a keyed
+    // HMAC whose key lives only in the resource's state (issue 9 §4): a reader of the allocation
+    // cannot test a user-data guess against it. Allocations recorded by older releases (an
+    // unkeyed sha256) are recognised once and re-recorded keyed.
+    const HASH_KEY = "pulumi_metal3_spec_hash";
+    /** Every unkeyed value a reader could compute from a user-data guess (and the spec, which the node shows). */
+    function unkeyed(i: Record<string, unknown>): string[] {
+        return [createHash("sha256").update(String(i.userData)).digest("hex"), legacyMachineSpecHash(handlers.machineSpec(i, "any"))];
+    }
+
+    it("create records a keyed HMAC: not sha256(userData), not the unkeyed spec hash; only the state's key reproduces it", async function () {
+        const tag = uniqueTag("keyed");
+        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }])));
+        const i = inputs(tag, `${tag}-m`, "v1");
+        const res = await handlers.create(ctx, i);
+        const allocation = await client.getAllocation(res.id);
+        const stored = String(allocation.extra[HASH_KEY]);
+        expect(stored).to.match(/^hmac-sha256:[0-9a-f]{12}:[0-9a-f]{64}$/);
+        for (const h of unkeyed(i)) {
+            expect(stored).to.not.contain(h);
+            expect(String(allocation.name)).to.not.contain(h);
+        }
+        // The key is in the state (a secret output), not in Ironic.
+        const key = res.outs!.specDigestKey as string;
+        expect(key).to.match(/^[0-9a-f]{64}$/);
+        expect(JSON.stringify(allocation)).to.not.contain(key);
+        expect(JSON.stringify(await client.getNode(res.outs!.nodeUuid))).to.not.contain(key);
+        expect(stored).to.equal(machineSpecHash(handlers.machineSpec(i, key)));
+        // A reader guessing the user data right, without the key, does not get the stored value.
+        expect(keyedDigest("guessed key", "machine-spec", "anything")).to.not.equal(stored);
+        await handlers.remove(ctx, res.id, res.outs!);
+    });
+
+    it("an allocation an older release recorded (unkeyed hash) is recognised once by create, then re-recorded keyed", async function () {
+        const tag = uniqueTag("legacy-create");
+        created.push(...(await createPoolHosts(client, NS, [0, 1].map((n) => ({ name: `${tag}-h${n}`, labels: { pool: tag } })))));
+        const i = inputs(tag, `${tag}-m`, "v1");
+        // What an older release left behind: its claim, under the unkeyed hash (its run was interrupted).
+        const old = await claimHost(client, {
+            namespace: NS,
+            selector: { matchLabels: { pool: tag } },
+            owner: { namespace: NS, machine: `${tag}-m`, specHash: legacyMachineSpecHash(handlers.machineSpec(i, "any")) },
+            allocationTimeoutMs: 60_000,
+        });
+        const res = await handlers.create(ctx, i);
+        expect(res.id).to.equal(old.allocation.uuid); // recognised: the same claim, no second host
+        expect(res.outs!.nodeUuid).to.equal(old.node.uuid);
+        const stored = String((await client.getAllocation(res.id)).extra[HASH_KEY]);
+        expect(stored).to.match(/^hmac-sha256:/);
+        for (const h of unkeyed(i)) expect(stored).to.not.equal(h);
+        await handlers.remove(ctx, res.id, res.outs!);
+    });
+
+    it("a Machine in state from before keyed hashes (no key in state): the next update re-records the hash keyed", async function () {
+        const tag = uniqueTag("legacy-update");
+        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }])));
+        const i = inputs(tag, `${tag}-m`, "v1");
+        const res = await handlers.create(ctx, i);
+        // Make it look as an older release left it: unkeyed hash on the allocation, no key in state.
+        const legacy = legacyMachineSpecHash(handlers.machineSpec(i, "any"));
+        await client.patchAllocation(res.id, [{ op: "add", path: `/extra/${HASH_KEY}`, value: legacy }]);
+        const { specDigestKey: _dropped, ...oldState } = res.outs!;
+        const news = { ...i, labels: { tier: "b" } };
+        const updated = await handlers.update(ctx, res.id, oldState, news);
+        const key = updated.outs!.specDigestKey as string;
+        expect(key).to.match(/^[0-9a-f]{64}$/);
+        const stored = String((await client.getAllocation(res.id)).extra[HASH_KEY]);
+        expect(stored).to.not.equal(legacy);
+        expect(stored).to.match(/^hmac-sha256:/);
+        // A second update under that key changes nothing more.
+        await handlers.update(ctx, res.id, updated.outs!, news);
+        expect(String((await client.getAllocation(res.id)).extra[HASH_KEY])).to.equal(stored);
+        await handlers.remove(ctx, res.id, updated.outs!);
     });
 });
