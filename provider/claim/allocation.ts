@@ -53,6 +53,26 @@ export interface Claim {
     hostName: string;
     /** True when an allocation from an earlier, interrupted run was found and reused. */
     reused: boolean;
+    /**
+     * Allocations of this same Machine for another spec, left in place: the generation this one
+     * replaces (released when Pulumi deletes it), or a create interrupted before Pulumi recorded
+     * it, whose random digest key died with it (then nothing will release it: see passedOverNote).
+     */
+    passedOver: Allocation[];
+}
+
+/**
+ * What the operator is told of an allocation passed over. It cannot be told apart from the
+ * replaced generation without the state's key, so it is never released on a guess: a host held
+ * by a live Machine would be wiped.
+ */
+export function passedOverNote(owner: Pick<ClaimOwner, "namespace" | "machine">, allocation: Allocation): string {
+    return (
+        `allocation ${allocation.name ?? allocation.uuid} (${allocation.uuid}) of machine ${owner.namespace}/${owner.machine} records another spec and stays ` +
+        `on node ${allocation.node_uuid ?? "(none)"}: Pulumi releases it when it deletes the generation being replaced. ` +
+        `If no such generation is in the stack (a \`pulumi up\` killed before it recorded its create), nothing uses it: ` +
+        `release it with \`baremetal allocation delete ${allocation.uuid}\` (then \`baremetal node undeploy\` its node if it was deployed)`
+    );
 }
 
 /** No host could be claimed; `message` explains the selector, the match count and each reason. */
@@ -145,8 +165,9 @@ export function isOwnAllocation(allocation: Allocation, owner: ClaimOwner): bool
  * when none remain it throws NoHostAvailableError with the explanation.
  */
 export async function claimHost(client: IronicClient, request: ClaimRequest): Promise<Claim> {
-    const name = await resolveAllocationName(client, request);
-    if (typeof name !== "string") return name;
+    const resolved = await resolveAllocationName(client, request);
+    if ("allocation" in resolved) return resolved;
+    const { name, passedOver } = resolved;
 
     const maxRounds = request.maxRounds ?? 6;
     let lastErrors: string[] = [];
@@ -157,7 +178,7 @@ export async function claimHost(client: IronicClient, request: ClaimRequest): Pr
         lastErrors = [];
         for (const attempt of attempts) {
             const allocation = await allocate(client, name, attempt.resourceClass, attempt.candidates, request);
-            if (allocation.state === "active" && allocation.node_uuid) return claimed(client, allocation, false);
+            if (allocation.state === "active" && allocation.node_uuid) return claimed(client, allocation, false, passedOver);
             lastErrors.push(allocation.last_error ?? `allocation ${name} ended in state ${allocation.state}`);
         }
         // Every attempt lost its race (or Ironic found the nodes locked): look at the pool again.
@@ -174,22 +195,26 @@ export async function claimHost(client: IronicClient, request: ClaimRequest): Pr
  * generation of the same Machine while it is replaced create-before-delete; the alternate name,
  * with the spec hash, is used then. A name held by anyone else is a conflict, never shared.
  */
-async function resolveAllocationName(client: IronicClient, request: ClaimRequest): Promise<string | Claim> {
+async function resolveAllocationName(client: IronicClient, request: ClaimRequest): Promise<{ name: string; passedOver: Allocation[] } | Claim> {
     const names = allocationNames(request.owner);
+    const passedOver: Allocation[] = [];
     for (const name of names) {
         let existing = await client.findAllocation(name);
-        if (!existing) return name;
+        if (!existing) return { name, passedOver };
         if (!isSameMachine(existing, request.owner)) throw conflict(request.owner, existing);
-        if (!isOwnAllocation(existing, request.owner)) continue; // an older generation of this Machine
+        if (!isOwnAllocation(existing, request.owner)) {
+            passedOver.push(existing); // another generation of this Machine (or an unrecorded create)
+            continue;
+        }
         if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
         if (existing.state === "active" && existing.node_uuid) {
             // An older release's unkeyed hash, recognised this once: replaced by the keyed one.
             const ops = specHashPatch(existing, request.owner);
             if (ops.length) existing = await client.patchAllocation(existing.uuid, ops);
-            return claimed(client, existing, true);
+            return claimed(client, existing, true, passedOver);
         }
         await deleteAllocationIfPresent(client, existing.uuid); // a failed attempt of ours: start over under this name
-        return name;
+        return { name, passedOver };
     }
     throw new Error(
         `cannot claim a host for machine ${request.owner.namespace}/${request.owner.machine}: allocations ${names.join(" and ")} ` +
@@ -251,10 +276,10 @@ async function waitSettled(client: IronicClient, uuid: string, timeoutMs: number
     }
 }
 
-async function claimed(client: IronicClient, allocation: Allocation, reused: boolean): Promise<Claim> {
+async function claimed(client: IronicClient, allocation: Allocation, reused: boolean, passedOver: Allocation[]): Promise<Claim> {
     const node = await client.getNode(allocation.node_uuid as string);
     const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
-    return { allocation, node, hostName, reused };
+    return { allocation, node, hostName, reused, passedOver };
 }
 
 async function noHostError(
@@ -302,7 +327,7 @@ export async function findClaim(client: IronicClient, allocationIdOrName: string
     if (!allocation || allocation.state !== "active" || !allocation.node_uuid) return undefined;
     const node = await client.findNode(allocation.node_uuid);
     if (!node || node.allocation_uuid !== allocation.uuid) return undefined;
-    return { allocation, node, hostName: parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid, reused: true };
+    return { allocation, node, hostName: parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid, reused: true, passedOver: [] };
 }
 
 export { describeRequest };

@@ -4,7 +4,7 @@
 // (../host/provision): one way to put an image on a node.
 import { isUnreachable, type IronicClient } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
-import { claimHost, findClaim, releaseClaim, type Claim } from "../claim/allocation";
+import { claimHost, findClaim, passedOverNote, releaseClaim, type Claim } from "../claim/allocation";
 import { parseHostNodeName } from "../claim/candidates";
 import { deployImage, undeploy } from "../host/provision";
 import { metal3State } from "../host/states";
@@ -76,6 +76,7 @@ async function converge(client: IronicClient, spec: MachineSpec, observed: Obser
             allocationTimeoutMs: Math.min(spec.timeouts.claim, deadline.left()),
         });
         progress(`${claim.reused ? "resumed claim of" : "claimed"} host ${spec.namespace}/${claim.hostName} (allocation ${claim.allocation.name})`);
+        for (const other of claim.passedOver) progress(passedOverNote({ namespace: spec.namespace, machine: spec.name }, other));
     }
     return deployClaimed(client, spec, claim as Claim, progress, deadline);
 }

@@ -6,7 +6,7 @@ import { promisify } from "util";
 import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
-import { claimHost, NoHostAvailableError, releaseClaim, type Claim, type ClaimRequest } from "../../provider/claim/allocation";
+import { claimHost, NoHostAvailableError, passedOverNote, releaseClaim, type Claim, type ClaimRequest } from "../../provider/claim/allocation";
 import { FAILURE_DOMAIN_LABEL } from "../../provider/claim/candidates";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
 
@@ -185,6 +185,13 @@ describe("Machine claims (real Ironic)", function () {
         const next = await claimHost(client, { ...request(`${tag}-m0`, sel), owner: { namespace: NS, machine: `${tag}-m0`, specHash: "spec2" } });
         expect(next.allocation.name).to.equal(`${NS}~${tag}-m0~spec2`);
         expect(next.node.uuid).to.not.equal(first.node.uuid);
+        // The first allocation is left in place, and the operator is told which, and how to
+        // release it should no generation in the stack use it (a create killed before Pulumi recorded it).
+        expect(again.passedOver).to.deep.equal([]);
+        expect(next.passedOver.map((a) => a.uuid)).to.deep.equal([first.allocation.uuid]);
+        const note = passedOverNote({ namespace: NS, machine: `${tag}-m0` }, next.passedOver[0]);
+        expect(note).to.contain(`baremetal allocation delete ${first.allocation.uuid}`).and.to.contain(first.node.uuid);
+        expect((await client.getAllocation(first.allocation.uuid)).node_uuid).to.equal(first.node.uuid);
         await releaseClaim(client, first.allocation.uuid);
         await releaseClaim(client, next.allocation.uuid);
     });
