@@ -584,8 +584,10 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
   try {
     await waitUntilReady(url, files, pid, opts.basicAuth, readyTimeoutMs);
   } catch (err) {
+    // Nothing of a failed start stays behind: not Ironic, not the web server behind its http_url.
     await stopProcessGroup(pid, 3000);
     removeFile(files.pid);
+    await stopHttpRootServer(files.httpRoot, files.dir, log);
     throw err;
   }
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);

@@ -315,7 +315,7 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
     const step = provisioningStep(spec, node);
-    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, stepText(step)) };
+    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step)})`) };
     return step;
 }
 
