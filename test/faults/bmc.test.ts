@@ -8,7 +8,7 @@ import { IronicClient } from "../../provider/ironic";
 import { bareMetalHostProvider as provider } from "../../sdk/baremetalhost";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
 import { destroyPoolHosts, uniqueTag } from "../machine/pool";
-import { census, expectDeclared, firstLine, recordRow, rejection } from "./campaign";
+import { census, expectDeclared, firstLine, recordRow, rejection, faultHostInputs } from "./campaign";
 
 const NS = "faults";
 
@@ -31,20 +31,9 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
 
     const hostInputs = (i: number, what: string, online: boolean) => {
         const bmc = lab.bmcs[i];
-        const name = `${tag}-${what}`;
-        return {
-            name,
-            namespace: NS,
-            // Cipher suite 3: IPMI power changes in seconds, not half a minute.
-            bmc: { address: `${bmc.address}?ciphersuite=3`, username: bmc.username, password: bmc.password },
-            bootMACAddress: `52:54:0e:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:0${i}`,
-            online,
-            inspectionMode: "disabled",
-            automatedCleaningMode: "disabled",
-            owner: { stack: "faults/bmc", resource: name },
-            ironic: { url: process.env.IRONIC_URL },
-            __provider: "exports.handler = () => ({})",
-        } as Record<string, any>;
+        // Cipher suite 3: IPMI power changes in seconds, not half a minute.
+        const address = `${bmc.address}?ciphersuite=3`;
+        return faultHostInputs({ tag, what, seq: i, macByte: "0e", stack: "faults/bmc", url: process.env.IRONIC_URL!, online, bmc: { address, username: bmc.username, password: bmc.password } });
     };
     /** The BMC's process back, on its recorded port with its recorded password. */
     const startAgain = () => startBmcs({ count: lab.bmcs.length, stateDir: lab.stateDir, log: (l) => process.stderr.write(`[faults-bmc] ${l}\n`) });

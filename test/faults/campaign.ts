@@ -113,3 +113,36 @@ export async function rejection<E = Error & { id?: string; properties?: Record<s
     }
     throw new Error(`expected ${what} to fail, but it succeeded`);
 }
+
+/** What a handler-level scenario's host is: a name under the scenario's tag, its owner stack and the Ironic (or proxy) it talks to. */
+export interface FaultHost {
+    tag: string;
+    what: string;
+    /** Last MAC byte: unique per host of this run. */
+    seq: number;
+    /** Fourth MAC byte: one per scenario file, so files running at once never share a MAC. */
+    macByte: string;
+    stack: string;
+    url: string;
+    bmc?: { address: string; username?: string; password: string };
+    online?: boolean;
+}
+
+/** Inputs of a handler-level scenario's host: no inspection, no cleaning, powered off unless said; fake hardware unless a BMC is given. */
+export function faultHostInputs(h: FaultHost, extra: Record<string, unknown> = {}): Record<string, any> {
+    const name = `${h.tag}-${h.what}`;
+    const hex = (n: number) => (n % 256).toString(16).padStart(2, "0");
+    return {
+        name,
+        namespace: "faults",
+        bmc: h.bmc ?? { address: `fake://${h.what}`, password: "bmc-pw-do-not-leak" },
+        online: h.online ?? false,
+        bootMACAddress: `52:54:${h.macByte}:${hex(process.pid)}:${hex(Date.now())}:${hex(h.seq)}`,
+        inspectionMode: "disabled",
+        automatedCleaningMode: "disabled",
+        owner: { stack: h.stack, resource: name },
+        ironic: { url: h.url },
+        __provider: "exports.handler = () => ({})",
+        ...extra,
+    };
+}

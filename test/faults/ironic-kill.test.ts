@@ -15,7 +15,7 @@ import type { RunningIronic } from "../../local/ironic";
 import { startExtraIronic } from "../support/hooks";
 import { killIronic, restartIronic } from "../support/ironic-outage";
 import { createPoolHosts, destroyPoolHosts, uniqueTag } from "../machine/pool";
-import { census, expectDeclared, firstLine, recordRow, rejection, until } from "./campaign";
+import { census, expectDeclared, firstLine, recordRow, rejection, until, faultHostInputs } from "./campaign";
 
 const NS = "faults";
 const OWNER_STACK = "faults/handlers";
@@ -45,23 +45,8 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         await client?.close();
     });
 
-    const hostInputs = (what: string, extra: Record<string, unknown> = {}) => {
-        const name = `${tag}-${what}`;
-        seq++;
-        return {
-            name,
-            namespace: NS,
-            bmc: { address: `fake://${what}`, password: "bmc-pw-do-not-leak" },
-            online: false,
-            bootMACAddress: `52:54:0b:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}`,
-            inspectionMode: "disabled",
-            automatedCleaningMode: "disabled",
-            owner: { stack: OWNER_STACK, resource: name },
-            ironic: { url: ironic.url },
-            __provider: "exports.handler = () => ({})",
-            ...extra,
-        } as Record<string, any>;
-    };
+    const hostInputs = (what: string, extra: Record<string, unknown> = {}) =>
+        faultHostInputs({ tag, what, seq: ++seq, macByte: "0b", stack: OWNER_STACK, url: ironic.url }, extra);
     const nodeName = (inputs: Record<string, any>) => `${NS}~${inputs.name}`;
     const inPhase = (name: string, states: string[]) => async (): Promise<Node | undefined> => {
         const n = await client.findNode(name).catch(() => undefined);

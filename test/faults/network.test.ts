@@ -11,7 +11,7 @@ import { RETRY_SECONDS_ENV, TIMEOUT_SECONDS_ENV } from "../../provider/ironic/co
 import { bareMetalHostProvider as provider } from "../../sdk/baremetalhost";
 import { FlakyProxy, startFlakyProxy } from "../ironic/flaky-proxy";
 import { destroyPoolHosts, uniqueTag } from "../machine/pool";
-import { census, expectDeclared, firstLine, recordRow, rejection } from "./campaign";
+import { census, expectDeclared, firstLine, recordRow, rejection, faultHostInputs } from "./campaign";
 
 const NS = "faults";
 const ENROL = /^POST \/v1\/nodes /;
@@ -44,22 +44,7 @@ describe("faults: the network between the provider and Ironic (flaky proxy, hand
         await client?.close();
     });
 
-    const hostInputs = (what: string) => {
-        const name = `${tag}-${what}`;
-        seq++;
-        return {
-            name,
-            namespace: NS,
-            bmc: { address: `fake://${what}`, password: "bmc-pw-do-not-leak" },
-            online: false,
-            bootMACAddress: `52:54:0d:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}`,
-            inspectionMode: "disabled",
-            automatedCleaningMode: "disabled",
-            owner: { stack: "faults/network", resource: name },
-            ironic: { url: proxy.url },
-            __provider: "exports.handler = () => ({})",
-        } as Record<string, any>;
-    };
+    const hostInputs = (what: string) => faultHostInputs({ tag, what, seq: ++seq, macByte: "0d", stack: "faults/network", url: proxy.url });
     const declaredAvailable = (inputs: Record<string, any>, uuid?: string) => ({ [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid } });
 
     /** A create through the faulty network that must ride the fault out: one node, as declared, no error. */

@@ -12,7 +12,7 @@ import * as machines from "../../sdk/providers/machine";
 import type { RunningIronic } from "../../local/ironic";
 import { startExtraIronic } from "../support/hooks";
 import { destroyPoolHosts, uniqueTag } from "../machine/pool";
-import { census, expectDeclared, firstLine, recordRow, rejection, until } from "./campaign";
+import { census, expectDeclared, firstLine, recordRow, rejection, until, faultHostInputs } from "./campaign";
 
 
 /**
@@ -73,23 +73,8 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
     });
 
 
-    const hostInputs = (what: string, extra: Record<string, unknown> = {}) => {
-        const name = `${tag}-${what}`;
-        seq++;
-        return {
-            name,
-            namespace: NS,
-            bmc: { address: `fake://${what}`, password: "bmc-pw-do-not-leak" },
-            online: false,
-            bootMACAddress: `52:54:0f:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}`,
-            inspectionMode: "disabled",
-            automatedCleaningMode: "disabled",
-            owner: { stack: "faults/writers", resource: name },
-            ironic: { url: ironic.url },
-            __provider: "exports.handler = () => ({})",
-            ...extra,
-        } as Record<string, any>;
-    };
+    const hostInputs = (what: string, extra: Record<string, unknown> = {}) =>
+        faultHostInputs({ tag, what, seq: ++seq, macByte: "0f", stack: "faults/writers", url: ironic.url }, extra);
     const inPhase = (name: string, states: string[]) => async (): Promise<Node | undefined> => {
         const n = await client.findNode(name).catch(() => undefined);
         return n && states.includes(n.provision_state) ? n : undefined;
