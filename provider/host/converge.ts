@@ -5,7 +5,7 @@ import type { IronicClient } from "../ironic";
 import { IronicError, isUnreachable } from "../ironic";
 import type { Node, Port } from "../ironic/types";
 import { allocationHolder } from "../claim/allocation";
-import { EXTRA, HostAction, inspectInterface, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
+import { EXTRA, HostAction, inspectInterface, movedOnByAnotherWriter, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
@@ -172,8 +172,16 @@ class Runner {
     async perform(spec: HostSpec | undefined, deleteSpec: DeleteSpec | undefined, action: HostAction, node: Node | undefined): Promise<StepResult> {
         const c = this.client;
         const uuid = node?.uuid as string;
-        const wait = (expect: string[], phase: Phase, label: string, progressLabel: string) =>
-            c.waitForProvisionState(uuid, expect, { timeoutMs: this.timeout(phase), label, onProgress: this.progress(progressLabel) });
+        const wait = async (expect: string[], phase: Phase, label: string, progressLabel: string): Promise<Node> => {
+            try {
+                return await c.waitForProvisionState(uuid, expect, { timeoutMs: this.timeout(phase), label, onProgress: this.progress(progressLabel) });
+            } catch (e) {
+                const now = e instanceof IronicError && e.provisionState && !isUnreachable(e) ? await c.findNode(uuid) : undefined;
+                if (!now || !movedOnByAnotherWriter(now, expect)) throw e;
+                this.log(`${label}: meanwhile the node moved on to "${now.provision_state}" (another writer); going on from there`);
+                return now;
+            }
+        };
         switch (action.kind) {
             case "enrol": {
                 this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);

@@ -39,6 +39,24 @@ export function maintenanceBy(node: Pick<Node, "maintenance" | "maintenance_reas
     return "operator";
 }
 
+/**
+ * A wait for `expected` ended with the node stable somewhere else. True when that is another
+ * writer's doing (an operator's `baremetal node provide` right after our manage), not a failure:
+ * no last_error, nothing in progress, not a failed state, not fallen back to enroll. The next step
+ * is then decided from where the node is, as after Ironic refuses our request from its new state.
+ */
+export function movedOnByAnotherWriter(node: Node, expected: string[]): boolean {
+    const state = node.provision_state;
+    return (
+        !expected.includes(state) &&
+        !node.last_error &&
+        !node.target_provision_state &&
+        !isTransientProvisionState(state) &&
+        !FAILED_STATES.has(state) &&
+        state !== "enroll"
+    );
+}
+
 /** The refusal for a step that would power or provision a node an operator holds in maintenance. */
 export function operatorMaintenanceMessage(node: Pick<Node, "uuid" | "name" | "maintenance_reason">, step: string): string {
     const id = node.name ?? node.uuid;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Node, Port } from "../../provider/ironic/types";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { EXTRA, HostAction, maintenanceBy, nextAction, nextDeleteAction, ownMaintenanceReason, pendingRecord, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
+import { EXTRA, HostAction, maintenanceBy, movedOnByAnotherWriter, nextAction, nextDeleteAction, ownMaintenanceReason, pendingRecord, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
 import type { HostSpec } from "../../provider/host/spec";
 import { metal3State } from "../../provider/host/states";
 
@@ -271,4 +271,20 @@ describe("host/states: Ironic → Metal³ provisioning state", () => {
     for (const [state, over, expected, ext] of cases) {
         it(`${state}${ext ? " (externally provisioned)" : ""} → ${expected}`, () => expect(metal3State(node(s, state, over), { externallyProvisioned: ext })).to.equal(expected));
     }
+});
+
+describe("host/lifecycle: a node another writer moved on (movedOnByAnotherWriter)", () => {
+    const s = spec();
+    it("stable elsewhere, no error, nothing in progress: moved on (an operator's provide after our manage)", () => {
+        expect(movedOnByAnotherWriter(node(s, "available"), ["manageable"])).to.equal(true);
+        expect(movedOnByAnotherWriter(node(s, "manageable"), ["available"])).to.equal(true);
+    });
+    it("a failure is never taken for another writer: last_error, failed states, enroll, work in progress, or already there", () => {
+        expect(movedOnByAnotherWriter(node(s, "manageable", { last_error: "cleaning failed" }), ["available"])).to.equal(false);
+        expect(movedOnByAnotherWriter(node(s, "clean failed"), ["available"])).to.equal(false);
+        expect(movedOnByAnotherWriter(node(s, "enroll"), ["manageable"])).to.equal(false);
+        expect(movedOnByAnotherWriter(node(s, "cleaning"), ["manageable"])).to.equal(false);
+        expect(movedOnByAnotherWriter(node(s, "available", { target_provision_state: "manageable" }), ["manageable"])).to.equal(false);
+        expect(movedOnByAnotherWriter(node(s, "manageable"), ["manageable"])).to.equal(false);
+    });
 });
