@@ -65,6 +65,8 @@ type Machine struct {
 	ProvisioningState pulumi.StringOutput `pulumi:"provisioningState"`
 	// True when the host is active with the Machine's image.
 	Ready pulumi.BoolOutput `pulumi:"ready"`
+	// Key of the spec hash recorded on the allocation (an HMAC, so the allocation reveals nothing of the user data).
+	SpecDigestKey pulumi.StringOutput `pulumi:"specDigestKey"`
 	// Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
 	Timeouts MachineTimeoutsPtrOutput `pulumi:"timeouts"`
 	// User data for the config drive, e.g. cloud-init (secret)
@@ -90,6 +92,7 @@ func NewMachine(ctx *pulumi.Context,
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"metaData",
 		"networkData",
+		"specDigestKey",
 		"userData",
 	})
 	opts = append(opts, secrets)
@@ -373,6 +376,11 @@ func (o MachineOutput) ProvisioningState() pulumi.StringOutput {
 // True when the host is active with the Machine's image.
 func (o MachineOutput) Ready() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Machine) pulumi.BoolOutput { return v.Ready }).(pulumi.BoolOutput)
+}
+
+// Key of the spec hash recorded on the allocation (an HMAC, so the allocation reveals nothing of the user data).
+func (o MachineOutput) SpecDigestKey() pulumi.StringOutput {
+	return o.ApplyT(func(v *Machine) pulumi.StringOutput { return v.SpecDigestKey }).(pulumi.StringOutput)
 }
 
 // Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
