@@ -15,7 +15,8 @@ import { mergeConnection } from "../connection";
 import { engineError } from "./errors";
 import type { ZodIssue } from "zod";
 import { containsUnknown, UNKNOWN, type IronicConnectionInput } from "../schemas/common";
-import { machineArgsSchema, MACHINE_INPUT_KEYS, MACHINE_REPLACE_PROPERTIES } from "../schemas/machine";
+import { machineArgsSchema, MACHINE_INPUT_KEYS } from "../schemas/machine";
+import { mustReleaseFirst, replacingChanges } from "../../provider/machine/plan";
 
 /** What `configure` stored: the connection from stack config. */
 export interface MachineProviderContext {
@@ -66,7 +67,7 @@ export function diffInputs(olds: Props, news: Props): { changed: string[]; repla
         // "replace" so the plan does not underclaim what `up` will do.
         if (containsUnknown(news[key]) || !sameJson(olds[key], news[key])) changed.push(key);
     }
-    const replaces = changed.filter((k) => (MACHINE_REPLACE_PROPERTIES as readonly string[]).includes(k));
+    const replaces = replacingChanges(changed);
     return { changed, replaces };
 }
 
@@ -80,13 +81,9 @@ export async function diff(ctx: MachineProviderContext, _id: string, olds: Props
     return { changes: true, replaces, deleteBeforeReplace: await mustDeleteFirst(ctx, olds, news) };
 }
 
-/**
- * The old Machine must release its host before the new one can claim: when the new one names
- * the very host the old one holds, or when the pool has no eligible spare for the new spec.
- * (Users can always force it with the resource option `deleteBeforeReplace: true`.)
- */
+/** Whether the old Machine must release its host first (provider/machine/plan.ts decides; this looks at the pool). */
 async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: Props): Promise<boolean> {
-    if (typeof news.host === "string" && news.host === olds.hostName) return true;
+    if (mustReleaseFirst({ newHost: news.host, oldHostName: olds.hostName })) return true;
     if (containsUnknown(news)) return false;
     let client: IronicClient | undefined;
     try {
@@ -97,9 +94,9 @@ async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: P
             selector: news.host === undefined ? news.hostSelector : undefined,
             failureDomain: news.failureDomain,
         });
-        return evaluation.eligible.length === 0;
+        return mustReleaseFirst({ eligibleSpares: evaluation.eligible.length });
     } catch {
-        return false; // Ironic unreachable at preview: create-before-delete, the default
+        return mustReleaseFirst({}); // Ironic unreachable at preview
     }
 }
 

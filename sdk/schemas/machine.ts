@@ -160,22 +160,8 @@ export type SelectorRequirement = z.output<typeof selectorRequirementSchema>;
 export type MachineImage = z.output<typeof machineImageSchema>;
 export type MachineTimeouts = z.output<typeof machineTimeoutsSchema>;
 
-/**
- * Inputs that decide what is on the disk or which host holds it: changing one rebuilds the
- * Machine (a replacement), exactly as CAPM3 never edits a provisioned host's image.
- */
-export const MACHINE_REPLACE_PROPERTIES = [
-  "name",
-  "namespace",
-  "hostSelector",
-  "host",
-  "failureDomain",
-  "image",
-  "customDeploy",
-  "userData",
-  "networkData",
-  "metaData",
-] as const;
+/** Which inputs replace a Machine: decided in provider/machine/plan.ts. */
+export { MACHINE_REPLACE_PROPERTIES } from "../../provider/machine/plan";
 
 /** Inputs whose values are secrets: the SDK wraps them in pulumi.secret. */
 export const MACHINE_SECRET_INPUTS = ["userData", "networkData", "metaData"] as const;
