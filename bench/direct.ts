@@ -28,3 +28,36 @@ export function requestLines(logFile: string): number {
   const text = fs.readFileSync(logFile, "utf8");
   return (text.match(/eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) \/v1/g) ?? []).length;
 }
+
+/**
+ * Ironic's logged API requests after the first `skip`, by kind ("GET /v1/nodes/{id}"): who asks
+ * what, for the benchmarks' profile. Identifiers (UUIDs, node names) become {id}; the query string
+ * keeps only its parameter names.
+ */
+export function requestKinds(logFile: string, skip = 0): Map<string, number> {
+  const text = fs.readFileSync(logFile, "utf8");
+  const kinds = new Map<string, number>();
+  const all = [...text.matchAll(/eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) (\/v1[^ ?"]*)(\?[^ "]*)? HTTP/g)];
+  for (const m of all.slice(skip)) {
+    const segments = m[2].split("/").map((s, i, all) => (i > 0 && ["nodes", "ports", "allocations", "drivers", "portgroups"].includes(all[i - 1]) ? "{id}" : s));
+    const query = m[3] ? `?${[...new URLSearchParams(m[3].slice(1)).keys()].join("&")}` : "";
+    const kind = `${m[1]} ${segments.join("/")}${query}`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return kinds;
+}
+
+/** `requestKinds` per host, largest first, as one line per kind. */
+export function formatKinds(kinds: Map<string, number>, hosts: number): string {
+  return [...kinds]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `    ${(n / hosts).toFixed(2).padStart(6)} /host  ${k}`)
+    .join("\n");
+}
+
+/** When Ironic logged the first and the last API request after the first `skip` (ms since the epoch; the log's local time is taken as the machine's). */
+export function requestSpan(logFile: string, skip = 0): { first: number; last: number } | undefined {
+  const text = fs.readFileSync(logFile, "utf8");
+  const stamps = [...text.matchAll(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) \/v1/gm)].slice(skip).map((m) => new Date(m[1].replace(" ", "T")).getTime());
+  return stamps.length ? { first: stamps[0], last: stamps[stamps.length - 1] } : undefined;
+}

@@ -26,7 +26,7 @@ import { removePostgresData } from "../local/postgres";
 import { findFreePort } from "../local/proc";
 import { ensureToolchain, pulumiEnv } from "../local/toolchain";
 import { IronicClient } from "../provider/ironic";
-import { enrolFakeNode, requestLines } from "./direct";
+import { enrolFakeNode, formatKinds, requestKinds, requestLines, requestSpan } from "./direct";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const FAKE_DELAYS = { inspect: "2", power: "0", boot: "0", management: "0" };
@@ -172,24 +172,72 @@ for (let i = 0; i < n; i++) {
 `;
 
 /** Peak RSS (MiB) of the dynamic provider's process (pulumi-resource-pulumi-nodejs → node) of the program in `dir`, sampled every 500 ms. */
-function rssSampler(dir: string): { stop: () => number } {
+/** Which part of a run a process is: the program's side by command line and working directory, Ironic's by its state directory. */
+function component(cmd: string, cwd: string, dir: string | undefined, ironicStateDir: string): string | undefined {
+  if (cmd.includes(ironicStateDir) && /ironic/.test(cmd)) return "ironic";
+  if (cmd.startsWith("postgres")) return "postgresql";
+  if (dir === undefined) return undefined;
+  // The language host does not run in the project directory: the only one on the machine during a run is ours.
+  if (cmd.includes("pulumi-language-nodejs")) return "language host";
+  if (cwd !== dir) return undefined;
+  if (cmd.includes("dynamic-provider")) return "provider";
+  if (/^node\0/.test(cmd) || cmd.includes("/node\0")) return "program";
+  if (/(^|\/)pulumi\0/.test(cmd)) return "engine";
+  return "other";
+}
+
+const CLK_TCK = 100;
+
+/**
+ * Samples /proc every 500 ms while a contender runs: the dynamic provider's peak RSS, and CPU
+ * seconds per component (engine, language host, program, provider, Ironic, PostgreSQL), each
+ * process's last sample counted (a process's last half second before it exits is missed).
+ */
+function processSampler(dir: string | undefined, ironicStateDir: string): { stop: () => { rssMiB: number; cpu: Record<string, number> } } {
   let peak = 0;
+  const ticks = new Map<number, { part: string; ticks: number; start: number }>();
   const sample = () => {
-    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number)) {
       try {
         const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-        // The engine starts plugins in the project directory: that tells ours from other runs' on the machine.
-        if (!cmd.includes("dynamic-provider") || fs.readlinkSync(`/proc/${pid}/cwd`) !== dir) continue;
-        const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        if (rss) peak = Math.max(peak, Number(rss[1]) / 1024);
+        const cwd = dir === undefined ? "" : fs.readlinkSync(`/proc/${pid}/cwd`);
+        const part = component(cmd, cwd, dir, ironicStateDir);
+        if (!part) continue;
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // fields 14, 15 (utime, stime) and 22 (starttime), counted from field 3 here
+        const used = Number(f[11]) + Number(f[12]);
+        const start = Number(f[19]);
+        ticks.set(pid, { part, ticks: used, start });
+        if (part === "provider") {
+          const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+          if (rss) peak = Math.max(peak, Number(rss[1]) / 1024);
+        }
       } catch {
         /* gone */
       }
     }
   };
+  sample();
+  // Processes already running at the start (Ironic) count from there; new ones from zero.
+  const baseline = new Map([...ticks].map(([pid, t]) => [pid, t.ticks]));
   const timer = setInterval(sample, 500);
-  return { stop: () => (clearInterval(timer), sample(), peak) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      const cpu: Record<string, number> = {};
+      for (const [pid, t] of ticks) cpu[t.part] = (cpu[t.part] ?? 0) + (t.ticks - (baseline.get(pid) ?? 0)) / CLK_TCK;
+      return { rssMiB: peak, cpu };
+    },
+  };
 }
+
+const cpuText = (cpu: Record<string, number>, hosts: number) =>
+  Object.entries(cpu)
+    .sort((a, b) => b[1] - a[1])
+    .map(([part, s]) => `${part} ${s.toFixed(1)} s (${((s / hosts) * 1000).toFixed(0)} ms/host)`)
+    .join(", ");
 
 function pulumiRun(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -235,10 +283,15 @@ async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, p
     await p(["config", "set", "run", String(run)]);
     const par = parallel ? ["--parallel", String(parallel)] : [];
     const before = requestLines(ironic.logFile);
-    const rss = rssSampler(dir);
+    const sampler = processSampler(dir, ironic.stateDir);
+    const upStarted = Date.now();
     const [up] = await timed(() => p(["up", "--yes", "--skip-preview", ...par]));
-    const rssMiB = rss.stop();
+    const span = requestSpan(ironic.logFile, before);
+    if (span) say(`${hosts} hosts, --parallel ${parallel ?? "default"}: first Ironic call ${((span.first - upStarted) / 1000).toFixed(1)} s after \`pulumi up\` started, last ${(upStarted / 1000 + up - span.last / 1000).toFixed(1)} s before it ended`);
+    const { rssMiB, cpu } = sampler.stop();
+    say(`${hosts} hosts, --parallel ${parallel ?? "default"}: CPU of \`pulumi up\` by part: ${cpuText(cpu, hosts)}`);
     const callsPerHostUp = (requestLines(ironic.logFile) - before) / hosts;
+    say(`${hosts} hosts, --parallel ${parallel ?? "default"}: Ironic API calls of \`pulumi up\` by kind:\n${formatKinds(requestKinds(ironic.logFile, before), hosts)}`);
     const [preview] = UP_ONLY ? [NaN] : await timed(() => p(["preview", ...par]));
     const [noop] = UP_ONLY ? [NaN] : await timed(() => p(["up", "--yes", "--skip-preview", ...par]));
     const [destroy] = await timed(() => p(["destroy", "--yes", "--skip-preview", ...par]));
@@ -392,9 +445,11 @@ async function main(): Promise<void> {
           run++;
           const watch = new BatchWatcher(client);
           const before = requestLines(ironic.logFile);
+          const sampler = processSampler(undefined, ironic.stateDir);
           const [direct, uuids] = await timed(() => Promise.all(Array.from({ length: hosts }, (_, i) => directHost(client, watch, `direct-${run}-${i}`, mac(run, i)))));
           const callsPerHostDirect = (requestLines(ironic.logFile) - before) / hosts;
-          say(`${kind}, ${hosts} hosts: direct driver ${direct.toFixed(1)} s, ${callsPerHostDirect.toFixed(1)} calls/host`);
+          say(`${kind}, ${hosts} hosts: direct driver CPU: ${cpuText(sampler.stop().cpu, hosts)}`);
+          say(`${kind}, ${hosts} hosts: direct driver ${direct.toFixed(1)} s, ${callsPerHostDirect.toFixed(1)} calls/host, by kind:\n${formatKinds(requestKinds(ironic.logFile, before), hosts)}`);
           await inBatches(uuids, 16, (u) => client.deleteNode(u));
           let cli: number | undefined;
           let callsPerHostCli: number | undefined;
