@@ -71,7 +71,19 @@ export function passedOverNote(owner: Pick<ClaimOwner, "namespace" | "machine">,
         `allocation ${allocation.name ?? allocation.uuid} (${allocation.uuid}) of machine ${owner.namespace}/${owner.machine} records another spec and stays ` +
         `on node ${allocation.node_uuid ?? "(none)"}: Pulumi releases it when it deletes the generation being replaced. ` +
         `If no such generation is in the stack (a \`pulumi up\` killed before it recorded its create), nothing uses it: ` +
-        `release it with \`baremetal allocation delete ${allocation.uuid}\` (then \`baremetal node undeploy\` its node if it was deployed)`
+        `free its host with ${freeHostCommands(allocation)}`
+    );
+}
+
+/**
+ * How an operator frees the host of an allocation nothing uses. Ironic refuses to delete the
+ * allocation of a deployed node; tearing the node down (which cleans it) removes the allocation.
+ */
+export function freeHostCommands(allocation: Pick<Allocation, "uuid" | "node_uuid">): string {
+    const node = allocation.node_uuid ?? "<node>";
+    return (
+        `\`baremetal node undeploy ${node}\` if the node is deployed or its deploy failed (the tear-down cleans the host and removes the allocation; ` +
+        `Ironic refuses to delete the allocation of a deployed node), else \`baremetal allocation delete ${allocation.uuid}\``
     );
 }
 
@@ -218,7 +230,7 @@ async function resolveAllocationName(client: IronicClient, request: ClaimRequest
     }
     throw new Error(
         `cannot claim a host for machine ${request.owner.namespace}/${request.owner.machine}: allocations ${names.join(" and ")} ` +
-            `both belong to other generations of it; delete the stale one (baremetal allocation delete NAME) if nothing uses it`,
+            `both belong to other generations of it; if nothing uses the stale one, free its host: \`baremetal node undeploy NODE\` when the node is deployed, else \`baremetal allocation delete NAME\``,
     );
 }
 

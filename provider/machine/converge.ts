@@ -148,7 +148,7 @@ async function deployClaimed(client: IronicClient, spec: MachineSpec, claim: Cla
         const current = (offline ? undefined : await client.findNode(node.uuid).catch(() => undefined)) ?? node;
         throw new MachineDeployError(
             `machine ${spec.namespace}/${spec.name} claimed host ${spec.namespace}/${claim.hostName} (node ${current.uuid}) ` +
-                `but the deploy did not finish (Ironic provision state "${current.provision_state}", last_error: ` +
+                `but the deploy did not finish (${offline ? "Ironic last seen in provision state" : "Ironic provision state"} "${current.provision_state}", last_error: ` +
                 `${current.last_error ?? "none"})${deadline.passed() ? ` within the create deadline (timeouts.create, ${Math.round(deadline.totalMs / 1000)} s, for claim + deploy + power-on)` : ""}: ` +
                 `${(err as Error).message}. The claim is kept; the next update continues ` +
                 `the deploy, delete releases the host.`,

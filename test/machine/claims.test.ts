@@ -190,7 +190,7 @@ describe("Machine claims (real Ironic)", function () {
         expect(again.passedOver).to.deep.equal([]);
         expect(next.passedOver.map((a) => a.uuid)).to.deep.equal([first.allocation.uuid]);
         const note = passedOverNote({ namespace: NS, machine: `${tag}-m0` }, next.passedOver[0]);
-        expect(note).to.contain(`baremetal allocation delete ${first.allocation.uuid}`).and.to.contain(first.node.uuid);
+        expect(note).to.contain(`baremetal allocation delete ${first.allocation.uuid}`).and.to.contain(`baremetal node undeploy ${first.node.uuid}`);
         expect((await client.getAllocation(first.allocation.uuid)).node_uuid).to.equal(first.node.uuid);
         await releaseClaim(client, first.allocation.uuid);
         await releaseClaim(client, next.allocation.uuid);
