@@ -13,7 +13,8 @@
 //     off), every host's loop at once (BENCH_SCALE_CLI_PARALLEL caps how many run together;
 //     BENCH_SCALE_CLI_MAX_HOSTS skips it above that many hosts);
 //   - API calls per host from Ironic's own request log, the provider process's peak RSS.
-// BENCH_SCALE_PARALLELS (default "default,64") picks the `--parallel` rows; BENCH_SCALE_UP_ONLY=1
+// BENCH_SCALE_PARALLELS (default "default,64,hosts") picks the `--parallel` rows ("hosts": as many
+// as the run has hosts, every host in flight at once); BENCH_SCALE_UP_ONLY=1
 // skips preview, no-op up and destroy (big sizes on a busy machine).
 // Fake delays: inspect 2 s, power 0 s. Writes docs/PERFORMANCE.md and docs/performance-scale.svg.
 import { spawn } from "child_process";
@@ -32,7 +33,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 const FAKE_DELAYS = { inspect: "2", power: "0", boot: "0", management: "0" };
 const SIZES = (process.argv[2] ?? process.env.BENCH_SCALE_SIZES ?? "100,300,1000").split(",").map(Number).filter((n) => n > 0);
 const RAISED_PARALLEL = Number(process.env.BENCH_SCALE_PARALLEL ?? 64);
-const PARALLELS = (process.env.BENCH_SCALE_PARALLELS ?? `default,${RAISED_PARALLEL}`).split(",").map((p) => (p === "default" ? undefined : Number(p)));
+const PARALLELS = (process.env.BENCH_SCALE_PARALLELS ?? `default,${RAISED_PARALLEL},hosts`).split(",").map((p) => (p === "default" ? undefined : p === "hosts" ? ("hosts" as const) : Number(p)));
 const CLI_PARALLEL = Number(process.env.BENCH_SCALE_CLI_PARALLEL ?? 0) || Infinity;
 /** The CLI loops cost ~2 s of CPU per `baremetal` command (Python start-up): measured up to this many hosts. */
 const CLI_MAX_HOSTS = Number(process.env.BENCH_SCALE_CLI_MAX_HOSTS ?? Infinity);
@@ -383,7 +384,7 @@ between contenders measured in the same run, against the same Ironic, are the me
 Work per host: enrol (node + port) → manage → inspect (fake, 2 s) → provide (automated cleaning,
 fake) → power off (fake, 0 s). Contenders, in the same run against the same Ironic:
 
-- **direct driver**: every host at once, waiting on all of them with ONE batched
+- **direct driver**: every host at once (over at most 64 connections), waiting on all of them with ONE batched
   \`GET /v1/nodes?fields=...\` every ${TICK_MS} ms (a fair floor, not one that overloads Ironic);
 - **baremetal --wait loops**: what a user would pick instead: per host, a shell loop of
   \`baremetal node create\`, \`port create\`, \`node manage --wait\`, \`inspect --wait\`,
@@ -391,7 +392,7 @@ fake) → power off (fake, 0 s). Contenders, in the same run against the same Ir
   off; every host's loop at once${CLI_PARALLEL === Infinity ? "" : ` (at most ${CLI_PARALLEL} together)`};
 - **pulumi up**: the real \`pulumi\` CLI (file backend) with that many \`BareMetalHost\`s
   (fake:// BMCs, \`online: false\`), with the engine's default \`--parallel\` and with
-  \`--parallel ${RAISED_PARALLEL}\`; then \`pulumi preview\`, a no-op \`up\` and \`destroy\` of the same stack.
+  \`--parallel ${RAISED_PARALLEL}\` and with \`--parallel\` as large as the number of hosts (every host in flight at once); then \`pulumi preview\`, a no-op \`up\` and \`destroy\` of the same stack.
 
 Ironic: **sqlite** = one \`ironic\` process (API + conductor) on sqlite; **postgresql** =
 \`pulumi-metal3 ironic start --database postgresql --conductors 2\` (PostgreSQL, ironic-api, two
@@ -450,7 +451,9 @@ async function main(): Promise<void> {
     await withIronic(kind, async (ironic) => {
       // A long request timeout: at hundreds of hosts on a loaded machine one Ironic process may
       // take longer than the default to answer, and a timed-out "inspect" cannot be repeated blindly.
-      const client = await IronicClient.connect({ url: ironic.url, authType: "none", timeoutMs: 180_000 });
+      // At most 64 connections (as many as `--parallel 64` gives the provider): every host at once
+      // over unbounded connections overflows Ironic's accept queue at 300 hosts (connect timeouts).
+      const client = await IronicClient.connect({ url: ironic.url, authType: "none", timeoutMs: 180_000, maxConnections: 64 });
       try {
         for (const hosts of SIZES) {
           run++;
@@ -472,7 +475,8 @@ async function main(): Promise<void> {
             say(`${kind}, ${hosts} hosts: baremetal --wait loops ${cli.toFixed(1)} s, ${callsPerHostCli.toFixed(1)} calls/host`);
             await inBatches(cliUuids, 16, (u) => client.deleteNode(u));
           }
-          for (const parallel of PARALLELS) {
+          for (const wanted of PARALLELS) {
+            const parallel = wanted === "hosts" ? hosts : wanted;
             run++;
             const r = await engineRun(ironic, tc.binDir, hosts, parallel, run);
             rows.push({ ironic: kind === "sqlite" ? "sqlite, 1 process" : "postgresql, 2 conductors", direct, callsPerHostDirect, cli, callsPerHostCli, ...r });

@@ -34,6 +34,13 @@ export interface IronicConnectionOptions {
      * PULUMI_METAL3_IRONIC_RETRY_SECONDS from the environment).
      */
     retryDeadlineMs?: number;
+    /**
+     * At most this many connections to this Ironic from the process (default 64, or
+     * PULUMI_METAL3_IRONIC_MAX_CONNECTIONS): clients of one endpoint share one bounded pool
+     * (agents.ts), so hundreds of hosts at once queue in the provider instead of overflowing
+     * Ironic's accept queue.
+     */
+    maxConnections?: number;
 }
 
 export interface ResolvedConnection {
@@ -49,16 +56,31 @@ export interface ResolvedConnection {
     insecure: boolean;
     timeoutMs: number;
     retryDeadlineMs: number;
+    maxConnections: number;
     /** Where the URL came from, for error messages ("options", "OS_ENDPOINT", "clouds.yaml cloud X (path)"). */
     source: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_DEADLINE_MS = 60_000;
+/** Connections to one Ironic from one process, at most (agents.ts). */
+export const DEFAULT_MAX_CONNECTIONS = 64;
+/** Environment override of that bound. */
+export const MAX_CONNECTIONS_ENV = "PULUMI_METAL3_IRONIC_MAX_CONNECTIONS";
 /** Environment override of the retry window, in seconds: how long an Ironic outage is ridden out before an operation fails. */
 export const RETRY_SECONDS_ENV = "PULUMI_METAL3_IRONIC_RETRY_SECONDS";
 /** Environment override of the bound on each HTTP request, in seconds (a slow link or a loaded Ironic). */
 export const TIMEOUT_SECONDS_ENV = "PULUMI_METAL3_IRONIC_TIMEOUT_SECONDS";
+
+function countFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) {
+        throw new IronicError(`${OPERATION} failed: ${name}="${raw}" is not a whole number of connections (1 or more)`, { operation: OPERATION });
+    }
+    return n;
+}
 
 function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
     const raw = env[name];
@@ -70,7 +92,7 @@ function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | und
     return seconds * 1000;
 }
 
-type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "source">> & { source: string };
+type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "maxConnections" | "source">> & { source: string };
 
 const OPERATION = "resolve the Ironic connection";
 
@@ -121,6 +143,7 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
         insecure: pick("insecure").value ?? false,
         timeoutMs: options.timeoutMs ?? millisecondsFromEnv(env, TIMEOUT_SECONDS_ENV) ?? DEFAULT_TIMEOUT_MS,
         retryDeadlineMs: options.retryDeadlineMs ?? millisecondsFromEnv(env, RETRY_SECONDS_ENV) ?? DEFAULT_RETRY_DEADLINE_MS,
+        maxConnections: options.maxConnections ?? countFromEnv(env, MAX_CONNECTIONS_ENV) ?? DEFAULT_MAX_CONNECTIONS,
         source: url.source ?? "options",
     };
     for (const [what, file] of [["CA file", resolved.caFile], ["client certificate", resolved.certFile], ["client key", resolved.keyFile]] as const) {

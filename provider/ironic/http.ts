@@ -9,8 +9,8 @@
 //     late or lost), so a request that is not idempotent is only repeated after `recover` looked
 //     and found it did not happen; when nobody can tell, the call fails saying so.
 
-import * as fs from "fs";
 import { Agent, request } from "undici";
+import { AgentLease, leaseAgent } from "./agents";
 import { ResolvedConnection } from "./connection";
 import { IronicError, httpErrorMessage, isNodeLockedFault, unwrapIronicFault } from "./errors";
 
@@ -54,18 +54,13 @@ export class IronicHttp {
     serverMinVersion?: string;
     serverMaxVersion?: string;
     private readonly agent: Agent;
+    private readonly lease: AgentLease;
     private readonly authHeaders: Record<string, string>;
 
     constructor(readonly connection: ResolvedConnection, initialMicroversion: string) {
         this.microversion = initialMicroversion;
-        this.agent = new Agent({
-            connect: {
-                rejectUnauthorized: !connection.insecure,
-                ...(connection.caFile ? { ca: fs.readFileSync(connection.caFile) } : {}),
-                ...(connection.certFile ? { cert: fs.readFileSync(connection.certFile) } : {}),
-                ...(connection.keyFile ? { key: fs.readFileSync(connection.keyFile) } : {}),
-            },
-        });
+        this.lease = leaseAgent(connection);
+        this.agent = this.lease.agent;
         this.authHeaders = {};
         if (connection.authType === "http_basic") {
             const basic = Buffer.from(`${connection.username}:${connection.password}`).toString("base64");
@@ -77,12 +72,12 @@ export class IronicHttp {
 
     /** Graceful: lets requests in flight finish. */
     async close(): Promise<void> {
-        await this.agent.close();
+        await this.lease.release();
     }
 
     /** Drops every connection at once (after a failed connect, nothing is worth waiting for). */
     async destroy(): Promise<void> {
-        await this.agent.destroy();
+        await this.lease.destroy();
     }
 
     /** Full URL for an API path (`/v1/nodes`) or for a `next` link Ironic returned. */

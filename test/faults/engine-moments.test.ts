@@ -339,7 +339,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             fault: "`pulumi` CLI SIGKILLed (process group)",
             moment: "`pulumi up`: Machine create, claimed host deploying",
             level: "engine",
-            operatorSaw: `nothing (the CLI died); the next \`pulumi up\` claimed another host and said: ${note.replace(/^\[machine\] /, "")}`,
+            operatorSaw: `nothing (the CLI died); the next \`pulumi up\` claimed another host and said: ${note.replace(/^.*\[machine\] /, "")}`,
             recovery: `${steps.join(", ")}, \`pulumi up\` (Machine ready on the other host); the operator ran ${commands.join(" and ")}: host back in the pool, one allocation`,
             before,
             after,
