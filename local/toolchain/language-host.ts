@@ -17,6 +17,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { watchEngine } from "../../sdk/providers/engine-watch";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const grpc = require("@grpc/grpc-js");
@@ -225,6 +226,9 @@ function main(argv: string[]): void {
         }
         process.stdout.write(`${port}\n`);
     });
+    // Like the provider processes: a `pulumi` CLI killed whole leaves this host behind, re-parented,
+    // serving nobody. It ends when its engine is gone.
+    watchEngine();
     const stop = () => server.tryShutdown(() => process.exit(0));
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);

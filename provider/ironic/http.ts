@@ -192,7 +192,10 @@ export class IronicHttp {
             headers,
             body: payload,
             dispatcher: this.agent,
-            signal: AbortSignal.timeout(this.connection.timeoutMs),
+            // Measured from when the request is on a connection (undici's headers/body timeouts),
+            // not from when it was queued for one: with hundreds of hosts in flight the shared,
+            // bounded pool (agents.ts) makes requests wait their turn, and a request timed out
+            // while still queued would be reported as one that may have reached Ironic.
             headersTimeout: this.connection.timeoutMs,
             bodyTimeout: this.connection.timeoutMs,
         });

@@ -70,14 +70,14 @@ interface HostDecl {
     image?: boolean;
 }
 
-/** Pids of the dynamic-provider processes working in `dir` (the engine starts plugins in the program's directory). */
+/** Pids of the dynamic-provider and language-host processes working in `dir` (the engine starts plugins in the program's directory). */
 function providerProcesses(dir: string): number[] {
     const pids: number[] = [];
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
             const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-            if (cmdline.includes("dynamic-provider") && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
+            if (/dynamic-provider|language-host\.js/.test(cmdline) && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
         } catch {
             // gone meanwhile
         }
@@ -170,7 +170,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
                 process.kill(-child.pid!, "SIGKILL");
                 const result = await done;
                 expect(result.signal).to.equal("SIGKILL");
-                await until("provider processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
+                await until("provider and language host processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
                 return result;
             },
         };

@@ -47,7 +47,7 @@ interface HostDecl {
     clean?: boolean;
 }
 
-/** Pids of the dynamic-provider processes working in `dir` (the engine starts plugins in the program's directory). */
+/** Pids of the dynamic-provider and language-host processes working in `dir` (the engine starts plugins in the program's directory). */
 function providerProcesses(dir: string): number[] {
     const fs = require("fs") as typeof import("fs");
     const pids: number[] = [];
@@ -55,7 +55,7 @@ function providerProcesses(dir: string): number[] {
         if (!/^\d+$/.test(entry)) continue;
         try {
             const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-            if (cmdline.includes("dynamic-provider") && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
+            if (/dynamic-provider|language-host\.js/.test(cmdline) && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
         } catch {
             // gone meanwhile
         }
@@ -121,7 +121,7 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
                 const result = await done;
                 // The engine starts plugins in process groups of their own: the kill does not reach
                 // them. They must end by themselves (sdk/providers/engine-watch.ts), not spin on.
-                await until("provider processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
+                await until("provider and language host processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
                 return result;
             },
         };

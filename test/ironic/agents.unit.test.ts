@@ -58,6 +58,18 @@ describe("Ironic connections: one bounded pool per endpoint in the process", fun
         for (const c of clients) await c.close();
     });
 
+    it("a request's timeout counts from when it is on a connection, not while it waits for one", async () => {
+        // One connection, 100 ms per answer, a 400 ms timeout: the fifth request waits ~400 ms
+        // for its turn and must still succeed (timed from queueing, it would fail).
+        const client = new IronicHttp(resolveConnection({ url, authType: "none", maxConnections: 1, timeoutMs: 400 }, {}), "1.1");
+        const t0 = Date.now();
+        await Promise.all(Array.from({ length: 6 }, () => client.send("GET", "/v1/nodes")));
+        expect(Date.now() - t0).to.be.greaterThan(500);
+        expect(answered).to.equal(6);
+        expect(peak).to.equal(1);
+        await client.close();
+    });
+
     it("the bound defaults to 64, comes from the environment, and a bad value is refused naming the variable", () => {
         expect(resolveConnection({ url, authType: "none" }, {}).maxConnections).to.equal(DEFAULT_MAX_CONNECTIONS);
         expect(resolveConnection({ url, authType: "none" }, { [MAX_CONNECTIONS_ENV]: "8" }).maxConnections).to.equal(8);
