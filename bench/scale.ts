@@ -326,7 +326,7 @@ export function plotSvg(series: { name: string; points: [number, number][] }[]):
   const xMax = Math.max(1, ...xs), yMax = Math.max(1, ...ys) * 1.1;
   const X = (x: number) => L + (x / xMax) * (W - L - R);
   const Y = (y: number) => H - B - (y / yMax) * (H - T - B);
-  const colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+  const colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
   out.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
   for (let k = 0; k <= 4; k++) {

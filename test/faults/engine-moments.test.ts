@@ -11,19 +11,17 @@
 // free the first; the test runs exactly those commands and checks the pool is whole again.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { RETRY_SECONDS_ENV } from "../../provider/ironic/connection";
-import { ensureToolchain } from "../../local/toolchain";
 import type { RunningIronic } from "../../local/ironic";
-import { startExtraIronic } from "../support/hooks";
 import { killIronic, restartIronic } from "../support/ironic-outage";
 import { RunResult, TestStack } from "../e2e/stack";
 import { createPoolHosts, destroyPoolHosts } from "../machine/pool";
 import { census, Census, expectDeclared, recordRow, until } from "./campaign";
+import { engineAndIronic, operatorCleanup, startCli } from "./killed-cli";
 
 const NS = "faults";
 /** Every phase lasts seconds, so a kill aimed at it lands inside it. */
@@ -70,21 +68,6 @@ interface HostDecl {
     image?: boolean;
 }
 
-/** Pids of the dynamic-provider and language-host processes working in `dir` (the engine starts plugins in the program's directory). */
-function providerProcesses(dir: string): number[] {
-    const pids: number[] = [];
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-            if (/dynamic-provider|language-host\.js/.test(cmdline) && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
-        } catch {
-            // gone meanwhile
-        }
-    }
-    return pids;
-}
-
 describe("faults: the engine at every moment (Ironic or the CLI killed while enrolling, inspecting, cleaning, claiming)", function () {
     this.timeout(900_000);
     // Hex, for MAC addresses; also in every name of this run.
@@ -98,10 +81,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
 
     before(async function () {
         this.timeout(3600_000);
-        const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") });
-        process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
-        ironic = await startExtraIronic({ fakeDelays: DELAYS });
-        client = await IronicClient.connect({ url: ironic.url });
+        ({ ironic, client } = await engineAndIronic(DELAYS));
         base = await TestStack.inline("faults-moments", { "Pulumi.yaml": "name: faults-moments\nruntime: nodejs\n", "package.json": '{"name":"faults-moments","main":"index.js"}\n', "index.js": PROGRAM }, `base${tag}`);
     });
     after(async function () {
@@ -154,34 +134,6 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         const made = await createPoolHosts(client, NS, Array.from({ length: size }, (_, i) => ({ name: `${name}-h${i}`, labels: { pool: name } })));
         pools.push(...made);
         return made;
-    }
-
-    /** `pulumi <args>` as its own process group, so that a SIGKILL takes the engine, the language host and the provider down at once. */
-    function startCli(stack: TestStack, args: string[]) {
-        const child = spawn("pulumi", [...args, "--stack", stack.stack, "--non-interactive"], { cwd: stack.dir, env: stack.env, detached: true });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (out += d));
-        const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, out })));
-        return {
-            kill: async () => {
-                const providers = providerProcesses(stack.dir);
-                expect(providers, "the run has a provider process").to.not.be.empty;
-                process.kill(-child.pid!, "SIGKILL");
-                const result = await done;
-                expect(result.signal).to.equal("SIGKILL");
-                await until("provider and language host processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
-                return result;
-            },
-        };
-    }
-
-    /** What Pulumi advises after an interrupted update: cancel (drop its lock), refresh clearing pending creates. */
-    async function operatorCleanup(stack: TestStack): Promise<string[]> {
-        const cancel = await stack.run(["cancel", "--yes"]);
-        expect(cancel.code, cancel.stdout + cancel.stderr).to.equal(0);
-        await stack.must(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
-        return ["`pulumi cancel --yes`", "`pulumi refresh --clear-pending-creates --yes`"];
     }
 
     /** Ironic SIGKILLed once `probe` finds the node in the phase aimed at; the failed run; Ironic back on the same database. */

@@ -4,17 +4,15 @@
 // mid-delete, followed by what Pulumi tells operators to do: `pulumi cancel` (drops the update's
 // lock), `pulumi refresh --clear-pending-creates`, `pulumi up`. The node a killed create left
 // behind must be taken over through its owner record, not enrolled a second time.
-import { spawn } from "child_process";
 import { expect } from "chai";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { RETRY_SECONDS_ENV } from "../../provider/ironic/connection";
-import { ensureToolchain } from "../../local/toolchain";
 import type { RunningIronic } from "../../local/ironic";
-import { startExtraIronic } from "../support/hooks";
 import { killIronic, restartIronic } from "../support/ironic-outage";
 import { RunResult, TestStack } from "../e2e/stack";
 import { census, Census, expectDeclared, recordRow, until } from "./campaign";
+import { engineAndIronic, operatorCleanup, startCli } from "./killed-cli";
 
 const DELAYS = { power: "0", boot: "0", management: "0", bios: "3", inspect: "1", deploy: "3" };
 
@@ -47,22 +45,6 @@ interface HostDecl {
     clean?: boolean;
 }
 
-/** Pids of the dynamic-provider and language-host processes working in `dir` (the engine starts plugins in the program's directory). */
-function providerProcesses(dir: string): number[] {
-    const fs = require("fs") as typeof import("fs");
-    const pids: number[] = [];
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-            if (/dynamic-provider|language-host\.js/.test(cmdline) && fs.readlinkSync(`/proc/${entry}/cwd`) === fs.realpathSync(dir)) pids.push(Number(entry));
-        } catch {
-            // gone meanwhile
-        }
-    }
-    return pids;
-}
-
 describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-operation", function () {
     this.timeout(900_000);
     const tag = (0x10 + Math.floor(Math.random() * 0xef)).toString(16);
@@ -73,10 +55,7 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
 
     before(async function () {
         this.timeout(3600_000);
-        const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") });
-        process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
-        ironic = await startExtraIronic({ fakeDelays: DELAYS });
-        client = await IronicClient.connect({ url: ironic.url });
+        ({ ironic, client } = await engineAndIronic(DELAYS));
         stack = await TestStack.inline("faults", { "Pulumi.yaml": "name: faults\nruntime: nodejs\n", "package.json": '{"name":"faults","main":"index.js"}\n', "index.js": PROGRAM }, `faults${tag}`);
         await stack.setConfig("pulumi-metal3:ironicUrl", ironic.url);
         await stack.setConfig("tag", tag);
@@ -104,40 +83,6 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
             .split("\n")
             .map((l) => l.trim().replace(/^(error: |\* )+/, ""))
             .find((l) => l.startsWith(`host ${nodeName(h)}`)) ?? "";
-
-    /** `pulumi <args>` as its own process group, so that a SIGKILL takes the engine, the language host and the provider down at once. */
-    function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-        const child = spawn("pulumi", [...args, "--stack", stack.stack, "--non-interactive"], { cwd: stack.dir, env: { ...stack.env, ...env }, detached: true });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (out += d));
-        const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, out })));
-        return {
-            done,
-            kill: async () => {
-                const providers = providerProcesses(stack.dir);
-                expect(providers, "the run has a provider process").to.not.be.empty;
-                process.kill(-child.pid!, "SIGKILL");
-                const result = await done;
-                // The engine starts plugins in process groups of their own: the kill does not reach
-                // them. They must end by themselves (sdk/providers/engine-watch.ts), not spin on.
-                await until("provider and language host processes gone", async () => (providerProcesses(stack.dir).some((p) => providers.includes(p)) ? undefined : true), 20_000);
-                return result;
-            },
-        };
-    }
-
-    /** What Pulumi itself advises after an interrupted update: cancel (drop its lock), refresh clearing pending creates. */
-    async function operatorCleanup(): Promise<string[]> {
-        const done: string[] = [];
-        const cancel = await stack.run(["cancel", "--yes"]);
-        // The file backend: the killed CLI left its lock; cancel removes it (or says there is none).
-        expect(cancel.code, cancel.stdout + cancel.stderr).to.equal(0);
-        done.push("`pulumi cancel --yes`");
-        await stack.must(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
-        done.push("`pulumi refresh --clear-pending-creates --yes`");
-        return done;
-    }
 
     it("Ironic killed mid-deploy: up fails naming the host; after the restart, up finishes the deploy on the same node", async () => {
         const t0 = Date.now();
@@ -172,7 +117,7 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
     it("CLI killed mid-create: cancel, refresh --clear-pending-creates, up: the node left behind is taken over by its owner record, not duplicated", async () => {
         const t0 = Date.now();
         const hosts = declare({ d: { n: 1, online: true, image: true, clean: true }, c: { n: 2, online: false, clean: true } });
-        const up = startCli(["up", "--yes", "--skip-preview", ...hosts]);
+        const up = startCli(stack, ["up", "--yes", "--skip-preview", ...hosts]);
         const caught = await until("c cleaning", inPhase("c", ["cleaning", "clean wait"]), 240_000);
         const before = await tagged();
         const killed = await up.kill();
@@ -182,7 +127,7 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         expect(locked.code).to.not.equal(0);
         expect(locked.stdout + locked.stderr).to.match(/locked/i);
         const lockedLine = (locked.stdout + locked.stderr).split("\n").map((l) => l.trim()).find((l) => /locked/i.test(l))!;
-        const steps = await operatorCleanup();
+        const steps = await operatorCleanup(stack);
         const converged = await stack.must(["up", "--yes", "--skip-preview", ...hosts]);
         expect(converged.stdout + converged.stderr).to.not.match(/deleting the Ironic node|enrolling Ironic node/i);
         const after = await expectDeclared(client, `-${tag}`, {
@@ -206,11 +151,11 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         const t0 = Date.now();
         const c = (await node("c"))!;
         const hosts = declare({ d: { n: 1, online: true, image: true, clean: true }, c: { n: 2, online: true, image: true, clean: true } });
-        const up = startCli(["up", "--yes", "--skip-preview", ...hosts]);
+        const up = startCli(stack, ["up", "--yes", "--skip-preview", ...hosts]);
         await until("c deploying", inPhase("c", ["deploying", "wait call-back"]), 240_000);
         const before = await tagged();
         await up.kill();
-        const steps = await operatorCleanup();
+        const steps = await operatorCleanup(stack);
         await stack.must(["up", "--yes", "--skip-preview", ...hosts]);
         const after = await expectDeclared(client, `-${tag}`, {
             [nodeName("d")]: { provision: "active", power: "power on" },
@@ -232,11 +177,11 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
     it("CLI killed mid-delete: cancel, refresh, up: the delete finishes, nothing orphaned", async () => {
         const t0 = Date.now();
         const hosts = declare({ d: { n: 1, online: true, image: true, clean: true } });
-        const up = startCli(["up", "--yes", "--skip-preview", ...hosts]);
+        const up = startCli(stack, ["up", "--yes", "--skip-preview", ...hosts]);
         await until("c undeploying", inPhase("c", ["deleting", "cleaning", "clean wait"]), 240_000);
         const before = await tagged();
         await up.kill();
-        const steps = await operatorCleanup();
+        const steps = await operatorCleanup(stack);
         await stack.must(["up", "--yes", "--skip-preview", ...hosts]);
         const after = await expectDeclared(client, `-${tag}`, { [nodeName("d")]: { provision: "active", power: "power on" } });
         recordRow("engine", {
