@@ -25,7 +25,7 @@ export interface AgentLease {
 }
 
 /** What makes two connections share a pool: where they go, how they prove who they are, the bound. */
-export function poolKey(c: Pick<ResolvedConnection, "url" | "insecure" | "caFile" | "certFile" | "keyFile" | "maxConnections">): string {
+function poolKey(c: Pick<ResolvedConnection, "url" | "insecure" | "caFile" | "certFile" | "keyFile" | "maxConnections">): string {
     return JSON.stringify([new URL(c.url).origin, c.insecure, c.caFile ?? "", c.certFile ?? "", c.keyFile ?? "", c.maxConnections]);
 }
 

@@ -9,7 +9,7 @@
 //     late or lost), so a request that is not idempotent is only repeated after `recover` looked
 //     and found it did not happen; when nobody can tell, the call fails saying so.
 
-import { Agent, request } from "undici";
+import { request } from "undici";
 import { AgentLease, leaseAgent } from "./agents";
 import { ResolvedConnection } from "./connection";
 import { IronicError, httpErrorMessage, isNodeLockedFault, unwrapIronicFault } from "./errors";
@@ -53,14 +53,13 @@ export class IronicHttp {
     /** Server's supported range, known after `GET /`. */
     serverMinVersion?: string;
     serverMaxVersion?: string;
-    private readonly agent: Agent;
+    /** This client's hold on its endpoint's shared pool (agents.ts). */
     private readonly lease: AgentLease;
     private readonly authHeaders: Record<string, string>;
 
     constructor(readonly connection: ResolvedConnection, initialMicroversion: string) {
         this.microversion = initialMicroversion;
         this.lease = leaseAgent(connection);
-        this.agent = this.lease.agent;
         this.authHeaders = {};
         if (connection.authType === "http_basic") {
             const basic = Buffer.from(`${connection.username}:${connection.password}`).toString("base64");
@@ -191,7 +190,7 @@ export class IronicHttp {
             method: method as any,
             headers,
             body: payload,
-            dispatcher: this.agent,
+            dispatcher: this.lease.agent,
             // Measured from when the request is on a connection (undici's headers/body timeouts),
             // not from when it was queued for one: with hundreds of hosts in flight the shared,
             // bounded pool (agents.ts) makes requests wait their turn, and a request timed out
