@@ -17,7 +17,7 @@
 // as the run has hosts, every host in flight at once); BENCH_SCALE_UP_ONLY=1
 // skips preview, no-op up and destroy (big sizes on a busy machine).
 // Fake delays: inspect 2 s, power 0 s. Writes docs/PERFORMANCE.md and docs/performance-scale.svg.
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -270,12 +270,35 @@ interface Row {
   callsPerHostCli?: number;
 }
 
+/** The tarball `npm pack` makes of this checkout, made once per benchmark run. */
+let packed: string | undefined;
+/**
+ * Puts the package into the program's node_modules as users get it (`npm pack`, unpacked), not
+ * through the repository's self-link: how Pulumi records the dynamic provider in every resource's
+ * state depends on it (a module under node_modules is recorded as a `require` of it, a few hundred
+ * bytes; anything else by value), and the engine's checkpoint work grows with that size. Its
+ * dependencies resolve from the repository's node_modules above, one copy of @pulumi/pulumi.
+ */
+function installPacked(dir: string): void {
+  if (packed === undefined) {
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-bench-pack-"));
+    const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: REPO, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`npm pack failed: ${r.stderr}`);
+    packed = path.join(dest, r.stdout.trim().split("\n").pop()!);
+  }
+  const target = path.join(dir, "node_modules", "pulumi-metal3");
+  fs.mkdirSync(target, { recursive: true });
+  const r = spawnSync("tar", ["-xzf", packed, "-C", target, "--strip-components=1"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`unpacking ${packed} failed: ${r.stderr}`);
+}
+
 async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, parallel: number | undefined, run: number): Promise<Omit<Row, "ironic" | "direct" | "callsPerHostDirect" | "cli" | "callsPerHostCli">> {
   const dir = fs.mkdtempSync(path.join(REPO, ".state", "bench-scale-"));
   try {
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench-scale\nruntime: nodejs\n");
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench-scale", main: "index.js" }));
     fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
+    installPacked(dir);
     const env: NodeJS.ProcessEnv = { ...pulumiEnv(binDir, { backendDir: path.join(dir, ".backend") }), NO_COLOR: "1" };
     // The engine writes the whole checkpoint after every step: with N resources that is O(N²) work
     // in the engine. Pulumi's experimental switch writes only the last one (a killed run then
@@ -399,7 +422,8 @@ fake) → power off (fake, 0 s). Contenders, in the same run against the same Ir
   off; every host's loop at once${CLI_PARALLEL === Infinity ? "" : ` (at most ${CLI_PARALLEL} together)`};
 - **pulumi up**: the real \`pulumi\` CLI (file backend) with that many \`BareMetalHost\`s
   (fake:// BMCs, \`online: false\`), with the engine's default \`--parallel\` and with
-  \`--parallel ${RAISED_PARALLEL}\` and with \`--parallel\` as large as the number of hosts (every host in flight at once); then \`pulumi preview\`, a no-op \`up\` and \`destroy\` of the same stack.
+  \`--parallel ${RAISED_PARALLEL}\` and with \`--parallel\` as large as the number of hosts (every host in flight at once); then \`pulumi preview\`, a no-op \`up\` and \`destroy\` of the same stack. The program
+  has the package in its node_modules as \`npm pack\` ships it.
 
 Ironic: **sqlite** = one \`ironic\` process (API + conductor) on sqlite; **postgresql** =
 \`pulumi-metal3 ironic start --database postgresql --conductors 2\` (PostgreSQL, ironic-api, two

@@ -7,7 +7,7 @@ import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, Inspec
 import type { HardwareDetails } from "../provider/host/hardware";
 import type { HardwareRAIDVolume } from "../provider/render/types";
 import type { Metal3ProvisioningState } from "../provider/host/states";
-import { hostProps, secretOrUndefined } from "./resource-props";
+import { hostProps, pauseStackCapture, secretOrUndefined } from "./resource-props";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 
@@ -80,40 +80,8 @@ export const OUTPUT_NAMES = [
     "secretDigests",
 ] as const;
 
-/**
- * The dynamic provider. Tiny on purpose: each method loads the implementation from the installed
- * package at call time (captured by reference, not serialized by value), and `configure` keeps
- * the stack-config Ironic connection on `this`.
- */
-export const bareMetalHostProvider = {
-    connection: undefined as IronicConnectionInput | undefined,
-    deployImages: undefined as Record<string, string> | undefined,
-    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-        // configure runs once per provider process: the place to make it end with its engine.
-        require("pulumi-metal3/dist/sdk/providers/engine-watch").watchEngine();
-        const { connectionFromStackConfig, deployImagesFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
-        this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
-        this.deployImages = deployImagesFromStackConfig((k: string) => req.config.get(k));
-    },
-    async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").check(olds, news);
-    },
-    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").diff(id, olds, news);
-    },
-    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").create(inputs, this.connection, this.deployImages);
-    },
-    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").read(id, props, this.connection);
-    },
-    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/host").update(id, olds, news, this.connection, this.deployImages);
-    },
-    async delete(id: string, props: any): Promise<void> {
-        return require("pulumi-metal3/dist/sdk/providers/host").remove(id, props, this.connection);
-    },
-};
+/** The dynamic provider (its own module: see sdk/providers/host-dynamic.ts). */
+export import bareMetalHostProvider = require("./providers/host-dynamic");
 
 export class BareMetalHost extends pulumi.dynamic.Resource {
     /** Ironic node UUID (also the resource id). */
@@ -143,14 +111,20 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
         const { kubernetes, ...hostArgs } = args;
         const { bmc, userData, networkData, metaData, ...rest } = hostArgs;
         const props = hostProps(name, hostArgs, OUTPUT_NAMES);
-        super(
-            bareMetalHostProvider,
-            name,
-            props,
-            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"] },
-            "pulumi-metal3",
-            "BareMetalHost",
-        );
+        // Registration without stack capture: see pauseStackCapture.
+        const resume = pauseStackCapture();
+        try {
+            super(
+                bareMetalHostProvider,
+                name,
+                props,
+                { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"] },
+                "pulumi-metal3",
+                "BareMetalHost",
+            );
+        } finally {
+            resume();
+        }
 
         // KUBERNETES CALL SITE: publish the Metal³ objects (BMC Secret, data Secrets, a paused
         // BareMetalHost carrying this host's status) through sdk/kubernetes.ts. Loaded lazily so

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
 import type { MachineArgsInput } from "./schemas/machine";
 import type { MachineKubernetesOptions } from "./kubernetes";
-import { machineProps, secretOrUndefined } from "./resource-props";
+import { machineProps, pauseStackCapture, secretOrUndefined } from "./resource-props";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 /** Users never write the preview sentinel: drop it from the argument types. */
@@ -49,38 +49,8 @@ export const OUTPUT_NAMES = [
     "specDigestKey",
 ] as const;
 
-/**
- * The dynamic provider. Tiny on purpose: each method loads the implementation at call time in
- * the provider host (so nothing but this object is serialized into state), and `configure`
- * keeps the stack-config connection on `this`.
- */
-export const machineProvider = {
-    connection: undefined as IronicConnectionInput | undefined,
-    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-        // configure runs once per provider process: the place to make it end with its engine.
-        require("pulumi-metal3/dist/sdk/providers/engine-watch").watchEngine();
-        const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
-        this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
-    },
-    async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").check(olds, news);
-    },
-    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").diff(this, id, olds, news);
-    },
-    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").create(this, inputs);
-    },
-    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").read(this, id, props);
-    },
-    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").update(this, id, olds, news);
-    },
-    async delete(id: string, props: any): Promise<void> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").remove(this, id, props);
-    },
-};
+/** The dynamic provider (its own module: see sdk/providers/machine-dynamic.ts). */
+export import machineProvider = require("./providers/machine-dynamic");
 
 export class Machine extends pulumi.dynamic.Resource {
     /** Name of the claimed BareMetalHost. */
@@ -106,18 +76,24 @@ export class Machine extends pulumi.dynamic.Resource {
     constructor(name: string, args: MachineArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { deleteBeforeReplace, kubernetes, ...machineArgs } = args;
         const props = machineProps(name, machineArgs, OUTPUT_NAMES);
-        super(
-            machineProvider,
-            name,
-            props,
-            {
-                ...opts,
-                deleteBeforeReplace: opts.deleteBeforeReplace ?? deleteBeforeReplace,
-                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "specDigestKey"],
-            },
-            "pulumi-metal3",
-            "Machine",
-        );
+        // Registration without stack capture: see pauseStackCapture.
+        const resume = pauseStackCapture();
+        try {
+            super(
+                machineProvider,
+                name,
+                props,
+                {
+                    ...opts,
+                    deleteBeforeReplace: opts.deleteBeforeReplace ?? deleteBeforeReplace,
+                    additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "specDigestKey"],
+                },
+                "pulumi-metal3",
+                "Machine",
+            );
+        } finally {
+            resume();
+        }
 
         // KUBERNETES CALL SITE: the CAPI Machine + Metal3Machine objects for this Machine (and
         // the claim patches on its BareMetalHost) are rendered by `emitMachineObjects` in

@@ -71,3 +71,25 @@ export function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi
 export function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
     return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
 }
+
+/**
+ * Turns V8's stack capture off while a resource registers; the returned function turns it back.
+ * Used around `super(...)` of every resource class here, as
+ * `const resume = pauseStackCapture(); try { super(...) } finally { resume(); }`.
+ *
+ * Why: @pulumi/pulumi 3.248 makes about four promises per property of a resource while
+ * registering it and records `new Error().stack` on each (`debuggablePromise`, only read by its
+ * promise-leak report), and its source-map support maps every frame of every one of them. A
+ * BareMetalHost has ~30 properties: at 1000 hosts that was 40 % of the program's CPU, which is
+ * most of a `pulumi preview` (docs/PERFORMANCE.md). What the engine records of the resource, its
+ * source position and stack trace, Pulumi takes itself with the limit raised to infinity, so they
+ * do not change; what is lost is the stack of those internal promises and of an error Pulumi
+ * pre-allocates for a failed registration (its message still names the resource).
+ */
+export function pauseStackCapture(): () => void {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    return () => {
+        Error.stackTraceLimit = limit;
+    };
+}

@@ -10,7 +10,7 @@ import type { HardwareDetails } from "../../provider/host/hardware";
 import type { Metal3ProvisioningState } from "../../provider/host/states";
 import { OUTPUT_NAMES as HOST_OUTPUTS } from "../baremetalhost";
 import { OUTPUT_NAMES as MACHINE_OUTPUTS } from "../machine";
-import { hostProps, HostPropsArgs, machineProps, MachinePropsArgs } from "../resource-props";
+import { hostProps, HostPropsArgs, machineProps, MachinePropsArgs, pauseStackCapture } from "../resource-props";
 
 /** The dynamic resources' type tokens: alias them when moving a stack to the plugin (docs/PLUGIN.md). */
 export const DYNAMIC_TYPES = {
@@ -40,10 +40,15 @@ export class BareMetalHost extends pulumi.CustomResource {
     constructor(name: string, args: NativeBareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
         // With `opts.id` (a read of an existing host) the engine takes no inputs.
         const props: Record<string, unknown> = opts.id ? Object.fromEntries(HOST_OUTPUTS.map((o) => [o, undefined])) : hostProps(name, args, HOST_OUTPUTS);
-        super(BareMetalHost.__pulumiType, name, props, {
-            ...opts,
-            additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"],
-        });
+        const resume = pauseStackCapture(); // see resource-props.ts
+        try {
+            super(BareMetalHost.__pulumiType, name, props, {
+                ...opts,
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"],
+            });
+        } finally {
+            resume();
+        }
     }
 }
 
@@ -63,9 +68,14 @@ export class Machine extends pulumi.CustomResource {
 
     constructor(name: string, args: NativeMachineArgs, opts: pulumi.CustomResourceOptions = {}) {
         const props = machineProps(name, args ?? {}, MACHINE_OUTPUTS);
-        super(Machine.__pulumiType, name, props, {
-            ...opts,
-            additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "ironic"],
-        });
+        const resume = pauseStackCapture(); // see resource-props.ts
+        try {
+            super(Machine.__pulumiType, name, props, {
+                ...opts,
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "ironic"],
+            });
+        } finally {
+            resume();
+        }
     }
 }

@@ -1,6 +1,6 @@
 // The Machine's dynamic-provider handlers: Pulumi glue only. They validate inputs (the zod
 // schema), decide replace vs update, and call the lifecycle in provider/machine (the decision in
-// lifecycle.ts, the Ironic steps in converge.ts), which knows nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/machine.ts), inside the
+// lifecycle.ts, the Ironic steps in converge.ts), which knows nothing of Pulumi. Loaded at call time by `machineProvider` (sdk/providers/machine-dynamic.ts), inside the
 // dynamic-provider host process.
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
