@@ -174,6 +174,46 @@ describe("e2e: the packed package installed into a program outside the repositor
     const out = await stack!.outputs();
     expect(out.nodeNames).to.deep.equal([`${ns}~rack-a-0`, `${ns}~rack-a-1`]);
     expect(out.states).to.deep.equal(["available", "available"]);
+    // The state records the provider as a require of the installed module, not its source: the
+    // engine rewrites every resource's record after each step (docs/PERFORMANCE.md).
+    const hosts = (await stack!.exportState()).json.deployment.resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost");
+    expect(hosts).to.have.length(2);
+    for (const h of hosts) {
+      for (const recorded of [h.inputs.__provider, h.outputs.__provider]) {
+        expect(recorded, h.urn).to.include('require("pulumi-metal3/dist/sdk/providers/host-dynamic.js")');
+        expect(recorded.length, h.urn).to.be.below(600);
+      }
+      // Registration runs without stack capture (pauseStackCapture); what the engine records of
+      // where the resource was declared, Pulumi takes itself, and it still leads to the program.
+      const frames: string[] = (h.stackTrace ?? []).map((f: any) => f.sourcePosition ?? "");
+      expect(frames.some((p) => /^project:\/\/\/index\.js#\d+,\d+$/.test(p)), `${h.urn}: ${JSON.stringify(frames)}`).to.equal(true);
+    }
+  });
+
+  it("the Machine provider is recorded as a require of the installed package and runs from it", async function () {
+    this.timeout(120_000);
+    // What the dynamic-provider host does with a Machine's recorded provider: load the text, call
+    // the handler, call check (zod validation from the installed package, no Ironic).
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      const { machineProvider } = require("pulumi-metal3");
+      const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }));
+      (async () => {
+        const sf = await pulumi.runtime.serializeFunction(() => machineProvider, { allowSecrets: true });
+        const provider = requireFromString(sf.text)[sf.exportName]();
+        const image = { url: "http://images.example/disk.qcow2", checksum: "0123abcd" };
+        const valid = await provider.check({}, { name: "m0", namespace: "pkg", image, claimOwner: "x" });
+        const invalid = await provider.check({}, { name: "m0", namespace: "pkg", claimOwner: "x" });
+        console.log(JSON.stringify({ text: sf.text, valid: valid.failures ?? [], invalid: invalid.failures ?? [] }));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const file = path.join(programDir, "machine-provider-check.js");
+    fs.writeFileSync(file, script);
+    const { stdout } = await run(process.execPath, [file], { cwd: programDir });
+    const r = JSON.parse(stdout);
+    expect(r.text).to.include('require("pulumi-metal3/dist/sdk/providers/machine-dynamic.js")');
+    expect(r.text.length).to.be.below(600);
+    expect(r.valid).to.deep.equal([]);
+    expect(r.invalid).to.deep.equal([{ property: "image", reason: "image or customDeploy is required" }]);
   });
 
   it("`pulumi destroy` removes them from Ironic", async function () {
