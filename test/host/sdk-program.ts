@@ -35,10 +35,22 @@ async function main(): Promise<void> {
         kubernetes: { namespace: "metal3" },
     });
     const wholeOutputBmc = new BareMetalHost("node-8", { bmc: pulumi.output({ address: "fake://8", password: "pw-8" }), online: false });
-    await new Promise<void>((resolve) => pulumi.all([plain.urn, plain.nodeUuid, wholeOutputBmc.urn]).apply(() => resolve()));
+    // How many stack traces with frames V8 formats while one host registers (pauseStackCapture):
+    // only the one Pulumi takes for the resource itself, not one per promise per property.
+    const limitBefore = Error.stackTraceLimit;
+    const formatting = Error.prepareStackTrace;
+    let stacksWithFrames = 0;
+    Error.prepareStackTrace = (err, frames) => {
+        if (frames.length > 0) stacksWithFrames++;
+        return formatting ? formatting(err, frames) : `${err}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+    };
+    const counted = new BareMetalHost("node-9", { bmc: { address: "fake://9" }, online: false });
+    Error.prepareStackTrace = formatting;
+    const stackCapture = { stacksWithFrames, limitRestored: Error.stackTraceLimit === limitBefore };
+    await new Promise<void>((resolve) => pulumi.all([plain.urn, plain.nodeUuid, wholeOutputBmc.urn, counted.urn]).apply(() => resolve()));
     await new Promise((r) => setTimeout(r, 500));
     const hostUrn = await new Promise((r) => plain.urn.apply(r));
-    process.stdout.write(JSON.stringify({ registrations, hostUrn }));
+    process.stdout.write(JSON.stringify({ registrations, hostUrn, stackCapture }));
 }
 
 main().catch((e) => {
