@@ -5,6 +5,7 @@
 // not ship), carries what the dynamic provider and the CLI load at run time (dist/, crds/), and
 // that the language host and the dynamic-provider plugin run the program with the program's own
 // @pulumi/pulumi and pulumi-metal3.
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -187,6 +188,37 @@ describe("e2e: the packed package installed into a program outside the repositor
       // where the resource was declared, Pulumi takes itself, and it still leads to the program.
       const frames: string[] = (h.stackTrace ?? []).map((f: any) => f.sourcePosition ?? "");
       expect(frames.some((p) => /^project:\/\/\/index\.js#\d+,\d+$/.test(p)), `${h.urn}: ${JSON.stringify(frames)}`).to.equal(true);
+    }
+  });
+
+  it("a stack recorded by an earlier version (the provider's source in its state) previews unchanged, and `up` moves it to the short record", async function () {
+    this.timeout(900_000);
+    // The earlier record: the provider object serialized by value, as Pulumi records it when it is
+    // not a module under node_modules (this checkout's build, seen from the test's directory).
+    const { bareMetalHostProvider } = await import("../../sdk/baremetalhost");
+    const byValue = (await pulumi.runtime.serializeFunction(() => bareMetalHostProvider, { allowSecrets: true })).text;
+    expect(byValue).to.include('require("pulumi-metal3/dist/sdk/providers/host")');
+    expect(byValue).to.not.include("host-dynamic");
+    const isHost = (r: any) => r.type === "pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost";
+    const exported = (await stack!.exportState()).json;
+    for (const r of exported.deployment.resources.filter(isHost)) r.inputs.__provider = r.outputs.__provider = byValue;
+    const file = path.join(workDir, "earlier-record.json");
+    fs.writeFileSync(file, JSON.stringify(exported));
+    await stack!.must(["stack", "import", "--file", file]);
+    const nodeStates = async () => (await nodesOfStack()).map((n) => `${n.uuid} ${n.provision_state} ${n.power_state}`).sort();
+    const nodesBefore = await nodeStates();
+
+    const plan = JSON.parse((await stack!.must(["preview", "--json", "--diff"])).stdout);
+    const changes = Object.entries(plan.changeSummary ?? {}).filter(([op, n]) => op !== "same" && Number(n) > 0);
+    expect(changes, JSON.stringify(plan.changeSummary)).to.deep.equal([]);
+    expect(plan.changeSummary?.same, JSON.stringify(plan.changeSummary)).to.be.at.least(2);
+    await stack!.must(["up", "--yes", "--skip-preview"]);
+    expect(await nodeStates()).to.deep.equal(nodesBefore);
+    // The inputs now carry the short record; the outputs keep the earlier one until the host's next
+    // update, and `destroy` below deletes through it.
+    for (const r of (await stack!.exportState()).json.deployment.resources.filter(isHost)) {
+      expect(r.inputs.__provider, r.urn).to.include('require("pulumi-metal3/dist/sdk/providers/host-dynamic.js")');
+      expect(r.outputs.__provider, r.urn).to.equal(byValue);
     }
   });
 
