@@ -23,10 +23,16 @@ export async function enrolFakeNode(client: IronicClient, name: string, mac: str
   return node;
 }
 
-/** API requests Ironic has logged so far (its eventlet.wsgi.server lines). */
+/**
+ * One logged API request: Debian's Ironic 21.4 logs `eventlet.wsgi.server ... "GET /v1/... HTTP/1.1"`,
+ * PyPI's Ironic 39 `ironic.api [req-...] 127.0.0.1 - GET /v1/... - 200 (12.3ms)`. Groups: verb, path, query.
+ */
+const REQUEST = String.raw`(?:eventlet\.wsgi\.server .*"|ironic\.api \[[^\]]*\] \S+ - )(GET|POST|PATCH|PUT|DELETE) (\/v1[^ ?"]*)(\?[^ "]*)?(?: HTTP| - \d{3})`;
+
+/** API requests Ironic has logged so far. */
 export function requestLines(logFile: string): number {
   const text = fs.readFileSync(logFile, "utf8");
-  return (text.match(/eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) \/v1/g) ?? []).length;
+  return (text.match(new RegExp(REQUEST, "g")) ?? []).length;
 }
 
 /**
@@ -37,7 +43,7 @@ export function requestLines(logFile: string): number {
 export function requestKinds(logFile: string, skip = 0): Map<string, number> {
   const text = fs.readFileSync(logFile, "utf8");
   const kinds = new Map<string, number>();
-  const all = [...text.matchAll(/eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) (\/v1[^ ?"]*)(\?[^ "]*)? HTTP/g)];
+  const all = [...text.matchAll(new RegExp(REQUEST, "g"))];
   for (const m of all.slice(skip)) {
     const segments = m[2].split("/").map((s, i, all) => (i > 0 && ["nodes", "ports", "allocations", "drivers", "portgroups"].includes(all[i - 1]) ? "{id}" : s));
     const query = m[3] ? `?${[...new URLSearchParams(m[3].slice(1)).keys()].join("&")}` : "";
@@ -58,6 +64,6 @@ export function formatKinds(kinds: Map<string, number>, hosts: number): string {
 /** When Ironic logged the first and the last API request after the first `skip` (ms since the epoch; the log's local time is taken as the machine's). */
 export function requestSpan(logFile: string, skip = 0): { first: number; last: number } | undefined {
   const text = fs.readFileSync(logFile, "utf8");
-  const stamps = [...text.matchAll(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*eventlet\.wsgi\.server .*"(GET|POST|PATCH|PUT|DELETE) \/v1/gm)].slice(skip).map((m) => new Date(m[1].replace(" ", "T")).getTime());
+  const stamps = [...text.matchAll(new RegExp(String.raw`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*` + REQUEST, "gm"))].slice(skip).map((m) => new Date(m[1].replace(" ", "T")).getTime());
   return stamps.length ? { first: stamps[0], last: stamps[stamps.length - 1] } : undefined;
 }

@@ -5,7 +5,7 @@
 import { IronicClient } from "../provider/ironic";
 import { createMachine, deleteMachine } from "../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../provider/machine/spec";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "../test/machine/pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "../test/machine/pool";
 
 export interface MachineBenchResult {
     machines: number;
@@ -42,6 +42,7 @@ export async function benchMachines(n: number, ironicUrl: string): Promise<Machi
             name: `${tag}-m${i}`,
             namespace,
             digestKey: `bench-digest-key-${i}`,
+            poolKeys: [POOL_OWNER_KEY], // the key the fixture pool is enrolled under
             hostSelector: { matchLabels: { pool: tag } },
             image: { url: "http://images.example/bench.qcow2", checksum: "http://images.example/bench.qcow2.sha256", format: "qcow2" },
             userData: "#cloud-config\n",

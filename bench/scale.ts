@@ -17,6 +17,11 @@
 // as the run has hosts, every host in flight at once); BENCH_SCALE_UP_ONLY=1
 // skips preview, no-op up and destroy (big sizes on a busy machine).
 // Fake delays: inspect 2 s, power 0 s. Writes docs/PERFORMANCE.md and docs/performance-scale.svg.
+// BENCH_SCALE_REDFISH=1 (default; 0 skips it; BENCH_SCALE_FAKE=0 skips the fake-hardware rows) adds, on the sqlite Ironic, the same fleet on
+// Redfish BMCs: sushy-tools' fake systems (local/redfish.ts, one emulator serving every host, plain
+// HTTP), as Metal³ tests its own scale, with the direct driver and `pulumi up` in the same run.
+// The work differs from the fake rows only where the driver forces it: no inspection (the fake
+// systems driver serves no Processors resource to inspect out of band), no automated cleaning.
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -25,6 +30,7 @@ import { startIronic, stopIronic, RunningIronic } from "../local/ironic";
 import { startIronicCluster, stopIronicCluster } from "../local/ironic-cluster";
 import { removePostgresData } from "../local/postgres";
 import { findFreePort } from "../local/proc";
+import { redfishAddress, RunningRedfishLab, startRedfish, stopRedfish } from "../local/redfish";
 import { ensureToolchain, pulumiEnv } from "../local/toolchain";
 import { IronicClient } from "../provider/ironic";
 import { enrolFakeNode, formatKinds, requestKinds, requestLines, requestSpan } from "./direct";
@@ -42,6 +48,10 @@ const UP_ONLY = process.env.BENCH_SCALE_UP_ONLY === "1";
 const SKIP_CHECKPOINTS = process.env.BENCH_SCALE_SKIP_CHECKPOINTS === "1";
 const SKIP_CHECKPOINTS_LABEL = ", no intermediate checkpoints";
 const KINDS = (process.env.BENCH_SCALE_IRONIC ?? "sqlite,postgresql").split(",") as ("sqlite" | "postgresql")[];
+const REDFISH = process.env.BENCH_SCALE_REDFISH !== "0";
+/** BENCH_SCALE_FAKE=0: only the Redfish rows (with BENCH_SCALE_KEEP=1 the fake rows of earlier runs stay in the table). */
+const FAKE = process.env.BENCH_SCALE_FAKE !== "0";
+const REDFISH_LABEL = ", Redfish (sushy-tools)";
 const TICK_MS = 250;
 /** Where and how the figures were measured, for the honesty note (BENCH_SCALE_NOTE). */
 const BENCH_NOTE = process.env.BENCH_SCALE_NOTE ?? "on this machine while other work (test runs, builds) may have been running, which slows every contender";
@@ -128,6 +138,34 @@ async function directHost(client: IronicClient, watch: BatchWatcher, name: strin
   return node.uuid;
 }
 
+/** The Redfish row's host: a node on one emulated system, enrolled as the provider enrols it (no inspection, no automated cleaning). */
+async function directRedfishHost(client: IronicClient, watch: BatchWatcher, name: string, address: string, lab: RunningRedfishLab, i: number): Promise<string> {
+  const system = lab.systems[i];
+  const node = await client.createNode({
+    name,
+    driver: "redfish",
+    boot_interface: "ipxe",
+    automated_clean: false,
+    resource_class: "baremetal",
+    driver_info: { redfish_address: `http://127.0.0.1:${lab.port}`, redfish_system_id: `/redfish/v1/Systems/${system.uuid}`, redfish_username: lab.username, redfish_password: lab.password },
+  } as never);
+  await client.createPort({ node_uuid: node.uuid, address }).catch(async (e: { status?: number }) => {
+    if (e.status !== 409 || !(await client.listPorts({ node: node.uuid })).some((p) => p.address === address)) throw e;
+  });
+  const stable = (st: string) => (n: BatchNode) => n.provision_state === st && !n.target_provision_state;
+  const provision = (verb: "manage" | "provide", state: string) =>
+    client.setProvisionState(node.uuid, verb).catch((e: { status?: number; faultstring?: string }) => {
+      if (e.status !== 400 || !e.faultstring?.includes(`while it is in state "${state}"`)) throw e;
+    });
+  await provision("manage", "manageable");
+  await watch.until(node.uuid, stable("manageable"));
+  await provision("provide", "available");
+  await watch.until(node.uuid, stable("available"));
+  await client.setPowerState(node.uuid, "power off");
+  await watch.until(node.uuid, (n) => n.power_state === "power off" && !n.target_power_state);
+  return node.uuid;
+}
+
 async function inBatches<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>): Promise<void> {
   let i = 0;
   await Promise.all(Array.from({ length: width }, async () => { while (i < items.length) await fn(items[i++]); }));
@@ -170,8 +208,13 @@ const n = Number(cfg.require("hosts"));
 const tag = cfg.require("tag");
 const run = Number(cfg.require("run"));
 const h = (x) => x.toString(16).padStart(2, "0");
+// Redfish row: one address per host (the emulator's systems) and the emulator's password as a secret.
+const redfish = cfg.getObject("redfishAddresses");
+const password = redfish ? cfg.requireSecret("redfishPassword") : undefined;
 for (let i = 0; i < n; i++) {
-  new BareMetalHost(\`\${tag}-\${i}\`, { namespace: "bench", bmc: { address: \`fake://\${tag}-\${i}\` }, online: false, bootMACAddress: \`52:54:5d:\${h(run)}:\${h(i >> 8)}:\${h(i & 255)}\` });
+  const bootMACAddress = \`52:54:5d:\${h(run)}:\${h(i >> 8)}:\${h(i & 255)}\`;
+  if (redfish) new BareMetalHost(\`\${tag}-\${i}\`, { namespace: "bench", bmc: { address: redfish[i], username: "admin", password }, online: false, bootMACAddress, inspectionMode: "disabled", automatedCleaningMode: "disabled" });
+  else new BareMetalHost(\`\${tag}-\${i}\`, { namespace: "bench", bmc: { address: \`fake://\${tag}-\${i}\` }, online: false, bootMACAddress });
 }
 `;
 
@@ -292,7 +335,7 @@ function installPacked(dir: string): void {
   if (r.status !== 0) throw new Error(`unpacking ${packed} failed: ${r.stderr}`);
 }
 
-async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, parallel: number | undefined, run: number): Promise<Omit<Row, "ironic" | "direct" | "callsPerHostDirect" | "cli" | "callsPerHostCli">> {
+async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, parallel: number | undefined, run: number, lab?: RunningRedfishLab): Promise<Omit<Row, "ironic" | "direct" | "callsPerHostDirect" | "cli" | "callsPerHostCli">> {
   const dir = fs.mkdtempSync(path.join(REPO, ".state", "bench-scale-"));
   try {
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench-scale\nruntime: nodejs\n");
@@ -312,6 +355,10 @@ async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, p
     await p(["config", "set", "hosts", String(hosts)]);
     await p(["config", "set", "tag", `s${run}`]);
     await p(["config", "set", "run", String(run)]);
+    if (lab) {
+      await p(["config", "set", "redfishAddresses", JSON.stringify(lab.systems.slice(0, hosts).map((sys) => redfishAddress(lab, sys)))]);
+      await p(["config", "set", "--secret", "redfishPassword", lab.password]);
+    }
     const par = parallel ? ["--parallel", String(parallel)] : [];
     const before = requestLines(ironic.logFile);
     const sampler = processSampler(dir, ironic.stateDir);
@@ -337,7 +384,7 @@ async function engineRun(ironic: RunningIronic, binDir: string, hosts: number, p
 function table(rows: Row[]): string {
   const head = ["Ironic", "hosts", "--parallel", "direct (s)", "pulumi up (s)", "ratio", "hosts/min (up)", "API calls/host (up)", "API calls/host (direct)", "preview (s)", "no-op up (s)", "destroy (s)", "provider RSS (MiB)", "baremetal --wait loops (s)", "API calls/host (baremetal)"];
   const opt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits));
-  const lines = rows.map((r) => [r.ironic, r.hosts, r.parallel, r.direct.toFixed(1), r.up.toFixed(1), `${(r.up / r.direct).toFixed(2)}×`, ((r.hosts / r.up) * 60).toFixed(0), r.callsPerHostUp.toFixed(1), r.callsPerHostDirect.toFixed(1), opt(r.preview, 1), opt(r.noop, 1), opt(r.destroy, 1), r.rssMiB.toFixed(0), opt(r.cli, 1), opt(r.callsPerHostCli, 1)].map(String));
+  const lines = rows.map((r) => [r.ironic, r.hosts, r.parallel, r.direct.toFixed(1), r.up.toFixed(1), `${(r.up / r.direct).toFixed(2)}×`, ((r.hosts / r.up) * 60).toFixed(0), opt(r.callsPerHostUp, 1), opt(r.callsPerHostDirect, 1), opt(r.preview, 1), opt(r.noop, 1), opt(r.destroy, 1), r.rssMiB.toFixed(0), opt(r.cli, 1), opt(r.callsPerHostCli, 1)].map(String));
   return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
 }
 
@@ -407,7 +454,7 @@ function writeDoc(rows: Row[], started: Date, elapsedS: number): void {
 Generated by \`npm run bench:scale\` (bench/scale.ts) on ${started.toISOString()} in ${(elapsedS / 60).toFixed(1)} min.
 Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average at the end ${load}.
 
-**Honesty note.** ${process.env.BENCH_SCALE_KEEP === "1" ? `This run measured ${SIZES.join(", ")} hosts on ${KINDS.join(" and ")}; the table keeps the other rows from earlier runs of the same script (\`BENCH_SCALE_KEEP=1\`), each run` : `The sizes below (${SIZES.join(", ")} hosts) are the ones measured in this run,`}
+**Honesty note.** ${process.env.BENCH_SCALE_KEEP === "1" ? `This run measured ${SIZES.join(", ")} hosts on ${[...(FAKE ? KINDS : []), ...(REDFISH ? ["sqlite with Redfish BMCs"] : [])].join(" and ")}; the table keeps the other rows from earlier runs of the same script (\`BENCH_SCALE_KEEP=1\`), each run` : `The sizes below (${SIZES.join(", ")} hosts) are the ones measured in this run,`}
 ${BENCH_NOTE}. Absolute times vary from run to run (one Ironic process on few cores); the ratios
 between contenders measured in the same run, against the same Ironic, are the meaningful part.
 
@@ -435,6 +482,15 @@ ${table(rows)}
 ![hosts vs wall time](performance-scale.svg)
 
 Ratio = pulumi up / direct driver for the same hosts on the same Ironic in the same run.
+
+Rows marked **Redfish (sushy-tools)**: the same fleet on Redfish BMCs instead of fake-hardware,
+one sushy-tools 2.2.0 emulator (fake systems driver, plain HTTP, basic auth) serving every host,
+as Metal³ tests its own scale; direct driver and \`pulumi up\` in the same run against the same
+Ironic. Work per host: enrol (redfish driver + port) → manage (Ironic reads power and boot state
+from the BMC) → provide (no automated cleaning) → power off; no inspection (the emulator's fake
+systems serve no Processors resource, which Ironic's Redfish inspection needs). The emulator applies each power
+**change** 1–11 s after it is asked, at random (sushy-tools' fakedriver.py; no setting shortens
+it); its systems start powered off, so this work asks for no change and pays none of that delay.
 `;
   // Hand-written analysis below the marker survives a re-run.
   const docFile = path.join(REPO, "docs", "PERFORMANCE.md");
@@ -448,7 +504,12 @@ async function withIronic<T>(kind: "sqlite" | "postgresql", fn: (ironic: Running
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `pm3-bench-scale-${kind}-`));
   const port = await findFreePort();
   const log = (l: string) => say(`${kind}: ${l}`);
-  const ironic = kind === "sqlite" ? await startIronic({ stateDir, port, fakeDelays: FAKE_DELAYS, log }) : await startIronicCluster({ conductors: 2, stateDir, port, fakeDelays: FAKE_DELAYS, log });
+  // API noauth: the figures of docs/PERFORMANCE.md were measured so, and the stacks get the URL alone
+  // (the cluster's JSON-RPC between API and conductors is authenticated regardless).
+  const ironic =
+    kind === "sqlite"
+      ? await startIronic({ stateDir, port, noauth: true, fakeDelays: FAKE_DELAYS, log })
+      : await startIronicCluster({ conductors: 2, stateDir, port, noauth: true, fakeDelays: FAKE_DELAYS, log });
   try {
     return await fn(ironic);
   } finally {
@@ -479,7 +540,7 @@ async function main(): Promise<void> {
     return [...kept.filter((r) => !fresh.has(key(r))), ...rows].sort((a, b) => a.ironic.localeCompare(b.ironic) || a.hosts - b.hosts || order(a.parallel) - order(b.parallel));
   };
   let run = 0;
-  for (const kind of KINDS) {
+  for (const kind of FAKE ? KINDS : []) {
     await withIronic(kind, async (ironic) => {
       // A long request timeout: at hundreds of hosts on a loaded machine one Ironic process may
       // take longer than the default to answer, and a timed-out "inspect" cannot be repeated blindly.
@@ -521,6 +582,41 @@ async function main(): Promise<void> {
         await client.close();
       }
     });
+  }
+  if (REDFISH) {
+    // The same fleet on Redfish BMCs: one sushy-tools emulator with as many systems as the largest size.
+    const bmcStateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-bench-scale-redfish-"));
+    const lab = await startRedfish({ count: Math.max(...SIZES), stateDir: bmcStateDir, log: (l) => say(`redfish: ${l}`) });
+    if (!lab) throw new Error("the Redfish emulator did not start");
+    try {
+      await withIronic("sqlite", async (ironic) => {
+        const client = await IronicClient.connect({ url: ironic.url, authType: "none", timeoutMs: 180_000, maxConnections: 64 });
+        try {
+          for (const hosts of SIZES) {
+            run++;
+            const watch = new BatchWatcher(client);
+            const before = requestLines(ironic.logFile);
+            const [direct, uuids] = await timed(() => Promise.all(Array.from({ length: hosts }, (_, i) => directRedfishHost(client, watch, `direct-${run}-${i}`, mac(run, i), lab, i))));
+            const callsPerHostDirect = (requestLines(ironic.logFile) - before) / hosts;
+            say(`redfish, ${hosts} hosts: direct driver ${direct.toFixed(1)} s, ${callsPerHostDirect.toFixed(1)} calls/host, by kind:\n${formatKinds(requestKinds(ironic.logFile, before), hosts)}`);
+            await inBatches(uuids, 16, (u) => client.deleteNode(u));
+            for (const wanted of PARALLELS) {
+              const parallel = wanted === "hosts" ? hosts : wanted;
+              run++;
+              const r = await engineRun(ironic, tc.binDir, hosts, parallel, run, lab);
+              rows.push({ ironic: `sqlite, 1 process${REDFISH_LABEL}`, direct, callsPerHostDirect, ...r });
+              writeDoc(all(), started, (Date.now() - started.getTime()) / 1000);
+              say(`redfish, ${hosts} hosts, --parallel ${r.parallel}: up ${r.up.toFixed(1)} s (${(r.up / direct).toFixed(2)}×), preview ${r.preview.toFixed(1)} s, no-op ${r.noop.toFixed(1)} s, destroy ${r.destroy.toFixed(1)} s, ${r.callsPerHostUp.toFixed(1)} calls/host`);
+            }
+          }
+        } finally {
+          await client.close();
+        }
+      });
+    } finally {
+      await stopRedfish({ stateDir: bmcStateDir, log: (l) => say(`redfish: ${l}`) });
+      fs.rmSync(bmcStateDir, { recursive: true, force: true });
+    }
   }
   console.log(table(rows));
   writeDoc(all(), started, (Date.now() - started.getTime()) / 1000);

@@ -1,15 +1,36 @@
 // `pulumi-metal3 ironic start|stop|status|install`: the command line of the local Ironic
 // (../local/ironic.ts starts and stops it; this file parses arguments and prints).
-import { defaultStateDir, ensureIronicInstalled, ironicStatus, parseFakeDelays, startIronic, stopIronic, type BasicAuth, type FakeDelays } from "../local/ironic";
+import * as fs from "fs";
+import { ironicVenvCacheDir } from "../local/ironic-venv";
+import {
+  defaultStateDir,
+  ensureIronicInstalled,
+  ironicStatus,
+  parseFakeDelays,
+  startIronic,
+  stopIronic,
+  type BasicAuth,
+  type FakeDelays,
+  type LocalIronicCredentials,
+} from "../local/ironic";
 
 const USAGE = `usage: pulumi-metal3 ironic <command> [options]
 
 commands:
-  start    start a local standalone Ironic (installs Debian's packages when missing, as root)
-           and print IRONIC_URL=http://127.0.0.1:PORT on stdout
+  start    start a local standalone Ironic (builds its environment from PyPI when missing) and
+           print on stdout IRONIC_URL=http://127.0.0.1:PORT and, as the API takes only a generated
+           user and password by default, OS_CLIENT_CONFIG_FILE=STATE_DIR/clouds.yaml and
+           OS_CLOUD=pulumi-metal3-local: with those two exported, \`baremetal\` and pulumi-metal3
+           programs without an ironicUrl of their own connect with the generated credentials (the
+           password itself is never printed: it is in STATE_DIR/ironic-password and clouds.yaml,
+           both 0600). The Ironic release and the API versions it offers go to stderr
   stop     stop it
-  status   print running/stopped and the URL (exit 0 running, 3 stopped)
-  install  install Debian's Ironic packages if missing
+  status   print running/stopped, the URL and the credentials' lines as start does (exit 0
+           running, 3 stopped)
+  install  build the Ironic environment if missing (Ironic, baremetal, sushy from PyPI into a
+           virtual environment cached under ${ironicVenvCacheDir()};
+           ipmitool from Debian, as root) and print IRONIC_BIN=DIR (its commands, baremetal
+           included) on stdout
 
 options:
   --state-dir DIR            config, sqlite database, pid file and logs (default ${defaultStateDir()})
@@ -17,15 +38,21 @@ options:
                              had before, else 6385 if free, else any free port)
   --fake-delays SPEC         fake-hardware delays in seconds, e.g. deploy=5,inspect=2:6,power=1,boot=1
                              (kinds: deploy, inspect, power, boot, management, bios; MIN:MAX for a random range)
-  --basic-auth USER:PASS     HTTP basic auth instead of noauth (start); USER alone takes the
-                             password from OS_PASSWORD
+  --noauth                   no API authentication (start): every local user who reaches the port
+                             drives this Ironic and reads its nodes; a warning says so
+  --basic-auth USER          HTTP basic auth with your own user instead of generated credentials
+                             (start); the password from
+                             --basic-auth-password-file FILE, else from $OS_PASSWORD (never on
+                             the command line: \`ps\` shows it to every user)
+  --basic-auth-password-file FILE
+                             the basic-auth password (first line of FILE)
   --ipmi-retry-timeout S     [ipmi] command_retry_timeout: seconds an unanswered BMC is retried (start)
   --deploy-kernel URL        [conductor] deploy_kernel: the ironic-python-agent kernel nodes without
                              their own deploy_kernel boot for cleaning and agent deploys (start)
   --deploy-ramdisk URL       [conductor] deploy_ramdisk: its initramfs (start; with --deploy-kernel)
-  --no-install               fail instead of installing missing packages (start)
+  --no-install               fail instead of building the Ironic environment or installing packages (start)
   --database sqlite|postgresql
-                             postgresql: a distributed Ironic (start): Debian's PostgreSQL under the
+                             postgresql: a distributed Ironic (start): PostgreSQL (Debian's) under the
                              state dir (unix socket only), ironic-api and --conductors N
                              ironic-conductor processes on JSON-RPC over 127.0.0.2, 127.0.0.3, ...
                              (stop and status then cover every process; status lists the conductors)
@@ -42,10 +69,13 @@ interface ParsedArgs {
   port?: number;
   fakeDelays?: FakeDelays;
   basicAuth?: BasicAuth;
+  basicAuthUser?: string;
+  basicAuthPasswordFile?: string;
   ipmiRetryTimeoutS?: number;
   deployKernel?: string;
   deployRamdisk?: string;
   install: boolean;
+  noauth: boolean;
   database?: "sqlite" | "postgresql";
   conductors?: number;
   heartbeatTimeoutS?: number;
@@ -55,7 +85,7 @@ function parseArgs(argv: string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (!command || command === "-h" || command === "--help" || command === "help") throw new UsageError("");
   if (!["start", "stop", "status", "install"].includes(command)) throw new UsageError(`unknown command "${command}"`);
-  const parsed: ParsedArgs = { command, install: true };
+  const parsed: ParsedArgs = { command, install: true, noauth: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const eq = arg.indexOf("=");
@@ -86,15 +116,15 @@ function parseArgs(argv: string[]): ParsedArgs {
         }
         break;
       case "--basic-auth": {
-        // USER:PASSWORD, or USER alone with the password in $OS_PASSWORD (kept out of `ps`).
         const v = value();
-        const colon = v.indexOf(":");
-        const username = colon < 0 ? v : v.slice(0, colon);
-        const password = colon < 0 ? process.env.OS_PASSWORD ?? "" : v.slice(colon + 1);
-        if (!username || !password) throw new UsageError("--basic-auth needs USER:PASSWORD (or USER with OS_PASSWORD set)");
-        parsed.basicAuth = { username, password };
+        if (v.includes(":")) throw new UsageError("--basic-auth takes USER only: a password on the command line is visible to every user in `ps`; give it with --basic-auth-password-file FILE or OS_PASSWORD");
+        if (!v) throw new UsageError("--basic-auth needs a user name");
+        parsed.basicAuthUser = v;
         break;
       }
+      case "--basic-auth-password-file":
+        parsed.basicAuthPasswordFile = value();
+        break;
       case "--ipmi-retry-timeout": {
         const v = value();
         const s = Number(v);
@@ -110,6 +140,9 @@ function parseArgs(argv: string[]): ParsedArgs {
         break;
       case "--no-install":
         parsed.install = false;
+        break;
+      case "--noauth":
+        parsed.noauth = true;
         break;
       case "--database": {
         const v = value();
@@ -133,13 +166,50 @@ function parseArgs(argv: string[]): ParsedArgs {
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
+  if (parsed.noauth && parsed.basicAuthUser !== undefined) throw new UsageError("--noauth and --basic-auth exclude each other");
+  if (parsed.basicAuthPasswordFile !== undefined && parsed.basicAuthUser === undefined) throw new UsageError("--basic-auth-password-file goes with --basic-auth USER");
+  if (parsed.basicAuthUser !== undefined) {
+    let password = process.env.OS_PASSWORD ?? "";
+    if (parsed.basicAuthPasswordFile !== undefined) {
+      try {
+        password = fs.readFileSync(parsed.basicAuthPasswordFile, "utf8").split("\n")[0];
+      } catch (err) {
+        throw new UsageError(`cannot read --basic-auth-password-file: ${(err as Error).message}`);
+      }
+    }
+    if (!password) throw new UsageError("--basic-auth needs a password: --basic-auth-password-file FILE or OS_PASSWORD");
+    parsed.basicAuth = { username: parsed.basicAuthUser, password };
+  }
   if ((parsed.deployKernel === undefined) !== (parsed.deployRamdisk === undefined)) throw new UsageError("--deploy-kernel and --deploy-ramdisk go together");
   if (parsed.conductors !== undefined && parsed.database !== "postgresql") {
     throw new UsageError("--conductors needs --database postgresql (conductors share the database; sqlite is one process's)");
   }
-  if (parsed.database === "postgresql" && parsed.basicAuth) throw new UsageError("--basic-auth is not supported with --database postgresql yet");
   if (parsed.heartbeatTimeoutS !== undefined && parsed.database !== "postgresql") throw new UsageError("--heartbeat-timeout needs --database postgresql");
   return parsed;
+}
+
+/**
+ * What start and status print after IRONIC_URL: where a client finds the generated credentials
+ * (never the password itself), as lines a shell can export.
+ */
+function credentialLines(credentials: LocalIronicCredentials | undefined): string {
+  if (!credentials?.cloudsFile || !credentials.cloud) return "";
+  return `OS_CLIENT_CONFIG_FILE=${credentials.cloudsFile}\nOS_CLOUD=${credentials.cloud}\n`;
+}
+
+/** On stderr after a start: how to connect, or that anyone can. */
+function explainAuth(credentials: LocalIronicCredentials | undefined, url: string): void {
+  if (!credentials) {
+    process.stderr.write(
+      `[ironic] WARNING: ${url} runs without authentication (--noauth): every user of this machine can enrol, deploy and delete nodes through it and read what it holds; for generated credentials, stop it and start it without --noauth\n`,
+    );
+  } else if (credentials.cloudsFile) {
+    process.stderr.write(
+      `[ironic] the API takes user ${credentials.username} with the password in ${credentials.passwordFile} (0600); ` +
+        `export OS_CLIENT_CONFIG_FILE and OS_CLOUD as printed and \`baremetal\` and programs without their own ironicUrl use them ` +
+        `(stack config instead: pulumi-metal3:ironicUrl, ironicAuthType http_basic, ironicUsername ${credentials.username}, and --secret ironicPassword from that file)\n`,
+    );
+  }
 }
 
 /** `pulumi-metal3 ironic start|stop|status|install`; resolves to the process exit code. */
@@ -167,10 +237,13 @@ export async function ironicCommand(argv: string[]): Promise<number> {
         fakeDelays: args.fakeDelays,
         ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
         heartbeatTimeoutS: args.heartbeatTimeoutS,
+        basicAuth: args.basicAuth,
+        noauth: args.noauth,
         ...(args.deployKernel && args.deployRamdisk ? { agentImages: { deployKernel: args.deployKernel, deployRamdisk: args.deployRamdisk } } : {}),
         install: args.install,
       });
-      process.stdout.write(`IRONIC_URL=${running.url}\n`);
+      explainAuth(running.credentials, running.url);
+      process.stdout.write(`IRONIC_URL=${running.url}\n${credentialLines(running.credentials)}`);
       return 0;
     }
     // A state dir that holds a distributed Ironic: stop and status cover all of its processes
@@ -187,27 +260,32 @@ export async function ironicCommand(argv: string[]): Promise<number> {
         return 3;
       }
       process.stdout.write(cluster.formatClusterStatus(status));
+      process.stdout.write(credentialLines(status.credentials));
       return 0;
     }
     if (args.command === "start" && cluster.ironicClusterRunning(stateDir)) {
       throw new Error(`a distributed Ironic (--database postgresql) runs in ${stateDir}: stop it first, or start it again with --database postgresql`);
     }
     switch (args.command) {
-      case "install":
-        ensureIronicInstalled();
-        process.stderr.write("[ironic] installed: ironic, ironic-dbsync, baremetal\n");
+      case "install": {
+        const env = await ensureIronicInstalled();
+        process.stderr.write(`[ironic] Ironic ${env.ironicVersion} ${env.built ? "built" : "already built"} in ${env.root}\n`);
+        process.stdout.write(`IRONIC_BIN=${env.binDir}\n`);
         return 0;
+      }
       case "start": {
         const running = await startIronic({
           stateDir: args.stateDir,
           port: args.port,
           fakeDelays: args.fakeDelays,
           basicAuth: args.basicAuth,
+          noauth: args.noauth,
           ipmiRetryTimeoutS: args.ipmiRetryTimeoutS,
           ...(args.deployKernel && args.deployRamdisk ? { agentImages: { deployKernel: args.deployKernel, deployRamdisk: args.deployRamdisk } } : {}),
           install: args.install,
         });
-        process.stdout.write(`IRONIC_URL=${running.url}\n`);
+        explainAuth(running.credentials, running.url);
+        process.stdout.write(`IRONIC_URL=${running.url}\n${credentialLines(running.credentials)}`);
         return 0;
       }
       case "stop":
@@ -220,7 +298,7 @@ export async function ironicCommand(argv: string[]): Promise<number> {
           return 3;
         }
         const health = status.answering ? "" : " (not answering yet)";
-        process.stdout.write(`running pid ${status.pid}${health}\nIRONIC_URL=${status.url}\n`);
+        process.stdout.write(`running pid ${status.pid}${health}\nIRONIC_URL=${status.url}\n${credentialLines(status.credentials)}`);
         return 0;
       }
     }

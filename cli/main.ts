@@ -6,10 +6,12 @@ const USAGE = `usage: pulumi-metal3 <command> [options]
 commands:
   ironic start|stop|status|install   a local standalone Ironic (fake hardware) on loopback
   bmc start|stop|status --ipmi N     N virtual IPMI BMCs on loopback (the lab real-BMC tests run against)
+  lab start|stop|status|images       N QEMU VMs with Redfish (virtual media) and IPMI BMCs; agent and OS images
   kube start|stop|status             a local etcd + kube-apiserver with the Metal³ CRDs
   toolchain                          build or locate pulumi, its Node.js host and plugins (prints TOOLCHAIN_BIN=)
   make-host [options] NAME           print a BareMetalHost declaration (TypeScript, or --yaml manifests)
   hosts [--ironic-url URL]           table of Ironic nodes: name, state, power, node UUID
+  owner-key [--set [--plugin]]       a new stack owner key (prints it, or sets pulumi-metal3:ownerKey as a secret)
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -18,10 +20,12 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, () => Command> = {
   ironic: () => require("./ironic").ironicCommand,
   bmc: () => require("./bmc").bmcCommand,
+  lab: () => require("./lab").labCommand,
   kube: () => require("./kube").kubeCommand,
   toolchain: () => require("./toolchain").toolchainCommand,
   "make-host": () => require("./make-host").makeHostCommand,
   hosts: () => require("./hosts").hostsCommand,
+  "owner-key": () => require("./owner-key").ownerKeyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -20,3 +20,15 @@ export function capiCrdFiles(): string[] {
   }
   return files;
 }
+
+/**
+ * What `kube start --crds` installs when given no source: the package's crds/ (every CRD of
+ * baremetal-operator's and CAPM3's bases, which their controllers need to start) and, in a
+ * checkout, Cluster API's Machine/Cluster CRDs. In the directory the main-branch Metal3Machine
+ * CRD (v1beta1 + v1beta2) sorts after the release-1.12 one and wins (installCrds keeps the last).
+ */
+export function operatorCrdSources(): string[] {
+  const dir = defaultCrdDir();
+  const capi = path.join(dir, "cluster-api");
+  return fs.existsSync(capi) ? [dir, capi] : [dir];
+}

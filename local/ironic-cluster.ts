@@ -11,7 +11,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as single from "./ironic";
-import type { FakeDelays, Logger, RunningIronic } from "./ironic";
+import type { BasicAuth, FakeDelays, Logger, RunningIronic } from "./ironic";
 import { httpGet, isPortFree, isProcessAlive, processCommandLine, readPidFile, removeFile, stopProcessGroup, writePidFile } from "./proc";
 import { ensurePostgresInstalled, postgresPid, startPostgres, stopPostgres } from "./postgres";
 import { ensureHttpRootServer, stopHttpRootServer } from "./http-root";
@@ -31,6 +31,10 @@ export interface StartClusterOptions {
   agentImages?: single.AgentImageDefaults;
   /** `[conductor] heartbeat_timeout`: a dead conductor's nodes are taken over this long after its last heartbeat (Ironic's default 60 s). */
   heartbeatTimeoutS?: number;
+  /** The API's credentials, as StartIronicOptions.basicAuth (default: generated ones in the state dir). */
+  basicAuth?: BasicAuth;
+  /** The API without authentication (JSON-RPC between the processes stays authenticated). */
+  noauth?: boolean;
   install?: boolean;
   readyTimeoutMs?: number;
   log?: Logger;
@@ -118,12 +122,13 @@ async function freeJsonRpcPort(files: ClusterFiles, conductors: number, previous
   throw new Error(`no port is free on all of 127.0.0.2..127.0.0.${1 + conductors} for JSON-RPC`);
 }
 
-async function spawnDetached(command: string, configs: string[], logFile: string, pidFile: string): Promise<number> {
+/** `command` of the Ironic environment (binDir), detached, its output appended to `logFile`. */
+async function spawnDetached(binDir: string, command: string, configs: string[], logFile: string, pidFile: string): Promise<number> {
   const out = fs.openSync(logFile, "a");
   fs.writeSync(out, `\n===== pulumi-metal3: starting ${command} at ${new Date().toISOString()} =====\n`);
   const args = configs.flatMap((c) => ["--config-file", c]);
   // detached: its own process group (stop signals all of it), and it outlives this CLI.
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", out, out] });
+  const child = spawn(path.join(binDir, command), args, { detached: true, stdio: ["ignore", out, out], env: single.ironicEnv() });
   fs.closeSync(out);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once("error", (err) => reject(new Error(`could not run ${command}: ${err.message}`)));
@@ -139,23 +144,23 @@ export interface ConductorInfo {
   alive: boolean;
 }
 
-async function apiGet<T>(url: string, pathAndQuery: string): Promise<T | undefined> {
-  const answer = await httpGet(`${url}${pathAndQuery}`, { "X-OpenStack-Ironic-API-Version": API_VERSION }, 10_000);
+async function apiGet<T>(url: string, pathAndQuery: string, auth?: BasicAuth): Promise<T | undefined> {
+  const answer = await httpGet(`${url}${pathAndQuery}`, { ...single.basicAuthHeader(auth), "X-OpenStack-Ironic-API-Version": API_VERSION }, 10_000);
   if (answer?.status !== 200) return undefined;
   return JSON.parse(answer.body) as T;
 }
 
-export async function listConductors(url: string): Promise<ConductorInfo[] | undefined> {
-  return (await apiGet<{ conductors: ConductorInfo[] }>(url, "/v1/conductors"))?.conductors;
+export async function listConductors(url: string, auth?: BasicAuth): Promise<ConductorInfo[] | undefined> {
+  return (await apiGet<{ conductors: ConductorInfo[] }>(url, "/v1/conductors", auth))?.conductors;
 }
 
 /** Nodes per conductor host name, from each node's `conductor` field (the hash ring's choice). */
-export async function nodesPerConductor(url: string): Promise<Map<string, number> | undefined> {
+export async function nodesPerConductor(url: string, auth?: BasicAuth): Promise<Map<string, number> | undefined> {
   // `conductor` is computed from the hash ring, so `fields=` cannot ask for it: the detailed list, page by page.
   const counts = new Map<string, number>();
   let next: string | undefined = "/v1/nodes/detail?limit=1000";
   while (next) {
-    const body: { nodes: { conductor: string | null }[]; next?: string } | undefined = await apiGet(url, next);
+    const body: { nodes: { conductor: string | null }[]; next?: string } | undefined = await apiGet(url, next, auth);
     if (!body) return undefined;
     for (const n of body.nodes) counts.set(n.conductor ?? "(none)", (counts.get(n.conductor ?? "(none)") ?? 0) + 1);
     next = body.next ? new URL(body.next).pathname + new URL(body.next).search : undefined;
@@ -172,15 +177,15 @@ function liveProcesses(files: ClusterFiles, conductors: number) {
   return { api, conductors: cond };
 }
 
-/** Wait until the API answers and every conductor has registered and heart-beats. */
-async function waitForCluster(url: string, files: ClusterFiles, hosts: string[], pids: number[], timeoutMs: number): Promise<void> {
-  await single.waitUntilReady(url, files, pids[0], undefined, timeoutMs);
+/** Wait until the API answers and every conductor has registered and heart-beats; resolves to the API versions offered. */
+async function waitForCluster(url: string, files: ClusterFiles, hosts: string[], pids: number[], auth: BasicAuth | undefined, timeoutMs: number): Promise<{ min: string; max: string }> {
+  const apiVersions = await single.waitUntilReady(url, files, pids[0], auth, timeoutMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const dead = pids.findIndex((p) => !isProcessAlive(p));
     if (dead >= 0) throw single.failureWithLog(`a process of the Ironic cluster (pid ${pids[dead]}) exited during start-up`, files, dead === 0 ? files.api.log : files.conductor(dead).log);
-    const alive = new Set((await listConductors(url))?.filter((c) => c.alive).map((c) => c.hostname));
-    if (hosts.every((h) => alive.has(h))) return;
+    const alive = new Set((await listConductors(url, auth))?.filter((c) => c.alive).map((c) => c.hostname));
+    if (hosts.every((h) => alive.has(h))) return apiVersions;
     if (Date.now() > deadline) {
       throw single.failureWithLog(`conductors ${hosts.filter((h) => !alive.has(h)).join(", ")} did not register with ${url} within ${Math.round(timeoutMs / 1000)} s`, files, files.conductor(1).log);
     }
@@ -222,20 +227,29 @@ export async function startIronicCluster(opts: StartClusterOptions): Promise<Run
   }
   const files = clusterFiles(opts.stateDir ?? single.defaultStateDir());
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
-  fs.mkdirSync(files.dir, { recursive: true });
+  single.makePrivateStateDir(files.dir);
   if (livePid(files.pid, "ironic", files.config) !== undefined) {
     throw new Error(`the single-process Ironic of ${files.dir} is running: stop it first (pulumi-metal3 ironic stop --state-dir ${files.dir})`);
   }
 
+  const env = await single.ensureIronicInstalled(log, opts.install !== false);
   const previous = readClusterRecord(files.dir);
   const hosts = Array.from({ length: opts.conductors }, (_, k) => files.conductor(k + 1).host);
   if (previous) {
     const live = liveProcesses(files, previous.conductors);
     const pg = postgresPid(files.dir);
     if (previous.conductors === opts.conductors && live.api !== undefined && live.conductors.every((c) => c.pid !== undefined) && pg !== undefined) {
-      await waitForCluster(previous.url, files, hosts, [live.api, ...live.conductors.map((c) => c.pid as number)], readyTimeoutMs);
+      const instance = single.readInstance(files);
+      const apiVersions = await waitForCluster(
+        previous.url,
+        files,
+        hosts,
+        [live.api, ...live.conductors.map((c) => c.pid as number)],
+        opts.basicAuth ?? single.readGeneratedCredentials(files.dir),
+        readyTimeoutMs,
+      );
       if (opts.port !== undefined && opts.port !== previous.port) log(`note: already running on port ${previous.port}; --port ${opts.port} ignored (stop it first to change)`);
-      await ensureHttpRootServer(files.httpRoot, files.dir, log);
+      await ensureHttpRootServer(files.httpRoot, files.dir, log, env.python);
       log(`already running: ironic-api pid ${live.api}, ${opts.conductors} conductors, ${previous.url} (state ${files.dir})`);
       return {
         url: previous.url,
@@ -243,6 +257,10 @@ export async function startIronicCluster(opts: StartClusterOptions): Promise<Run
         stateDir: files.dir,
         logFile: files.api.log,
         alreadyRunning: true,
+        binDir: env.binDir,
+        ironicVersion: env.ironicVersion,
+        apiVersions,
+        credentials: instance ? single.credentialsOfRecord(files, instance) : undefined,
         conductors: live.conductors.map((c) => ({ host: c.host, pid: c.pid as number, logFile: c.logFile })),
         postgresPid: pg,
       };
@@ -250,14 +268,17 @@ export async function startIronicCluster(opts: StartClusterOptions): Promise<Run
     if (await stopProcesses(files, previous.conductors, log)) log("restarting the cluster: some of its processes had exited or the conductor count changed");
   }
 
-  if (opts.install !== false) {
-    single.ensureIronicInstalled(log);
-    ensurePostgresInstalled(log);
-  }
+  if (opts.install !== false) ensurePostgresInstalled(log);
   const port = await single.choosePort(opts.port, previous ? { ...previous, pid: 0, authStrategy: "noauth", startedAt: previous.startedAt } : undefined, files);
   const url = `http://127.0.0.1:${port}`;
   const jsonRpcPort = await freeJsonRpcPort(files, opts.conductors, previous?.jsonRpcPort);
   for (const dir of [files.httpRoot, files.tftpRoot, path.join(files.tftpRoot, "master_images"), files.locks]) fs.mkdirSync(dir, { recursive: true });
+
+  const apiAuth = single.chooseApiAuth(opts, files);
+  const credentials = single.writeApiAuthFiles(files, env.python, url, apiAuth);
+  // JSON-RPC: an internal user whose password only the processes' ironic.conf (0600) holds.
+  const jsonRpcAuth = { username: "json-rpc", password: single.generatedPassword(files.jsonRpcPassword) };
+  single.writePrivateFile(files.jsonRpcHtpasswd, `${single.bcryptHtpasswdLine(env.python, jsonRpcAuth.username, jsonRpcAuth.password)}\n`);
 
   const started = Date.now();
   const pg = await startPostgres(files.dir, log);
@@ -266,36 +287,62 @@ export async function startIronicCluster(opts: StartClusterOptions): Promise<Run
     single.renderIronicConfig({
       files,
       port,
-      authStrategy: "noauth",
+      authStrategy: apiAuth.authStrategy,
       fakeDelays: opts.fakeDelays,
       ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
       redfishRetry: opts.redfishRetry,
-      httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log),
+      httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log, env.python),
       agentImages: opts.agentImages,
-      cluster: { databaseUrl: pg.url, jsonRpcPort, heartbeatTimeoutS: opts.heartbeatTimeoutS },
+      cluster: { databaseUrl: pg.url, jsonRpcPort, jsonRpcAuth, heartbeatTimeoutS: opts.heartbeatTimeoutS },
     }),
   );
-  single.runDbsync(files, log, pg.created ? "create_schema" : "upgrade");
+  single.runDbsync(files, log, env.binDir, pg.created ? "create_schema" : "upgrade");
+  single.protectStateFiles(files);
   fs.writeFileSync(files.api.config, processLines("127.0.0.1", files.api.log));
   const record: ClusterRecord = { url, port, jsonRpcPort, conductors: opts.conductors, startedAt: new Date().toISOString() };
   fs.writeFileSync(files.record, `${JSON.stringify(record, null, 2)}\n`);
+  // The single-process record format (never the pid file): how status, a later start and
+  // readGeneratedCredentials find out how this API authenticates.
+  const instance: single.InstanceRecord = {
+    pid: 0,
+    url,
+    port,
+    authStrategy: apiAuth.authStrategy,
+    ...(apiAuth.auth ? { username: apiAuth.auth.username } : {}),
+    ...(apiAuth.generated ? { generatedCredentials: true } : {}),
+    startedAt: record.startedAt,
+  };
+  fs.writeFileSync(files.instance, `${JSON.stringify(instance, null, 2)}\n`);
 
   const conductors: ConductorProcess[] = [];
   for (let i = 1; i <= opts.conductors; i++) {
     const c = files.conductor(i);
     fs.writeFileSync(c.config, processLines(c.host, c.log));
-    conductors.push({ host: c.host, pid: await spawnDetached("ironic-conductor", [files.config, c.config], c.log, c.pid), logFile: c.log });
+    conductors.push({ host: c.host,  pid: await spawnDetached(env.binDir, "ironic-conductor", [files.config, c.config], c.log, c.pid), logFile: c.log });
   }
-  const apiPid = await spawnDetached("ironic-api", [files.config, files.api.config], files.api.log, files.api.pid);
+  const apiPid = await spawnDetached(env.binDir, "ironic-api", [files.config, files.api.config], files.api.log, files.api.pid);
   log(`started ironic-api pid ${apiPid} on ${url} and ${opts.conductors} conductors (${conductors.map((c) => `${c.host} pid ${c.pid}`).join(", ")}; JSON-RPC port ${jsonRpcPort}); logs in ${files.dir}`);
+  let apiVersions: { min: string; max: string };
   try {
-    await waitForCluster(url, files, hosts, [apiPid, ...conductors.map((c) => c.pid)], readyTimeoutMs);
+    apiVersions = await waitForCluster(url, files, hosts, [apiPid, ...conductors.map((c) => c.pid)], apiAuth.auth, readyTimeoutMs);
   } catch (err) {
     await stopProcesses(files, opts.conductors, log);
     throw err;
   }
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
-  return { url, pid: apiPid, stateDir: files.dir, logFile: files.api.log, alreadyRunning: false, conductors, postgresPid: pg.pid };
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url} (Ironic ${env.ironicVersion}, API ${apiVersions.min}–${apiVersions.max})`);
+  return {
+    url,
+    pid: apiPid,
+    stateDir: files.dir,
+    logFile: files.api.log,
+    alreadyRunning: false,
+    binDir: env.binDir,
+    ironicVersion: env.ironicVersion,
+    apiVersions,
+    credentials,
+    conductors,
+    postgresPid: pg.pid,
+  };
 }
 
 /** Stop every process of the cluster of `stateDir`, PostgreSQL last. */
@@ -320,6 +367,8 @@ export interface ClusterStatus {
   /** Nodes whose conductor is none of ours (e.g. none alive). */
   unmappedNodes: number;
   stateDir: string;
+  /** How the API authenticates (absent for noauth). */
+  credentials?: single.LocalIronicCredentials;
 }
 
 export async function ironicClusterStatus(opts: { stateDir?: string } = {}): Promise<ClusterStatus> {
@@ -328,8 +377,10 @@ export async function ironicClusterStatus(opts: { stateDir?: string } = {}): Pro
   const live = liveProcesses(files, record?.conductors ?? 0);
   const pg = postgresPid(files.dir);
   const url = record?.url;
-  const registered = url && live.api !== undefined ? await listConductors(url) : undefined;
-  const counts = url && live.api !== undefined ? await nodesPerConductor(url) : undefined;
+  const auth = single.readGeneratedCredentials(files.dir);
+  const instance = single.readInstance(files);
+  const registered = url && live.api !== undefined ? await listConductors(url, auth) : undefined;
+  const counts = url && live.api !== undefined ? await nodesPerConductor(url, auth) : undefined;
   const conductors = live.conductors.map((c) => ({
     host: c.host,
     pid: c.pid,
@@ -347,6 +398,7 @@ export async function ironicClusterStatus(opts: { stateDir?: string } = {}): Pro
     conductors,
     unmappedNodes,
     stateDir: files.dir,
+    credentials: instance ? single.credentialsOfRecord(files, instance) : undefined,
   };
 }
 

@@ -1,7 +1,8 @@
 // A real, standalone Ironic on loopback in one command (the container-free counterpart of
-// Metal³'s run_local_ironic.sh): Debian's packages, our own ironic.conf and sqlite database in a
-// state directory, API and conductor in one `ironic` process. Used by `pulumi-metal3 ironic ...`,
-// by the test suite's root hook, by demos and benchmarks.
+// Metal³'s run_local_ironic.sh): Ironic from PyPI in a virtual environment cached per machine
+// (local/ironic-venv.ts), our own ironic.conf and sqlite database in a state directory, API and
+// conductor in one `ironic` process. Used by `pulumi-metal3 ironic ...`, by the test suite's root
+// hook, by demos and benchmarks. docs/IRONIC-LOCAL.md says what each setting is for.
 
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -21,6 +22,24 @@ import {
   writePidFile,
 } from "./proc";
 import { ensureHttpRootServer, stopHttpRootServer } from "./http-root";
+import { ensureIronicEnvironment, IronicEnvironment } from "./ironic-venv";
+import { basicAuthHeader, chooseApiAuth, credentialsOfRecord, writeApiAuthFiles, type LocalIronicCredentials } from "./ironic-credentials";
+
+// The Debian package helper moved to its own module; re-exported for the modules that import it from here.
+export { commandExists, ensureDebianPackages, type DebianPackageNeed } from "./apt";
+// The credentials' helpers moved to their own module; re-exported for the modules that import them from here.
+export {
+  basicAuthHeader,
+  bcryptHtpasswdLine,
+  chooseApiAuth,
+  credentialsOfRecord,
+  generatedPassword,
+  GENERATED_USERNAME,
+  LOCAL_CLOUD_NAME,
+  writeApiAuthFiles,
+  writePrivateFile,
+  type LocalIronicCredentials,
+} from "./ironic-credentials";
 
 export type Logger = (line: string) => void;
 
@@ -46,17 +65,28 @@ export interface StartIronicOptions {
   /** Default: the port this state directory had before; else 6385 when free, otherwise any free port. */
   port?: number;
   fakeDelays?: FakeDelays;
-  /** `auth_strategy = http_basic` with these credentials instead of `noauth`. */
+  /**
+   * `auth_strategy = http_basic` with these credentials. Without them (and without `noauth`) the
+   * API is http_basic with a generated user and password kept in the state dir (0600, reused on
+   * restart; LocalIronicCredentials says where).
+   */
   basicAuth?: BasicAuth;
+  /** `auth_strategy = noauth`: every local user who reaches the port drives this Ironic. Default false. */
+  noauth?: boolean;
   /** `[ipmi] command_retry_timeout`: how long an unanswered BMC is retried (Ironic's default 60). */
   ipmiRetryTimeoutS?: number;
   /** `[redfish] connection_attempts` / `connection_retry_interval` (Ironic's defaults 5 and 4 s: ~16 s per unreachable BMC). */
   redfishRetry?: { attempts: number; intervalS: number };
   /** Agent (IPA) images every node without its own gets (`[conductor] deploy_kernel/deploy_ramdisk`). */
   agentImages?: AgentImageDefaults;
+  /**
+   * More ironic.conf options, by section, for options this module does not write itself (an
+   * option it writes is refused rather than given twice). Default none.
+   */
+  extraConfig?: ExtraIronicConfig;
   /** `enabled_hardware_types` (default HARDWARE_TYPES): fewer, e.g. to see how a missing type is reported. */
   hardwareTypes?: string[];
-  /** Install Debian's Ironic packages when missing (default true). */
+  /** Build the Ironic environment (and install ipmitool) when missing (default true). */
   install?: boolean;
   /** How long to wait for the API and conductor (default 90 s). */
   readyTimeoutMs?: number;
@@ -69,6 +99,14 @@ export interface RunningIronic {
   stateDir: string;
   logFile: string;
   alreadyRunning: boolean;
+  /** Where `baremetal` and Ironic's commands are (local/ironic-venv.ts). */
+  binDir: string;
+  /** The Ironic release, e.g. "39.0.0". */
+  ironicVersion: string;
+  /** The API microversions it offers (GET /). */
+  apiVersions: { min: string; max: string };
+  /** How a client authenticates: absent for noauth. */
+  credentials?: LocalIronicCredentials;
 }
 
 export interface IronicStatus {
@@ -80,13 +118,11 @@ export interface IronicStatus {
   url?: string;
   stateDir: string;
   logFile: string;
+  /** How to authenticate (absent for noauth). */
+  credentials?: LocalIronicCredentials;
 }
 
 const IRONIC_DEFAULT_PORT = 6385;
-const REQUIRED_COMMANDS = ["ironic", "ironic-dbsync", "baremetal"];
-const APT_PACKAGES = ["ironic-api", "ironic-conductor", "python3-ironicclient", "ipmitool"];
-// Ironic's own interpreter: its bcrypt generates the htpasswd entries Ironic will check.
-const SYSTEM_PYTHON = "/usr/bin/python3";
 
 const stderrLogger: Logger = (line) => process.stderr.write(`[ironic] ${line}\n`);
 
@@ -108,6 +144,12 @@ export function stateFiles(stateDir: string) {
     // What `status` and a second `start` need to find the running instance (never a password).
     instance: path.join(dir, "instance.json"),
     htpasswd: path.join(dir, "htpasswd"),
+    // Generated API credentials: the password alone, and a clouds.yaml naming endpoint, user and password.
+    password: path.join(dir, "ironic-password"),
+    cloudsYaml: path.join(dir, "clouds.yaml"),
+    // Distributed mode: who may call a conductor's JSON-RPC, and the password the API calls with.
+    jsonRpcHtpasswd: path.join(dir, "htpasswd-json-rpc"),
+    jsonRpcPassword: path.join(dir, "json-rpc-password"),
     httpRoot: path.join(dir, "httpboot"),
     tftpRoot: path.join(dir, "tftpboot"),
     locks: path.join(dir, "locks"),
@@ -121,75 +163,14 @@ export interface InstanceRecord {
   port: number;
   authStrategy: "noauth" | "http_basic";
   username?: string;
+  /** The password is the generated one in the state dir (not one the caller gave). */
+  generatedCredentials?: boolean;
   startedAt: string;
 }
 
-export function commandExists(command: string): boolean {
-  const dirs = (process.env.PATH || "/usr/local/bin:/usr/bin:/bin").split(":").concat(["/usr/bin", "/usr/sbin"]);
-  return dirs.some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-let aptUpdated = false;
-
-export interface DebianPackageNeed {
-  packages: string[];
-  /** Commands that must be on PATH afterwards. */
-  commands: string[];
-  /** Another check that must pass (e.g. a Python module imports). */
-  extraCheck?: () => boolean;
-  /** For messages: "Ironic", "the virtual BMCs". */
-  what: string;
-}
-
-/** apt-get install `packages` when a command (or `extraCheck`) is missing; as root, else says what to run. */
-export function ensureDebianPackages(need: DebianPackageNeed, log: Logger = stderrLogger): void {
-  const missing = need.commands.filter((c) => !commandExists(c));
-  if (need.extraCheck && !need.extraCheck()) missing.push(`(${need.packages.join(", ")})`);
-  if (missing.length === 0) return;
-  const installCommand = `apt-get install -y --no-install-recommends ${need.packages.join(" ")}`;
-  if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    throw new Error(
-      `${need.what}: not installed (missing: ${missing.join(", ")}). Install as root with:\n` +
-        `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${installCommand}`,
-    );
-  }
-  const started = Date.now();
-  const run = (args: string[]) => {
-    log(`running: apt-get ${args.join(" ")}`);
-    const result = spawnSync("apt-get", args, {
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.status !== 0) {
-      const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
-      throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}`);
-    }
-  };
-  log(`${need.what}: missing ${missing.join(", ")}; installing ${need.packages.join(", ")}`);
-  if (!aptUpdated) {
-    run(["update"]);
-    aptUpdated = true;
-  }
-  // Packages with services try to start them and are refused without an init system; harmless.
-  run(["install", "-y", "--no-install-recommends", ...need.packages]);
-  const stillMissing = need.commands.filter((c) => !commandExists(c));
-  if (stillMissing.length || (need.extraCheck && !need.extraCheck())) {
-    throw new Error(`installed ${need.packages.join(", ")} but ${need.what} still lacks: ${stillMissing.join(", ") || need.packages.join(", ")}`);
-  }
-  log(`installed ${need.packages.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-/** Install Debian's Ironic packages when `ironic`, `ironic-dbsync` or `baremetal` is missing. */
-export function ensureIronicInstalled(log: Logger = stderrLogger): void {
-  ensureDebianPackages({ packages: APT_PACKAGES, commands: REQUIRED_COMMANDS, what: "Ironic" }, log);
+/** Build (once per machine) or find the Ironic environment from PyPI, and ipmitool from Debian. */
+export function ensureIronicInstalled(log: Logger = stderrLogger, install = true): Promise<IronicEnvironment> {
+  return ensureIronicEnvironment({ log, install });
 }
 
 const FAKE_DELAY_PATTERN = /^\d+(,\d+)?$/;
@@ -210,6 +191,9 @@ export function parseFakeDelays(text: string): FakeDelays {
   return delays;
 }
 
+/** ironic.conf options by section: `{ deploy: { erase_devices_priority: "0" } }`. */
+export type ExtraIronicConfig = Record<string, Record<string, string>>;
+
 /** URLs of the ironic-python-agent kernel and initramfs the conductor uses by default. */
 export interface AgentImageDefaults {
   deployKernel: string;
@@ -217,25 +201,23 @@ export interface AgentImageDefaults {
 }
 
 /**
- * Hardware types Debian 12's Ironic 21.4 packages can run here, with the interfaces they need;
- * every one of them loads (checked by starting Ironic with this list; `ibmc` is left out: its
- * management interface needs python3-ibmcclient, which Debian does not package).
+ * Every hardware type the pinned Ironic (local/ironic-requirements.txt) ships: the `ironic.hardware.types`
+ * entry points of ironic 39.0.0. The ilo, ilo5, irmc, xclarity and snmp types of older releases
+ * were removed upstream (an Ironic told to enable them refuses to start); Metal³'s ilo5-* schemes
+ * map to `redfish`, idrac-* to `idrac`.
  */
-export const HARDWARE_TYPES = ["fake-hardware", "ipmi", "redfish", "manual-management", "idrac", "ilo", "ilo5", "irmc", "intel-ipmi", "snmp", "xclarity"];
+export const HARDWARE_TYPES = ["fake-hardware", "ipmi", "redfish", "manual-management", "idrac", "intel-ipmi"];
 
-/** Ironic 21.4's default_log_levels (ironic/conf/opts.py) plus what keeps BMC passwords out of the log. */
+/** Ironic's default_log_levels (ironic/conf/opts.py of ironic 39) plus what keeps BMC passwords out of the log. */
 const IRONIC_LOG_LEVELS = [
   "amqp=WARNING",
   "amqplib=WARNING",
   "qpid.messaging=INFO",
   "oslo.messaging=INFO",
   "oslo_messaging=INFO",
-  "sqlalchemy=WARNING",
   "stevedore=INFO",
-  "eventlet.wsgi.server=INFO",
   "iso8601=WARNING",
   "requests=WARNING",
-  "glanceclient=WARNING",
   "urllib3.connectionpool=WARNING",
   "keystonemiddleware.auth_token=INFO",
   "keystoneauth.session=INFO",
@@ -250,6 +232,7 @@ export interface IronicConfigInput {
   port: number;
   /** Where `[deploy] http_root` is served (local/http-root.ts). */
   httpUrl?: string;
+  extraConfig?: ExtraIronicConfig;
   agentImages?: AgentImageDefaults;
   authStrategy: "noauth" | "http_basic";
   fakeDelays?: FakeDelays;
@@ -267,14 +250,16 @@ export interface ClusterConfigInput {
   databaseUrl: string;
   /** `[json_rpc] port`: every conductor listens on it at its own loopback alias. */
   jsonRpcPort: number;
+  /** The user and password the API's JSON-RPC client sends; conductors check them against files.jsonRpcHtpasswd. */
+  jsonRpcAuth: BasicAuth;
   /** `[conductor] heartbeat_timeout` (Ironic's default 60 s): how soon a dead conductor's nodes are taken over. */
   heartbeatTimeoutS?: number;
 }
 
 /**
  * ironic.conf for a standalone Ironic on loopback: no Keystone, no message bus, no DHCP, no
- * Neutron; fake hardware for tests plus ipmi/redfish/manual-management for real machines.
- * Every interface list below was checked against Ironic 21.4 (see docs/IRONIC-LOCAL.md).
+ * Neutron; fake hardware for tests plus ipmi/redfish/idrac/manual-management for real machines.
+ * Every interface list below is checked against the pinned Ironic (see docs/IRONIC-LOCAL.md).
  */
 export function renderIronicConfig(input: IronicConfigInput): string {
   const { files, port } = input;
@@ -304,21 +289,36 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     // the BMC password in plain text, at INFO when automated cleaning is disabled.
     `default_log_levels = ${IRONIC_LOG_LEVELS.join(",")}`,
     `enabled_hardware_types = ${(input.hardwareTypes ?? HARDWARE_TYPES).join(",")}`,
-    // The first of each list a hardware type supports is its default (Ironic's own order otherwise).
-    "enabled_bios_interfaces = fake,no-bios,redfish,idrac-redfish,ilo,irmc",
-    "enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media,idrac-redfish-virtual-media,ilo-ipxe,ilo-pxe,ilo-virtual-media,ilo-uefi-https,irmc-pxe",
+    // A node's default for each interface is the first of its hardware type's supported list that
+    // is enabled here (ironic/common/driver_factory.py default_interface), not this order.
+    "enabled_bios_interfaces = fake,no-bios,redfish,idrac-redfish",
+    "enabled_boot_interfaces = fake,ipxe,pxe,http-ipxe,http,redfish-virtual-media,redfish-https,idrac-redfish-virtual-media",
     "enabled_console_interfaces = fake,no-console",
+    // Not `autodetect`: ipmi/redfish nodes would default to it instead of `direct`.
     "enabled_deploy_interfaces = fake,direct,ramdisk,custom-agent",
-    // No `inspector`: it needs a separate ironic-inspector service.
-    "enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish,ilo,irmc",
-    "enabled_management_interfaces = fake,ipmitool,intel-ipmitool,redfish,idrac-redfish,ilo,ilo5,irmc,xclarity,noop",
+    "enabled_firmware_interfaces = fake,no-firmware,redfish",
+    // The provider speaks API 1.82, below firmware_interface (1.86): it can neither see nor reset
+    // that field, so a node defaulting to `fake` (fake-hardware) or `redfish` firmware could not
+    // switch to a hardware type without it (a BMC scheme change, fake -> ipmi: Ironic answers 400
+    // "firmware interface ... is not supported by hardware type IPMIHardware"). Every type supports
+    // `no-firmware`; firmware updates come with API >= 1.86 (docs/IRONIC-LOCAL.md).
+    "default_firmware_interface = no-firmware",
+    // `agent` (built-in in-band inspection) only where an agent image exists: it is the generic
+    // types' first choice, so an ipmi node would otherwise default to an inspection that boots an
+    // agent this machine does not have.
+    `enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish${input.agentImages ? ",agent" : ""}`,
+    // With an agent, in-band inspection is every node's default, as in Metal³'s ironic-image: the
+    // redfish type would otherwise pick out-of-band `redfish` inspection first, which reads less
+    // (no disks' serials, no LLDP) and fails on sushy-tools (GET .../Storage answers 500).
+    ...(input.agentImages ? ["default_inspect_interface = agent"] : []),
+    "enabled_management_interfaces = fake,ipmitool,intel-ipmitool,redfish,idrac-redfish,noop",
     "enabled_network_interfaces = noop",
     "default_network_interface = noop",
-    "enabled_power_interfaces = fake,ipmitool,redfish,idrac-redfish,ilo,irmc,snmp,xclarity",
-    "enabled_raid_interfaces = fake,no-raid,agent,redfish,idrac-redfish,ilo5,irmc",
+    "enabled_power_interfaces = fake,ipmitool,redfish,idrac-redfish",
+    "enabled_raid_interfaces = fake,no-raid,agent,redfish,idrac-redfish",
     "enabled_rescue_interfaces = fake,no-rescue",
     "enabled_storage_interfaces = fake,noop",
-    "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish,idrac-redfish,ilo,irmc",
+    "enabled_vendor_interfaces = fake,no-vendor,ipmitool,redfish,idrac-redfish",
     "",
     "[api]",
     "host_ip = 127.0.0.1",
@@ -326,7 +326,11 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "api_workers = 1",
     "",
     "[database]",
-    `connection = ${input.cluster ? input.cluster.databaseUrl : `sqlite:///${files.database}`}`,
+    // sqlite: a writer waits up to 60 s for the lock (pysqlite's default is 5 s). Ironic 39 runs
+    // its API and conductor on native threads, and `update_allocation` has no sqlite retry
+    // (ironic/db/sqlalchemy/api.py): with 5 s, concurrent claims left allocations in
+    // `allocating` for good after "database is locked" (10 claims on 6 hosts at once).
+    `connection = ${input.cluster ? input.cluster.databaseUrl : `sqlite:///${files.database}?timeout=60`}`,
     "",
     "[dhcp]",
     "dhcp_provider = none",
@@ -346,10 +350,6 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     "[service_catalog]",
     // No Keystone catalogue: the agent's callback URL and iPXE scripts name the API directly.
     `endpoint_override = http://127.0.0.1:${port}`,
-    "",
-    "[ilo]",
-    // iLO virtual media from http_url, not Swift (there is none).
-    "use_web_server_for_images = true",
     "",
     "[pxe]",
     `tftp_root = ${files.tftpRoot}`,
@@ -374,8 +374,15 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     ...(input.cluster
       ? [
           "[json_rpc]",
-          // Loopback aliases only, and the API is noauth too (the cluster refuses --basic-auth).
-          "auth_strategy = noauth",
+          // Every local user can reach the loopback aliases: a conductor takes calls only with the
+          // internal user's password (server side, ironic/common/json_rpc/server.py), which the
+          // API sends (client side: auth_type defaults to auth_strategy,
+          // ironic/common/json_rpc/client.py _get_session; keystoneauth1's http_basic plugin).
+          "auth_strategy = http_basic",
+          `http_basic_auth_user_file = ${files.jsonRpcHtpasswd}`,
+          "auth_type = http_basic",
+          `username = ${input.cluster.jsonRpcAuth.username}`,
+          `password = ${input.cluster.jsonRpcAuth.password}`,
           `port = ${input.cluster.jsonRpcPort}`,
           "",
         ]
@@ -384,7 +391,38 @@ export function renderIronicConfig(input: IronicConfigInput): string {
     `lock_path = ${files.locks}`,
     "",
   ];
-  return lines.join("\n");
+  return withExtraConfig(lines, input.extraConfig ?? {}).join("\n");
+}
+
+/**
+ * Adds `extra` to the rendered lines: into a section already written (after its header), else as
+ * a new section at the end. An option already written in that section is refused: a file with it
+ * twice would leave which one Ironic uses to oslo.config's parser.
+ */
+export function withExtraConfig(lines: string[], extra: ExtraIronicConfig): string[] {
+  const out = [...lines];
+  for (const [section, options] of Object.entries(extra)) {
+    const entries = Object.entries(options);
+    if (entries.length === 0) continue;
+    for (const [key, value] of entries) {
+      if (!/^[A-Za-z0-9_]+$/.test(key)) throw new Error(`ironic.conf option name "${key}" in [${section}] is not a plain option name`);
+      if (/[\r\n]/.test(value)) throw new Error(`ironic.conf option [${section}] ${key} must be on one line`);
+    }
+    const header = out.indexOf(`[${section}]`);
+    const rendered = entries.map(([key, value]) => `${key} = ${value}`);
+    if (header < 0) {
+      out.push(`[${section}]`, ...rendered, "");
+      continue;
+    }
+    let end = header + 1;
+    while (end < out.length && !/^\[.*\]$/.test(out[end])) end++;
+    const written = new Set(out.slice(header + 1, end).map((line) => line.split("=")[0].trim()));
+    for (const [key] of entries) {
+      if (written.has(key)) throw new Error(`ironic.conf option [${section}] ${key} is written by pulumi-metal3 itself; it cannot be given again`);
+    }
+    out.splice(header + 1, 0, ...rendered);
+  }
+  return out;
 }
 
 function clusterDefaultLines(cluster: ClusterConfigInput): string[] {
@@ -404,16 +442,32 @@ function clusterConductorLines(cluster: ClusterConfigInput): string[] {
   ];
 }
 
-/** An htpasswd line with a bcrypt hash (the only kind Ironic accepts), made by the bcrypt Ironic itself uses. */
-export function bcryptHtpasswdLine(username: string, password: string): string {
-  if (!username || username.includes(":")) throw new Error("basic-auth user name must be non-empty and contain no ':'");
-  const script = "import sys, bcrypt; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=5)).decode())";
-  // The password goes through stdin, never the command line (visible in `ps`).
-  const result = spawnSync(SYSTEM_PYTHON, ["-c", script], { input: password, encoding: "utf8" });
-  if (result.status !== 0) {
-    throw new Error(`could not hash the basic-auth password with ${SYSTEM_PYTHON} + bcrypt (is python3-bcrypt installed?): ${result.stderr}`);
+/**
+ * The environment Ironic runs with: ours without REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE. With either
+ * set, python-requests verifies every HTTPS request against that bundle even when the session says
+ * verify=False (psf/requests issue 3829: the environment wins over Session.verify), so a node's
+ * `redfish_verify_ca: false` (disableCertificateVerification) would be ignored by sushy.
+ */
+export function ironicEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { REQUESTS_CA_BUNDLE: _r, CURL_CA_BUNDLE: _c, ...rest } = env;
+  return rest;
+}
+
+/**
+ * The generated credentials of the Ironic whose state dir is `stateDir`, as recorded by its last
+ * start (undefined when it runs noauth or with credentials the caller gave): for tools that talk
+ * to the instance they started, such as `status` and the cluster's conductor listing.
+ */
+export function readGeneratedCredentials(stateDir: string): BasicAuth | undefined {
+  const files = stateFiles(stateDir);
+  const record = readInstance(files);
+  if (!record?.generatedCredentials || !record.username) return undefined;
+  try {
+    const password = fs.readFileSync(files.password, "utf8").split("\n")[0];
+    return password ? { username: record.username, password } : undefined;
+  } catch {
+    return undefined;
   }
-  return `${username}:${result.stdout.trim()}`;
 }
 
 export function readInstance(files: StateFiles): InstanceRecord | undefined {
@@ -421,6 +475,22 @@ export function readInstance(files: StateFiles): InstanceRecord | undefined {
     return JSON.parse(fs.readFileSync(files.instance, "utf8")) as InstanceRecord;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The state dir is the owner's alone (0700): its database holds BMC passwords, its config the
+ * database URL, its logs node details. Made so and, if it existed, corrected.
+ */
+export function makePrivateStateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+}
+
+/** The database and config readable by the owner only (0600), whatever the umask made them. */
+export function protectStateFiles(files: StateFiles): void {
+  for (const file of [files.config, files.database, files.htpasswd, files.password, files.cloudsYaml, files.jsonRpcHtpasswd, files.jsonRpcPassword]) {
+    if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
   }
 }
 
@@ -433,21 +503,25 @@ function liveIronicPid(files: StateFiles): number | undefined {
   return pid;
 }
 
-function basicAuthHeader(auth?: BasicAuth): Record<string, string> {
-  return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
-}
-
 export function failureWithLog(message: string, files: StateFiles, logFile = files.log): Error {
   const tail = tailFile(logFile, 40);
   return new Error(`${message}\n--- last lines of ${logFile} ---\n${tail || "(empty)"}\n--- end of log ---`);
 }
 
-/** Wait until the API answers and the conductor has registered fake-hardware. */
-export async function waitUntilReady(url: string, files: StateFiles, pid: number, auth: BasicAuth | undefined, timeoutMs: number): Promise<void> {
+/** The API microversion range in Ironic's `GET /` answer. */
+export function apiVersionsOf(rootBody: string): { min: string; max: string } {
+  const root = JSON.parse(rootBody) as { default_version?: { version?: string; min_version?: string } };
+  const v1 = root.default_version;
+  if (!v1?.version || !v1.min_version) throw new Error(`GET / names no API version: ${rootBody.slice(0, 200)}`);
+  return { min: v1.min_version, max: v1.version };
+}
+
+/** Wait until the API answers and the conductor has registered fake-hardware; resolves to the API versions it offers. */
+export async function waitUntilReady(url: string, files: StateFiles, pid: number, auth: BasicAuth | undefined, timeoutMs: number): Promise<{ min: string; max: string }> {
   const abortIf = () => (isProcessAlive(pid) ? undefined : `ironic (pid ${pid}) exited during start-up`);
   const deadline = Date.now() + timeoutMs;
   try {
-    await waitForHttp(`${url}/`, { timeoutMs, abortIf, ready: (a) => a.status === 200 && a.body.includes("versions") });
+    const root = await waitForHttp(`${url}/`, { timeoutMs, abortIf, ready: (a) => a.status === 200 && a.body.includes("versions") });
     await waitForHttp(`${url}/v1/drivers`, {
       timeoutMs: Math.max(1000, deadline - Date.now()),
       abortIf,
@@ -455,16 +529,23 @@ export async function waitUntilReady(url: string, files: StateFiles, pid: number
       // 401 without credentials: an http_basic instance found by a later `start`; GET / answered, which is all we can check.
       ready: (a) => (a.status === 200 && a.body.includes('"fake-hardware"')) || (a.status === 401 && !auth),
     });
+    return apiVersionsOf(root.body);
   } catch (err) {
     throw failureWithLog(`Ironic at ${url} did not become ready: ${(err as Error).message}`, files);
   }
 }
 
-export function runDbsync(files: StateFiles, log: Logger, command: "upgrade" | "create_schema" = fs.existsSync(files.database) ? "upgrade" : "create_schema"): void {
+/** `ironic-dbsync create_schema` for a new database, `upgrade` for one an older start made (binDir: the Ironic environment's). */
+export function runDbsync(
+  files: StateFiles,
+  log: Logger,
+  binDir: string,
+  command: "upgrade" | "create_schema" = fs.existsSync(files.database) ? "upgrade" : "create_schema",
+): void {
   const started = Date.now();
   const out = fs.openSync(files.dbsyncLog, "w");
   try {
-    const result = spawnSync("ironic-dbsync", ["--config-file", files.config, command], { stdio: ["ignore", out, out] });
+    const result = spawnSync(path.join(binDir, "ironic-dbsync"), ["--config-file", files.config, command], { stdio: ["ignore", out, out] });
     if (result.status !== 0) {
       throw failureWithLog(`ironic-dbsync ${command} failed (exit ${result.status ?? result.signal})`, files, files.dbsyncLog);
     }
@@ -505,43 +586,46 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
   const log = opts.log ?? stderrLogger;
   const files = stateFiles(opts.stateDir ?? defaultStateDir());
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
-  fs.mkdirSync(files.dir, { recursive: true });
+  makePrivateStateDir(files.dir);
+  const env = await ensureIronicInstalled(log, opts.install !== false);
 
   const existingPid = liveIronicPid(files);
   const existing = readInstance(files);
   if (existingPid !== undefined && existing) {
     // Possibly still starting (another `start` in flight): give it the same deadline.
-    await waitUntilReady(existing.url, files, existingPid, opts.basicAuth, readyTimeoutMs);
+    const auth = opts.basicAuth ?? readGeneratedCredentials(files.dir);
+    const apiVersions = await waitUntilReady(existing.url, files, existingPid, auth, readyTimeoutMs);
     if (opts.port !== undefined && opts.port !== existing.port) {
       log(`note: already running on port ${existing.port}; --port ${opts.port} ignored (stop it first to change)`);
     }
-    await ensureHttpRootServer(files.httpRoot, files.dir, log); // restarted on its port if it died
-    log(`already running: pid ${existingPid}, ${existing.url} (state ${files.dir})`);
-    return { url: existing.url, pid: existingPid, stateDir: files.dir, logFile: files.log, alreadyRunning: true };
+    await ensureHttpRootServer(files.httpRoot, files.dir, log, env.python); // restarted on its port if it died
+    log(`already running: pid ${existingPid}, ${existing.url} (state ${files.dir}; API ${apiVersions.min}–${apiVersions.max})`);
+    return {
+      url: existing.url,
+      pid: existingPid,
+      stateDir: files.dir,
+      logFile: files.log,
+      alreadyRunning: true,
+      binDir: env.binDir,
+      ironicVersion: env.ironicVersion,
+      apiVersions,
+      credentials: credentialsOfRecord(files, existing),
+    };
   }
   if (readPidFile(files.pid) !== undefined) {
     log(`removing stale pid file ${files.pid} (pid ${readPidFile(files.pid)} is not a running ironic)`);
     removeFile(files.pid);
   }
 
-  if (opts.install !== false) ensureIronicInstalled(log);
-  else {
-    const missing = REQUIRED_COMMANDS.filter((c) => !commandExists(c));
-    if (missing.length) throw new Error(`Ironic is not installed (missing: ${missing.join(", ")}) and installing was disabled`);
-  }
-
   const port = await choosePort(opts.port, existing, files);
   const url = `http://127.0.0.1:${port}`;
-  const authStrategy = opts.basicAuth ? "http_basic" : "noauth";
+  const apiAuth = chooseApiAuth(opts, files);
+  const authStrategy = apiAuth.authStrategy;
 
   for (const dir of [files.httpRoot, files.tftpRoot, path.join(files.tftpRoot, "master_images"), files.locks]) {
     fs.mkdirSync(dir, { recursive: true });
   }
-  if (opts.basicAuth) {
-    fs.writeFileSync(files.htpasswd, `${bcryptHtpasswdLine(opts.basicAuth.username, opts.basicAuth.password)}\n`, { mode: 0o600 });
-  } else {
-    removeFile(files.htpasswd);
-  }
+  const credentials = writeApiAuthFiles(files, env.python, url, apiAuth);
   fs.writeFileSync(
     files.config,
     renderIronicConfig({
@@ -551,18 +635,20 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
       fakeDelays: opts.fakeDelays,
       ipmiRetryTimeoutS: opts.ipmiRetryTimeoutS,
       redfishRetry: opts.redfishRetry,
-      httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log),
+      httpUrl: await ensureHttpRootServer(files.httpRoot, files.dir, log, env.python),
       agentImages: opts.agentImages,
       hardwareTypes: opts.hardwareTypes,
+      extraConfig: opts.extraConfig,
     }),
   );
-  runDbsync(files, log);
+  runDbsync(files, log, env.binDir);
+  protectStateFiles(files);
 
   const started = Date.now();
   const logFd = fs.openSync(files.log, "a");
   fs.writeSync(logFd, `\n===== pulumi-metal3: starting ironic on ${url} at ${new Date().toISOString()} =====\n`);
   // detached: its own process group, so `stop` can signal everything it forked, and it outlives this CLI.
-  const child = spawn("ironic", ["--config-file", files.config], { detached: true, stdio: ["ignore", logFd, logFd] });
+  const child = spawn(path.join(env.binDir, "ironic"), ["--config-file", files.config], { detached: true, stdio: ["ignore", logFd, logFd], env: ironicEnv() });
   fs.closeSync(logFd);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once("error", (err) => reject(new Error(`could not run ironic: ${err.message}`)));
@@ -575,14 +661,16 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
     url,
     port,
     authStrategy,
-    ...(opts.basicAuth ? { username: opts.basicAuth.username } : {}),
+    ...(apiAuth.auth ? { username: apiAuth.auth.username } : {}),
+    ...(apiAuth.generated ? { generatedCredentials: true } : {}),
     startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(files.instance, `${JSON.stringify(record, null, 2)}\n`);
   log(`started ironic pid ${pid} on ${url} (${authStrategy}); log ${files.log}`);
 
+  let apiVersions: { min: string; max: string };
   try {
-    await waitUntilReady(url, files, pid, opts.basicAuth, readyTimeoutMs);
+    apiVersions = await waitUntilReady(url, files, pid, apiAuth.auth, readyTimeoutMs);
   } catch (err) {
     // Nothing of a failed start stays behind: not Ironic, not the web server behind its http_url.
     await stopProcessGroup(pid, 3000);
@@ -590,8 +678,8 @@ export async function startIronic(opts: StartIronicOptions = {}): Promise<Runnin
     await stopHttpRootServer(files.httpRoot, files.dir, log);
     throw err;
   }
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
-  return { url, pid, stateDir: files.dir, logFile: files.log, alreadyRunning: false };
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url} (Ironic ${env.ironicVersion}, API ${apiVersions.min}–${apiVersions.max})`);
+  return { url, pid, stateDir: files.dir, logFile: files.log, alreadyRunning: false, binDir: env.binDir, ironicVersion: env.ironicVersion, apiVersions, credentials };
 }
 
 /** Stop the local Ironic of `stateDir` (SIGTERM its process group, SIGKILL after a grace period). */
@@ -618,5 +706,5 @@ export async function ironicStatus(opts: { stateDir?: string } = {}): Promise<Ir
   const instance = readInstance(files);
   if (pid === undefined || !instance) return { running: false, answering: false, stateDir: files.dir, logFile: files.log };
   const answer = await httpGet(`${instance.url}/`);
-  return { running: true, answering: answer?.status === 200, pid, url: instance.url, stateDir: files.dir, logFile: files.log };
+  return { running: true, answering: answer?.status === 200, pid, url: instance.url, stateDir: files.dir, logFile: files.log, credentials: credentialsOfRecord(files, instance) };
 }

@@ -10,6 +10,10 @@
 // - Our own CA and serving certificate (openssl), so the kubeconfig verifies TLS instead of
 //   skipping it; a bearer token in a token-auth file whose user is in system:masters (RBAC on).
 // - Every port is loopback and non-default (etcd's 2379/2380 may belong to a packaged instance).
+// - etcd speaks TLS and requires a client certificate, for clients and peers, from a CA of its
+//   own (pki/etcd/): loopback is reachable by every user of the machine, and etcd holds every
+//   Secret in clear. Only kube-apiserver (and start-up's health check) hold a client certificate.
+// - The state dir and its pki/, etcd-data/ and apiserver-certs/ are 0700, keys and the token 0600.
 
 import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -96,6 +100,13 @@ function files(stateDir: string) {
         apiserverPid: path.join(stateDir, "kube-apiserver.pid"),
         apiserverLog: path.join(stateDir, "kube-apiserver.log"),
         certDir: path.join(stateDir, "apiserver-certs"),
+        etcdPki: path.join(pki, "etcd"),
+        etcdCaKey: path.join(pki, "etcd", "ca.key"),
+        etcdCaCert: path.join(pki, "etcd", "ca.crt"),
+        etcdServerKey: path.join(pki, "etcd", "server.key"),
+        etcdServerCert: path.join(pki, "etcd", "server.crt"),
+        etcdClientKey: path.join(pki, "etcd", "apiserver-etcd-client.key"),
+        etcdClientCert: path.join(pki, "etcd", "apiserver-etcd-client.crt"),
         kubeconfig: path.join(stateDir, "kubeconfig"),
         state: path.join(stateDir, "state.json"),
     };
@@ -126,10 +137,48 @@ function openssl(args: string[]): void {
     if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr || r.stdout}`);
 }
 
+/** A directory only its owner can enter, whatever the umask, including one made by an earlier release. */
+function privateDir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+}
+
+/** Keys readable by their owner only (openssl writes them under the umask). */
+function privateFiles(dir: string): void {
+    for (const name of fs.readdirSync(dir)) if (/\.key$|^token$|^tokens\.csv$/.test(name)) fs.chmodSync(path.join(dir, name), 0o600);
+}
+
+/** A certificate signed by `ca` for `cn`, with `ext` (x509v3 lines), made when missing. */
+function signedCert(ca: { cert: string; key: string }, out: { cert: string; key: string }, cn: string, ext: string): void {
+    if (fs.existsSync(out.cert) && fs.existsSync(out.key)) return;
+    const csr = `${out.cert}.csr`;
+    const extFile = `${out.cert}.ext`;
+    fs.writeFileSync(extFile, ext);
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", out.key, "-out", csr, "-subj", `/CN=${cn}`]);
+    openssl(["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-out", out.cert, "-days", "3650", "-extfile", extFile]);
+}
+
+/**
+ * etcd's own CA (apart from the API server's, whose client certificates kube-apiserver accepts as
+ * users), its serving/peer certificate for 127.0.0.1 and the API server's client certificate.
+ */
+function ensureEtcdCredentials(stateDir: string): void {
+    const f = files(stateDir);
+    privateDir(f.etcdPki);
+    if (!fs.existsSync(f.etcdCaCert) || !fs.existsSync(f.etcdCaKey)) {
+        openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.etcdCaKey, "-out", f.etcdCaCert, "-days", "3650", "-subj", "/CN=pulumi-metal3-local-etcd-ca"]);
+        for (const file of [f.etcdServerCert, f.etcdClientCert]) fs.rmSync(file, { force: true });
+    }
+    const ca = { cert: f.etcdCaCert, key: f.etcdCaKey };
+    signedCert(ca, { cert: f.etcdServerCert, key: f.etcdServerKey }, "etcd", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+    signedCert(ca, { cert: f.etcdClientCert, key: f.etcdClientKey }, "kube-apiserver-etcd-client", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+    privateFiles(f.etcdPki);
+}
+
 /** CA, serving cert for 127.0.0.1/localhost, service-account key pair, admin token; made once per state dir. */
 function ensureCredentials(stateDir: string): { token: string; ca: string } {
     const f = files(stateDir);
-    fs.mkdirSync(f.pki, { recursive: true, mode: 0o700 });
+    privateDir(f.pki);
     if (!fs.existsSync(f.caCert) || !fs.existsSync(f.caKey)) {
         openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.caKey, "-out", f.caCert, "-days", "3650", "-subj", "/CN=pulumi-metal3-local-kube-ca"]);
         fs.rmSync(f.serverCert, { force: true });
@@ -153,6 +202,8 @@ function ensureCredentials(stateDir: string): { token: string; ca: string } {
     const token = fs.readFileSync(f.tokenFile, "utf8").trim();
     // system:masters bypasses RBAC; everything else (anonymous) only sees /readyz, /version...
     fs.writeFileSync(f.tokenCsv, `${token},pulumi-metal3-admin,pulumi-metal3-admin,"system:masters"\n`, { mode: 0o600 });
+    privateFiles(f.pki);
+    ensureEtcdCredentials(stateDir);
     return { token, ca: fs.readFileSync(f.caCert, "utf8") };
 }
 
@@ -362,13 +413,18 @@ async function waitFor(what: string, check: () => Promise<{ ok: boolean; detail:
     }
 }
 
-async function etcdHealthy(port: number): Promise<{ ok: boolean; detail: string }> {
+/** etcd's /health over TLS, with the API server's client certificate (etcd refuses anyone without one). */
+async function etcdHealthy(port: number, stateDir: string): Promise<{ ok: boolean; detail: string }> {
+    const f = files(stateDir);
+    const dispatcher = new Agent({ connect: { ca: fs.readFileSync(f.etcdCaCert), cert: fs.readFileSync(f.etcdClientCert), key: fs.readFileSync(f.etcdClientKey) } });
     try {
-        const res = await request(`http://127.0.0.1:${port}/health`, { headersTimeout: 2000, bodyTimeout: 2000 });
+        const res = await request(`https://127.0.0.1:${port}/health`, { headersTimeout: 2000, bodyTimeout: 2000, dispatcher });
         const text = await res.body.text();
         return { ok: res.statusCode === 200 && /"health":\s*"true"/.test(text), detail: `HTTP ${res.statusCode} ${text}` };
     } catch (err) {
         return { ok: false, detail: (err as Error).message };
+    } finally {
+        await dispatcher.close();
     }
 }
 
@@ -380,7 +436,7 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
     const log = opts.log ?? stderrLogger;
     const stateDir = path.resolve(opts.stateDir ?? defaultKubeStateDir());
     const f = files(stateDir);
-    fs.mkdirSync(stateDir, { recursive: true });
+    privateDir(stateDir);
     const { token, ca } = ensureCredentials(stateDir);
 
     const saved = readSavedState(stateDir);
@@ -412,11 +468,19 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
         [
             "--name=pulumi-metal3",
             `--data-dir=${f.etcdData}`,
-            `--listen-client-urls=http://127.0.0.1:${etcdClientPort}`,
-            `--advertise-client-urls=http://127.0.0.1:${etcdClientPort}`,
-            `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-            `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-            `--initial-cluster=pulumi-metal3=http://127.0.0.1:${etcdPeerPort}`,
+            `--listen-client-urls=https://127.0.0.1:${etcdClientPort}`,
+            `--advertise-client-urls=https://127.0.0.1:${etcdClientPort}`,
+            `--listen-peer-urls=https://127.0.0.1:${etcdPeerPort}`,
+            `--initial-advertise-peer-urls=https://127.0.0.1:${etcdPeerPort}`,
+            `--initial-cluster=pulumi-metal3=https://127.0.0.1:${etcdPeerPort}`,
+            `--cert-file=${f.etcdServerCert}`,
+            `--key-file=${f.etcdServerKey}`,
+            "--client-cert-auth",
+            `--trusted-ca-file=${f.etcdCaCert}`,
+            `--peer-cert-file=${f.etcdServerCert}`,
+            `--peer-key-file=${f.etcdServerKey}`,
+            "--peer-client-cert-auth",
+            `--peer-trusted-ca-file=${f.etcdCaCert}`,
             "--unsafe-no-fsync",
             "--log-level=warn",
         ],
@@ -424,17 +488,20 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
         f.etcdPid,
     );
     try {
-        await waitFor("etcd", () => etcdHealthy(etcdClientPort), { timeoutMs: 30000, pid: newEtcdPid, logFile: f.etcdLog });
+        await waitFor("etcd", () => etcdHealthy(etcdClientPort, stateDir), { timeoutMs: 30000, pid: newEtcdPid, logFile: f.etcdLog });
     } catch (err) {
         await stopKube({ stateDir, log: () => undefined }).catch(() => undefined);
         throw err;
     }
 
-    fs.mkdirSync(f.certDir, { recursive: true });
+    privateDir(f.certDir);
     const newApiPid = startDetached(
         kubeApiserver,
         [
-            `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
+            `--etcd-servers=https://127.0.0.1:${etcdClientPort}`,
+            `--etcd-cafile=${f.etcdCaCert}`,
+            `--etcd-certfile=${f.etcdClientCert}`,
+            `--etcd-keyfile=${f.etcdClientKey}`,
             "--bind-address=127.0.0.1",
             "--advertise-address=127.0.0.1",
             `--secure-port=${apiserverPort}`,

@@ -1,4 +1,5 @@
-// Debian's PostgreSQL as the shared database of a distributed local Ironic (local/ironic-cluster.ts):
+// Debian's PostgreSQL as the shared database of a distributed local Ironic (local/ironic-cluster.ts;
+// Ironic's driver for it, psycopg2, is in the Ironic environment: local/ironic-requirements.txt):
 // a private cluster made with initdb/pg_ctl from the postgresql package, under the state dir,
 // listening on a unix socket only (no TCP at all), reachable by its owner (and root) alone.
 // PostgreSQL refuses to run as root, so as root it runs as the package's `postgres` user.
@@ -7,11 +8,10 @@ import { spawnSync, SpawnSyncOptions } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ensureDebianPackages, Logger } from "./ironic";
+import { ensureDebianPackages, Logger } from "./apt";
 import { isProcessAlive } from "./proc";
 
 const PG_LIB = "/usr/lib/postgresql";
-const SYSTEM_PYTHON = "/usr/bin/python3";
 /** Only names the socket file (`.s.PGSQL.5432`): there is no TCP listener, and the socket directory is private. */
 const SOCKET_PORT = 5432;
 const SUPERUSER = "ironic";
@@ -45,17 +45,13 @@ export function postgresBinDir(): string | undefined {
   return undefined;
 }
 
-function psycopg2Imports(): boolean {
-  return spawnSync(SYSTEM_PYTHON, ["-c", "import psycopg2"], { stdio: "ignore" }).status === 0;
-}
-
-/** apt-get install PostgreSQL and Ironic's driver for it (python3-psycopg2) when missing. */
+/** apt-get install PostgreSQL when missing. */
 export function ensurePostgresInstalled(log: Logger): void {
   ensureDebianPackages(
     {
-      packages: ["postgresql", "python3-psycopg2"],
+      packages: ["postgresql"],
       commands: [],
-      extraCheck: () => postgresBinDir() !== undefined && psycopg2Imports(),
+      extraCheck: () => postgresBinDir() !== undefined,
       what: "PostgreSQL for Ironic",
     },
     log,

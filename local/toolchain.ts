@@ -17,6 +17,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { acquireCacheLock } from "./cache-lock";
 import { yamlLanguageHostRecipe } from "./toolchain/yaml";
 
 export type Logger = (line: string) => void;
@@ -345,48 +346,10 @@ function kubeApiserverRecipe(): Recipe {
     };
 }
 
-/**
- * A cross-process lock per recipe (several test runs may ask for the toolchain at once): an
- * atomically created directory holding the owner's pid; a dead owner's lock is taken over.
- * Resolves to a release function, or undefined when the binary appeared while waiting.
- */
-async function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | undefined> {
+/** One build of a recipe at a time across processes (local/cache-lock.ts); undefined when the binary appeared while waiting. */
+function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | undefined> {
     const lockDir = path.join(toolchainCacheDir(), "locks", `${recipe.name}-${recipe.version}`);
-    fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-    let announced = false;
-    for (;;) {
-        try {
-            fs.mkdirSync(lockDir);
-            fs.writeFileSync(path.join(lockDir, "pid"), `${process.pid}\n`);
-            return () => fs.rmSync(lockDir, { recursive: true, force: true });
-        } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        }
-        let owner = 0;
-        try {
-            owner = Number.parseInt(fs.readFileSync(path.join(lockDir, "pid"), "utf8"), 10);
-        } catch {
-            /* being created right now, or left half-made */
-        }
-        const ownerAlive = owner > 0 && (() => {
-            try {
-                process.kill(owner, 0);
-                return true;
-            } catch {
-                return false;
-            }
-        })();
-        if (!ownerAlive && (owner > 0 || Date.now() - fs.statSync(lockDir).mtimeMs > 10000)) {
-            fs.rmSync(lockDir, { recursive: true, force: true });
-            continue;
-        }
-        if (!announced) {
-            log(`toolchain: another process (pid ${owner || "?"}) is building ${recipe.name} ${recipe.version}; waiting for it`);
-            announced = true;
-        }
-        await new Promise((r) => setTimeout(r, 2000));
-        if (fs.existsSync(installedPath(recipe.name, recipe.version))) return undefined;
-    }
+    return acquireCacheLock(lockDir, () => fs.existsSync(installedPath(recipe.name, recipe.version)), `${recipe.name} ${recipe.version}`, (line) => log(`toolchain: ${line}`));
 }
 
 /** Builds a recipe unless its binary is cached; returns true when it compiled something. */
@@ -436,9 +399,9 @@ entry=$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/dynami
 exec node "$entry" "$@"
 `;
 
-function languageHostLauncher(hostScript: string): string {
+function languageHostLauncher(hostScript: string, what = "Node.js language host (local/toolchain/language-host.ts)"): string {
     return `#!/bin/sh
-# Written by pulumi-metal3 (local/toolchain.ts): our Node.js language host (local/toolchain/language-host.ts).
+# Written by pulumi-metal3 (local/toolchain.ts): our ${what}.
 exec node ${JSON.stringify(hostScript)} "$@"
 `;
 }
@@ -526,6 +489,11 @@ export async function ensureToolchain(opts: EnsureToolchainOptions = {}): Promis
     if (!fs.existsSync(hostScript)) throw new Error(`${hostScript} is missing: build the project first (npx tsc -p tsconfig.json)`);
     const launchers = new Map<string, string>([["pulumi-resource-pulumi-nodejs", DYNAMIC_PROVIDER_LAUNCHER]]);
     if (!binaries.has("pulumi-language-nodejs")) launchers.set("pulumi-language-nodejs", languageHostLauncher(hostScript));
+    // Python programs: our host too (the `pulumi` wheel does not ship one; docs/PLUGIN.md).
+    const pythonHost = path.join(path.dirname(hostScript), "python-host.js");
+    launchers.set("pulumi-language-python", languageHostLauncher(pythonHost, "Python language host (local/toolchain/python-host.ts)"));
+    // Go programs: ours as well (the module proxy refuses upstream's pulumi-language-go).
+    launchers.set("pulumi-language-go", languageHostLauncher(path.join(path.dirname(hostScript), "go-host.js"), "Go language host (local/toolchain/go-host.ts)"));
 
     const key = crypto
         .createHash("sha256")

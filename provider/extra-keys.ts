@@ -17,6 +17,12 @@ export const EXTRA = {
     resource: "pulumi_metal3_resource",
     /** "true" while the host's own program puts (or keeps) an image on it: not for Machines. */
     hostImage: "pulumi_metal3_host_image",
+    /** The last `rebootRequest` carried out (or recorded without a reboot): a new one means "reboot now". */
+    reboot: "pulumi_metal3_reboot",
+    /** The last `inspectRequest` carried out: a new one means "inspect again". */
+    inspect: "pulumi_metal3_inspect",
+    /** On a node re-enrolled after a detach: the provision state it had ("active": adopt it, never deploy). */
+    reattach: "pulumi_metal3_reattach",
 } as const;
 
 /** The Machine's name and cluster, as both its allocation and the node it holds record them. */

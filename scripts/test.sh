@@ -15,10 +15,14 @@ fi
 say "build (tsc; links node_modules/pulumi-metal3 to this checkout)"
 npm run --silent build
 
-say "Ironic packages"
-node bin/pulumi-metal3 ironic install
+say "Ironic packages: Ironic from PyPI in a virtual environment built once per machine (~/.cache/pulumi-metal3/ironic-venv)"
+ironic_out=$(node bin/pulumi-metal3 ironic install)
+ironic_bin=$(printf '%s\n' "$ironic_out" | sed -n 's/^IRONIC_BIN=//p' | tail -1)
+[ -n "$ironic_bin" ] || { echo "ironic install did not print IRONIC_BIN" >&2; exit 1; }
+# `baremetal` (python-ironicclient) from the same environment as the Ironic the tests start.
+export PATH="$ironic_bin:$PATH"
 
-say "toolchain: pulumi engine, Node.js host, Kubernetes plugin, kube-apiserver"
+say "toolchain: pulumi engine, Node.js, Python and Go hosts, Kubernetes plugin, kube-apiserver"
 toolchain_out=$(node bin/pulumi-metal3 toolchain)
 bin=$(printf '%s\n' "$toolchain_out" | sed -n 's/^TOOLCHAIN_BIN=//p' | tail -1)
 [ -n "$bin" ] || { echo "toolchain did not print TOOLCHAIN_BIN" >&2; exit 1; }

@@ -8,6 +8,7 @@ import type { HardwareDetails } from "../provider/host/hardware";
 import type { HardwareRAIDVolume } from "../provider/render/types";
 import type { Metal3ProvisioningState } from "../provider/host/states";
 import { hostProps, pauseStackCapture, secretOrUndefined } from "./resource-props";
+import { outputNames, secretOutputNames } from "./schema/resources";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 
@@ -25,6 +26,8 @@ export interface BareMetalHostArgs {
         username?: pulumi.Input<string>;
         password?: pulumi.Input<string>;
         disableCertificateVerification?: pulumi.Input<boolean>;
+        /** CA bundle path on the Ironic conductor's machine that verifies a self-signed BMC (redfish_verify_ca); Redfish-family BMCs only. */
+        caFile?: pulumi.Input<string>;
     }>;
     bootMACAddress?: pulumi.Input<string>;
     bootMode?: pulumi.Input<BootMode>;
@@ -51,34 +54,46 @@ export interface BareMetalHostArgs {
     raid?: pulumi.Input<{ hardwareRAIDVolumes?: pulumi.Input<BareMetalHostRaidVolume[]>; softwareRAIDVolumes?: pulumi.Input<unknown[]> }>;
     /** Take over this Ironic node (UUID or name) instead of enrolling: this provider's `pulumi import`. */
     adoptNode?: pulumi.Input<string>;
+    /** With adoptNode: take the node even though it carries another owner's record, another resource's deployment or a claim (refused without). */
+    adoptForce?: pulumi.Input<boolean>;
     /** ironic-python-agent images (URLs) for cleaning and agent deploys; default: stack config `pulumi-metal3:deployKernel` etc., else Ironic's own defaults. */
     deployKernel?: pulumi.Input<string>;
     deployRamdisk?: pulumi.Input<string>;
     /** The agent as an ISO, for virtual-media drivers (redfish-virtualmedia://, idrac-virtualmedia://, ...). */
     deployIso?: pulumi.Input<string>;
-    /** Deadlines in minutes: whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power). */
-    timeouts?: pulumi.Input<Inputs<{ create: number; update: number; delete: number; register: number; inspect: number; clean: number; deploy: number; deprovision: number; power: number }>>;
+    /** A token (e.g. a timestamp) whose change means "reboot now" (Metal³'s reboot.metal3.io): a provisioned, running host is rebooted, nothing else changes. */
+    rebootRequest?: pulumi.Input<string>;
+    /** How reboots and `online: false` on a provisioned host power it off: "hard" (default) or "soft" (ACPI shutdown, hard after timeouts.softPowerOff). */
+    powerOffMode?: pulumi.Input<"hard" | "soft">;
+    /** A token whose change means "inspect again" (Metal³'s inspect.metal3.io): manage → inspect → provide on a host that is not provisioned; refused on a provisioned one. */
+    inspectRequest?: pulumi.Input<string>;
+    /** true: stop managing the host (its Ironic node is removed, the server left as it is); false again: re-attached without reprovisioning. */
+    detached?: pulumi.Input<boolean>;
+    /** Deadlines as durations like customTimeouts ("90s", "20m", "1h30m"): whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power, softPowerOff). */
+    timeouts?: pulumi.Input<Inputs<{ create: string; update: string; delete: string; register: string; inspect: string; clean: string; deploy: string; deprovision: string; power: string; softPowerOff: string }>>;
     /** Which Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
     ironic?: pulumi.Input<Inputs<IronicConnectionInput>>;
     /** Also publish the host as Metal³ Kubernetes objects (BMC Secret, data Secrets, BareMetalHost). */
     kubernetes?: { provider?: import("@pulumi/kubernetes").Provider; namespace?: string };
 }
 
-/** Computed outputs, besides the (non-secret) inputs echoed back. */
-export const OUTPUT_NAMES = [
-    "nodeUuid",
-    "nodeName",
-    "provisioningState",
-    "ironicProvisionState",
-    "poweredOn",
-    "powerState",
-    "maintenance",
-    "hardware",
-    "errorMessage",
-    "lastUpdated",
-    "driver",
-    "secretDigests",
-] as const;
+/** The BMC input for the Kubernetes objects: password always secret, the rest as given. */
+function bmcFields(bmc: BareMetalHostArgs["bmc"]): any {
+    const plain = bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise);
+    if (!plain) return pulumi.output(bmc).apply((b) => ({ ...b, username: b.username ?? "", password: pulumi.secret(b.password ?? "") }));
+    const b = bmc as { address: pulumi.Input<string>; username?: pulumi.Input<string>; password?: pulumi.Input<string>; disableCertificateVerification?: pulumi.Input<boolean> };
+    return {
+        address: b.address,
+        username: b.username ?? "",
+        password: pulumi.secret(b.password ?? ""),
+        disableCertificateVerification: b.disableCertificateVerification,
+    };
+}
+
+/** Computed outputs, besides the (non-secret) inputs echoed back: the contract's (sdk/schema/resources.ts). */
+export const OUTPUT_NAMES: readonly string[] = outputNames("BareMetalHost");
+/** Outputs kept secret as a whole: the contract's. */
+export const SECRET_OUTPUTS: readonly string[] = secretOutputNames("BareMetalHost");
 
 /** The dynamic provider (its own module: see sdk/providers/host-dynamic.ts). */
 export import bareMetalHostProvider = require("./providers/host-dynamic");
@@ -109,7 +124,6 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: BareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { kubernetes, ...hostArgs } = args;
-        const { bmc, userData, networkData, metaData, ...rest } = hostArgs;
         const props = hostProps(name, hostArgs, OUTPUT_NAMES);
         // Registration without stack capture: see pauseStackCapture.
         const resume = pauseStackCapture();
@@ -118,7 +132,7 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
                 bareMetalHostProvider,
                 name,
                 props,
-                { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"] },
+                { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS] },
                 "pulumi-metal3",
                 "BareMetalHost",
             );
@@ -127,46 +141,90 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
         }
 
         // KUBERNETES CALL SITE: publish the Metal³ objects (BMC Secret, data Secrets, a paused
-        // BareMetalHost carrying this host's status) through sdk/kubernetes.ts. Loaded lazily so
-        // programs without `kubernetes` never load @pulumi/kubernetes.
-        if (kubernetes !== undefined) {
-            const { emitHostObjects } = require("./kubernetes");
-            const self = this;
-            emitHostObjects(
-                this,
-                {
-                    name: rest.name ?? name,
-                    namespace: rest.namespace,
-                    labels: rest.labels,
-                    bmc: pulumi.output(bmc).apply((b) => ({ ...b, username: b.username ?? "", password: pulumi.secret(b.password ?? "") })),
-                    bootMACAddress: rest.bootMACAddress,
-                    bootMode: rest.bootMode,
-                    online: rest.online,
-                    image: rest.image,
-                    customDeploy: rest.customDeploy,
-                    userData: secretOrUndefined(userData),
-                    networkData: secretOrUndefined(networkData),
-                    metaData: secretOrUndefined(metaData),
-                    rootDeviceHints: rest.rootDeviceHints,
-                    automatedCleaningMode: rest.automatedCleaningMode,
-                    description: rest.description,
-                    architecture: rest.architecture,
-                    externallyProvisioned: rest.externallyProvisioned,
-                    disablePowerOff: rest.disablePowerOff,
-                    inspectionMode: rest.inspectionMode,
-                    raid: rest.raid,
-                    status: {
-                        nodeUuid: self.nodeUuid,
-                        provisioningState: self.provisioningState,
-                        ironicProvisionState: self.ironicProvisionState,
-                        poweredOn: self.poweredOn,
-                        hardware: self.hardware,
-                        errorMessage: self.errorMessage,
-                        lastUpdated: self.lastUpdated,
-                    },
-                },
-                { provider: kubernetes.provider, namespace: kubernetes.namespace ?? "default" },
-            );
-        }
+        // BareMetalHost carrying this host's status) through sdk/kubernetes.ts.
+        if (kubernetes !== undefined) emitHostKubernetesObjects(this, this, name, hostArgs, kubernetes, true);
     }
+}
+
+/** The outputs of a host resource (dynamic or native) its BareMetalHost object's status shows. */
+export interface HostStatusOutputs {
+    nodeUuid: pulumi.Output<string>;
+    provisioningState: pulumi.Output<Metal3ProvisioningState>;
+    ironicProvisionState: pulumi.Output<string>;
+    poweredOn: pulumi.Output<boolean>;
+    hardware: pulumi.Output<HardwareDetails>;
+    errorMessage: pulumi.Output<string>;
+    lastUpdated: pulumi.Output<string>;
+}
+
+/**
+ * The host's Metal³ objects (BMC Secret, data Secrets, a paused BareMetalHost carrying the host's
+ * status) through sdk/kubernetes.ts, children of `parent`: the dynamic class itself, or the
+ * plugin's BareMetalHostWithObjects component (sdk/plugin/components.ts). `withClaims`: the object
+ * shows the hold of a Machine of the same program (sdk/claims.ts); the plugin's components cannot
+ * (docs/PLUGIN.md). @pulumi/kubernetes is loaded here, lazily, so programs without `kubernetes`
+ * never load it.
+ */
+export function emitHostKubernetesObjects(
+    parent: pulumi.Resource,
+    self: HostStatusOutputs,
+    name: string,
+    hostArgs: Omit<BareMetalHostArgs, "kubernetes">,
+    kubernetes: NonNullable<BareMetalHostArgs["kubernetes"]>,
+    withClaims: boolean,
+): void {
+    const { bmc, userData, networkData, metaData, ...rest } = hostArgs;
+    const { emitHostObjects } = require("./kubernetes");
+    const { hostClaimFor } = require("./claims") as typeof import("./claims");
+    const hostName = rest.name ?? name;
+    const namespace = pulumi.output(rest.namespace).apply((n) => n || kubernetes.namespace || "default");
+    emitHostObjects(
+        parent,
+        {
+            name: rest.name ?? name,
+            namespace: rest.namespace,
+            labels: rest.labels,
+            // Field by field when given as a plain object, so only the password is secret.
+            bmc: bmcFields(bmc),
+            bootMACAddress: rest.bootMACAddress,
+            bootMode: rest.bootMode,
+            online: rest.online,
+            image: rest.image,
+            customDeploy: rest.customDeploy,
+            userData: secretOrUndefined(userData),
+            networkData: secretOrUndefined(networkData),
+            metaData: secretOrUndefined(metaData),
+            rootDeviceHints: rest.rootDeviceHints,
+            automatedCleaningMode: rest.automatedCleaningMode,
+            description: rest.description,
+            architecture: rest.architecture,
+            externallyProvisioned: rest.externallyProvisioned,
+            disablePowerOff: rest.disablePowerOff,
+            inspectionMode: rest.inspectionMode,
+            raid: rest.raid,
+            rebootRequest: rest.rebootRequest,
+            powerOffMode: rest.powerOffMode,
+            inspectRequest: rest.inspectRequest,
+            detached: rest.detached,
+            status: {
+                nodeUuid: self.nodeUuid,
+                provisioningState: self.provisioningState,
+                ironicProvisionState: self.ironicProvisionState,
+                poweredOn: self.poweredOn,
+                hardware: self.hardware,
+                errorMessage: self.errorMessage,
+                lastUpdated: self.lastUpdated,
+            },
+        },
+        { provider: kubernetes.provider, namespace: kubernetes.namespace ?? "default" },
+        // After the host's own run, the Machine of the program that holds it, if any. A host
+        // with its own deployment is never claimed: it does not wait for the Machines.
+        {
+            claim: !withClaims
+                ? undefined
+                : pulumi
+                      .all([rest.image, rest.customDeploy, rest.externallyProvisioned])
+                      .apply(([image, customDeploy, external]) => (image || customDeploy || external ? undefined : hostClaimFor(namespace, hostName, self.nodeUuid))),
+        },
+    );
 }

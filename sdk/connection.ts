@@ -1,6 +1,13 @@
-// Which Ironic a resource talks to: its own `ironic` input first, then the stack config of the
-// `pulumi-metal3` namespace, then what the client reads from the environment / clouds.yaml.
-import type { IronicConnectionInput } from "./schemas/common";
+// Which Ironic a resource talks to, and with which credentials. Three layers, each of which may
+// name an Ironic: the resource's own `ironic` input, the stack config of the `pulumi-metal3`
+// namespace, the environment / clouds.yaml (as `baremetal` reads it). The first layer that names
+// an Ironic (a url or a cloud) gives the whole connection: credentials, TLS material and settings
+// are never taken from another layer, so a resource that points at another Ironic does not carry
+// the stack's password or client certificate there. A layer that sets anything without naming an
+// Ironic is refused at preview (connectionCheck), naming the setting.
+import { IronicError } from "../provider/ironic/errors";
+import { resolveConnection, type IronicConnectionOptions } from "../provider/ironic/connection";
+import { containsUnknown, isUnknown, type IronicConnectionInput } from "./schemas/common";
 
 /** Stack config keys (namespace `pulumi-metal3`), e.g. `pulumi config set pulumi-metal3:ironicUrl ...`. */
 export const IRONIC_CONFIG_KEYS: Record<keyof IronicConnectionInput, string> = {
@@ -14,7 +21,10 @@ export const IRONIC_CONFIG_KEYS: Record<keyof IronicConnectionInput, string> = {
   certFile: "pulumi-metal3:ironicCertFile",
   keyFile: "pulumi-metal3:ironicKeyFile",
   insecure: "pulumi-metal3:ironicInsecure",
+  allowInsecureHttp: "pulumi-metal3:ironicAllowInsecureHttp",
 };
+
+const BOOLEAN_FIELDS = new Set<string>(["insecure", "allowInsecureHttp"]);
 
 /** Stack config keys for the agent images every host without its own gets. */
 export const DEPLOY_IMAGE_CONFIG_KEYS = {
@@ -45,17 +55,84 @@ export function connectionFromStackConfig(get: (key: string) => string | undefin
   for (const [field, key] of Object.entries(IRONIC_CONFIG_KEYS)) {
     const raw = get(key);
     if (raw === undefined || raw === "") continue;
-    out[field] = field === "insecure" ? raw === "true" : raw;
+    out[field] = BOOLEAN_FIELDS.has(field) ? raw === "true" : raw;
   }
   return out as IronicConnectionInput;
 }
 
-/** Resource input wins field by field over stack config; the client then falls back to the environment. */
-export function mergeConnection(
+/** A layer names an Ironic when it gives a url or a clouds.yaml cloud (unknown at preview counts). */
+function namesIronic(layer: IronicConnectionInput | undefined): boolean {
+  return !!layer && (layer.url !== undefined || layer.cloud !== undefined);
+}
+
+function setFields(layer: IronicConnectionInput | undefined): string[] {
+  return Object.entries(layer ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+}
+
+export interface ConnectionFailure {
+  property: string;
+  reason: string;
+}
+
+/** Settings given in a layer that names no Ironic (they would go to another layer's Ironic). Pure. */
+export function connectionLayerProblems(resource: IronicConnectionInput | undefined, stack: IronicConnectionInput | undefined): ConnectionFailure[] {
+  if (resource !== undefined && isUnknown(resource)) return [];
+  if (namesIronic(resource)) return [];
+  const out: ConnectionFailure[] = [];
+  for (const k of setFields(resource)) {
+    out.push({
+      property: `ironic.${k}`,
+      reason:
+        `is set but ironic.url (or ironic.cloud) is not: connection settings and credentials are only taken from the layer that names the Ironic, ` +
+        `so that they never go to an Ironic given elsewhere. Set ironic.url beside it, or move it to stack config with pulumi-metal3:ironicUrl`,
+    });
+  }
+  if (!namesIronic(stack)) {
+    for (const k of setFields(stack)) {
+      out.push({
+        property: "ironic",
+        reason:
+          `stack config ${IRONIC_CONFIG_KEYS[k as keyof IronicConnectionInput]} is set but ${IRONIC_CONFIG_KEYS.url} (or ${IRONIC_CONFIG_KEYS.cloud}) is not: ` +
+          `connection settings and credentials are only taken from the layer that names the Ironic, so that they never go to the Ironic of the environment (OS_ENDPOINT / OS_CLOUD). ` +
+          `Set ${IRONIC_CONFIG_KEYS.url} too, or remove it`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The connection options of the one layer that names an Ironic: the resource's input, else stack
+ * config, else nothing (the client reads the environment). Throws when a layer sets something
+ * without naming an Ironic (check refuses that at preview already).
+ */
+export function mergeConnection(resource: IronicConnectionInput | undefined, stack: IronicConnectionInput | undefined): IronicConnectionOptions {
+  if (namesIronic(resource)) return { ...resource, source: "resource input ironic" } as IronicConnectionOptions;
+  const problems = connectionLayerProblems(resource, stack);
+  if (problems.length) throw new Error(`Ironic connection: ${problems.map((p) => `${p.property}: ${p.reason}`).join("; ")}`);
+  if (namesIronic(stack)) return { ...stack, source: "stack config pulumi-metal3:ironic*" } as IronicConnectionOptions;
+  return {};
+}
+
+/**
+ * What `check` says of the connection a resource will use, before anything is sent: failures
+ * (settings in a layer that names no Ironic, credentials over plain http to another machine, a
+ * bad timeout) and warnings to show on every run (TLS verification off). A connection not known
+ * yet (unknown at preview) or with no endpoint at all is left to create, which says so.
+ */
+export function connectionCheck(
   resource: IronicConnectionInput | undefined,
   stack: IronicConnectionInput | undefined,
-): IronicConnectionInput {
-  const merged: Record<string, unknown> = { ...(stack ?? {}) };
-  for (const [k, v] of Object.entries(resource ?? {})) if (v !== undefined) merged[k] = v;
-  return merged as IronicConnectionInput;
+  env: NodeJS.ProcessEnv = process.env,
+): { failures: ConnectionFailure[]; warnings: string[] } {
+  const failures = connectionLayerProblems(resource, stack);
+  if (failures.length || containsUnknown(resource)) return { failures, warnings: [] };
+  try {
+    return { failures, warnings: resolveConnection(mergeConnection(resource, stack), env).warnings };
+  } catch (e) {
+    if (e instanceof IronicError && /no Ironic endpoint given/.test(e.message)) return { failures, warnings: [] };
+    return { failures: [{ property: "ironic", reason: e instanceof Error ? e.message : String(e) }], warnings: [] };
+  }
 }

@@ -13,12 +13,15 @@
 //           is empty (every object carries an explicit metadata.namespace; default "default"), the
 //           prefix of the Pulumi resource names (default: the parent's name), and extra
 //           dependencies (e.g. the Metal3Crds installing the CRDs). emitMachineObjects also takes
-//           `apiVersion` ("v1beta1" default | "v1beta2") and `claimHost`.
+//           `apiVersion` ("v1beta1" default | "v1beta2") and `claimHost`; emitHostObjects takes the
+//           claim of the Machine holding the host (sdk/claims.ts), so the host's object is the one
+//           writer of its fields (provider/render/claim.ts).
 //
 // Call sites (BareMetalHost / Machine constructors), with their args and outputs:
 //   emitHostObjects(this, { name, namespace, labels, bmc, bootMACAddress, bootMode, online, image,
 //     customDeploy, userData, networkData, metaData, rootDeviceHints, automatedCleaningMode,
 //     description, architecture, externallyProvisioned, disablePowerOff, inspectionMode, raid,
+//     rebootRequest, powerOffMode, inspectRequest, detached,
 //     status: { nodeUuid: this.nodeUuid, provisioningState: this.provisioningState,
 //               ironicProvisionState: this.ironicProvisionState, poweredOn: this.poweredOn,
 //               hardware: this.hardware, errorMessage: this.errorMessage, lastUpdated: this.lastUpdated } },
@@ -27,9 +30,11 @@
 //     hostSelector, image, customDeploy, userData, metaData, networkData, automatedCleaningMode,
 //     failureDomain }, args.kubernetes);
 //
-// Secrets: the BMC password and all user/network/meta/bootstrap data are Pulumi secrets in state.
-// The BareMetalHost, Machine and Metal3Machine objects contain no secret material (render tests
-// assert it), so they are explicitly un-secreted: `pulumi preview --diff` shows their changes.
+// Secrets: the BMC password and all user/network/meta/bootstrap data are Pulumi secrets in state,
+// and reach only the Secrets' `data`. Everything else is rendered from the input with those values
+// left out (`publicInput`), so it is secret only where the user made something else secret (a
+// secret image URL keeps the whole spec secret): nothing is un-secreted, and with the usual
+// secrets the BareMetalHost, Machine and Metal3Machine stay readable in `pulumi preview --diff`.
 //
 // Rendering runs inside `pulumi.output(input).apply(...)`; resources are declared outside it, so
 // they appear at preview. Which optional data Secrets exist is decided from which keys of `input`
@@ -39,6 +44,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
   DEFAULT_NAMESPACE,
+  type HostClaim,
+  type HostClaimPatch,
   HOST_DATA_SECRETS,
   renderBareMetalHost,
   renderMachine,
@@ -83,8 +90,9 @@ export interface MachineTarget extends KubernetesTarget {
   /** Cluster API version of Machine and Metal3Machine; default v1beta1. */
   apiVersion?: MachineApiVersion;
   /**
-   * Patch the claimed BareMetalHost (consumerRef, cluster-name label, image and data refs) and its
-   * BMC Secret (cluster-name label). Default true; needs the host's objects in the same cluster.
+   * Show the claim on the host's BareMetalHost (consumerRef, cluster-name label, image and data
+   * refs, rendered by the host's object) and patch its BMC Secret (cluster-name label). Default
+   * true; needs the host's objects in the same cluster and program.
    */
   claimHost?: boolean;
 }
@@ -93,7 +101,8 @@ export interface EmittedMachineObjects {
   dataSecrets: { bootstrap: k8s.core.v1.Secret; metaData?: k8s.core.v1.Secret; networkData?: k8s.core.v1.Secret };
   machine: k8s.apiextensions.CustomResource;
   metal3Machine: k8s.apiextensions.CustomResource;
-  hostClaim?: k8s.apiextensions.CustomResourcePatch;
+  /** CAPM3's fields of the claimed host (consumerRef, image, data refs), for its own object to render. */
+  hostClaim: pulumi.Output<HostClaimPatch | undefined>;
   bmcSecretClaim?: k8s.core.v1.SecretPatch;
 }
 
@@ -124,21 +133,44 @@ function withNamespace<T extends { namespace?: string }>(input: T, target: Kuber
   return { ...input, namespace: input.namespace || target.namespace || DEFAULT_NAMESPACE };
 }
 
-/** Declares a core/v1 Secret from a rendered one; `data` is a Pulumi secret, metadata is not. */
+/**
+ * Declares a core/v1 Secret: metadata and type from the public render, `data` (the only place the
+ * secret values go) from the full one, as a Pulumi secret.
+ */
 function secretResource(
   name: string,
   rendered: pulumi.Output<SecretObject>,
+  full: pulumi.Output<SecretObject>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     name,
     {
-      metadata: pulumi.unsecret(rendered.apply((s) => s.metadata)),
-      type: pulumi.unsecret(rendered.apply((s) => s.type)),
-      data: pulumi.secret(rendered.apply((s) => s.data)),
+      metadata: rendered.apply((s) => s.metadata),
+      type: rendered.apply((s) => s.type),
+      data: pulumi.secret(full.apply((s) => s.data)),
     },
     opts,
   );
+}
+
+/** Stands in for a secret value in the public render: only its presence matters there. */
+const LEFT_OUT = "";
+
+/** Keys of `input` whose values are secret data (they go to Secrets' data only). */
+function publicInput<T extends object>(input: DeepInput<T>, secretKeys: string[], bmc: boolean): pulumi.Input<T> {
+  const strip = (i: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...i };
+    for (const k of secretKeys) if (out[k] !== undefined) out[k] = LEFT_OUT;
+    if (bmc && out.bmc !== undefined) {
+      const b = out.bmc;
+      // A plain object keeps its other fields' own secrecy; an Output as a whole stays as secret as it was.
+      out.bmc = presentKeys(b) ? { ...(b as object), password: LEFT_OUT } : pulumi.output(b as pulumi.Input<object>).apply((v) => ({ ...v, password: LEFT_OUT }));
+    }
+    return out;
+  };
+  if (presentKeys(input)) return strip(input as Record<string, unknown>) as unknown as pulumi.Input<T>;
+  return pulumi.output(input as pulumi.Input<T>).apply((i) => pulumi.output(strip(i as Record<string, unknown>)) as unknown as T);
 }
 
 /**
@@ -151,11 +183,11 @@ function metadataOf(
 ): Record<string, pulumi.Input<unknown>> {
   const meta = rendered.apply((o) => o.metadata);
   return {
-    name: pulumi.unsecret(meta.apply((m) => m.name)),
-    namespace: pulumi.unsecret(meta.apply((m) => m.namespace)),
-    labels: pulumi.unsecret(meta.apply((m) => m.labels)),
-    annotations: pulumi.unsecret(late.annotations ?? meta.apply((m) => m.annotations)),
-    ownerReferences: pulumi.unsecret(late.ownerReferences ?? meta.apply((m) => m.ownerReferences)),
+    name: meta.apply((m) => m.name),
+    namespace: meta.apply((m) => m.namespace),
+    labels: meta.apply((m) => m.labels),
+    annotations: late.annotations ?? meta.apply((m) => m.annotations),
+    ownerReferences: late.ownerReferences ?? meta.apply((m) => m.ownerReferences),
   };
 }
 
@@ -170,7 +202,7 @@ function customResource(
 ): k8s.apiextensions.CustomResource {
   return new k8s.apiextensions.CustomResource(
     name,
-    { apiVersion, kind, metadata, spec: pulumi.unsecret(rendered.apply((o) => o.spec)) },
+    { apiVersion, kind, metadata, spec: rendered.apply((o) => o.spec) },
     opts,
   );
 }
@@ -181,31 +213,56 @@ function withoutKey<T extends object>(input: DeepInput<T>, key: string): pulumi.
   return pulumi.output(input as pulumi.Input<T>).apply((i) => ({ ...i, [key]: undefined }) as T);
 }
 
+const HOST_SECRET_KEYS = Object.keys(HOST_DATA_SECRETS);
+
+/** Options of emitHostObjects besides the target. */
+export interface HostEmitOptions {
+  /**
+   * The Machine holding the host, if any (sdk/claims.ts hostClaimFor): the object then shows what
+   * Metal³ shows for a claimed host (provider/render/claim.ts). Undefined: the host's own state.
+   */
+  claim?: pulumi.Input<HostClaim | undefined>;
+}
+
 /**
  * Emits the BareMetalHost's objects: `<name>-bmc-secret`, `<name>-user-data` / `-network-data` /
  * `-meta-data` when set, and the BareMetalHost (paused for BMO, status annotation when
  * `input.status` is given; its `goodCredentials.credentialsVersion` is the BMC Secret's live
- * resourceVersion unless the input sets one).
+ * resourceVersion unless the input sets one). The BareMetalHost object is the one writer of its
+ * fields (`pulumi.com/patchForce`: it takes over any field an older release's claim patch held).
  */
 export function emitHostObjects(
   parent: pulumi.Resource,
   input: DeepInput<HostRenderInput>,
   target: KubernetesTarget,
+  options: HostEmitOptions = {},
 ): EmittedHostObjects {
   const prefix = resourcePrefix(parent, target);
   const opts = childOptions(parent, target);
-  const resolved = pulumi.output(input as pulumi.Input<HostRenderInput>).apply((i) => withNamespace(i as HostRenderInput, target));
+  const pub = publicInput<HostRenderInput>(input, HOST_SECRET_KEYS, true);
+  const claim = pulumi.output(options.claim);
+  const resolved = pulumi.output(pub).apply((i) => withNamespace(i as HostRenderInput, target));
   // Everything but the status annotation comes from a render without the status, which is known
   // at preview even when the node UUID is not yet.
-  const rendered = pulumi
+  const own = pulumi.output(withoutKey<HostRenderInput>(pub as DeepInput<HostRenderInput>, "status"));
+  // The Secrets do not depend on the claim (so a Machine moving never touches them); the host does.
+  const rendered = own.apply((i) => renderBareMetalHost(withNamespace(i as HostRenderInput, target)));
+  const withClaimRendered = pulumi.all([own, claim]).apply(([i, c]) => renderBareMetalHost({ ...withNamespace(i as HostRenderInput, target), claim: c }));
+  // With the secret values: only for the Secrets' data.
+  const full = pulumi
     .output(withoutKey<HostRenderInput>(input, "status"))
     .apply((i) => renderBareMetalHost(withNamespace(i as HostRenderInput, target)));
 
-  const bmcSecret = secretResource(`${prefix}-bmc-secret`, rendered.apply((r) => r.bmcSecret), opts);
+  const bmcSecret = secretResource(`${prefix}-bmc-secret`, rendered.apply((r) => r.bmcSecret), full.apply((r) => r.bmcSecret), opts);
 
   const dataSecrets: EmittedHostObjects["dataSecrets"] = {};
   const declare = (kind: HostDataKind) =>
-    secretResource(`${prefix}-${HOST_DATA_SECRETS[kind].suffix}`, rendered.apply((r) => r.dataSecrets[kind]!), opts);
+    secretResource(
+      `${prefix}-${HOST_DATA_SECRETS[kind].suffix}`,
+      rendered.apply((r) => r.dataSecrets[kind]!),
+      full.apply((r) => r.dataSecrets[kind]!),
+      opts,
+    );
   const keys = presentKeys(input);
   const kinds = Object.keys(HOST_DATA_SECRETS) as HostDataKind[];
   if (keys) {
@@ -220,30 +277,36 @@ export function emitHostObjects(
   // The annotations from a render with the status and the BMC Secret's live resourceVersion, so
   // the status annotation's goodCredentials match the Secret BMO will find after hand-over (no
   // needless re-registration).
-  const annotations = pulumi.all([resolved, bmcSecret.metadata]).apply(([i, meta]) => {
+  const annotations = pulumi.all([resolved, claim, bmcSecret.metadata]).apply(([i, c, meta]) => {
     const status = i.status ? { ...i.status, credentialsVersion: i.status.credentialsVersion ?? meta?.resourceVersion } : undefined;
-    return renderBareMetalHost({ ...i, status }).host.metadata.annotations;
+    return { ...renderBareMetalHost({ ...i, status, claim: c }).host.metadata.annotations, [PATCH_FORCE_ANNOTATION]: "true" };
   });
-  const hostObject = rendered.apply((r) => r.host);
+  const hostObject = withClaimRendered.apply((r) => r.host);
   const host = customResource(
     `${prefix}-bmh`,
     "metal3.io/v1alpha1",
     "BareMetalHost",
     hostObject,
-    metadataOf(hostObject, { annotations }),
+    // Name and namespace from the render without the claim: known at preview while a Machine moves.
+    { ...metadataOf(rendered.apply((r) => r.host), { annotations }), labels: hostObject.apply((o) => o.metadata.labels) },
     alsoDependsOn(opts, [bmcSecret, ...Object.values(dataSecrets)]),
   );
   return { bmcSecret, dataSecrets, host };
 }
 
+/** pulumi-kubernetes: apply with force, taking over fields another field manager holds. */
+export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
+
+const MACHINE_SECRET_KEYS = ["userData", "metaData", "networkData"];
+
 /**
  * Emits the Machine's objects: `<name>-bootstrap-data` (CAPI bootstrap Secret, key `value`),
  * `<name>-metadata` / `<name>-networkdata` when set, the Machine, then the Metal3Machine with a
  * controller owner reference to the Machine's live UID, and, when `input.host` is set and
- * `target.claimHost` is not false, server-side-apply patches of the host's BareMetalHost
- * (consumerRef → Metal3Machine, cluster-name label, image and data refs) and BMC Secret
- * (cluster-name label). Deleting the Machine resource deletes the patches, which gives the fields
- * back: the host is released as CAPM3 releases it.
+ * `target.claimHost` is not false, `hostClaim`: what CAPM3 writes on the claimed host
+ * (consumerRef → Metal3Machine, cluster-name label, image and data refs), which the host's own
+ * BareMetalHost object renders (sdk/claims.ts: Machine.ts registers it), and a server-side-apply
+ * patch of the host's BMC Secret (cluster-name label), given back when the Machine is deleted.
  *
  * Pick `apiVersion` to match the CRDs' storage version when no conversion webhooks run (a bare
  * apiserver, or CRDs installed by Metal3Crds): CAPI ≥ 1.11's Machine CRD and CAPM3 main's
@@ -259,15 +322,18 @@ export function emitMachineObjects(
   const prefix = resourcePrefix(parent, target);
   const apiVersion = target.apiVersion ?? "v1beta1";
   const opts = childOptions(parent, target);
-  const resolved = pulumi.output(input as pulumi.Input<MachineRenderInput>).apply((i) => withNamespace(i as MachineRenderInput, target));
+  const pub = publicInput<MachineRenderInput>(input, MACHINE_SECRET_KEYS, false);
+  const resolved = pulumi.output(pub).apply((i) => withNamespace(i as MachineRenderInput, target));
   const rendered = resolved.apply((i) => renderMachine(i, apiVersion));
+  // With the secret values: only for the Secrets' data.
+  const full = pulumi.output(input as pulumi.Input<MachineRenderInput>).apply((i) => renderMachine(withNamespace(i as MachineRenderInput, target), apiVersion));
   const keys = presentKeys(input);
 
   const dataSecrets: EmittedMachineObjects["dataSecrets"] = {
-    bootstrap: secretResource(`${prefix}-bootstrap-data`, rendered.apply((r) => r.dataSecrets.bootstrap), opts),
+    bootstrap: secretResource(`${prefix}-bootstrap-data`, rendered.apply((r) => r.dataSecrets.bootstrap), full.apply((r) => r.dataSecrets.bootstrap), opts),
   };
   const optional = (k: "metaData" | "networkData", suffix: string) =>
-    secretResource(`${prefix}-${suffix}`, rendered.apply((r) => r.dataSecrets[k]!), opts);
+    secretResource(`${prefix}-${suffix}`, rendered.apply((r) => r.dataSecrets[k]!), full.apply((r) => r.dataSecrets[k]!), opts);
   if (keys) {
     if (keys.has("metaData")) dataSecrets.metaData = optional("metaData", "metadata");
     if (keys.has("networkData")) dataSecrets.networkData = optional("networkData", "networkdata");
@@ -281,7 +347,7 @@ export function emitMachineObjects(
 
   // Names and labels do not depend on which host is claimed (unknown at preview until the claim).
   const identity = pulumi
-    .output(withoutKey<MachineRenderInput>(input, "host"))
+    .output(withoutKey<MachineRenderInput>(pub as DeepInput<MachineRenderInput>, "host"))
     .apply((i) => renderMachine(withNamespace(i as MachineRenderInput, target), apiVersion));
   const machineObject = rendered.apply((r) => r.machine);
   const machine = customResource(
@@ -306,32 +372,19 @@ export function emitMachineObjects(
     alsoDependsOn(opts, secrets),
   );
 
-  const out: EmittedMachineObjects = { dataSecrets, machine, metal3Machine };
-  // Claim when a host is given; when the whole input is one Output, only on explicit claimHost: true.
+  // What the claimed host's object shows of this Machine (emitHostObjects renders it: one writer).
   const claim = target.claimHost ?? (keys ? keys.has("host") : false);
+  const hostClaim = claim ? rendered.apply((r) => r.hostClaim) : pulumi.output(undefined as HostClaimPatch | undefined);
+  const out: EmittedMachineObjects = { dataSecrets, machine, metal3Machine, hostClaim };
   if (claim && (!keys || keys.has("host"))) {
     // The claimed host is only known once Ironic has allocated one, i.e. not at the first preview.
     // A patch needs its target's name at check time (pulumi-kubernetes refuses an unknown
-    // `.metadata.name`), so the two claim patches are registered once the host is known: at
-    // preview for a Machine that already holds a host, during `up` for a new one.
+    // `.metadata.name`), so the BMC Secret's cluster-name label patch (a key the Secret's own
+    // object never writes) is registered once the host is known.
     rendered.apply((r) => {
       if (!r.hostClaim || !r.bmcSecretClaim)
         throw new Error(`Machine ${r.machine.metadata.namespace}/${r.machine.metadata.name}: claimHost is set but input.host is empty`);
-      out.hostClaim = new k8s.apiextensions.CustomResourcePatch(
-        `${prefix}-host-claim`,
-        {
-          apiVersion: "metal3.io/v1alpha1",
-          kind: "BareMetalHost",
-          metadata: pulumi.unsecret(pulumi.output(r.hostClaim.metadata)),
-          spec: pulumi.unsecret(pulumi.output(r.hostClaim.spec)),
-        },
-        alsoDependsOn(opts, [metal3Machine, ...secrets]),
-      );
-      out.bmcSecretClaim = new k8s.core.v1.SecretPatch(
-        `${prefix}-bmc-secret-claim`,
-        { metadata: pulumi.unsecret(pulumi.output(r.bmcSecretClaim.metadata)) },
-        opts,
-      );
+      out.bmcSecretClaim = new k8s.core.v1.SecretPatch(`${prefix}-bmc-secret-claim`, { metadata: r.bmcSecretClaim.metadata }, opts);
     });
   }
   return out;

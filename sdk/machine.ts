@@ -6,12 +6,19 @@ import type { IronicConnectionInput, UNKNOWN } from "./schemas/common";
 import type { MachineArgsInput } from "./schemas/machine";
 import type { MachineKubernetesOptions } from "./kubernetes";
 import { machineProps, pauseStackCapture, secretOrUndefined } from "./resource-props";
+import { outputNames, secretOutputNames } from "./schema/resources";
 
 type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
 /** Users never write the preview sentinel: drop it from the argument types. */
 type KnownInputs<T> = { [K in keyof T]?: pulumi.Input<Exclude<NonNullable<T[K]>, typeof UNKNOWN>> };
 
-export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic" | "userData" | "networkData" | "metaData">> {
+export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic" | "userData" | "networkData" | "metaData" | "claimOwner" | "poolOwnerKeys">> {
+    /**
+     * Owner keys of other stacks (their `pulumi-metal3:ownerKey`, e.g. a StackReference's secret
+     * output) whose hosts this Machine may claim, besides this stack's own; stored as a secret.
+     * A host is claimed only when its keyed owner record verifies under one of them.
+     */
+    poolOwnerKeys?: pulumi.Input<pulumi.Input<string>[]>;
     /** User data for the config drive (e.g. cloud-init); stored as a secret. */
     userData?: pulumi.Input<string>;
     /** network_data.json for the config drive (object or JSON/YAML text); stored as a secret. */
@@ -34,20 +41,14 @@ export interface MachineArgs extends KnownInputs<Omit<MachineArgsInput, "ironic"
     kubernetes?: MachineKubernetesOptions;
 }
 
-/** A Machine's computed outputs, besides its inputs. */
-export const OUTPUT_NAMES = [
-    "machineName",
-    "machineNamespace",
-    "hostName",
-    "nodeUuid",
-    "providerID",
-    "addresses",
-    "provisioningState",
-    "ready",
-    "allocationUuid",
-    "allocationName",
-    "specDigestKey",
-] as const;
+function compactDefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A Machine's computed outputs, besides its inputs: the contract's (sdk/schema/resources.ts). */
+export const OUTPUT_NAMES: readonly string[] = outputNames("Machine");
+/** Outputs kept secret as a whole (the config drive, the connection, the digest key): the contract's. */
+export const SECRET_OUTPUTS: readonly string[] = secretOutputNames("Machine");
 
 /** The dynamic provider (its own module: see sdk/providers/machine-dynamic.ts). */
 export import machineProvider = require("./providers/machine-dynamic");
@@ -86,7 +87,7 @@ export class Machine extends pulumi.dynamic.Resource {
                 {
                     ...opts,
                     deleteBeforeReplace: opts.deleteBeforeReplace ?? deleteBeforeReplace,
-                    additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "specDigestKey"],
+                    additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
                 },
                 "pulumi-metal3",
                 "Machine",
@@ -99,37 +100,90 @@ export class Machine extends pulumi.dynamic.Resource {
         // the claim patches on its BareMetalHost) are rendered by `emitMachineObjects` in
         // sdk/kubernetes.ts; loaded lazily so programs without `kubernetes` never load
         // @pulumi/kubernetes.
-        if (kubernetes !== undefined) {
-            if (args.clusterName === undefined)
-                throw new Error(`Machine ${name}: clusterName is required when kubernetes is set (Cluster API Machines belong to a cluster)`);
-            const { emitMachineObjects } = require("./kubernetes") as typeof import("./kubernetes");
-            emitMachineObjects(
-                this,
-                {
-                    name: this.machineName,
-                    namespace: this.machineNamespace,
-                    clusterName: args.clusterName,
-                    labels: args.labels,
-                    host: { name: this.hostName },
-                    hostSelector: args.hostSelector as any,
-                    image:
-                        args.image === undefined
-                            ? undefined
-                            : pulumi.output(args.image).apply((i) => ({
-                                  url: i.url as string,
-                                  checksum: i.checksum as string | undefined,
-                                  checksumType: i.checksumType as "md5" | "sha256" | "sha512" | undefined,
-                                  format: (i.diskFormat ?? i.format) as any,
-                              })),
-                    customDeploy: args.customDeploy as any,
-                    userData: secretOrUndefined(args.userData) as any,
-                    metaData: secretOrUndefined(args.metaData) as any,
-                    networkData: secretOrUndefined(args.networkData) as any,
-                    automatedCleaningMode: args.automatedCleaningMode as any,
-                    failureDomain: args.failureDomain,
-                },
-                kubernetes,
-            );
-        }
+        const emitted = kubernetes === undefined ? undefined : emitMachineKubernetesObjects(this, this, name, args, kubernetes);
+
+        // The host's own BareMetalHost object shows this Machine's hold on it (sdk/claims.ts): once
+        // the Machine holds a host, as Metal³ shows a claimed host. Without Kubernetes objects of
+        // its own, only the image and state (no consumerRef to a Metal3Machine that does not exist).
+        const { registerHostClaim } = require("./claims") as typeof import("./claims");
+        const ownImage =
+            args.image === undefined
+                ? undefined
+                : pulumi.output(args.image).apply((i) => ({ url: i.url as string, checksum: i.checksum as string | undefined, checksumType: i.checksumType as any, format: (i.diskFormat ?? i.format) as any }));
+        registerHostClaim(
+            pulumi
+                .all([this.machineNamespace, this.hostName, this.nodeUuid, this.provisioningState, this.ready, emitted?.hostClaim, ownImage, args.customDeploy])
+                .apply(([namespace, host, nodeUuid, provisioningState, ready, patch, image, customDeploy]) => {
+                    if (!host) return undefined;
+                    const spec = patch ? { ...(patch.spec as object) } : compactDefined({ image, customDeploy: customDeploy ? { method: String((customDeploy as { method: unknown }).method) } : undefined });
+                    return {
+                        namespace,
+                        host,
+                        claim: {
+                            spec,
+                            labels: patch?.metadata.labels,
+                            // CAPM3 sets online on the host it claims; the Machine's create ends with the host powered on.
+                            online: true,
+                            provisioningState: provisioningState as any,
+                            nodeUuid,
+                            // A ready Machine's converge ended with power on (provider/machine/lifecycle.ts).
+                            poweredOn: ready === true,
+                        },
+                    };
+                }),
+        );
     }
+}
+
+/** The outputs of a Machine resource (dynamic or native) its Cluster API objects show. */
+export interface MachineIdentityOutputs {
+    machineName: pulumi.Output<string>;
+    machineNamespace: pulumi.Output<string>;
+    hostName: pulumi.Output<string>;
+}
+
+/**
+ * The Machine's Cluster API objects (bootstrap/data Secrets, Machine, Metal3Machine) through
+ * `emitMachineObjects` in sdk/kubernetes.ts, children of `parent`: the dynamic class itself, or
+ * the plugin's MachineWithObjects component (sdk/plugin/components.ts, which passes
+ * `claimHost: false`). @pulumi/kubernetes is loaded here, lazily, so programs without
+ * `kubernetes` never load it.
+ */
+export function emitMachineKubernetesObjects(
+    parent: pulumi.Resource,
+    self: MachineIdentityOutputs,
+    name: string,
+    args: MachineArgs,
+    kubernetes: MachineKubernetesOptions,
+): import("./kubernetes").EmittedMachineObjects {
+    if (args.clusterName === undefined)
+        throw new Error(`Machine ${name}: clusterName is required when kubernetes is set (Cluster API Machines belong to a cluster)`);
+    const { emitMachineObjects } = require("./kubernetes") as typeof import("./kubernetes");
+    return emitMachineObjects(
+        parent,
+        {
+            name: self.machineName,
+            namespace: self.machineNamespace,
+            clusterName: args.clusterName,
+            labels: args.labels,
+            host: { name: self.hostName },
+            hostSelector: args.hostSelector as any,
+            image:
+                args.image === undefined
+                    ? undefined
+                    : pulumi.output(args.image).apply((i) => ({
+                          url: i.url as string,
+                          checksum: i.checksum as string | undefined,
+                          checksumType: i.checksumType as "md5" | "sha256" | "sha512" | undefined,
+                          format: (i.diskFormat ?? i.format) as any,
+                      })),
+            customDeploy: args.customDeploy as any,
+            userData: secretOrUndefined(args.userData) as any,
+            metaData: secretOrUndefined(args.metaData) as any,
+            networkData: secretOrUndefined(args.networkData) as any,
+            automatedCleaningMode: args.automatedCleaningMode as any,
+            failureDomain: args.failureDomain,
+        },
+        kubernetes,
+    );
 }

@@ -1,16 +1,14 @@
 // The one translation of a program's BareMetalHost / Machine arguments into the properties the
 // engine records, shared by both front doors: the dynamic classes (sdk/baremetalhost.ts,
 // sdk/machine.ts) and the package's custom resources (sdk/plugin/native.ts). Secrets are marked
-// here (BMC password, config drive data, a connection carrying credentials), the name defaults to
+// here, at the contract's secret input paths (sdk/schema/resources.ts), the name defaults to
 // the resource's, the owner is stamped, and every output is declared (undefined) so that the
 // class's Output fields resolve.
 import * as pulumi from "@pulumi/pulumi";
 import type { BareMetalHostArgs } from "./baremetalhost";
 import type { MachineArgs } from "./machine";
-import type { IronicConnectionInput } from "./schemas/common";
 import { stackOwner } from "./owner";
-
-type Inputs<T> = { [K in keyof T]?: pulumi.Input<T[K]> };
+import { resourceEntry } from "./schema/resources";
 
 /** BareMetalHostArgs without what only the class itself handles (the Kubernetes objects). */
 export type HostPropsArgs = Omit<BareMetalHostArgs, "kubernetes">;
@@ -20,12 +18,10 @@ export type MachinePropsArgs = Omit<MachineArgs, "kubernetes" | "deleteBeforeRep
 /** The recorded properties of a BareMetalHost named `name`; `outputs` are declared undefined. */
 export function hostProps(name: string, args: HostPropsArgs, outputs: readonly string[]): Record<string, unknown> {
     const props: Record<string, unknown> = {
-        ...args,
+        ...markSecretInputs(args as Record<string, unknown>, resourceEntry("BareMetalHost").secretInputs),
         name: args.name ?? name,
         // Recorded on the node at enrol: find-or-enrol takes over only nodes carrying it.
         owner: { stack: stackOwner(), resource: name },
-        bmc: secretBmcPassword(args.bmc),
-        ...secretCommonInputs(args),
     };
     for (const out of outputs) props[out] = undefined;
     return props;
@@ -34,42 +30,46 @@ export function hostProps(name: string, args: HostPropsArgs, outputs: readonly s
 /** The recorded properties of a Machine named `name`; `outputs` are declared undefined. */
 export function machineProps(name: string, args: MachinePropsArgs, outputs: readonly string[]): Record<string, unknown> {
     const props: Record<string, unknown> = {
-        ...args,
+        ...markSecretInputs(args as Record<string, unknown>, resourceEntry("Machine").secretInputs),
         name: args.name ?? name,
-        claimOwner: args.claimOwner ?? stackOwner(),
-        ...secretCommonInputs(args),
+        // Never the program's to choose: another stack's name here would reuse that stack's claims.
+        claimOwner: stackOwner(),
     };
     for (const out of outputs) props[out] = undefined;
     return props;
 }
 
-/** The inputs both resources keep secret: the connection (when it holds credentials) and the config drive. */
-function secretCommonInputs(args: Pick<HostPropsArgs, "ironic" | "userData" | "networkData" | "metaData">): Record<string, unknown> {
-    return {
-        ironic: args.ironic === undefined ? undefined : secretConnection(args.ironic),
-        userData: secretOrUndefined(args.userData),
-        networkData: secretOrUndefined(args.networkData),
-        metaData: secretOrUndefined(args.metaData),
-    };
+/**
+ * `args` with the contract's secret input paths (sdk/schema/resources.ts) wrapped in
+ * pulumi.secret: a whole input (`userData`), or one field of a block (`bmc.password`), so a plain
+ * block keeps its other fields (the BMC address) visible in diffs.
+ */
+export function markSecretInputs(args: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+    const out = { ...args };
+    const fields = new Map<string, string[]>();
+    for (const p of paths) {
+        const [head, leaf] = p.split(".");
+        fields.set(head, leaf === undefined ? [] : [...(fields.get(head) ?? []), leaf]);
+    }
+    for (const [head, leaves] of fields) {
+        if (out[head] === undefined) continue;
+        out[head] = leaves.length === 0 ? pulumi.secret(out[head]) : secretFields(out[head] as pulumi.Input<Record<string, unknown>>, leaves);
+    }
+    return out;
 }
 
-/** Only the password is secret: a plain bmc object keeps address/username visible in diffs. */
-export function secretBmcPassword(bmc: BareMetalHostArgs["bmc"]): unknown {
-    if (bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise)) {
-        const b = bmc as Exclude<BareMetalHostArgs["bmc"], Promise<unknown> | pulumi.OutputInstance<unknown>>;
-        return { ...b, password: b.password === undefined ? undefined : pulumi.secret(b.password) };
+/** The named fields of a block secret; a block given as one Output (or promise) is secret as a whole once it holds any of them. */
+function secretFields(block: pulumi.Input<Record<string, unknown>>, leaves: string[]): unknown {
+    if (block && typeof block === "object" && !pulumi.Output.isInstance(block) && !(block instanceof Promise)) {
+        const b = { ...(block as Record<string, unknown>) };
+        for (const l of leaves) if (b[l] !== undefined) b[l] = pulumi.secret(b[l]);
+        return b;
     }
-    // The whole block is an Output: its password cannot be singled out, so all of it is secret.
-    return pulumi.output(bmc).apply((b) => (b.password !== undefined ? pulumi.secret(b) : b));
+    return pulumi.output(block).apply((b) => (b && leaves.some((l) => b[l] !== undefined) ? pulumi.secret(b) : b));
 }
 
 export function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
-}
-
-/** The connection block is stored as a secret as soon as it carries a password or token. */
-export function secretConnection(ironic: pulumi.Input<Inputs<IronicConnectionInput>>): pulumi.Output<unknown> {
-    return pulumi.output(ironic).apply((c) => (c.password !== undefined || c.token !== undefined ? pulumi.secret(c) : c));
 }
 
 /**

@@ -1,12 +1,15 @@
-// Lab: one BareMetalHost per IPMI BMC of the virtual-BMC lab (`pulumi-metal3 bmc start --ipmi N`),
-// against a local Ironic. The first host boots a live ISO (ramdisk deploy: the one deploy that
-// reaches `active` without an agent image), the others are enrolled and left `available`,
-// powered off. `npm run demo -- --bmc ipmi` sets all of this up and runs it.
+// Lab: one BareMetalHost per BMC of the virtual-BMC lab (`pulumi-metal3 bmc start --ipmi N`, or
+// `--redfish N [--tls]` for sushy-tools' Redfish emulator), against a local Ironic. The first host
+// boots a live ISO (ramdisk deploy: the one deploy that reaches `active` without an agent image;
+// on `redfish-virtualmedia://` the ISO goes into the BMC's virtual CD), the others are enrolled
+// and left `available`, powered off. `npm run demo -- --bmc ipmi|redfish` sets all of this up and runs it.
 //
 //   pulumi config set pulumi-metal3:ironicUrl http://127.0.0.1:6385
 //   pulumi config set bmcAddresses '["ipmi://127.0.0.1:6230?ciphersuite=3","ipmi://127.0.0.1:6231?ciphersuite=3"]'
 //   printf '%s' '["pw-0","pw-1"]' | pulumi config set --secret bmcPasswords
 //   pulumi config set liveIsoUrl http://127.0.0.1:6180/lab/live.iso   # optional: deploy host 0
+//   pulumi config set bootMacs '["52:54:02:..","52:54:02:.."]'       # optional: the BMCs' own NIC MACs (Redfish lab prints them)
+//   pulumi config set disableCertificateVerification true            # optional: a BMC with a self-signed certificate
 //   pulumi up
 import * as pulumi from "@pulumi/pulumi";
 import { BareMetalHost } from "pulumi-metal3";
@@ -21,14 +24,16 @@ const username = config.get("bmcUsername") ?? "admin";
 const liveIsoUrl = config.get("liveIsoUrl");
 // First three octets of the boot MACs, so several copies of this stack can share one Ironic.
 const macPrefix = config.get("macPrefix") ?? "52:54:01";
+const bootMacs = config.getObject<string[]>("bootMacs");
+const disableCertificateVerification = config.getBoolean("disableCertificateVerification");
 
 const hosts = addresses.map((address, i) => {
   const deployed = i === 0 && liveIsoUrl !== undefined;
   return new BareMetalHost(`lab-${i}`, {
     namespace,
-    bmc: { address, username, password: passwords.apply((p) => p[i]) },
-    bootMACAddress: `${macPrefix}:30:00:${(i + 1).toString(16).padStart(2, "0")}`,
-    // No agent image here: cleaning would wait for one forever, and an ipmi BMC has no out-of-band inspection.
+    bmc: { address, username, password: passwords.apply((p) => p[i]), ...(disableCertificateVerification ? { disableCertificateVerification } : {}) },
+    bootMACAddress: bootMacs?.[i] ?? `${macPrefix}:30:00:${(i + 1).toString(16).padStart(2, "0")}`,
+    // No agent image here: cleaning and in-band inspection would wait for one forever.
     automatedCleaningMode: "disabled",
     inspectionMode: "disabled",
     online: deployed,

@@ -14,46 +14,39 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { ensureBuilt, installedPath, Logger, PULUMI_VERSION, pulumiWrapperGoMod, Recipe, repoRoot, runGo, writeIfChanged } from "../toolchain";
 
-const GENERATOR = "gen-go-sdk";
-
 /** The committed SDK: a Go module holding package `metal3` (schema language.go.importBasePath). */
 export const GO_SDK_DIR = "sdk-go";
 
-function generatorSource(): string {
-    return fs.readFileSync(path.join(repoRoot(), "local", "toolchain", "gosdk", "main.go"), "utf8");
-}
-
-/** Versioned by the engine's pkg/v3 and the program's own text, so an edit rebuilds it. */
-function generatorRecipe(): Recipe {
-    const source = generatorSource();
-    const pulumiVersion = `v${PULUMI_VERSION}`;
-    const version = `${pulumiVersion}-${crypto.createHash("sha256").update(source).digest("hex").slice(0, 8)}`;
-    return {
-        name: GENERATOR,
-        version,
+/**
+ * Builds (once per machine, cached like the toolchain's recipes) the small Go program
+ * local/toolchain/<dir>/main.go that runs one of Pulumi's code generators, and runs it on
+ * `schemaFile` into a fresh directory, which it returns. Versioned by the engine's pkg/v3 and the
+ * program's own text, so an edit rebuilds it. Serves the Go SDK (gosdk/, `gen-go-sdk`) and the
+ * Python SDK (pysdk/, `gen-python-sdk`, local/toolchain/pysdk.ts).
+ */
+export async function generateSdk(generator: { name: string; dir: string }, schemaFile: string, log: Logger = (l) => process.stderr.write(l + "\n")): Promise<string> {
+    const source = fs.readFileSync(path.join(repoRoot(), "local", "toolchain", generator.dir, "main.go"), "utf8");
+    const recipe: Recipe = {
+        name: generator.name,
+        version: `v${PULUMI_VERSION}-${crypto.createHash("sha256").update(source).digest("hex").slice(0, 8)}`,
         async build({ workDir, logFile }) {
             writeIfChanged(path.join(workDir, "main.go"), source);
-            writeIfChanged(path.join(workDir, "go.mod"), pulumiWrapperGoMod(GENERATOR, [], []));
+            writeIfChanged(path.join(workDir, "go.mod"), pulumiWrapperGoMod(generator.name, [], []));
             await runGo(["mod", "tidy"], workDir, logFile);
-            await runGo(["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", "-w -s", "-o", `out/${GENERATOR}`, "."], workDir, logFile);
+            await runGo(["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", "-w -s", "-o", `out/${generator.name}`, "."], workDir, logFile);
         },
     };
-}
-
-/** Builds the generator when it is not cached; its path. */
-export async function ensureGoSdkGenerator(log: Logger = (l) => process.stderr.write(l + "\n")): Promise<string> {
-    const recipe = generatorRecipe();
     await ensureBuilt(recipe, log);
-    return installedPath(recipe.name, recipe.version);
+    const program = installedPath(recipe.name, recipe.version);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `metal3-${generator.dir}-`));
+    const r = spawnSync(program, [schemaFile, out], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${program} ${schemaFile} failed (${r.status}): ${r.stderr || r.error?.message}`);
+    return out;
 }
 
 /** Generates the Go SDK of `schemaFile` into a fresh directory (its `metal3/` package); returns that directory. */
 export async function generateGoSdk(schemaFile = path.join(repoRoot(), "schema.json"), log?: Logger): Promise<string> {
-    const generator = await ensureGoSdkGenerator(log);
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "metal3-go-sdk-"));
-    const r = spawnSync(generator, [schemaFile, out], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${generator} ${schemaFile} failed (${r.status}): ${r.stderr || r.error?.message}`);
-    return out;
+    return generateSdk({ name: "gen-go-sdk", dir: "gosdk" }, schemaFile, log);
 }
 
 /** Files under dir, relative, sorted. */

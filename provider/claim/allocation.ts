@@ -9,6 +9,7 @@ import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
 import { OWNER_KEYS } from "../extra-keys";
+import { OWNER_MAC_KEY, ownerMac, verifyOwnerMac, type OwnerKeys } from "../owner-record";
 import { canonicalJson } from "../canonical-json";
 import {
     CANDIDATE_NODE_FIELDS,
@@ -37,6 +38,8 @@ export interface ClaimOwner {
     specHash: string;
     /** The unkeyed hash of the same spec that older releases recorded: recognised once, then replaced by specHash. */
     legacySpecHash?: string;
+    /** Keys of the allocation's owner record MAC (provider/owner-record.ts); absent: plain record only. */
+    ownerKeys?: OwnerKeys;
 }
 
 export interface ClaimRequest extends HostRequest {
@@ -132,7 +135,24 @@ function ownerExtra(owner: ClaimOwner): Record<string, string> {
     };
     if (owner.clusterName) extra[OWNER_KEYS.cluster] = owner.clusterName;
     if (owner.owner) extra[OWNER_KEYS.owner] = owner.owner;
+    const mac = allocationOwnerMac(owner);
+    if (mac) extra[OWNER_MAC_KEY] = mac;
     return extra;
+}
+
+/** The MAC of the claim's owner record: bound to the Machine's primary allocation name, its stack and the Machine. */
+function allocationOwnerMac(owner: ClaimOwner): string | undefined {
+    if (!owner.ownerKeys || !owner.owner) return undefined;
+    return ownerMac(owner.ownerKeys.write, allocationNames(owner)[0], owner.owner, `${owner.namespace}/${owner.machine}`);
+}
+
+/**
+ * The patch that keys the claim's owner record (an allocation of a release before keyed records,
+ * or keyed under another key), or none when it carries this Machine's MAC already.
+ */
+export function ownerMacPatch(allocation: Allocation, owner: ClaimOwner): JsonPatchOp[] {
+    const mac = allocationOwnerMac(owner);
+    return !mac || allocation.extra?.[OWNER_MAC_KEY] === mac ? [] : [{ op: "add", path: `/extra/${OWNER_MAC_KEY}`, value: mac }];
 }
 
 /** Who holds a claim, as its allocation records it (for messages that name the Machine and its owner). */
@@ -161,7 +181,12 @@ export function allocationHolder(allocation: Allocation): AllocationHolder {
 export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolean {
     return (
         allocation.extra?.[OWNER_KEYS.machine] === `${owner.namespace}/${owner.machine}` &&
-        (allocation.extra?.[OWNER_KEYS.owner] as string | undefined) === owner.owner
+        (allocation.extra?.[OWNER_KEYS.owner] as string | undefined) === owner.owner &&
+        // A MAC that claims one of our keys but does not match was copied or made up: not ours.
+        // One under another key (an interrupted create's lost digest key) is left to the spec
+        // hash below, itself keyed: it is never reused, only passed over.
+        (!owner.ownerKeys ||
+            verifyOwnerMac(owner.ownerKeys.verify, allocation.extra?.[OWNER_MAC_KEY], allocationNames(owner)[0], owner.owner ?? "", `${owner.namespace}/${owner.machine}`) !== "forged")
     );
 }
 
@@ -221,7 +246,7 @@ async function resolveAllocationName(client: IronicClient, request: ClaimRequest
         if (existing.state === "allocating") existing = await waitSettled(client, existing.uuid, request.allocationTimeoutMs);
         if (existing.state === "active" && existing.node_uuid) {
             // An older release's unkeyed hash, recognised this once: replaced by the keyed one.
-            const ops = specHashPatch(existing, request.owner);
+            const ops = [...specHashPatch(existing, request.owner), ...ownerMacPatch(existing, request.owner)];
             if (ops.length) existing = await client.patchAllocation(existing.uuid, ops);
             return claimed(client, existing, true, passedOver);
         }

@@ -6,6 +6,7 @@
 // carry their own image are marked (EXTRA.hostImage / EXTRA.deployment) and are not claimable.
 import type { Node } from "../ironic/types";
 import { EXTRA, hostLabels } from "../extra-keys";
+import { OWNER_MAC_KEY, verifyOwnerMac, type OwnerVerdict } from "../owner-record";
 
 export { hostLabels };
 import { firstMismatch, formatSelector, type HostSelector } from "./selector";
@@ -40,6 +41,20 @@ export interface HostRequest {
     /** ... any host whose labels match (undefined = every host in the namespace). */
     selector?: HostSelector;
     failureDomain?: string;
+    /**
+     * Keys under which a pool host's owner record must verify (provider/owner-record.ts): the
+     * stack's ownerKey and the Machine's `poolOwnerKeys`. The name, `pulumi_metal3_managed` and
+     * the labels are anyone's to write; only a host enrolled under one of these keys is claimed
+     * (and so receives the Machine's image and user data). None: no host is claimable.
+     */
+    poolKeys?: readonly string[];
+}
+
+/** A host of the namespace skipped because its membership of the pool could not be verified. */
+export interface UnverifiedHost {
+    hostName: string;
+    nodeUuid: string;
+    verdict: Exclude<OwnerVerdict, "verified">;
 }
 
 export interface IneligibleHost {
@@ -58,6 +73,8 @@ export interface PoolEvaluation {
     eligible: Node[];
     /** Matched hosts that cannot, with the reason. */
     ineligible: IneligibleHost[];
+    /** Hosts the request matches (marked managed, in the namespace) left out of the pool: their owner record does not verify. */
+    unverified: UnverifiedHost[];
 }
 
 /** A group of candidates offered to Ironic in one allocation (one resource class each). */
@@ -119,12 +136,18 @@ export function ineligibilityReason(node: Node): string | undefined {
  * their reason.
  */
 export function evaluatePool(nodes: Node[], request: HostRequest): PoolEvaluation {
-    const pool = nodes.filter((n) => isManaged(n) && parseHostNodeName(n.name)?.namespace === request.namespace);
-    const matched = pool.filter((n) =>
-        request.host !== undefined
-            ? n.name === hostNodeName(request.namespace, request.host)
-            : firstMismatch(hostLabels(n), request.selector) === undefined,
-    );
+    const asked = (n: Node) =>
+        request.host !== undefined ? n.name === hostNodeName(request.namespace, request.host) : firstMismatch(hostLabels(n), request.selector) === undefined;
+    const unverified: UnverifiedHost[] = [];
+    const pool = nodes.filter((n) => {
+        if (!isManaged(n) || parseHostNodeName(n.name)?.namespace !== request.namespace) return false;
+        const verdict = poolVerdict(n, request.poolKeys ?? []);
+        if (verdict === "verified") return true;
+        // Named in the explanation when the request would have matched it: those are the ones asked about.
+        if (asked(n)) unverified.push({ hostName: parseHostNodeName(n.name)!.host, nodeUuid: n.uuid, verdict });
+        return false;
+    });
+    const matched = pool.filter(asked);
     const eligible: Node[] = [];
     const ineligible: IneligibleHost[] = [];
     for (const node of matched) {
@@ -132,8 +155,24 @@ export function evaluatePool(nodes: Node[], request: HostRequest): PoolEvaluatio
         if (reason === undefined) eligible.push(node);
         else ineligible.push({ hostName: parseHostNodeName(node.name)!.host, nodeUuid: node.uuid, reason });
     }
-    return { request, poolSize: pool.length, matched, eligible: preferFailureDomain(eligible, request.failureDomain), ineligible };
+    return { request, poolSize: pool.length, matched, eligible: preferFailureDomain(eligible, request.failureDomain), ineligible, unverified };
 }
+
+/**
+ * Whether the node is a verified pool member: its owner record's MAC verifies, for this node's
+ * name and the stack and resource its plain record names, under one of `keys`. Whoever holds a
+ * key enrolled the node (a BareMetalHost of that stack), whatever else its `extra` says.
+ */
+export function poolVerdict(node: Pick<Node, "name" | "extra">, keys: readonly string[]): OwnerVerdict {
+    const text = (k: string) => (typeof node.extra?.[k] === "string" ? (node.extra[k] as string) : undefined);
+    return verifyOwnerMac(keys, node.extra?.[OWNER_MAC_KEY], node.name ?? "", text(EXTRA.owner), text(EXTRA.resource));
+}
+
+const UNVERIFIED_WHY: Record<UnverifiedHost["verdict"], string> = {
+    unkeyed: "its owner record has no MAC (enrolled by hand, by another tool, or by a release before keyed owner records: its own stack's next `pulumi up` keys it)",
+    unverifiable: "its owner record is keyed under a key this Machine does not hold (another stack's ownerKey, or a host of a stack without one)",
+    forged: "its owner record's MAC does not verify (copied, edited or forged)",
+};
 
 /** Stable partition: hosts in the failure domain first, then the rest. */
 export function preferFailureDomain(nodes: Node[], failureDomain: string | undefined): Node[] {
@@ -184,15 +223,22 @@ export function describeRequest(request: HostRequest): string {
  * UUIDs into the owning Machine's allocation name where known.
  */
 export function explainNoHost(evaluation: PoolEvaluation, allocationNames: Map<string, string> = new Map()): string {
-    const { request, poolSize, matched, eligible, ineligible } = evaluation;
+    const { request, poolSize, matched, eligible, ineligible, unverified = [] } = evaluation;
     const head =
         `${describeRequest(request)} matched ${matched.length} of ${poolSize} host(s) managed by pulumi-metal3, ` +
         `${eligible.length} eligible`;
-    if (ineligible.length === 0) return `${head}.`;
+    const skipped = unverified.length
+        ? `\n${unverified.length} more host(s) it matched were skipped as unverified: a Machine claims only hosts whose owner record verifies ` +
+          `under this stack's ownerKey (stack config pulumi-metal3:ownerKey, metal3:ownerKey for the plugin; \`pulumi-metal3 owner-key --set\` makes one) ` +
+          `or a key in the Machine's poolOwnerKeys (the ownerKey of the stack that enrolled them)` +
+          `${(request.poolKeys ?? []).length ? "" : "; this Machine holds no key at all"}:\n` +
+          unverified.map((h) => `  - ${request.namespace}/${h.hostName} (node ${h.nodeUuid}): ${UNVERIFIED_WHY[h.verdict]}`).join("\n")
+        : "";
+    if (ineligible.length === 0) return `${head}.${skipped}`;
     const lines = ineligible.map((h) => {
         let reason = h.reason;
         for (const [uuid, name] of allocationNames) reason = reason.replace(`instance_uuid ${uuid}`, `allocation ${name} (${uuid})`);
         return `  - ${request.namespace}/${h.hostName} (node ${h.nodeUuid}): ${reason}`;
     });
-    return `${head}; not eligible:\n${lines.join("\n")}`;
+    return `${head}; not eligible:\n${lines.join("\n")}${skipped}`;
 }

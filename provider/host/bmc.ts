@@ -1,5 +1,5 @@
 // BMC address → Ironic driver, hardware interfaces and driver_info, as baremetal-operator's
-// pkg/hardwareutils/bmc does it (REFERENCE §5), plus `fake://` for Ironic's fake-hardware type.
+// pkg/hardwareutils/bmc/ does it, plus `fake://` for Ironic's fake-hardware type.
 // Pure: no Ironic calls. Both the input schema (check at preview) and registration use it.
 
 export class BmcAddressError extends Error {
@@ -14,6 +14,8 @@ export interface BmcAccess {
     username?: string;
     password?: string;
     disableCertificateVerification?: boolean;
+    /** CA bundle path on the Ironic conductor's machine (redfish_verify_ca). */
+    caFile?: string;
 }
 
 /** The parts of a BMC URL that matter, after BMO's rules (no scheme = ipmi, `+http`/`+https` = transport). */
@@ -56,6 +58,8 @@ export interface BmcProfile {
     needsMac: boolean;
     /** fake-hardware: no real BMC, no credentials needed. */
     isFake: boolean;
+    /** The BMC speaks TLS (the Redfish family): a CA (caFile) can verify it. */
+    usesTls: boolean;
 }
 
 interface SchemeRule {
@@ -177,7 +181,7 @@ function redfishAddress(p: ParsedBmcAddress): string {
     return `${p.transport}://${p.hostname}${p.port ? `:${p.port}` : ""}`;
 }
 
-/** Everything Ironic needs to enrol a node behind this BMC (REFERENCE §5). */
+/** Everything Ironic needs to enrol a node behind this BMC (baremetal-operator pkg/hardwareutils/bmc/). */
 export function bmcProfile(bmc: BmcAccess): BmcProfile {
     const parsed = parseBmcAddress(bmc.address);
     const rule = SCHEMES[parsed.type];
@@ -203,6 +207,9 @@ export function bmcProfile(bmc: BmcAccess): BmcProfile {
         if (bmc.username !== undefined) driverInfo.redfish_username = bmc.username;
         if (bmc.password !== undefined) driverInfo.redfish_password = bmc.password;
         if (insecure) driverInfo.redfish_verify_ca = false;
+        // Ironic's redfish_verify_ca takes a CA bundle path as well as a boolean: the path is read
+        // by the conductor, on its own machine.
+        else if (bmc.caFile !== undefined) driverInfo.redfish_verify_ca = bmc.caFile;
     }
     return {
         type: parsed.type,
@@ -215,6 +222,7 @@ export function bmcProfile(bmc: BmcAccess): BmcProfile {
         supportsIsoRamdisk: rule.supportsIsoRamdisk,
         needsMac: rule.needsMac === true,
         isFake: rule.family === "fake",
+        usesTls: rule.family === "redfish",
     };
 }
 
@@ -250,17 +258,59 @@ export function agentImagesNeeded(profile: Pick<BmcProfile, "driver" | "supports
     const iso = profile.supportsIsoRamdisk ? " (or deployIso, this driver boots it by virtual media)" : "";
     return (
         `${forWhat} on driver ${profile.driver} needs the ironic-python-agent images: set deployKernel and deployRamdisk${iso} on the host, ` +
-        `or as stack config pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk${profile.supportsIsoRamdisk ? " / pulumi-metal3:deployIso" : ""}, ` +
+        `or as stack config pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk${profile.supportsIsoRamdisk ? " / pulumi-metal3:deployIso" : ""} (metal3:deployKernel etc. in YAML, Python and Go programs), ` +
         `or give Ironic's conductor defaults ([conductor] deploy_kernel / deploy_ramdisk). Without an agent only a live-iso image ` +
         `with automatedCleaningMode: disabled can be deployed`
     );
 }
 
 /**
- * The driver_info key holding the BMC's address: a change of this (or of credentials) is what
- * makes BMO re-PATCH driver_info. Passwords are never returned by Ironic, so credential changes are
- * detected by a hash we keep on the node instead.
+ * The driver_info keys Ironic shows as they are (all but the password, which it masks): where the
+ * BMC is, how it is verified, who logs in. A change of any on the node that the program did not
+ * make is BMC drift: Ironic would send the BMC password to wherever they now point.
  */
-export function addressKeys(profile: BmcProfile): string[] {
-    return Object.keys(profile.driverInfo).filter((k) => !/_(username|password)$/.test(k));
+export function visibleBmcKeys(profile: BmcProfile): string[] {
+    return Object.keys(profile.driverInfo).filter((k) => !/_password$/.test(k));
+}
+
+/** driver_info keys that turn TLS verification of the BMC off or point it to another CA. */
+const VERIFY_KEYS = ["redfish_verify_ca", "ipmi_verify_ca"];
+
+/**
+ * How the node's BMC settings differ from the declared ones, `key: node value (declared value)`
+ * per key; empty when they agree. Only the keys Ironic shows unmasked are compared.
+ */
+export function bmcDrift(profile: BmcProfile, driverInfo: Record<string, unknown> | undefined): string[] {
+    const on = driverInfo ?? {};
+    const text = (v: unknown) => (v === undefined || v === null ? "(none)" : String(v));
+    const keys = [...visibleBmcKeys(profile), ...VERIFY_KEYS.filter((k) => k in on && !(k in profile.driverInfo))];
+    return [...new Set(keys)].filter((k) => text(on[k]) !== text(profile.driverInfo[k])).map((k) => `${k}: ${text(on[k])} (declared ${text(profile.driverInfo[k])})`);
+}
+
+/**
+ * The BMC address as the node's driver_info now has it, written like `declared` (same scheme and
+ * query): what `refresh` reports when the node's BMC was pointed elsewhere out of band.
+ */
+export function observedBmcAddress(declared: string, driverInfo: Record<string, unknown> | undefined): string {
+    const p = parseBmcAddress(declared);
+    const on = driverInfo ?? {};
+    const rule = SCHEMES[p.type];
+    const query = p.query.toString() ? `?${p.query.toString()}` : "";
+    const bracket = (h: string) => (h.includes(":") && !h.startsWith("[") ? `[${h}]` : h);
+    if (rule.family === "ipmi" && typeof on.ipmi_address === "string") {
+        const port = on.ipmi_port !== undefined && String(on.ipmi_port) !== "623" ? `:${on.ipmi_port}` : "";
+        return `${p.type}://${bracket(on.ipmi_address)}${port}${p.path === "/" ? "" : p.path}${query}`;
+    }
+    if (rule.family === "redfish" && typeof on.redfish_address === "string") {
+        let url: URL;
+        try {
+            url = new URL(on.redfish_address);
+        } catch {
+            return `${p.type}://${on.redfish_address}`;
+        }
+        const transport = url.protocol.replace(/:$/, "");
+        const systemId = typeof on.redfish_system_id === "string" ? on.redfish_system_id : p.path;
+        return `${p.type}+${transport}://${url.host}${systemId}${query}`;
+    }
+    return declared;
 }

@@ -1,5 +1,5 @@
 // The config drive Ironic builds for a deployment (API >= 1.56 takes it as a JSON object), with
-// the contents baremetal-operator puts there (REFERENCE §2 metaData, §6.3 Provision).
+// the contents baremetal-operator puts there (baremetal-operator internal/controller/metal3.io/host_config_data.go; pkg/provisioner/ironic/ironic.go).
 import * as yaml from "js-yaml";
 import type { ConfigDrive } from "../ironic/types";
 

@@ -5,12 +5,14 @@ import type { IronicClient } from "../ironic";
 import { IronicError, isUnreachable } from "../ironic";
 import type { Node, Port } from "../ironic/types";
 import { allocationHolder } from "../claim/allocation";
-import { EXTRA, HostAction, inspectInterface, movedOnByAnotherWriter, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
+import { adoptionDecision, EXTRA, HostAction, inspectInterface, movedOnByAnotherWriter, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
 import { raidCleanSteps } from "./raid";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
+import { rebootPending, recordOp, requestRecords } from "./day-two";
+import { rebootNode, powerOffNode } from "./power";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
 export class HostError extends Error {
@@ -43,6 +45,19 @@ export interface ConvergeOptions {
     onNode?: (uuid: string, node?: Node) => void;
     /** Told each step before it is carried out. */
     onStep?: (action: HostAction) => void;
+    /**
+     * Re-attach after a detach: the node is gone from Ironic and is enrolled again under its old
+     * UUID, carrying the deployment record and provision state the detach recorded (an active
+     * one is adopted, lifecycle.ts).
+     */
+    reattach?: Reattach;
+}
+
+/** What a detach recorded of the node it removed (the resource's state keeps it). */
+export interface Reattach {
+    uuid: string;
+    provisionState: string;
+    deploymentRecord?: string;
 }
 
 /** Same step on the same state this many times means Ironic is not moving: stop instead of looping. */
@@ -70,6 +85,9 @@ export async function findExistingNode(client: IronicClient, spec: HostSpec, ado
     if (adoptNode) {
         const node = await client.findNode(adoptNode);
         if (!node) throw new HostError(`host ${spec.nodeName}: adoptNode "${adoptNode}" is not an Ironic node`);
+        // Another owner's node, another resource's deployment or a claim: refused untouched unless adoptForce.
+        const decision = adoptionDecision(spec, node, await claimOn(client, node));
+        if (decision.kind === "fail") throw new HostError(decision.message, undefined, node.provision_state, node.last_error ?? undefined);
         return node;
     }
     if (spec.bootMACAddress) {
@@ -79,6 +97,13 @@ export async function findExistingNode(client: IronicClient, spec: HostSpec, ado
     return undefined;
 }
 
+/** Whose claim the node's allocation is, when it has one (for messages naming the Machine and its owner). */
+export async function claimOn(client: IronicClient, node: Node) {
+    if (!node.allocation_uuid) return undefined;
+    const allocation = await client.findAllocation(node.allocation_uuid).catch(() => undefined);
+    return allocation && allocationHolder(allocation);
+}
+
 /** The found node, when it is ours to take over; else the refusal (no node UUID: it is not ours to keep in state). */
 function takeOver(spec: HostSpec, node: Node, foundBy: string): Node {
     const decision = takeOverDecision(spec, node, foundBy);
@@ -86,7 +111,7 @@ function takeOver(spec: HostSpec, node: Node, foundBy: string): Node {
     return node;
 }
 
-export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<Node> {
+export async function enrolNode(client: IronicClient, spec: HostSpec, reattach?: Reattach): Promise<Node> {
     const interfaces = Object.fromEntries(Object.entries(spec.bmc.interfaces).filter(([, v]) => v !== undefined));
     const inspect = inspectInterface(spec);
     if (inspect) interfaces.inspect_interface = inspect;
@@ -101,8 +126,18 @@ export async function enrolNode(client: IronicClient, spec: HostSpec): Promise<N
         resource_class: spec.resourceClass,
         automated_clean: spec.automatedCleaningMode !== "disabled",
         ...(spec.description !== undefined ? { description: spec.description } : {}),
-        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels, ...ownerExtra(spec) },
+        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels, ...ownerExtra(spec), ...requestRecords(spec), ...reattachExtra(reattach) },
+        ...(reattach ? { uuid: reattach.uuid } : {}),
     } as Parameters<IronicClient["createNode"]>[0]);
+}
+
+/** The marks a re-enrolled node carries: the provision state it had, and the deployment it runs. */
+function reattachExtra(reattach: Reattach | undefined): Record<string, string> {
+    if (!reattach) return {};
+    const out: Record<string, string> = {};
+    if (reattach.provisionState === "active") out[EXTRA.reattach] = "active";
+    if (reattach.deploymentRecord !== undefined) out[EXTRA.deployment] = reattach.deploymentRecord;
+    return out;
 }
 
 /** Ironic refused the driver at enrol ("No conductor service registered which supports driver X"): say which ones it has. */
@@ -186,7 +221,8 @@ class Runner {
             case "enrol": {
                 this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);
                 try {
-                    const created = await enrolNode(c, spec!);
+                    if (this.opts.reattach) this.log(`re-attaching: enrolling node ${this.opts.reattach.uuid} again (it was "${this.opts.reattach.provisionState}" when detached)`);
+                    const created = await enrolNode(c, spec!, this.opts.reattach);
                     return { uuid: created.uuid, node: created, ports: [] };
                 } catch (e) {
                     if (e instanceof IronicError && e.status === 400 && /supports driver/.test(e.message)) throw await driverNotOffered(c, spec!, this.opts.label, e);
@@ -239,7 +275,10 @@ class Runner {
                     this.log(`Ironic refused "${action.target}": meanwhile the node moved to "${now.provision_state}" (another writer); going on from there`);
                     return { uuid, node: now };
                 }
-                return { uuid, node: await wait(action.expect, action.phase, action.reason, action.reason) };
+                {
+                    const reached = await wait(action.expect, action.phase, action.reason, action.reason);
+                    return { uuid, node: action.record ? await c.patchNode(uuid, action.record) : reached };
+                }
             case "wait":
                 this.log(`waiting: ${action.reason}`);
                 return { uuid, node: await wait(action.expect, action.phase, `waiting (${action.reason})`, "waiting") };
@@ -264,6 +303,9 @@ class Runner {
                     // The loop's node is Ironic's latest answer (a step's own result or a fresh observe).
                     { timeoutMs: this.timeout("deploy"), onProgress: (m) => this.log(m), nodeIsCurrent: true },
                 );
+                // A deploy or rebuild boots the host: it carries out a pending reboot request too (recorded
+                // once the deploy is done, so a deploy that fails leaves the request pending).
+                if (rebootPending(spec!, deployed)) return { uuid, node: await c.patchNode(uuid, recordOp(EXTRA.reboot, spec!.rebootRequest!)) };
                 return { uuid, node: deployed };
             }
             case "undeploy": {
@@ -280,9 +322,17 @@ class Runner {
                 return { uuid, node: undeployed };
             }
             case "power":
-                this.log(`${action.target} (${action.reason})`);
+                this.log(`${action.target}${action.mode ? ` (${action.mode})` : ""} (${action.reason})`);
+                if (action.target === "power off" && action.mode === "soft") {
+                    return { uuid, node: await powerOffNode(c, uuid, { softMs: this.opts.timeouts.softPowerOff, timeoutMs: this.timeout("power"), log: (m) => this.log(m) }) };
+                }
                 await c.setPowerState(uuid, action.target);
                 return { uuid, node: await c.waitForPowerState(uuid, action.target, { timeoutMs: this.timeout("power"), label: action.target }) };
+            case "reboot": {
+                this.log(`rebooting (${action.mode}; ${action.reason})`);
+                await rebootNode(c, uuid, action.mode, { softMs: this.opts.timeouts.softPowerOff, timeoutMs: this.timeout("power"), log: (m) => this.log(m) });
+                return { uuid, node: await c.patchNode(uuid, action.record) };
+            }
             case "configure-raid": {
                 const plan = spec!.raid!;
                 const fake = node!.raid_interface === "fake";
@@ -350,7 +400,10 @@ interface StepResult {
 }
 
 export interface ConvergeResult {
+    /** The node as the run left it; after a detach, as it was last seen before its removal. */
     node: Node;
+    /** The node was removed by a detach (it is not in Ironic any more). */
+    detached?: boolean;
     /** The steps taken, for tests and for the summary line. */
     steps: HostAction[];
 }
@@ -365,18 +418,29 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
     let current = uuid;
     // What we know of the node: refreshed from a step's own answer when it has one, else fetched.
     let known: ObservedHost | undefined;
+    // The node as last seen before a detach removed it: what the state keeps of it.
+    let lastSeen: Node | undefined;
+    let reattaching = !!opts.reattach;
     try {
         for (;;) {
             if (current && !known) {
                 known = await observe(client, current);
-                if (!known) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
-                opts.onNode?.(current, known.node);
+                // Gone after a detach's delete (or detached by an earlier run): done below; gone
+                // before a re-attach: enrolled again (an interrupted re-attach left it: go on with it).
+                if (!known && !spec.detached && !reattaching) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
+                if (known) opts.onNode?.(current, known.node);
             }
+            if (known) lastSeen = known.node;
             const action = nextAction(spec, known);
             if (action.kind === "done") {
+                if (spec.detached) {
+                    runner.log(`detached: the Ironic node is removed; the server is left as it was (${lastSeen ? `Ironic ${lastSeen.provision_state}, power ${lastSeen.power_state}` : "no node"})`);
+                    return { node: lastSeen!, steps, detached: true };
+                }
                 runner.log(`ready: Ironic ${known!.node.provision_state}, power ${known!.node.power_state}`);
                 return { node: known!.node, steps };
             }
+            if (action.kind === "enrol") reattaching = false;
             runner.guard(action, known?.node);
             steps.push(action);
             opts.onStep?.(action);

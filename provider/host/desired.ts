@@ -3,10 +3,12 @@
 // itself, without ever storing the secrets.
 import { createHash, createHmac, randomBytes } from "crypto";
 import { canonicalJson } from "../canonical-json";
+import { timeoutMs } from "../duration";
 import { DEFAULT_NAMESPACE } from "../render/well-known";
 import type { HostTimeoutsInput, PlainHostInputs } from "./inputs";
 import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
+import { ownerKeys } from "../owner-record";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
 export { DEFAULT_NAMESPACE };
@@ -21,6 +23,7 @@ export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
     deprovision: 60,
     power: 5,
     delete: 60,
+    softPowerOff: 3,
 };
 
 /**
@@ -30,10 +33,12 @@ export const DEFAULT_PHASE_MINUTES: Record<keyof PhaseTimeouts, number> = {
  */
 export const DEFAULT_OPERATION_MINUTES = { create: 120, update: 180, delete: 90 } as const;
 
-/** Whole-operation deadline (ms) for `op` from the `timeouts` input (minutes), default DEFAULT_OPERATION_MINUTES. */
+/**
+ * Whole-operation deadline (ms) for `op` from the `timeouts` input (durations; a number is state
+ * of earlier releases, minutes: provider/duration.ts), default DEFAULT_OPERATION_MINUTES.
+ */
 export function operationTimeoutMs(t: HostTimeoutsInput | undefined, op: keyof typeof DEFAULT_OPERATION_MINUTES): number {
-    const given = (t as Partial<Record<string, number>> | undefined)?.[op];
-    return (given ?? DEFAULT_OPERATION_MINUTES[op]) * 60_000;
+    return timeoutMs(t?.[op], DEFAULT_OPERATION_MINUTES[op] * 60_000, "minutes");
 }
 
 export function nodeNameFor(namespace: string | undefined, name: string): string {
@@ -115,8 +120,8 @@ function supportsFirmwareInterface(apiVersion: string): boolean {
  * Inputs must have passed the schema and contain no unknowns (create/update time). `digestKey`
  * keys the fingerprints written on the node (the resource's secret key, see keyedDigest).
  */
-export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; digestKey: string; deployImageDefaults?: DeployImages }): HostSpec {
-    const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
+export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; digestKey: string; deployImageDefaults?: DeployImages; ownerKey?: string }): HostSpec {
+    const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean; caFile?: string };
     const profile = bmcProfile(bmc);
     if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;
     const raid = raidOf(i);
@@ -153,6 +158,13 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         traits: (i.traits ?? []) as string[],
         raid,
         owner: i.owner as HostSpec["owner"],
+        // The owner record's MAC: under the stack's ownerKey when set, else this resource's digest key.
+        ownerKeys: ownerKeys(opts.ownerKey, opts.digestKey),
+        adoptForce: i.adoptNode !== undefined && i.adoptForce === true,
+        rebootRequest: i.rebootRequest,
+        powerOffMode: i.powerOffMode ?? "hard",
+        inspectRequest: i.inspectRequest,
+        detached: i.detached === true,
     };
 }
 
@@ -161,10 +173,9 @@ function raidOf(i: PlainHostInputs): HostSpec["raid"] {
     return plan && { ...plan, fingerprint: sha256("raid", canonicalJson(plan)).slice(0, 32) };
 }
 
-/** Per-phase deadlines (ms) from the `timeouts` input (minutes). */
+/** Per-phase deadlines (ms) from the `timeouts` input (durations; numbers: old state, minutes). */
 export function phaseTimeouts(t: HostTimeoutsInput | undefined): PhaseTimeouts {
-    const tt = (t ?? {}) as Partial<Record<keyof PhaseTimeouts, number>>;
     const out = {} as PhaseTimeouts;
-    for (const k of Object.keys(DEFAULT_PHASE_MINUTES) as (keyof PhaseTimeouts)[]) out[k] = (tt[k] ?? DEFAULT_PHASE_MINUTES[k]) * 60_000;
+    for (const k of Object.keys(DEFAULT_PHASE_MINUTES) as (keyof PhaseTimeouts)[]) out[k] = timeoutMs(t?.[k], DEFAULT_PHASE_MINUTES[k] * 60_000, "minutes");
     return out;
 }

@@ -1,4 +1,4 @@
-// Ironic inspection inventory → Metal³ HardwareDetails (REFERENCE §3.1, BMO hardwaredetails.go);
+// Ironic inspection inventory → Metal³ HardwareDetails (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go HardwareDetails; pkg/provisioner/ironic/hardwaredetails/hardwaredetails.go);
 // without an inventory (fake inspection, inspection disabled) the node's properties give what they can.
 import type { Node, NodeInventory } from "../ironic/types";
 import type { HardwareDetails as CrdHardwareDetails } from "../render/types";

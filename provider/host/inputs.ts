@@ -6,8 +6,8 @@ import type { RaidSpec } from "./raid";
 import type { HostOwner, PhaseTimeouts } from "./spec";
 import type { AutomatedCleaningMode, BootMode, HostImage, InspectionMode, RootDeviceHints } from "./spec-types";
 
-/** Deadlines in minutes: the whole operation's and each phase's. */
-export type HostTimeoutsInput = Partial<Record<keyof PhaseTimeouts | "create" | "update", number>>;
+/** Deadlines as durations ("20m", "1h30m"): the whole operation's and each phase's. A number is state of earlier releases, in minutes (provider/duration.ts). */
+export type HostTimeoutsInput = Partial<Record<keyof PhaseTimeouts | "create" | "update", string | number>>;
 
 /** Config drive data: text (e.g. cloud-config) or an object (JSON). */
 export type ConfigDataInput = string | Record<string, unknown>;
@@ -15,7 +15,7 @@ export type ConfigDataInput = string | Record<string, unknown>;
 export interface HostInputs {
     name?: string;
     namespace?: string;
-    bmc: { address: string; username?: string; password?: string; disableCertificateVerification?: boolean };
+    bmc: { address: string; username?: string; password?: string; disableCertificateVerification?: boolean; caFile?: string };
     bootMACAddress?: string;
     bootMode?: BootMode;
     online: boolean;
@@ -39,7 +39,12 @@ export interface HostInputs {
     deployRamdisk?: string;
     deployIso?: string;
     adoptNode?: string;
+    adoptForce?: boolean;
     owner?: HostOwner;
+    rebootRequest?: string;
+    powerOffMode?: "hard" | "soft";
+    inspectRequest?: string;
+    detached?: boolean;
     timeouts?: HostTimeoutsInput;
     /** The Ironic connection: read by the SDK glue, not by the lifecycle. */
     ironic?: unknown;

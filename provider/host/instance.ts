@@ -4,7 +4,7 @@
 import type { JsonPatchOp, Node } from "../ironic/types";
 import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
-/** Metal³ root device hints → Ironic `instance_info.root_device` with BMO's operators (REFERENCE §2.2). */
+/** Metal³ root device hints → Ironic `instance_info.root_device` with BMO's operators (baremetal-operator pkg/provisioner/ironic/devicehints/devicehints.go). */
 export function ironicRootDevice(h: RootDeviceHints | undefined): Record<string, string> | undefined {
     if (!h) return undefined;
     const out: Record<string, string> = {};

@@ -6,14 +6,16 @@
 export { EXTRA };
 import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
-import { capabilitiesWithBootMode, deployInterfaceFor } from "./instance";
+import { capabilitiesWithBootMode, deployInterfaceFor, instancePatch } from "./instance";
 import { keyIdOf } from "./desired";
 import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
 import { isTransientProvisionState } from "../ironic/provision-states";
 import { sameJson } from "../canonical-json";
 import { EXTRA, extraObject } from "../extra-keys";
-import { agentImagesNeeded, missingAgentImages } from "./bmc";
+import { OWNER_MAC_KEY, ownerMac, verdictText, verifyOwnerMac, type OwnerVerdict } from "../owner-record";
+import { agentImagesNeeded, bmcDrift, missingAgentImages } from "./bmc";
+import { inspectPending, inspectRefusal, nextDetachStep, REATTACH_DESCRIBED, reattachingActive, rebootDecision, rebootPending, recordOp } from "./day-two";
 
 /**
  * Maintenance this project sets starts with this text; maintenance with any other reason is
@@ -97,13 +99,16 @@ export type HostAction =
     | { kind: "set-traits"; traits: string[] }
     | { kind: "unset-maintenance" }
     | { kind: "set-maintenance"; reason: string }
-    /** A provision-state change, then a wait for `expect`. */
-    | { kind: "provision"; target: ProvisionTarget; expect: string[]; phase: Phase; reason: string }
+    /** A provision-state change, then a wait for `expect`; `record`: patched on the node once it got there. */
+    | { kind: "provision"; target: ProvisionTarget; expect: string[]; phase: Phase; reason: string; record?: JsonPatchOp[] }
     /** Deploy (from available / deploy failed) or rebuild (from active) with the desired deployment. */
     | { kind: "deploy"; rebuild: boolean; reason: string }
     /** Undeploy to available (cleaning per mode), then power off unless disablePowerOff. */
     | { kind: "undeploy"; reason: string }
-    | { kind: "power"; target: "power on" | "power off"; reason: string }
+    /** `mode: "soft"`: a soft power off first, hard when the host has not gone off in time (powerOffMode). */
+    | { kind: "power"; target: "power on" | "power off"; reason: string; mode?: "soft" }
+    /** Reboot a running host (rebootRequest), then patch `record` (the token carried out). No provision state change. */
+    | { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string }
     /** Ironic is busy: wait until it reaches one of `expect`. */
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
     /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
@@ -189,11 +194,14 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     if (node.name !== spec.nodeName) set("/name", spec.nodeName);
     ops.push(...interfaceOps(spec, node));
     const recordedBmc = node.extra?.[EXTRA.bmcFingerprint];
-    if (recordedBmc === spec.legacyBmcFingerprint && recordedBmc !== undefined && node.driver === spec.bmc.driver) {
+    // The fingerprint says what was declared; the node's own driver_info says where Ironic now
+    // sends the password: an address (or CA) changed out of band is put back with the rest.
+    const drifted = node.driver === spec.bmc.driver && bmcDrift(spec.bmc, node.driver_info).length > 0;
+    if (!drifted && recordedBmc === spec.legacyBmcFingerprint && recordedBmc !== undefined && node.driver === spec.bmc.driver) {
         // Recorded by a release before keyed digests, for these very credentials: re-fingerprint
         // only, the BMC settings stay untouched.
         set(`/extra/${EXTRA.bmcFingerprint}`, spec.bmcFingerprint);
-    } else if (recordedBmc !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
+    } else if (drifted || recordedBmc !== spec.bmcFingerprint || node.driver !== spec.bmc.driver) {
         for (const key of Object.keys(node.driver_info ?? {})) {
             if (BMC_KEY.test(key) && !(key in spec.bmc.driverInfo)) ops.push({ op: "remove", path: `/driver_info/${key}` });
         }
@@ -219,6 +227,10 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     for (const [key, value] of Object.entries(ownerExtra(spec))) if (node.extra?.[key] !== value) set(`/extra/${key}`, value);
     if (!carriesOwnImage(spec) && node.extra?.[EXTRA.hostImage] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.hostImage}` });
     if (!sameJson(extraObject(node.extra?.[EXTRA.labels]), spec.labels)) set(`/extra/${EXTRA.labels}`, spec.labels);
+    // A reboot request where there is nothing to reboot (not provisioned) is only recorded (day-two.ts).
+    if (node.provision_state !== "active" && rebootPending(spec, node)) ops.push(...recordOp(EXTRA.reboot, spec.rebootRequest!));
+    // Re-attached and adopted: the mark has done its work.
+    if (node.provision_state === "active" && node.extra?.[EXTRA.reattach] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.reattach}` });
     // The same deployment recorded in the unkeyed form of older releases: re-record, never reprovision.
     const recordedDeployment = node.extra?.[EXTRA.deployment];
     if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint) set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
@@ -239,6 +251,10 @@ export function ownerExtra(spec: HostSpec): Record<string, string> {
     if (spec.owner) {
         extra[EXTRA.owner] = spec.owner.stack;
         extra[EXTRA.resource] = spec.owner.resource;
+        // The plain record says who; the MAC proves it (provider/owner-record.ts). Written by the
+        // enrol itself and by every update (a node carrying only the plain record of an earlier
+        // release gets it then: an extra patch, nothing else).
+        if (spec.ownerKeys) extra[OWNER_MAC_KEY] = ownerMac(spec.ownerKeys.write, spec.nodeName, spec.owner.stack, spec.owner.resource);
     }
     if (carriesOwnImage(spec)) extra[EXTRA.hostImage] = "true";
     return extra;
@@ -252,6 +268,31 @@ export function nodeOwner(node: Pick<Node, "extra">): Partial<HostOwner> & { man
 }
 
 /**
+ * Whether the node's owner record is this host's: `other` when its plain record names another
+ * stack or resource (or none), else what its MAC says under the host's keys (owner-record.ts).
+ */
+export function ownVerdict(spec: Pick<HostSpec, "owner" | "ownerKeys" | "nodeName">, node: Pick<Node, "extra">): OwnerVerdict | "other" {
+    const found = nodeOwner(node);
+    if (!spec.owner || found.stack !== spec.owner.stack || found.resource !== spec.owner.resource) return "other";
+    if (!spec.ownerKeys) return "unkeyed";
+    return verifyOwnerMac(spec.ownerKeys.verify, node.extra?.[OWNER_MAC_KEY], spec.nodeName, spec.owner.stack, spec.owner.resource);
+}
+
+/** States before any deployment: a node in them holds no image or data that a take-over could wipe. */
+const PRE_DEPLOY_STATES = new Set(["enroll", "verifying", "manageable", "inspecting", "inspect wait", "inspect failed", "cleaning", "clean wait", "clean failed", "clean hold", "available"]);
+
+/**
+ * Nothing on the node can be lost by taking it over: not deployed, not claimed, and no deployment
+ * recorded, or only one written just before a deploy Ironic never took (a run killed between the
+ * two: the disk holds nothing of it).
+ */
+export function nothingToLose(node: Node): boolean {
+    const raw = node.extra?.[EXTRA.deployment];
+    const record = raw === undefined ? undefined : readRecord(raw, node);
+    return PRE_DEPLOY_STATES.has(node.provision_state) && !node.instance_uuid && !node.allocation_uuid && (record === undefined || (record.pending && !record.accepted));
+}
+
+/**
  * Find-or-enrol found an existing node for a new host (same name `<ns>~<name>`, a port with the
  * boot MAC, or a 409 on enrol): it is taken over only when it carries this stack's owner record
  * for this resource (a create of ours that was interrupted). Anything else is refused before a
@@ -259,7 +300,9 @@ export function nodeOwner(node: Pick<Node, "extra">): Partial<HostOwner> & { man
  */
 export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): { kind: "take-over" } | { kind: "fail"; message: string } {
     const nodeLabel = `Ironic node ${node.name ?? "(unnamed)"} (${node.uuid}, provision state "${node.provision_state}")`;
-    const howToAdopt = `To take this node over on purpose, set adoptNode: "${node.uuid}" on the host (pulumi-metal3's explicit takeover); nothing was changed on it.`;
+    // Someone else's node (another owner, deployment or claim): adoptNode alone refuses it too.
+    const force = adoptionTakes(spec, node).length ? " together with adoptForce: true (it is someone else's node: the preview says what taking it changes)" : "";
+    const howToAdopt = `To take this node over on purpose, set adoptNode: "${node.uuid}"${force} on the host (pulumi-metal3's explicit takeover); nothing was changed on it.`;
     if (node.name && node.name !== spec.nodeName) {
         return {
             kind: "fail",
@@ -267,9 +310,22 @@ export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): {
         };
     }
     const found = nodeOwner(node);
-    if (spec.owner && found.stack === spec.owner.stack && found.resource === spec.owner.resource) return { kind: "take-over" };
+    const verdict = ownVerdict(spec, node);
+    if (verdict === "verified") return { kind: "take-over" };
+    // The plain record names this stack and resource but its MAC cannot be checked: a create of
+    // this resource killed after its enrol POST wrote the MAC under that create's fresh digest key,
+    // which died with the run (no state was kept), or a release before keyed records wrote none.
+    // Without a stack ownerKey that is indistinguishable from a record someone wrote by hand, so
+    // it is taken over only where nothing can be lost: a node not deployed, not claimed, carrying
+    // no deployment, whose registration (BMC, credentials, interfaces, ports) the converge then
+    // rewrites as for a node it had enrolled itself. A deployed node is never taken over on such a
+    // record (the converge would wipe or rebuild it). With a stack ownerKey every record this
+    // stack writes verifies, so anything else is refused.
+    const plainMatch = !!spec.owner && found.stack === spec.owner.stack && found.resource === spec.owner.resource;
+    if (plainMatch && (verdict === "unverifiable" || verdict === "unkeyed") && !spec.ownerKeys?.stackKeyed && nothingToLose(node)) return { kind: "take-over" };
+    const unverified = plainMatch && spec.ownerKeys ? ` but ${verdictText(verdict as OwnerVerdict, node.extra?.[OWNER_MAC_KEY], spec.ownerKeys)}${nothingToLose(node) ? "" : ` and the node is deployed or claimed (provision state "${node.provision_state}")`}` : "";
     const owner = found.stack
-        ? `belongs to ${found.stack}${found.resource ? ` (resource ${found.resource})` : ""}`
+        ? `belongs to ${found.stack}${found.resource ? ` (resource ${found.resource})` : ""}${unverified}`
         : found.managed
           ? "carries no owner record (enrolled by pulumi-metal3 before owner records, or by a program that did not record one)"
           : "carries no pulumi-metal3 owner record (enrolled by hand or by another tool)";
@@ -280,6 +336,38 @@ export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): {
             `host ${spec.nodeName}: ${nodeLabel}, found by ${foundBy}, ${owner}, not ${ours}: ` +
             `pulumi-metal3 takes over an existing node only when it carries this stack's owner record. ${howToAdopt} ` +
             `Otherwise choose another name or namespace for the host, or remove that node.`,
+    };
+}
+
+/** What an adoption takes from someone else, in words (empty: nobody else's node). */
+export function adoptionTakes(spec: Pick<HostSpec, "owner" | "ownerKeys" | "nodeName">, node: Node, claim?: AllocationHolder): string[] {
+    const takes: string[] = [];
+    const found = nodeOwner(node);
+    // Ours only when the record verifies: a plain record naming this stack is anyone's to write.
+    const verdict = ownVerdict(spec, node);
+    const ours = verdict === "verified";
+    const why = verdict !== "other" && !ours && spec.ownerKeys ? `; ${verdictText(verdict, node.extra?.[OWNER_MAC_KEY], spec.ownerKeys)}` : "";
+    if (found.stack && !ours) takes.push(`its owner record (it belongs to ${found.stack}${found.resource ? `, resource ${found.resource}` : ""}${why})`);
+    if (node.extra?.[EXTRA.deployment] !== undefined && !ours) takes.push("a deployment another pulumi-metal3 resource recorded (its disk holds that resource's image and data)");
+    if (node.allocation_uuid) takes.push(`a claim: ${claimText(node, claim)}`);
+    return takes;
+}
+
+/**
+ * `adoptNode` names an existing node: adopted only when it is nobody else's (no other owner
+ * record, no deployment recorded by another resource, no allocation), or when `adoptForce` says
+ * to take it anyway. A copy-pasted UUID must never undeploy another team's server.
+ */
+export function adoptionDecision(spec: Pick<HostSpec, "nodeName" | "owner" | "ownerKeys" | "adoptForce">, node: Node, claim?: AllocationHolder): { kind: "adopt"; takes: string[] } | { kind: "fail"; message: string } {
+    const takes = adoptionTakes(spec, node, claim);
+    if (!takes.length || spec.adoptForce) return { kind: "adopt", takes };
+    return {
+        kind: "fail",
+        message:
+            `host ${spec.nodeName}: adoptNode names Ironic node ${node.name ?? "(unnamed)"} (${node.uuid}, provision state "${node.provision_state}", power "${node.power_state ?? "unknown"}"), ` +
+            `which carries ${takes.join("; ")}. Adopting it would take it from its owner; nothing was changed on it. ` +
+            `If adoptNode is a mistake, remove it or name the right node; to take this node over anyway, also set adoptForce: true ` +
+            `(the preview then says everything the adoption will change on it)`,
     };
 }
 
@@ -301,6 +389,11 @@ function wantsPowerOff(spec: HostSpec, node: Node): boolean {
 
 /** The next step to bring the host where the spec says. */
 export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): HostAction {
+    // Detached: the node is removed, the server left as it is (day-two.ts); nothing is enrolled.
+    if (spec.detached) {
+        const step = nextDetachStep(observed?.node, !!observed && maintenanceBy(observed.node) === "operator");
+        return step.kind === "wait" ? { ...step, phase: "register" } : step;
+    }
     if (!observed) return { kind: "enrol" };
     const { node, ports } = observed;
     const state = node.provision_state;
@@ -322,6 +415,10 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const ops = registrationPatch(spec, node);
     if (ops.length && changesInterfaces(ops) && !INTERFACE_CHANGE_STATES.has(state)) {
         return { kind: "patch", ops, reason: `BMC driver switch in place (in maintenance, as Ironic requires on a node in "${state}")`, inMaintenance: DRIVER_SWITCH_MAINTENANCE };
+    }
+    const drift = node.driver === spec.bmc.driver ? bmcDrift(spec.bmc, node.driver_info) : [];
+    if (ops.length && drift.length) {
+        return { kind: "patch", ops, reason: `the node's BMC settings were changed outside pulumi-metal3 (${drift.join("; ")}): putting the declared BMC back` };
     }
     if (ops.length) return { kind: "patch", ops, reason: "registration" };
 
@@ -362,13 +459,28 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
     // Claimed by a Machine (an Ironic allocation) and no image of our own: the Machine owns the
     // disk and the power from now on, as CAPM3 owns a consumed BareMetalHost. A label change on
     // the pool host must never power off, undeploy or redeploy the machine running on it.
-    if (node.allocation_uuid && !want && !spec.externallyProvisioned) return { kind: "done" };
+    if (node.allocation_uuid && !want && !spec.externallyProvisioned) {
+        const asked = rebootPending(spec, node) ? "rebootRequest" : inspectPending(spec, node) ? "inspectRequest" : undefined;
+        if (asked) return { kind: "fail", message: `${asked}: the host is held by a Machine (Ironic allocation ${node.allocation_uuid}), which owns its power and disk; pulumi-metal3 will not ${asked === "rebootRequest" ? "reboot" : "inspect"} it from the host's program. Remove the ${asked} change` };
+        return { kind: "done" };
+    }
 
     switch (state) {
         case "enroll":
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "checking BMC credentials (manage)" };
         case "manageable":
-            if (spec.externallyProvisioned) return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "adopting an externally provisioned host" };
+            // Re-attached after a detach: the server still runs its deployment; describe it and adopt (never deploy).
+            if (reattachingActive(node) && !spec.externallyProvisioned) {
+                if (want && node.extra?.[EXTRA.reattach] === "active") {
+                    const ops = [...instancePatch(node, want), { op: "add" as const, path: `/extra/${EXTRA.reattach}`, value: REATTACH_DESCRIBED }];
+                    return { kind: "patch", ops, reason: "re-attaching: describing the deployment the server runs, for adoption" };
+                }
+                return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "re-attaching: adopting the deployment the server runs (no deploy, no cleaning)" };
+            }
+            if (reattachingActive(node) || spec.externallyProvisioned) return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "adopting an externally provisioned host" };
+            if (inspectPending(spec, node) && canInspect(node)) {
+                return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: `inspecting (inspectRequest "${spec.inspectRequest}")`, record: recordOp(EXTRA.inspect, spec.inspectRequest!) };
+            }
             if (spec.inspectionMode !== "disabled" && !node.inspection_finished_at && canInspect(node)) {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
@@ -387,6 +499,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         case "available":
             if (spec.externallyProvisioned) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
             if (raidPending(spec, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "RAID changed: back to manageable to apply it" };
+            if (inspectPending(spec, node) && canInspect(node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `inspectRequest "${spec.inspectRequest}": back to manageable to inspect (then provide: automated cleaning per automatedCleaningMode)` };
             if (want && spec.online) return { kind: "deploy", rebuild: false, reason: "provisioning" };
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
             return { kind: "done" };
@@ -400,9 +513,11 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         case "error":
             return { kind: "undeploy", reason: "retrying the failed deprovisioning" };
         case "active": {
+            if (inspectPending(spec, node)) return { kind: "fail", message: inspectRefusal(spec) };
             if (spec.externallyProvisioned) {
                 // Applying RAID means cleaning, which wipes a disk this project did not write.
                 if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                if (rebootPending(spec, node)) return rebootDecision(spec, node);
                 return powerAsSpec(spec, node);
             }
             // Deployed by someone else (an adopted node): never wipe it on a guess.
@@ -413,9 +528,10 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                         "the node is active but was not provisioned by pulumi-metal3; set externallyProvisioned: true to manage it as it is, or deprovision it first",
                 };
             }
-            if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
             const record = readRecord(deployed, node);
-            if (record.value !== want.fingerprint && keyIdOf(record.value) !== undefined && keyIdOf(record.value) !== spec.digestKeyId) {
+            // Checked before "image removed": a node deployed by another resource (an adoption, a
+            // lost state) is never undeployed on a guess, only when adoptForce said to take it.
+            if (record.value !== want?.fingerprint && keyIdOf(record.value) !== undefined && keyIdOf(record.value) !== spec.digestKeyId && !spec.adoptForce) {
                 // Recorded under another resource's digest key (its state was lost, or the node was
                 // taken over): whether image or data changed cannot be told, so no wipe on a guess.
                 return {
@@ -425,6 +541,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                         "set externallyProvisioned: true to keep it as it is, or deprovision it first (baremetal node undeploy) to reprovision it",
                 };
             }
+            if (!want) return { kind: "undeploy", reason: "image removed: deprovisioning" };
             // RAID is built by cleaning, which only runs on the way back to available: a rebuild would ignore it.
             if (raidPending(spec, node)) return { kind: "undeploy", reason: "RAID changed: deprovisioning to apply it (then RAID, cleaning and a new deploy)" };
             // Ironic took the deploy but the run ended before the record could be written: write it.
@@ -436,6 +553,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     ? { kind: "undeploy", reason: "image or data changed (deploy interface changes: undeploy, then deploy)" }
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
+            if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }
         default:
@@ -462,7 +580,7 @@ function inspectionSkipped(spec: HostSpec, node: Node): string {
 
 function powerAsSpec(spec: HostSpec, node: Node): HostAction {
     if (spec.online && node.power_state !== "power on") return { kind: "power", target: "power on", reason: "online: true" };
-    if (!spec.online && wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "online: false" };
+    if (!spec.online && wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "online: false", ...(spec.powerOffMode === "soft" ? { mode: "soft" as const } : {}) };
     return { kind: "done" };
 }
 

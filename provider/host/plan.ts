@@ -2,11 +2,12 @@
 // the SDK's diff) asks the same decision the update then follows (lifecycle.ts nextAction), on
 // the node as the last run recorded it, step after step until the host is where the new spec
 // says. So "will it wipe this host?" has one answer, not a second hand-kept list of keys. Pure.
-import type { JsonPatchOp, Node, Port } from "../ironic/types";
+import { blankNode, type JsonPatchOp, type Node, type Port } from "../ironic/types";
 import { instancePatch } from "./instance";
 import { EXTRA, HostAction, nextAction, ObservedHost, pendingRecord, registrationPatch } from "./lifecycle";
 import type { HostSpec } from "./spec";
 import { DEFAULT_NAMESPACE } from "../render/well-known";
+import { requestRecords } from "./day-two";
 import { sameJson } from "../canonical-json";
 
 /** What the previous run recorded about the node (the resource's outputs). */
@@ -28,6 +29,12 @@ export interface ChangePlan {
     ends: { provisionState: string; powerState: string | null };
     /** The update will refuse this change (the lifecycle's own `fail` message). */
     refusal?: string;
+    /** The update reboots the running host (rebootRequest), in this power-off mode. */
+    reboot?: "soft" | "hard";
+    /** The update removes the host's Ironic node and leaves the server as it is (detached: true). */
+    detach?: boolean;
+    /** The update enrols the detached host's node again and takes it back as it is (detached: false). */
+    reattach?: boolean;
 }
 
 const MAX_STEPS = 40;
@@ -40,31 +47,11 @@ const DEPLOYED_STATES = new Set(["active", "deploying", "wait call-back", "deplo
  * traits, RAID record and (when it is active and ours) the deployment record of spec's deployment.
  */
 export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
-    const blank: Node = {
-        uuid: "recorded",
-        name: null,
-        driver: "",
-        driver_info: {},
-        provision_state: "available",
-        target_provision_state: null,
-        power_state: rec.powerState,
-        target_power_state: null,
-        maintenance: false,
-        maintenance_reason: null,
-        last_error: null,
-        extra: {},
-        properties: {},
-        instance_info: {},
-        instance_uuid: null,
-        allocation_uuid: null,
-        resource_class: null,
-        traits: [...spec.traits],
-        description: null,
-        created_at: "recorded",
-        updated_at: null,
-    };
+    const blank = blankNode({ uuid: "recorded", power_state: rec.powerState, traits: [...spec.traits], created_at: "recorded" });
     let node = applyPatch(blank, registrationPatch(spec, blank));
     node = { ...node, provision_state: rec.provisionState, inspection_finished_at: spec.inspectionMode !== "disabled" ? "recorded" : null };
+    // The requests the last run carried out (a reboot's is also recorded by registrationPatch above).
+    Object.assign(node.extra, requestRecords(spec));
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
@@ -77,25 +64,55 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
 /** The steps nextAction takes from `observed` to `done` (or to its `fail`), each step's effect simulated. */
 export function predictSteps(spec: HostSpec, observed: ObservedHost): { steps: HostAction[]; end: Node; refusal?: string } {
     const steps: HostAction[] = [];
-    let current = observed;
+    let current: ObservedHost | undefined = observed;
+    // A detach removes the node: where it ends is where it was last.
+    let last = observed.node;
     for (let i = 0; i < MAX_STEPS; i++) {
         const action = nextAction(spec, current);
-        if (action.kind === "done") return { steps, end: current.node };
-        if (action.kind === "fail") return { steps, end: current.node, refusal: action.message };
+        if (action.kind === "done") return { steps, end: last };
+        if (action.kind === "fail") return { steps, end: last, refusal: action.message };
         steps.push(action);
-        current = afterStep(spec, current, action);
+        current = current && afterStep(spec, current, action);
+        if (current) last = current.node;
     }
-    return { steps, end: current.node, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map(stepText).join(" → ")})` };
+    return { steps, end: last, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map(stepText).join(" → ")})` };
 }
 
 /** What updating a host recorded with `oldSpec` to `newSpec` will do. */
 export function planChange(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHost): ChangePlan {
+    if (oldSpec.detached) return planFromDetached(oldSpec, newSpec, rec);
     const before = recordedNode(oldSpec, rec);
     const { steps, end, refusal } = predictSteps(newSpec, before);
-    const wasDeployed = before.node.extra[EXTRA.deployment] !== undefined;
+    return summarise(steps, end, refusal, before.node.extra[EXTRA.deployment] !== undefined, { detach: newSpec.detached });
+}
+
+/** The one reading of predicted steps the preview prints and the update follows: wipe, reboot, detach. */
+function summarise(steps: HostAction[], end: Node, refusal: string | undefined, wasDeployed: boolean, extra: Pick<ChangePlan, "detach" | "reattach">): ChangePlan {
     const wipes = wasDeployed && steps.some((s) => s.kind === "undeploy" || (s.kind === "deploy" && s.rebuild));
     const wipe = !wipes ? undefined : end.provision_state === "active" ? "REPROVISION (wipe)" : "DEPROVISION (wipe)";
-    return { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal };
+    const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
+    const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal };
+    if (reboot) plan.reboot = reboot;
+    if (extra.detach) plan.detach = true;
+    if (extra.reattach) plan.reattach = true;
+    return plan;
+}
+
+/**
+ * A host the last run detached (its node is gone): still detached, nothing to do; re-attached,
+ * its node is enrolled again with what the detach recorded (the provision state it had and its
+ * deployment record) and the lifecycle goes on from there (an active host is adopted).
+ */
+function planFromDetached(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHost): ChangePlan {
+    if (newSpec.detached) return { steps: [], ends: { provisionState: rec.provisionState, powerState: rec.powerState }, detach: true };
+    const enrolled = recordedNode(newSpec, { provisionState: "enroll", powerState: rec.powerState });
+    delete enrolled.node.extra[EXTRA.deployment];
+    const active = rec.provisionState === "active";
+    if (active) enrolled.node.extra[EXTRA.reattach] = "active";
+    if (active && oldSpec.deployment && !oldSpec.externallyProvisioned) enrolled.node.extra[EXTRA.deployment] = oldSpec.deployment.fingerprint;
+    enrolled.node.inspection_finished_at = null;
+    const { steps, end, refusal } = predictSteps(newSpec, enrolled);
+    return summarise([{ kind: "enrol" }, ...steps], end, refusal, enrolled.node.extra[EXTRA.deployment] !== undefined, { reattach: true });
 }
 
 /** One line for the operator: the steps that touch the disk or the power, and where the host ends. */
@@ -114,7 +131,11 @@ export function stepText(a: HostAction): string {
         case "undeploy":
             return `undeploy (${a.reason})`;
         case "power":
-            return a.target;
+            return a.mode ? `${a.target} (${a.mode}, hard if it does not go off in time)` : a.target;
+        case "reboot":
+            return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
+        case "delete-node":
+            return "delete the Ironic node";
         case "patch":
             return a.inMaintenance ? "patch in maintenance" : "patch";
         default:
@@ -123,7 +144,7 @@ export function stepText(a: HostAction): string {
 }
 
 /** The node as Ironic leaves it after `a` succeeds. */
-function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction): ObservedHost {
+function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction): ObservedHost | undefined {
     const n: Node = { ...node, extra: { ...node.extra }, instance_info: { ...node.instance_info }, target_provision_state: null };
     switch (a.kind) {
         case "enrol":
@@ -139,13 +160,20 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
         case "set-maintenance":
             return { node: { ...n, maintenance: true, maintenance_reason: a.reason }, ports };
         case "provision":
-        case "wait":
+        case "wait": {
             if (a.kind === "provision" && a.target === "inspect") n.inspection_finished_at = "predicted";
-            return { node: { ...n, provision_state: a.expect[0] }, ports };
+            const reached = { ...n, provision_state: a.expect[0] };
+            return { node: a.kind === "provision" && a.record ? applyPatch(reached, a.record) : reached, ports };
+        }
+        case "reboot":
+            return { node: { ...applyPatch(n, a.record), power_state: "power on" }, ports };
+        case "delete-node":
+            return undefined;
         case "deploy": {
             const d = spec.deployment!;
             const deployed = applyPatch(n, instancePatch(n, d));
             deployed.extra[EXTRA.deployment] = d.fingerprint;
+            Object.assign(deployed.extra, requestRecords({ rebootRequest: spec.rebootRequest }));
             return { node: { ...deployed, provision_state: "active", power_state: "power on" }, ports };
         }
         case "undeploy":
@@ -227,4 +255,22 @@ export function recordedFromOutputs(outs: Record<string, unknown>): RecordedHost
 export function unpredictedUpdate(rec: RecordedHost, err: unknown): string | undefined {
     if (rec.provisionState !== "active") return undefined;
     return `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${err instanceof Error ? err.message : String(err)})`;
+}
+
+/**
+ * What a change that wipes nothing does to the server, in the preview's words (undefined: nothing
+ * worth a line): `WILL DETACH (no server change)`, `WILL RE-ATTACH (no reprovision)`, `WILL REBOOT
+ * (soft|hard)`, `WILL RE-INSPECT`. Read from the same plan the update carries out (summarise).
+ */
+export function dayTwoAnnouncement(plan: ChangePlan, label: string): string | undefined {
+    if (plan.detach) {
+        return plan.steps.length
+            ? `WILL DETACH host ${label} (no server change): its Ironic node is removed (${describePlan(plan)}); the server is left as it is`
+            : undefined;
+    }
+    if (plan.reattach) return `WILL RE-ATTACH host ${label} (no reprovision): its node is enrolled again under the same UUID: ${describePlan(plan)}`;
+    const parts: string[] = [];
+    if (plan.reboot) parts.push(`WILL REBOOT (${plan.reboot}) host ${label}: rebootRequest changed`);
+    if (plan.steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) parts.push(`WILL RE-INSPECT host ${label}: inspectRequest changed`);
+    return parts.length ? `${parts.join("; ")}: ${describePlan(plan)}` : undefined;
 }

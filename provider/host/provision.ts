@@ -1,5 +1,5 @@
 // The Ironic side of putting an image on a node and taking it off again, as baremetal-operator
-// does it (REFERENCE §6.3 Provision / Deprovision). Shared by BareMetalHost and Machine: callers
+// does it (baremetal-operator pkg/provisioner/ironic/ironic.go: Provision, Deprovision). Shared by BareMetalHost and Machine: callers
 // decide *when* (lifecycle.ts, ../machine/lifecycle.ts); the steps of the deploy and undeploy
 // paths are decided by lifecycle.ts too (deployTarget, maintenanceBeforeProvisioning,
 // undeployStep); these functions only make the Ironic calls.
@@ -49,6 +49,16 @@ export interface UndeployRequest extends WaitSettings {
 
 function label(node: Pick<Node, "uuid" | "name">): string {
     return node.name ? `${node.name} (${node.uuid})` : node.uuid;
+}
+
+/**
+ * What a failed deploy names besides the node: the image and its checksum (or the custom step).
+ * Ironic's last_error does not say which image, e.g. "Failed to prepare to deploy: The supplied
+ * image checksum is invalid or does not match." (ironic 39, image_download_source local).
+ */
+export function deployWaitLabel(d: Pick<DeployRequest, "image" | "customDeploy">): string {
+    if (d.image) return `deploy of image ${d.image.url}${d.image.checksum ? ` (checksum ${d.image.checksum})` : ""}`;
+    return `deploy by custom step ${d.customDeploy?.method ?? "(none)"}`;
 }
 
 function progress(w: WaitSettings, what: string) {
@@ -175,7 +185,7 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     }
     let active = await client.waitForProvisionState(current.uuid, "active", {
         timeoutMs: w.timeoutMs,
-        label: `provision ${label(current)}`,
+        label: deployWaitLabel(d),
         onProgress: progress(w, "provisioning"),
     });
     if (!recorded) active = await client.patchNode(current.uuid, record);
@@ -216,6 +226,19 @@ export async function undeploy(client: IronicClient, node: Node, u: UndeployRequ
                       label: `deprovision ${label(current)}`,
                       onProgress: progress(u, "deprovisioning"),
                   });
+    }
+    // Once `available`, the host is back in the pool: another Machine's allocation may take it at
+    // once (Ironic 39 reserves it within a second) and write its own claim markers and deploy.
+    // Clearing markers or powering off after that would undo the new holder's claim, so look
+    // again first and leave a host that is already held (instance_uuid) or moving on alone.
+    if (u.clearExtra?.length || !u.disablePowerOff) {
+        const fresh = await client.findNode(current.uuid);
+        if (!fresh) return current;
+        current = fresh;
+        if (current.instance_uuid || current.target_provision_state || current.provision_state !== "available") {
+            u.onProgress?.(`back in the pool and already taken again (provision state "${current.provision_state}"); its new holder's markers and power are left alone`);
+            return current;
+        }
     }
     if (u.clearExtra?.length) {
         const ops = u.clearExtra.filter((k) => current.extra && k in current.extra).map((k) => ({ op: "remove" as const, path: `/extra/${k}` }));

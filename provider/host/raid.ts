@@ -1,5 +1,5 @@
 // Metal³ RAID spec → Ironic target_raid_config and the manual-cleaning steps that apply it
-// (REFERENCE §2 raid, §6.3 Prepare; BMO pkg/provisioner/ironic/raid.go). Pure.
+// (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go RAIDConfig; pkg/provisioner/ironic/raid.go). Pure.
 import { ironicRootDevice } from "./instance";
 import type { HardwareRAIDVolume, SoftwareRAIDVolume } from "../render/types";
 import type { RaidPlan, RootDeviceHints } from "./spec-types";

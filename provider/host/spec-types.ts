@@ -8,7 +8,7 @@ export type InspectionMode = "agent" | "fast" | "disabled";
 export type ImageFormat = "raw" | "qcow2" | "vdi" | "vmdk" | "live-iso";
 export type ChecksumType = "md5" | "sha256" | "sha512" | "auto";
 
-/** Metal³ RootDeviceHints (REFERENCE §2.2). */
+/** Metal³ RootDeviceHints (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go). */
 export interface RootDeviceHints {
     deviceName?: string;
     hctl?: string;

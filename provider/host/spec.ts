@@ -1,6 +1,7 @@
 // What a BareMetalHost asks of its Ironic node, after input validation and defaulting: the
 // "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
 import type { BmcProfile } from "./bmc";
+import type { OwnerKeys } from "../owner-record";
 import type { HostImage, RaidPlan, RootDeviceHints, BootMode, AutomatedCleaningMode, InspectionMode } from "./spec-types";
 
 // The value types live in the leaf module spec-types.ts (no cycle with raid, instance and the
@@ -31,6 +32,8 @@ export interface PhaseTimeouts {
     deprovision: number;
     power: number;
     delete: number;
+    /** How long a soft power-off may take before the hard one (powerOffMode: soft), as BMO's 180 s. */
+    softPowerOff: number;
 }
 
 /** Who declares a host: `<project>/<stack>` (as Machines record on their claims) and the resource name. */
@@ -69,6 +72,24 @@ export interface HostSpec {
     traits: string[];
     /** Recorded on the node (extra) at enrol; find-or-enrol takes over only nodes carrying it. */
     owner?: HostOwner;
+    /**
+     * The keys of the owner record's MAC (provider/owner-record.ts): written under `write`, a node
+     * is this host's only when its record verifies under one of them.
+     */
+    ownerKeys?: OwnerKeys;
+    /**
+     * `adoptForce`: adopting takes the node from another owner (its owner record, its claim) and
+     * replaces a deployment another resource recorded, as the preview announced.
+     */
+    adoptForce?: boolean;
+    /** A token whose change means "reboot now" (Metal³'s reboot.metal3.io annotation); recorded on the node. */
+    rebootRequest?: string;
+    /** How power-offs of a provisioned host and reboots are done: soft (ACPI, falling back to hard after timeouts.softPowerOff) or hard. */
+    powerOffMode: "hard" | "soft";
+    /** A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation); only for hosts that are not provisioned. */
+    inspectRequest?: string;
+    /** Stop managing the host: its Ironic node is removed, the server left as it is (Metal³'s detached annotation). */
+    detached: boolean;
     /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
     raid?: RaidPlan & { fingerprint: string };
 }

@@ -1,4 +1,4 @@
-// Ironic provision states → Metal³ provisioning states (REFERENCE §6.1), for what users see.
+// Ironic provision states → Metal³ provisioning states (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go, ProvisioningState), for what users see.
 // Differences from BMO, on purpose: a host that is ready to be claimed is Ironic `available`
 // (provided and cleaned) rather than `manageable`, so Ironic allocations can pick it.
 import type { Node } from "../ironic/types";
@@ -40,6 +40,7 @@ export function metal3State(node: Node | undefined, opts: { externallyProvisione
         case "cleaning":
         case "clean wait":
         case "clean failed":
+        case "clean hold":
             // After an undeploy Ironic cleans on its way to `available`: BMO calls that deprovisioning.
             return opts.deprovisioning ? "deprovisioning" : "preparing";
         case "available":
@@ -47,6 +48,7 @@ export function metal3State(node: Node | undefined, opts: { externallyProvisione
         case "deploying":
         case "wait call-back":
         case "deploy failed":
+        case "deploy hold":
             return "provisioning";
         case "active":
         case "rescue":
@@ -58,6 +60,7 @@ export function metal3State(node: Node | undefined, opts: { externallyProvisione
         case "servicing":
         case "service wait":
         case "service failed":
+        case "service hold":
             return opts.externallyProvisioned ? "externally provisioned" : "provisioned";
         case "adopting":
         case "adopt failed":

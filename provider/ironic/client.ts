@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "util";
 import { IronicConnectionOptions, resolveConnection } from "./connection";
 import { IronicError } from "./errors";
+import { sameJson } from "../canonical-json";
 import { HttpRequestOptions, HttpResponse, IronicHttp, RecoveryCheck } from "./http";
 import {
     Allocation,
@@ -154,7 +155,10 @@ export class IronicClient {
             recover: async (): Promise<RecoveryCheck<Node>> => {
                 if (!who) return { tookEffect: "unknown" };
                 const existing = await this.findNode(who);
-                return existing ? { tookEffect: true, result: existing } : { tookEffect: false };
+                // Ours only when it carries what this request wrote (the owner record with its MAC,
+                // provider/owner-record.ts, the keyed BMC digest of this very create): a node someone else has under the name is left
+                // to the repeated POST's 409, and so to the caller's ownership checks.
+                return existing && carriesWhatWasSent(body.extra, existing.extra) ? { tookEffect: true, result: existing } : { tookEffect: false };
             },
         });
         return res.body;
@@ -328,7 +332,8 @@ export class IronicClient {
             recover: async (): Promise<RecoveryCheck<Allocation>> => {
                 if (!body.name) return { tookEffect: "unknown" };
                 const existing = await this.findAllocation(body.name);
-                return existing ? { tookEffect: true, result: existing } : { tookEffect: false };
+                // As for nodes: another owner's allocation of that name is not this create's.
+                return existing && carriesWhatWasSent(body.extra, existing.extra) ? { tookEffect: true, result: existing } : { tookEffect: false };
             },
         });
         return res.body;
@@ -401,12 +406,29 @@ export class IronicClient {
     /** GET a collection, following Ironic's `next` links until the last page. */
     private async list<T>(path: string, key: string, query: HttpRequestOptions["query"], operation: string): Promise<T[]> {
         const items: T[] = [];
+        const seen = new Set<string>();
+        const maxPages = this.http.connection.maxListPages;
         let res = await this.http.send<Record<string, any>>("GET", path, { query, operation });
-        for (;;) {
+        for (let pages = 1; ; pages++) {
             items.push(...((res.body?.[key] as T[]) ?? []));
             const next = res.body?.next as string | undefined;
             if (!next) return items;
+            // A `next` chain that repeats or does not end would hold the provider (and Ironic) forever.
+            if (seen.has(next)) throw new IronicError(`${operation} failed: Ironic's next link ${next} repeats an earlier page (after ${pages} pages)`, { operation });
+            if (pages >= maxPages) {
+                throw new IronicError(`${operation} failed: still more pages after ${pages} (${items.length} rows); pulumi-metal3 follows at most ${maxPages} pages of one list`, { operation });
+            }
+            seen.add(next);
             res = await this.http.send<Record<string, any>>("GET", next, { operation: `${operation} (next page)` });
         }
     }
+}
+
+/**
+ * The object found after a lost create carries every `extra` field the create sent (the owner
+ * record, keyed digests): it is that create's doing, not an object someone else made under the
+ * same name.
+ */
+function carriesWhatWasSent(sent: Record<string, unknown> | undefined, found: Record<string, unknown> | undefined): boolean {
+    return Object.entries(sent ?? {}).every(([k, v]) => sameJson(found?.[k], v));
 }

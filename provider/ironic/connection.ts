@@ -27,6 +27,13 @@ export interface IronicConnectionOptions {
     keyFile?: string;
     /** Skip TLS verification (clouds.yaml `verify: false`). */
     insecure?: boolean;
+    /**
+     * Send credentials over plain http:// to an Ironic that is not on loopback. Refused otherwise
+     * (anyone on the path reads a basic-auth password or a token); also PULUMI_METAL3_IRONIC_ALLOW_INSECURE_HTTP=true.
+     */
+    allowInsecureHttp?: boolean;
+    /** Where these options come from, for messages (default "options"), e.g. "stack config pulumi-metal3:ironic*". */
+    source?: string;
     /** Bound on each HTTP request (default 30 s). */
     timeoutMs?: number;
     /**
@@ -41,6 +48,10 @@ export interface IronicConnectionOptions {
      * Ironic's accept queue.
      */
     maxConnections?: number;
+    /** Largest answer read from Ironic, in bytes (default 64 MiB); a larger one is refused, not buffered. */
+    maxResponseBytes?: number;
+    /** Most pages one list follows through Ironic's `next` links (default 1000). */
+    maxListPages?: number;
 }
 
 export interface ResolvedConnection {
@@ -54,15 +65,23 @@ export interface ResolvedConnection {
     certFile?: string;
     keyFile?: string;
     insecure: boolean;
+    /** What the operator must be told on every run: TLS verification off, credentials over plain http. */
+    warnings: string[];
     timeoutMs: number;
     retryDeadlineMs: number;
     maxConnections: number;
+    maxResponseBytes: number;
+    maxListPages: number;
     /** Where the URL came from, for error messages ("options", "OS_ENDPOINT", "clouds.yaml cloud X (path)"). */
     source: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_DEADLINE_MS = 60_000;
+/** A page of 1000 full nodes is a few MB; 64 MiB bounds what a wrong or hostile endpoint makes the provider hold. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** 1000 pages of Ironic's default 1000 rows: a million nodes. Beyond that a `next` chain is a loop or an attack. */
+export const DEFAULT_MAX_LIST_PAGES = 1000;
 /** Connections to one Ironic from one process, at most (agents.ts). */
 export const DEFAULT_MAX_CONNECTIONS = 64;
 /** Environment override of that bound. */
@@ -71,6 +90,19 @@ export const MAX_CONNECTIONS_ENV = "PULUMI_METAL3_IRONIC_MAX_CONNECTIONS";
 export const RETRY_SECONDS_ENV = "PULUMI_METAL3_IRONIC_RETRY_SECONDS";
 /** Environment override of the bound on each HTTP request, in seconds (a slow link or a loaded Ironic). */
 export const TIMEOUT_SECONDS_ENV = "PULUMI_METAL3_IRONIC_TIMEOUT_SECONDS";
+/** Environment opt-in to credentials over plain http:// to a non-loopback Ironic (as the allowInsecureHttp option). */
+export const ALLOW_INSECURE_HTTP_ENV = "PULUMI_METAL3_IRONIC_ALLOW_INSECURE_HTTP";
+
+/** Whether a URL's host is this machine's loopback (127.0.0.0/8, ::1, localhost): traffic there never leaves the machine. */
+export function isLoopbackUrl(url: string): boolean {
+    let host: string;
+    try {
+        host = new URL(url).hostname.toLowerCase();
+    } catch {
+        return false;
+    }
+    return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 function countFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
     const raw = env[name];
@@ -82,17 +114,25 @@ function countFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined 
     return n;
 }
 
-function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, opts: { positive?: boolean } = {}): number | undefined {
     const raw = env[name];
     if (raw === undefined || raw === "") return undefined;
     const seconds = Number(raw);
     if (!Number.isFinite(seconds) || seconds < 0) {
         throw new IronicError(`${OPERATION} failed: ${name}="${raw}" is not a number of seconds`, { operation: OPERATION });
     }
+    // undici reads a timeout of 0 as "no timeout": a request to a hung Ironic would then wait forever.
+    if (opts.positive && seconds === 0) {
+        throw new IronicError(`${OPERATION} failed: ${name}="${raw}": a request timeout must be more than 0 seconds (0 would disable it; default ${DEFAULT_TIMEOUT_MS / 1000})`, {
+            operation: OPERATION,
+        });
+    }
     return seconds * 1000;
 }
 
-type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "maxConnections" | "source">> & { source: string };
+type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "maxConnections" | "maxResponseBytes" | "maxListPages" | "source" | "warnings">> & {
+    source: string;
+};
 
 const OPERATION = "resolve the Ironic connection";
 
@@ -101,9 +141,17 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
     if (options.cloud) layers.push(fromCloudsYaml(options.cloud, env));
     if (!layers.some((l) => l.url)) {
         const fromEnvironment = fromEnv(env);
-        layers.push(fromEnvironment);
-        // OS_CLOUD is only read when nothing closer names an endpoint.
-        if (!fromEnvironment.url && !options.cloud && env.OS_CLOUD) layers.push(fromCloudsYaml(env.OS_CLOUD, env));
+        // IRONIC_URL naming the very endpoint of the OS_CLOUD cloud is the same Ironic twice, as
+        // `pulumi-metal3 ironic start` prints it (IRONIC_URL, OS_CLIENT_CONFIG_FILE, OS_CLOUD):
+        // the cloud then gives the connection, its credentials going to its own endpoint only.
+        const sameCloud = !options.cloud && !env.OS_ENDPOINT && env.IRONIC_URL && env.OS_CLOUD ? cloudAtUrl(env.OS_CLOUD, env.IRONIC_URL, env) : undefined;
+        if (sameCloud) {
+            layers.push({ ...fromEnvironment, url: undefined }, sameCloud);
+        } else {
+            layers.push(fromEnvironment);
+            // OS_CLOUD is only read when nothing closer names an endpoint.
+            if (!fromEnvironment.url && !options.cloud && env.OS_CLOUD) layers.push(fromCloudsYaml(env.OS_CLOUD, env));
+        }
     }
 
     const pick = <K extends keyof Layer>(key: K): { value: Layer[K]; source?: string } => {
@@ -131,6 +179,10 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
     if (authType === "token" && !token) {
         throw new IronicError(`${OPERATION} failed: auth type token needs a token (OS_TOKEN)`, { operation: OPERATION });
     }
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+        throw new IronicError(`${OPERATION} failed: timeoutMs must be more than 0 (0 would disable the request timeout)`, { operation: OPERATION });
+    }
+    const insecure = pick("insecure");
     const resolved: ResolvedConnection = {
         url: normalizeEndpoint(url.value),
         authType,
@@ -140,12 +192,33 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
         caFile: pick("caFile").value,
         certFile: pick("certFile").value,
         keyFile: pick("keyFile").value,
-        insecure: pick("insecure").value ?? false,
-        timeoutMs: options.timeoutMs ?? millisecondsFromEnv(env, TIMEOUT_SECONDS_ENV) ?? DEFAULT_TIMEOUT_MS,
+        insecure: insecure.value ?? false,
+        warnings: [],
+        timeoutMs: options.timeoutMs ?? millisecondsFromEnv(env, TIMEOUT_SECONDS_ENV, { positive: true }) ?? DEFAULT_TIMEOUT_MS,
         retryDeadlineMs: options.retryDeadlineMs ?? millisecondsFromEnv(env, RETRY_SECONDS_ENV) ?? DEFAULT_RETRY_DEADLINE_MS,
         maxConnections: options.maxConnections ?? countFromEnv(env, MAX_CONNECTIONS_ENV) ?? DEFAULT_MAX_CONNECTIONS,
+        maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        maxListPages: options.maxListPages ?? DEFAULT_MAX_LIST_PAGES,
         source: url.source ?? "options",
     };
+    const sendsCredentials = resolved.authType !== "none" || !!resolved.certFile;
+    if (resolved.url.startsWith("http:") && !isLoopbackUrl(resolved.url) && sendsCredentials) {
+        const allowed = options.allowInsecureHttp === true || /^(1|true|yes)$/i.test(env[ALLOW_INSECURE_HTTP_ENV] ?? "");
+        if (!allowed) {
+            throw new IronicError(
+                `${OPERATION} failed: refusing to send Ironic credentials (auth type ${resolved.authType}) over plain http:// to ${resolved.url} (from ${resolved.source}), ` +
+                    `which is not on this machine: anyone on the path can read them. Use https:// (caFile for a private CA), or, knowing this, ` +
+                    `set allowInsecureHttp: true (resource ironic.allowInsecureHttp, stack config pulumi-metal3:ironicAllowInsecureHttp, or ${ALLOW_INSECURE_HTTP_ENV}=true)`,
+                { operation: OPERATION },
+            );
+        }
+        resolved.warnings.push(`Ironic credentials (auth type ${resolved.authType}) go over plain http:// to ${resolved.url} (from ${resolved.source}): allowInsecureHttp is set`);
+    }
+    if (resolved.insecure && resolved.url.startsWith("https:")) {
+        resolved.warnings.push(
+            `TLS certificate verification of Ironic at ${resolved.url} is OFF (insecure, from ${insecureWhere(insecure.source ?? resolved.source)}): any server on the path can pose as Ironic and read the credentials and BMC passwords sent to it; give its CA (caFile) instead`,
+        );
+    }
     for (const [what, file] of [["CA file", resolved.caFile], ["client certificate", resolved.certFile], ["client key", resolved.keyFile]] as const) {
         if (file && !fs.existsSync(file)) {
             throw new IronicError(`${OPERATION} failed: ${what} ${file} does not exist (from ${resolved.source})`, { operation: OPERATION });
@@ -155,6 +228,13 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
         throw new IronicError(`${OPERATION} failed: a client certificate needs both certFile and keyFile`, { operation: OPERATION });
     }
     return resolved;
+}
+
+/** Which setting turned verification off, in the operator's words. */
+function insecureWhere(layerSource: string): string {
+    if (/^(OS_ENDPOINT|IRONIC_URL|the environment)/.test(layerSource)) return "OS_INSECURE";
+    if (layerSource.startsWith("clouds.yaml")) return `verify: false / insecure: true of ${layerSource}`;
+    return layerSource;
 }
 
 /** `http://h:6385/`, `http://h:6385/v1` and `http://h:6385/v1/` all mean the same Ironic. */
@@ -169,7 +249,7 @@ export function normalizeEndpoint(url: string): string {
 
 function fromOptions(o: IronicConnectionOptions): Layer {
     return {
-        source: "options",
+        source: o.source ?? "options",
         url: o.url,
         authType: o.authType,
         username: o.username,
@@ -184,7 +264,7 @@ function fromOptions(o: IronicConnectionOptions): Layer {
 
 function fromEnv(env: NodeJS.ProcessEnv): Layer {
     return {
-        source: env.OS_ENDPOINT ? "OS_ENDPOINT" : "IRONIC_URL",
+        source: env.OS_ENDPOINT ? "OS_ENDPOINT" : env.IRONIC_URL ? "IRONIC_URL" : "the environment (OS_*)",
         url: env.OS_ENDPOINT || env.IRONIC_URL,
         authType: parseAuthType(env.OS_AUTH_TYPE, "OS_AUTH_TYPE"),
         username: env.OS_USERNAME,
@@ -218,6 +298,16 @@ export function cloudsYamlCandidates(env: NodeJS.ProcessEnv): string[] {
         path.join(home, ".config", "openstack", "clouds.yaml"),
         "/etc/openstack/clouds.yaml",
     ];
+}
+
+/** The OS_CLOUD cloud when its endpoint is `url` (a missing or unreadable cloud: undefined, IRONIC_URL alone then as before). */
+function cloudAtUrl(cloudName: string, url: string, env: NodeJS.ProcessEnv): Layer | undefined {
+    try {
+        const cloud = fromCloudsYaml(cloudName, env);
+        return cloud.url && normalizeEndpoint(cloud.url) === normalizeEndpoint(url) ? cloud : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 function fromCloudsYaml(cloudName: string, env: NodeJS.ProcessEnv): Layer {

@@ -96,7 +96,7 @@ const STATUS_TEXT: Record<number, string> = {
 export function httpErrorMessage(operation: string, status: number, faultstring?: string, requestId?: string, hint?: string): string {
     const statusText = STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : "";
     let message = `${operation} failed: Ironic answered HTTP ${status}${statusText}`;
-    if (faultstring) message += `: ${faultstring}`;
+    if (faultstring) message += `: ${publicErrorText(faultstring)}`;
     if (hint) message += ` (${hint})`;
     if (requestId) message += ` [request ${requestId}]`;
     return message;
@@ -116,4 +116,32 @@ export function isUnreachable(e: unknown): boolean {
         if (cur instanceof IronicError && cur.status === undefined && (cur as { cause?: unknown }).cause !== undefined) return true;
     }
     return false;
+}
+
+/** Longest error text copied into an output (errorMessage) or a message from Ironic's words. */
+export const MAX_ERROR_TEXT = 2000;
+
+/** Shapes in which a credential shows up in error text (driver_info dumps, URLs, headers). */
+const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
+    // scheme://user:password@host
+    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, "$1***@"],
+    // 'ipmi_password': 'x', "redfish_password": "x", password=x, token: x, passwd=...
+    [/((?:["']?[\w-]*(?:password|passwd|token|secret)[\w-]*["']?)\s*[:=]\s*)(["'])(?:(?!\2).)*\2/gi, "$1$2***$2"],
+    [/((?:[\w-]*(?:password|passwd|token|secret)[\w-]*)\s*[:=]\s*)(?!["'*])[^\s,;&)}\]]+/gi, "$1***"],
+    // Authorization: Basic xxx / Bearer xxx, X-Auth-Token: xxx
+    [/(authorization\s*[:=]\s*["']?(?:basic|bearer)\s+)[A-Za-z0-9+/=._-]+/gi, "$1***"],
+];
+
+/**
+ * Error text fit for a plain (not secret) output or message: the known `secrets` and anything
+ * shaped like a credential masked, and at most `max` characters (the rest is in Ironic: the
+ * node's last_error, or its log under the request id). Pure.
+ */
+export function publicErrorText(text: string | null | undefined, secrets: ReadonlyArray<string | undefined> = [], max = MAX_ERROR_TEXT): string {
+    if (!text) return "";
+    let out = text;
+    for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join("***");
+    for (const [shape, mask] of CREDENTIAL_SHAPES) out = out.replace(shape, mask);
+    if (out.length <= max) return out;
+    return `${out.slice(0, max)}… (${out.length - max} more characters; the whole text is in Ironic: the node's last_error or its log)`;
 }

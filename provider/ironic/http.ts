@@ -9,7 +9,7 @@
 //     late or lost), so a request that is not idempotent is only repeated after `recover` looked
 //     and found it did not happen; when nobody can tell, the call fails saying so.
 
-import { request } from "undici";
+import { Dispatcher, request } from "undici";
 import { AgentLease, leaseAgent } from "./agents";
 import { ResolvedConnection } from "./connection";
 import { IronicError, httpErrorMessage, isNodeLockedFault, unwrapIronicFault } from "./errors";
@@ -113,6 +113,8 @@ export class IronicHttp {
             try {
                 outcome = await this.attempt(method, path, opts);
             } catch (err) {
+                // An answer refused for its size: nothing a retry would change.
+                if (err instanceof IronicError) throw Object.assign(err, { node: opts.node });
                 // No HTTP answer at all.
                 const code = connectionErrorCode(err);
                 // A certificate Ironic's side will not fix by itself: no point retrying.
@@ -198,7 +200,7 @@ export class IronicHttp {
             headersTimeout: this.connection.timeoutMs,
             bodyTimeout: this.connection.timeoutMs,
         });
-        const text = await res.body.text();
+        const text = await readBounded(res, this.connection.maxResponseBytes, method, this.urlFor(path, opts.query), this.connection.source);
         let body: unknown;
         try {
             body = text ? JSON.parse(text) : undefined;
@@ -239,6 +241,36 @@ export class IronicHttp {
             cause: err,
         });
     }
+}
+
+/**
+ * The answer's text, refused once it passes `maxBytes` (by its Content-Length, else while
+ * reading): an endpoint that is not Ironic, or a hostile one, cannot make the provider buffer
+ * gigabytes. The rest of the body is not read; the connection is dropped.
+ */
+async function readBounded(res: Dispatcher.ResponseData, maxBytes: number, method: string, url: string, source: string): Promise<string> {
+    const tooLarge = (size: string) =>
+        new IronicError(
+            `${method} ${url} failed: the answer from ${source} is ${size}, more than the ${maxBytes} bytes pulumi-metal3 reads from Ironic; ` +
+                `is this endpoint an Ironic API? (a list this large: narrow it)`,
+            { operation: `${method} ${url}` },
+        );
+    const declared = Number(res.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+        res.body.destroy();
+        throw tooLarge(`${declared} bytes`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+            res.body.destroy();
+            throw tooLarge(`over ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString("utf8");
 }
 
 interface Attempt {

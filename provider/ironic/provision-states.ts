@@ -33,9 +33,21 @@ export const FAILED_STATES = new Set([
 ]);
 
 /**
+ * States where Ironic (API 1.85+ / Ironic 2023.2+; not in 21.4) parks a node on purpose: a `hold`
+ * step in the deploy, clean or service steps stops there until someone sends `unhold`. Neither
+ * at work nor failed: a wait that meets one will not end by itself.
+ */
+export const HOLD_STATES = new Set(["deploy hold", "clean hold", "service hold"]);
+
+/** What to tell the operator about a node in a hold state (`baremetal node unhold`). */
+export function holdMessage(state: string, node: string): string {
+    return `Ironic holds ${node} in "${state}" (a hold step asked for it): when it may go on, run \`baremetal node unhold ${node}\``;
+}
+
+/**
  * A state the node passes through while the conductor works (it moves on by itself): the known
  * TRANSIENT_STATES and, for states a newer Ironic may add, Ironic's naming rule ("-ing", "wait").
  */
 export function isTransientProvisionState(state: string): boolean {
-    return TRANSIENT_STATES.has(state) || /ing$|wait/.test(state);
+    return !HOLD_STATES.has(state) && (TRANSIENT_STATES.has(state) || /ing$|wait/.test(state));
 }

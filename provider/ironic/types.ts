@@ -74,6 +74,38 @@ export interface Node {
     links?: Link[];
 }
 
+/**
+ * A node with every required field empty (available, powered off, no record, no claim), `over`
+ * laid on top: the base of the node the preview simulates (provider/host/plan.ts) and of the
+ * nodes the unit tests decide on.
+ */
+export function blankNode(over: Partial<Node> = {}): Node {
+    return {
+        uuid: "00000000-0000-4000-8000-000000000000",
+        name: null,
+        driver: "",
+        driver_info: {},
+        provision_state: "available",
+        target_provision_state: null,
+        power_state: "power off",
+        target_power_state: null,
+        maintenance: false,
+        maintenance_reason: null,
+        last_error: null,
+        extra: {},
+        properties: {},
+        instance_info: {},
+        instance_uuid: null,
+        allocation_uuid: null,
+        resource_class: null,
+        traits: [],
+        description: null,
+        created_at: "",
+        updated_at: null,
+        ...over,
+    };
+}
+
 /** What `createNode` sends: any writable node field, `driver` required. */
 export type NodeCreate = Partial<Node> & { driver: string };
 

@@ -79,7 +79,7 @@ export interface WaitOptions<T> {
 
 /** Provision states Ironic leaves a node in when an operation failed; states the conductor passes through (provision-states.ts). */
 export { FAILED_STATES as PROVISION_FAILURE_STATES, isTransientProvisionState } from "./provision-states";
-import { FAILED_STATES as PROVISION_FAILURE_STATES, isTransientProvisionState } from "./provision-states";
+import { FAILED_STATES as PROVISION_FAILURE_STATES, HOLD_STATES, holdMessage, isTransientProvisionState } from "./provision-states";
 
 export type Verdict = { done: true } | { done: false; failure?: string };
 
@@ -89,6 +89,7 @@ export function judgeProvisionState(node: Node, expected: string[]): Verdict {
     if (expected.includes(state) && !node.target_provision_state) return { done: true };
     if (expected.includes(state) && !isTransientProvisionState(state)) return { done: true };
     if (PROVISION_FAILURE_STATES.has(state)) return { done: false, failure: `Ironic reports provision state "${state}"` };
+    if (HOLD_STATES.has(state) && !expected.includes(state)) return { done: false, failure: holdMessage(state, node.name ?? node.uuid) };
     if (node.maintenance && node.fault) {
         // Ironic itself put the node in maintenance (e.g. "power failure"): nothing moves until someone fixes it.
         return { done: false, failure: `Ironic put the node in maintenance (fault "${node.fault}")` };

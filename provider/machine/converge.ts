@@ -2,6 +2,7 @@
 // (lifecycle.ts nextMachineAction / nextMachineDeleteAction) → perform that one step → observe
 // again. The claim is in ../claim, the deploy and undeploy are the BareMetalHost's own
 // (../host/provision): one way to put an image on a node.
+import { ownerKeys } from "../owner-record";
 import { isUnreachable, type IronicClient } from "../ironic";
 import type { Allocation, Node } from "../ironic/types";
 import { claimHost, findClaim, passedOverNote, releaseClaim, type Claim } from "../claim/allocation";
@@ -65,6 +66,7 @@ async function converge(client: IronicClient, spec: MachineSpec, observed: Obser
             host: spec.host,
             selector: spec.host === undefined ? spec.hostSelector : undefined,
             failureDomain: spec.failureDomain,
+            poolKeys: spec.poolKeys,
             owner: {
                 namespace: spec.namespace,
                 machine: spec.name,
@@ -72,6 +74,7 @@ async function converge(client: IronicClient, spec: MachineSpec, observed: Obser
                 owner: spec.claimOwner,
                 specHash: machineSpecHash(spec),
                 legacySpecHash: legacyMachineSpecHash(spec),
+                ownerKeys: ownerKeys(spec.ownerKey, spec.digestKey),
             },
             allocationTimeoutMs: Math.min(spec.timeouts.claim, deadline.left()),
         });

@@ -4,7 +4,8 @@
 // converge.ts performs the step and asks again. Nothing else decides the Machine's steps.
 import type { Allocation, JsonPatchOp, Node } from "../ironic/types";
 import { EXTRA, MACHINE_NODE_EXTRA } from "../extra-keys";
-import { specHashPatch } from "../claim/allocation";
+import { ownerMacPatch, specHashPatch } from "../claim/allocation";
+import { ownerKeys } from "../owner-record";
 import { machineSpecHash, type MachineSpec } from "./spec";
 
 export { MACHINE_NODE_EXTRA };
@@ -112,7 +113,10 @@ export function nextMachineAction(spec: MachineSpec, observed: ObservedMachine):
                 `run \`pulumi refresh\` so the Machine is dropped and created again`,
         };
     }
-    const hashOps = specHashPatch(observed.claim.allocation, { specHash: machineSpecHash(spec) });
+    // The claim's records: the keyed spec hash, and (state says the claim is ours) the keyed owner
+    // record an allocation of a release before keyed records lacks: extra patches, nothing else.
+    const claimOwner = { namespace: spec.namespace, machine: spec.name, owner: spec.claimOwner, specHash: machineSpecHash(spec), ownerKeys: ownerKeys(spec.ownerKey, spec.digestKey) };
+    const hashOps = [...specHashPatch(observed.claim.allocation, claimOwner), ...ownerMacPatch(observed.claim.allocation, claimOwner)];
     if (hashOps.length) return { kind: "record-spec-hash", ops: hashOps };
     const node = observed.claim.node;
     const ops = ownerRecordOps(spec, node);

@@ -6,6 +6,7 @@ import { specHash } from "../claim/allocation";
 import { canonicalJson } from "../canonical-json";
 import { keyedDigest } from "../host/desired";
 import type { HostImage } from "../host/spec";
+import { timeoutMs } from "../duration";
 
 export type CleaningMode = "metadata" | "disabled";
 
@@ -44,6 +45,13 @@ export interface MachineSpec {
      * as a secret in the resource's state, as the host's digests are (host/desired.ts keyedDigest).
      */
     digestKey: string;
+    /**
+     * Keys a pool host's owner record must verify under to be claimed (claim/candidates.ts
+     * poolVerdict): the stack's ownerKey and the Machine's poolOwnerKeys.
+     */
+    poolKeys?: string[];
+    /** The stack's ownerKey, when set: the allocation's owner record is keyed under it, else under digestKey. */
+    ownerKey?: string;
 }
 
 /**
@@ -74,14 +82,9 @@ function hashedFields(spec: MachineSpec): Record<string, unknown> {
     };
 }
 
-/** "90s", "20m", "1h", "500ms" or a number of seconds → milliseconds. */
+/** A Machine's timeout ("90s", "20m", "1h"; a number: state of earlier releases, seconds) → milliseconds. */
 export function durationMs(value: string | number | undefined, fallbackMs: number): number {
-    if (value === undefined) return fallbackMs;
-    if (typeof value === "number") return value * 1000;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
-    if (!m) throw new Error(`invalid duration "${value}" (use e.g. "90s", "20m", "1h")`);
-    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-    return Math.round(Number(m[1]) * scale);
+    return timeoutMs(value, fallbackMs, "seconds");
 }
 
 /** CAPM3's provider ID form. */

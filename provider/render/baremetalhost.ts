@@ -1,9 +1,11 @@
 // BareMetalHost rendering: the BMC Secret, the user/network/meta data Secrets and the
-// `metal3.io/v1alpha1` BareMetalHost whose spec mirrors the resource's inputs (REFERENCE §2, §2.1).
+// `metal3.io/v1alpha1` BareMetalHost whose spec mirrors the resource's inputs (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go; crds/metal3.io_baremetalhosts.yaml).
 // Pure: no Pulumi, no I/O; the same output feeds @pulumi/kubernetes (sdk/kubernetes.ts), the
 // `make-host --yaml` command and the CRD validation tests.
 import { assertObjectMeta, compact, configDataText, looksLikeUuid, renderSecret } from "./meta";
 import { hostStatus, statusAnnotationValue } from "./status";
+import { withClaim } from "./claim";
+import { dayTwoAnnotations } from "./day-two";
 import type { BareMetalHostObject, HostRenderInput, RenderedHost, SecretObject, SecretReference } from "./types";
 import {
   BMC_SECRET_LABEL,
@@ -32,15 +34,18 @@ import {
  * - `inspect.metal3.io: disabled` when `inspectionMode: disabled`: the legacy form of the same
  *   switch, so a BMO older than `spec.inspectionMode` (whose CRD prunes the field) also skips
  *   inspection after hand-over; the webhook only refuses the two when they disagree.
+ * - `reboot.metal3.io`, `inspect.metal3.io: ""`, `baremetalhost.metal3.io/detached` for the
+ *   day-two requests (day-two.ts says which keys and why).
  */
-export function renderBareMetalHost(input: HostRenderInput): RenderedHost {
+export function renderBareMetalHost(unclaimed: HostRenderInput): RenderedHost {
+  const input = withClaim(unclaimed);
   const name = input.name;
   const namespace = input.namespace || DEFAULT_NAMESPACE;
   if (looksLikeUuid(name)) throw new Error(`BareMetalHost ${namespace}/${name}: a host name must not be a UUID (BMO's webhook refuses it)`);
   const labels = input.labels && Object.keys(input.labels).length ? { ...input.labels } : undefined;
 
   // The BMC Secret carries BMO's label, and the cluster-name label when the host is claimed
-  // (CAPM3 labels it on claim, REFERENCE §2.1).
+  // (CAPM3 labels it on claim, cluster-api-provider-metal3 baremetal/metal3machine_manager.go).
   const secretLabels: Record<string, string> = { [BMC_SECRET_LABEL]: BMC_SECRET_LABEL_VALUE };
   if (labels?.[CLUSTER_NAME_LABEL]) secretLabels[CLUSTER_NAME_LABEL] = labels[CLUSTER_NAME_LABEL];
   const bmcSecret = renderSecret(
@@ -60,6 +65,7 @@ export function renderBareMetalHost(input: HostRenderInput): RenderedHost {
 
   const annotations: Record<string, string> = { [PAUSED_ANNOTATION]: PAUSED_BY_US };
   if (input.inspectionMode === "disabled") annotations[INSPECT_ANNOTATION] = "disabled";
+  Object.assign(annotations, dayTwoAnnotations(input));
   if (input.status) {
     const status = hostStatus(input.status, {
       image: input.image,
@@ -95,9 +101,9 @@ export function renderBareMetalHost(input: HostRenderInput): RenderedHost {
       raid: input.raid,
       image: input.image ? compact({ ...input.image }) : undefined,
       customDeploy: input.customDeploy ? { method: input.customDeploy.method } : undefined,
-      userData: dataRefs.userData,
-      networkData: dataRefs.networkData,
-      metaData: dataRefs.metaData,
+      userData: dataRefs.userData ?? input.claim?.spec.userData,
+      networkData: dataRefs.networkData ?? input.claim?.spec.networkData,
+      metaData: dataRefs.metaData ?? input.claim?.spec.metaData,
       consumerRef: input.consumerRef ? { ...input.consumerRef } : undefined,
     }),
   };

@@ -10,7 +10,7 @@
 //
 // BMO restores `status` from that annotation when the host's status is empty, which it is for
 // every object we created (the status subresource is never written by us), then deletes the
-// annotation (REFERENCE §7). With `provisioning.ID` it finds the node by UUID, not by name or
+// annotation (baremetal-operator internal/controller/metal3.io/baremetalhost_controller.go). With `provisioning.ID` it finds the node by UUID, not by name or
 // MAC, and continues from the recorded state: a provisioned host is adopted in its steady state
 // (no re-deploy), an available host stays available, errors keep their count (backoff) and
 // `provisioningFailCount` (retry limit).
@@ -33,12 +33,21 @@
 // must be dropped from the stack the same way, with CAPI and CAPM3 running. The annotation is only
 // as fresh as the last `pulumi up`: a host whose status changed since is reconciled by BMO from
 // whatever Ironic reports, which is safe because BMO re-reads the node by UUID.
-import { PAUSED_ANNOTATION, PAUSED_BY_US } from "./well-known";
+import { INSPECT_ANNOTATION, PAUSED_ANNOTATION, PAUSED_BY_US, REBOOT_ANNOTATION } from "./well-known";
 import type { BareMetalHostObject } from "./types";
 
-/** JSON merge patch that un-pauses a host we emitted (null deletes the annotation). */
-export function handOverPatch(): { metadata: { annotations: Record<string, null> } } {
-  return { metadata: { annotations: { [PAUSED_ANNOTATION]: null } } };
+/**
+ * JSON merge patch that un-pauses a host we emitted (null deletes the annotation), and removes the
+ * reboot and inspection requests pulumi-metal3 already carried out (day-two.ts), so BMO does not
+ * do them again; `inspect.metal3.io: disabled` (inspectionMode) is kept. Given the host, only the
+ * annotations it carries are named.
+ */
+export function handOverPatch(host?: Pick<BareMetalHostObject, "metadata">): { metadata: { annotations: Record<string, null> } } {
+  const annotations: Record<string, null> = { [PAUSED_ANNOTATION]: null };
+  const has = (k: string) => !host || host.metadata.annotations?.[k] !== undefined;
+  if (has(REBOOT_ANNOTATION)) annotations[REBOOT_ANNOTATION] = null;
+  if (host?.metadata.annotations?.[INSPECT_ANNOTATION] === "") annotations[INSPECT_ANNOTATION] = null;
+  return { metadata: { annotations } };
 }
 
 /** True when the host is paused by pulumi-metal3 (not by CAPM3's `metal3.io/capm3` or someone else). */

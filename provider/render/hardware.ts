@@ -1,4 +1,4 @@
-// HardwareDetails as the BareMetalHost CRD declares it (REFERENCE §3.1), from whatever the host
+// HardwareDetails as the BareMetalHost CRD declares it (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go, HardwareDetails), from whatever the host
 // resource reports. The resource's own type may carry more (e.g. where the data came from) or
 // numbers Ironic gave as floats; the status annotation must hold only what the CRD knows, with the
 // CRD's types, or writing it back as `.status` after hand-over would be refused.

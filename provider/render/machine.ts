@@ -1,4 +1,4 @@
-// Cluster API Machine + CAPM3 Metal3Machine rendering (REFERENCE §8), linked the way CAPI links them:
+// Cluster API Machine + CAPM3 Metal3Machine rendering (cluster-api-provider-metal3 baremetal/metal3machine_manager.go), linked the way CAPI links them:
 //
 //   Machine.spec.infrastructureRef ──► Metal3Machine            (by name; v1beta2 by apiGroup+kind)
 //   Machine.spec.bootstrap.dataSecretName ──► Secret <machine>-bootstrap-data (key `value`)
@@ -10,7 +10,7 @@
 // A pure renderer cannot know it: pass `machineUid` when you have it (sdk/kubernetes.ts creates the
 // Machine first and feeds its `metadata.uid` back), and the Metal3Machine gets the controller owner
 // reference CAPI's Machine controller would set. Without it the reference is omitted; CAPI sets it
-// itself when its controllers run (CAPM3 waits for it, REFERENCE §8.3 step 0). The BMC Secret →
+// itself when its controllers run (CAPM3 waits for it, cluster-api-provider-metal3 baremetal/metal3machine_manager.go). The BMC Secret →
 // BareMetalHost owner reference is BMO's to add on hand-over, so we never render it.
 //
 // `hostClaim` is a partial BareMetalHost for a server-side-apply patch: exactly the fields CAPM3's

@@ -1,9 +1,9 @@
 // From what the BareMetalHost resource observed in Ironic to the BareMetalHost `status` shape of the
-// CRD (REFERENCE §3), and from that status to the `baremetalhost.metal3.io/status` annotation.
+// CRD (crds/metal3.io_baremetalhosts.yaml), and from that status to the `baremetalhost.metal3.io/status` annotation.
 //
 // Why an annotation: the status subresource ignores `status` on create/update, and writing the
 // subresource needs a second API call per host that Pulumi cannot model. BMO restores `status`
-// from this annotation when the host's status is empty (REFERENCE §7), which is exactly the
+// from this annotation when the host's status is empty (baremetal-operator internal/controller/metal3.io/baremetalhost_controller.go), which is exactly the
 // hand-over case: see `handover.ts`.
 import { crdHardware } from "./hardware";
 import { compact } from "./meta";
@@ -31,7 +31,7 @@ export interface AppliedHostSpec {
   credentials?: SecretReference;
 }
 
-/** Ironic failure states and the Metal³ error type BMO records for them (REFERENCE §6.3, §6.5). */
+/** Ironic failure states and the Metal³ error type BMO records for them (baremetal-operator pkg/provisioner/ironic/ironic.go). */
 function errorTypeFor(ironicState: string | undefined, state: ProvisioningState): HostErrorType | undefined {
   switch (ironicState) {
     case "enroll":
@@ -133,7 +133,7 @@ export function hostStatus(observed: HostStatusInput, applied: AppliedHostSpec =
 
 /**
  * BMO's webhook accepts a narrower set in the status annotation than the CRD does in `status`
- * (REFERENCE §7: no `servicing` operational status, no `servicing error`).
+ * (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go has no `servicing` operational status and no `servicing error`).
  */
 export const ANNOTATION_OPERATIONAL_STATUSES: readonly OperationalStatus[] = ["", "OK", "discovered", "error", "delayed", "detached"];
 export const ANNOTATION_ERROR_TYPES: readonly HostErrorType[] = [

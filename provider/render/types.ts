@@ -53,7 +53,7 @@ export interface ConsumerRef {
 import type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints } from "../host/spec-types";
 export type { AutomatedCleaningMode, BootMode, ChecksumType, ImageFormat, InspectionMode, RootDeviceHints };
 
-/** BareMetalHost `spec.image` (JSON key `format`, REFERENCE §2). */
+/** BareMetalHost `spec.image` (JSON key `format`, baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go). */
 export interface ImageInput {
   url: string;
   checksum?: string;
@@ -86,7 +86,7 @@ export interface RaidConfig {
 /** User, network or meta data: a string is stored as is, an object as JSON (valid YAML too). */
 export type ConfigData = string | Record<string, unknown>;
 
-/** The Metal³ provisioning states (REFERENCE §6.1); there is no `error` state. */
+/** The Metal³ provisioning states (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go, ProvisioningState); there is no `error` state. */
 export const PROVISIONING_STATES = [
   "",
   "unmanaged",
@@ -118,7 +118,7 @@ export type HostErrorType =
   | "power management error"
   | "servicing error";
 
-/** REFERENCE §3.1: `status.hardware` / HardwareData `spec.hardware`. */
+/** baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go (HardwareDetails): `status.hardware` / HardwareData `spec.hardware`. */
 export interface HardwareDetails {
   systemVendor?: { manufacturer?: string; productName?: string; serialNumber?: string };
   firmware?: { bios?: { date?: string; vendor?: string; version?: string } };
@@ -226,10 +226,44 @@ export interface HostRenderInput {
   disablePowerOff?: boolean;
   inspectionMode?: InspectionMode;
   raid?: RaidConfig;
+  /** Day-two requests, rendered as the annotations BMO reads (day-two.ts). */
+  rebootRequest?: string;
+  powerOffMode?: "hard" | "soft";
+  inspectRequest?: string;
+  detached?: boolean;
   /** Set when a Machine holds the host (CAPM3 points it at the Metal3Machine). */
   consumerRef?: ConsumerRef;
   /** What Ironic reports; becomes the `baremetalhost.metal3.io/status` annotation. */
   status?: HostStatusInput;
+  /** The Machine holding the host, when one does: see HostClaim (claim.ts). */
+  claim?: HostClaim;
+}
+
+/**
+ * A Machine's hold on a host, as Metal³ shows it on the BareMetalHost (CAPM3's claim and
+ * setHostSpec, then BMO's status once the host is provisioned). Rendered by the host's own object,
+ * the one writer of every field of it (claim.ts says why).
+ */
+export interface HostClaim {
+  /** Fields CAPM3 writes on the host: consumerRef, image/customDeploy, data refs, automatedCleaningMode. */
+  spec: {
+    consumerRef?: ConsumerRef;
+    image?: ImageInput;
+    customDeploy?: { method: string };
+    userData?: SecretReference;
+    metaData?: SecretReference;
+    networkData?: SecretReference;
+    automatedCleaningMode?: AutomatedCleaningMode;
+  };
+  /** Labels CAPM3 puts on a claimed host (cluster-name). */
+  labels?: Record<string, string>;
+  /** `spec.online` as the Machine leaves it (CAPM3 sets it true; a ready Machine's host runs). */
+  online: boolean;
+  /** What the Machine observed of the node: the status annotation's provisioning state, ID, power. */
+  provisioningState: ProvisioningState;
+  nodeUuid: string;
+  poweredOn: boolean;
+  ironicProvisionState?: string;
 }
 
 export interface BareMetalHostObject extends KubeObject {

@@ -16,6 +16,8 @@ import (
 type BareMetalHost struct {
 	pulumi.CustomResourceState
 
+	// With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched
+	AdoptForce pulumi.BoolPtrOutput `pulumi:"adoptForce"`
 	// Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record
 	AdoptNode pulumi.StringPtrOutput `pulumi:"adoptNode"`
 	// CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)
@@ -38,6 +40,10 @@ type BareMetalHost struct {
 	DeployRamdisk pulumi.StringPtrOutput `pulumi:"deployRamdisk"`
 	// Free text, stored as the Ironic node description
 	Description pulumi.StringPtrOutput `pulumi:"description"`
+	// true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
+	Detached pulumi.BoolPtrOutput `pulumi:"detached"`
+	// While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.
+	DetachedDeploymentRecord pulumi.StringPtrOutput `pulumi:"detachedDeploymentRecord"`
 	// Never power the host off (power changes become reboots; no power-off before delete)
 	DisablePowerOff pulumi.BoolPtrOutput `pulumi:"disablePowerOff"`
 	// Ironic hardware type chosen from the BMC URL scheme.
@@ -50,9 +56,11 @@ type BareMetalHost struct {
 	Hardware pulumi.AnyOutput `pulumi:"hardware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrOutput `pulumi:"image"`
-	// agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip
+	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
+	InspectRequest pulumi.StringPtrOutput `pulumi:"inspectRequest"`
+	// agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
 	InspectionMode pulumi.StringPtrOutput `pulumi:"inspectionMode"`
-	// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+	// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 	Ironic BareMetalHostIronicPtrOutput `pulumi:"ironic"`
 	// Ironic's own provision state.
 	IronicProvisionState pulumi.StringOutput `pulumi:"ironicProvisionState"`
@@ -78,6 +86,8 @@ type BareMetalHost struct {
 	Online pulumi.BoolPtrOutput `pulumi:"online"`
 	// Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record
 	Owner BareMetalHostOwnerPtrOutput `pulumi:"owner"`
+	// How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)
+	PowerOffMode pulumi.StringPtrOutput `pulumi:"powerOffMode"`
 	// Ironic power state.
 	PowerState pulumi.StringPtrOutput `pulumi:"powerState"`
 	// Whether Ironic reports the host powered on.
@@ -86,15 +96,17 @@ type BareMetalHost struct {
 	ProvisioningState pulumi.StringOutput `pulumi:"provisioningState"`
 	// RAID configuration applied while preparing (Metal³ RAIDConfig)
 	Raid BareMetalHostRaidPtrOutput `pulumi:"raid"`
+	// A token (e.g. a timestamp) whose change means "reboot now" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it
+	RebootRequest pulumi.StringPtrOutput `pulumi:"rebootRequest"`
 	// Ironic resource_class (default "baremetal")
 	ResourceClass pulumi.StringPtrOutput `pulumi:"resourceClass"`
 	// Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
 	RootDeviceHints BareMetalHostRootDeviceHintsPtrOutput `pulumi:"rootDeviceHints"`
 	// Digests of secret inputs, to detect changes without storing them.
 	SecretDigests pulumi.AnyOutput `pulumi:"secretDigests"`
-	// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+	// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 	Timeouts BareMetalHostTimeoutsPtrOutput `pulumi:"timeouts"`
-	// Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations
+	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits pulumi.StringArrayOutput `pulumi:"traits"`
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData pulumi.AnyOutput `pulumi:"userData"`
@@ -123,6 +135,7 @@ func NewBareMetalHost(ctx *pulumi.Context,
 		args.UserData = pulumi.ToSecret(args.UserData).(pulumi.Input)
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"ironic",
 		"metaData",
 		"networkData",
 		"secretDigests",
@@ -168,6 +181,8 @@ func (BareMetalHostState) ElementType() reflect.Type {
 }
 
 type bareMetalHostArgs struct {
+	// With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched
+	AdoptForce *bool `pulumi:"adoptForce"`
 	// Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record
 	AdoptNode *string `pulumi:"adoptNode"`
 	// CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)
@@ -190,15 +205,19 @@ type bareMetalHostArgs struct {
 	DeployRamdisk *string `pulumi:"deployRamdisk"`
 	// Free text, stored as the Ironic node description
 	Description *string `pulumi:"description"`
+	// true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
+	Detached *bool `pulumi:"detached"`
 	// Never power the host off (power changes become reboots; no power-off before delete)
 	DisablePowerOff *bool `pulumi:"disablePowerOff"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned *bool `pulumi:"externallyProvisioned"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image *BareMetalHostImage `pulumi:"image"`
-	// agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip
+	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
+	InspectRequest *string `pulumi:"inspectRequest"`
+	// agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
 	InspectionMode *string `pulumi:"inspectionMode"`
-	// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+	// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 	Ironic *BareMetalHostIronic `pulumi:"ironic"`
 	// Host labels (Kubernetes label syntax), stored as Ironic node extra.metal3_labels; Machines select hosts by them
 	Labels map[string]string `pulumi:"labels"`
@@ -214,15 +233,19 @@ type bareMetalHostArgs struct {
 	Online bool `pulumi:"online"`
 	// Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record
 	Owner *BareMetalHostOwner `pulumi:"owner"`
+	// How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)
+	PowerOffMode *string `pulumi:"powerOffMode"`
 	// RAID configuration applied while preparing (Metal³ RAIDConfig)
 	Raid *BareMetalHostRaid `pulumi:"raid"`
+	// A token (e.g. a timestamp) whose change means "reboot now" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it
+	RebootRequest *string `pulumi:"rebootRequest"`
 	// Ironic resource_class (default "baremetal")
 	ResourceClass *string `pulumi:"resourceClass"`
 	// Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
 	RootDeviceHints *BareMetalHostRootDeviceHints `pulumi:"rootDeviceHints"`
-	// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+	// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 	Timeouts *BareMetalHostTimeouts `pulumi:"timeouts"`
-	// Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations
+	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits []string `pulumi:"traits"`
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData interface{} `pulumi:"userData"`
@@ -230,6 +253,8 @@ type bareMetalHostArgs struct {
 
 // The set of arguments for constructing a BareMetalHost resource.
 type BareMetalHostArgs struct {
+	// With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched
+	AdoptForce pulumi.BoolPtrInput
 	// Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record
 	AdoptNode pulumi.StringPtrInput
 	// CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)
@@ -252,15 +277,19 @@ type BareMetalHostArgs struct {
 	DeployRamdisk pulumi.StringPtrInput
 	// Free text, stored as the Ironic node description
 	Description pulumi.StringPtrInput
+	// true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
+	Detached pulumi.BoolPtrInput
 	// Never power the host off (power changes become reboots; no power-off before delete)
 	DisablePowerOff pulumi.BoolPtrInput
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrInput
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrInput
-	// agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip
+	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
+	InspectRequest pulumi.StringPtrInput
+	// agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
 	InspectionMode pulumi.StringPtrInput
-	// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+	// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 	Ironic BareMetalHostIronicPtrInput
 	// Host labels (Kubernetes label syntax), stored as Ironic node extra.metal3_labels; Machines select hosts by them
 	Labels pulumi.StringMapInput
@@ -276,15 +305,19 @@ type BareMetalHostArgs struct {
 	Online pulumi.BoolInput
 	// Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record
 	Owner BareMetalHostOwnerPtrInput
+	// How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)
+	PowerOffMode pulumi.StringPtrInput
 	// RAID configuration applied while preparing (Metal³ RAIDConfig)
 	Raid BareMetalHostRaidPtrInput
+	// A token (e.g. a timestamp) whose change means "reboot now" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it
+	RebootRequest pulumi.StringPtrInput
 	// Ironic resource_class (default "baremetal")
 	ResourceClass pulumi.StringPtrInput
 	// Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
 	RootDeviceHints BareMetalHostRootDeviceHintsPtrInput
-	// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+	// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 	Timeouts BareMetalHostTimeoutsPtrInput
-	// Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations
+	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits pulumi.StringArrayInput
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData pulumi.Input
@@ -325,6 +358,11 @@ func (o BareMetalHostOutput) ToBareMetalHostOutput() BareMetalHostOutput {
 
 func (o BareMetalHostOutput) ToBareMetalHostOutputWithContext(ctx context.Context) BareMetalHostOutput {
 	return o
+}
+
+// With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched
+func (o BareMetalHostOutput) AdoptForce() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.BoolPtrOutput { return v.AdoptForce }).(pulumi.BoolPtrOutput)
 }
 
 // Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record
@@ -382,6 +420,16 @@ func (o BareMetalHostOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
 }
 
+// true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
+func (o BareMetalHostOutput) Detached() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.BoolPtrOutput { return v.Detached }).(pulumi.BoolPtrOutput)
+}
+
+// While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.
+func (o BareMetalHostOutput) DetachedDeploymentRecord() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.DetachedDeploymentRecord }).(pulumi.StringPtrOutput)
+}
+
 // Never power the host off (power changes become reboots; no power-off before delete)
 func (o BareMetalHostOutput) DisablePowerOff() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.BoolPtrOutput { return v.DisablePowerOff }).(pulumi.BoolPtrOutput)
@@ -412,12 +460,17 @@ func (o BareMetalHostOutput) Image() BareMetalHostImagePtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostImagePtrOutput { return v.Image }).(BareMetalHostImagePtrOutput)
 }
 
-// agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip
+// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
+func (o BareMetalHostOutput) InspectRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.InspectRequest }).(pulumi.StringPtrOutput)
+}
+
+// agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
 func (o BareMetalHostOutput) InspectionMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.InspectionMode }).(pulumi.StringPtrOutput)
 }
 
-// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 func (o BareMetalHostOutput) Ironic() BareMetalHostIronicPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostIronicPtrOutput { return v.Ironic }).(BareMetalHostIronicPtrOutput)
 }
@@ -482,6 +535,11 @@ func (o BareMetalHostOutput) Owner() BareMetalHostOwnerPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostOwnerPtrOutput { return v.Owner }).(BareMetalHostOwnerPtrOutput)
 }
 
+// How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)
+func (o BareMetalHostOutput) PowerOffMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.PowerOffMode }).(pulumi.StringPtrOutput)
+}
+
 // Ironic power state.
 func (o BareMetalHostOutput) PowerState() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.PowerState }).(pulumi.StringPtrOutput)
@@ -502,6 +560,11 @@ func (o BareMetalHostOutput) Raid() BareMetalHostRaidPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostRaidPtrOutput { return v.Raid }).(BareMetalHostRaidPtrOutput)
 }
 
+// A token (e.g. a timestamp) whose change means "reboot now" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it
+func (o BareMetalHostOutput) RebootRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.RebootRequest }).(pulumi.StringPtrOutput)
+}
+
 // Ironic resource_class (default "baremetal")
 func (o BareMetalHostOutput) ResourceClass() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.ResourceClass }).(pulumi.StringPtrOutput)
@@ -517,12 +580,12 @@ func (o BareMetalHostOutput) SecretDigests() pulumi.AnyOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.AnyOutput { return v.SecretDigests }).(pulumi.AnyOutput)
 }
 
-// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 func (o BareMetalHostOutput) Timeouts() BareMetalHostTimeoutsPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostTimeoutsPtrOutput { return v.Timeouts }).(BareMetalHostTimeoutsPtrOutput)
 }
 
-// Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations
+// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 func (o BareMetalHostOutput) Traits() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringArrayOutput { return v.Traits }).(pulumi.StringArrayOutput)
 }

@@ -23,8 +23,12 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "metal3:index:BareMetalHost":
 		r = &BareMetalHost{}
+	case "metal3:index:BareMetalHostWithObjects":
+		r = &BareMetalHostWithObjects{}
 	case "metal3:index:Machine":
 		r = &Machine{}
+	case "metal3:index:MachineWithObjects":
+		r = &MachineWithObjects{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -23,7 +23,7 @@ type Machine struct {
 	AllocationUuid pulumi.StringOutput `pulumi:"allocationUuid"`
 	// metadata: clean the disk metadata when the Machine is deleted; disabled: no cleaning (default metadata)
 	AutomatedCleaningMode pulumi.StringPtrOutput `pulumi:"automatedCleaningMode"`
-	// Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner
+	// Who owns the claim, recorded on the allocation: set by the provider to `<project>/<stack>` (not an input: the plugin refuses another value, the SDK class overrides it)
 	ClaimOwner pulumi.StringPtrOutput `pulumi:"claimOwner"`
 	// Cluster API cluster this Machine belongs to (recorded on the claim)
 	ClusterName pulumi.StringPtrOutput `pulumi:"clusterName"`
@@ -41,7 +41,7 @@ type Machine struct {
 	HostSelector MachineHostSelectorPtrOutput `pulumi:"hostSelector"`
 	// Image written to the claimed host's disk
 	Image MachineImagePtrOutput `pulumi:"image"`
-	// How to reach Ironic; missing fields come from stack config, then the environment
+	// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 	Ironic MachineIronicPtrOutput `pulumi:"ironic"`
 	// Machine labels recorded on the claimed host; changing them updates in place
 	Labels pulumi.StringMapOutput `pulumi:"labels"`
@@ -59,6 +59,8 @@ type Machine struct {
 	NetworkData pulumi.AnyOutput `pulumi:"networkData"`
 	// Ironic node UUID of the claimed host.
 	NodeUuid pulumi.StringOutput `pulumi:"nodeUuid"`
+	// Owner keys (the pulumi-metal3:ownerKey of other stacks, e.g. a StackReference's secret output) whose hosts this Machine may claim, besides this stack's own ownerKey. A host is claimed only when its keyed owner record verifies under one of them (secret)
+	PoolOwnerKeys pulumi.StringArrayOutput `pulumi:"poolOwnerKeys"`
 	// CAPM3 form: metal3://<namespace>/<host>/<machine>.
 	ProviderID pulumi.StringOutput `pulumi:"providerID"`
 	// Metal³ provisioning state of the claimed host.
@@ -86,12 +88,17 @@ func NewMachine(ctx *pulumi.Context,
 	if args.NetworkData != nil {
 		args.NetworkData = pulumi.ToSecret(args.NetworkData).(pulumi.Input)
 	}
+	if args.PoolOwnerKeys != nil {
+		args.PoolOwnerKeys = pulumi.ToSecret(args.PoolOwnerKeys).(pulumi.StringArrayInput)
+	}
 	if args.UserData != nil {
 		args.UserData = pulumi.ToSecret(args.UserData).(pulumi.StringPtrInput)
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"ironic",
 		"metaData",
 		"networkData",
+		"poolOwnerKeys",
 		"specDigestKey",
 		"userData",
 	})
@@ -144,7 +151,7 @@ func (MachineState) ElementType() reflect.Type {
 type machineArgs struct {
 	// metadata: clean the disk metadata when the Machine is deleted; disabled: no cleaning (default metadata)
 	AutomatedCleaningMode *string `pulumi:"automatedCleaningMode"`
-	// Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner
+	// Who owns the claim, recorded on the allocation: set by the provider to `<project>/<stack>` (not an input: the plugin refuses another value, the SDK class overrides it)
 	ClaimOwner *string `pulumi:"claimOwner"`
 	// Cluster API cluster this Machine belongs to (recorded on the claim)
 	ClusterName *string `pulumi:"clusterName"`
@@ -160,7 +167,7 @@ type machineArgs struct {
 	HostSelector *MachineHostSelector `pulumi:"hostSelector"`
 	// Image written to the claimed host's disk
 	Image *MachineImage `pulumi:"image"`
-	// How to reach Ironic; missing fields come from stack config, then the environment
+	// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 	Ironic *MachineIronic `pulumi:"ironic"`
 	// Machine labels recorded on the claimed host; changing them updates in place
 	Labels map[string]string `pulumi:"labels"`
@@ -172,6 +179,8 @@ type machineArgs struct {
 	Namespace *string `pulumi:"namespace"`
 	// Network data (OpenStack network_data.json, as an object or JSON/YAML text) for the config drive (secret)
 	NetworkData interface{} `pulumi:"networkData"`
+	// Owner keys (the pulumi-metal3:ownerKey of other stacks, e.g. a StackReference's secret output) whose hosts this Machine may claim, besides this stack's own ownerKey. A host is claimed only when its keyed owner record verifies under one of them (secret)
+	PoolOwnerKeys []string `pulumi:"poolOwnerKeys"`
 	// Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
 	Timeouts *MachineTimeouts `pulumi:"timeouts"`
 	// User data for the config drive, e.g. cloud-init (secret)
@@ -182,7 +191,7 @@ type machineArgs struct {
 type MachineArgs struct {
 	// metadata: clean the disk metadata when the Machine is deleted; disabled: no cleaning (default metadata)
 	AutomatedCleaningMode pulumi.StringPtrInput
-	// Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner
+	// Who owns the claim, recorded on the allocation: set by the provider to `<project>/<stack>` (not an input: the plugin refuses another value, the SDK class overrides it)
 	ClaimOwner pulumi.StringPtrInput
 	// Cluster API cluster this Machine belongs to (recorded on the claim)
 	ClusterName pulumi.StringPtrInput
@@ -198,7 +207,7 @@ type MachineArgs struct {
 	HostSelector MachineHostSelectorPtrInput
 	// Image written to the claimed host's disk
 	Image MachineImagePtrInput
-	// How to reach Ironic; missing fields come from stack config, then the environment
+	// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 	Ironic MachineIronicPtrInput
 	// Machine labels recorded on the claimed host; changing them updates in place
 	Labels pulumi.StringMapInput
@@ -210,6 +219,8 @@ type MachineArgs struct {
 	Namespace pulumi.StringPtrInput
 	// Network data (OpenStack network_data.json, as an object or JSON/YAML text) for the config drive (secret)
 	NetworkData pulumi.Input
+	// Owner keys (the pulumi-metal3:ownerKey of other stacks, e.g. a StackReference's secret output) whose hosts this Machine may claim, besides this stack's own ownerKey. A host is claimed only when its keyed owner record verifies under one of them (secret)
+	PoolOwnerKeys pulumi.StringArrayInput
 	// Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
 	Timeouts MachineTimeoutsPtrInput
 	// User data for the config drive, e.g. cloud-init (secret)
@@ -273,7 +284,7 @@ func (o MachineOutput) AutomatedCleaningMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Machine) pulumi.StringPtrOutput { return v.AutomatedCleaningMode }).(pulumi.StringPtrOutput)
 }
 
-// Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner
+// Who owns the claim, recorded on the allocation: set by the provider to `<project>/<stack>` (not an input: the plugin refuses another value, the SDK class overrides it)
 func (o MachineOutput) ClaimOwner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Machine) pulumi.StringPtrOutput { return v.ClaimOwner }).(pulumi.StringPtrOutput)
 }
@@ -318,7 +329,7 @@ func (o MachineOutput) Image() MachineImagePtrOutput {
 	return o.ApplyT(func(v *Machine) MachineImagePtrOutput { return v.Image }).(MachineImagePtrOutput)
 }
 
-// How to reach Ironic; missing fields come from stack config, then the environment
+// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 func (o MachineOutput) Ironic() MachineIronicPtrOutput {
 	return o.ApplyT(func(v *Machine) MachineIronicPtrOutput { return v.Ironic }).(MachineIronicPtrOutput)
 }
@@ -361,6 +372,11 @@ func (o MachineOutput) NetworkData() pulumi.AnyOutput {
 // Ironic node UUID of the claimed host.
 func (o MachineOutput) NodeUuid() pulumi.StringOutput {
 	return o.ApplyT(func(v *Machine) pulumi.StringOutput { return v.NodeUuid }).(pulumi.StringOutput)
+}
+
+// Owner keys (the pulumi-metal3:ownerKey of other stacks, e.g. a StackReference's secret output) whose hosts this Machine may claim, besides this stack's own ownerKey. A host is claimed only when its keyed owner record verifies under one of them (secret)
+func (o MachineOutput) PoolOwnerKeys() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Machine) pulumi.StringArrayOutput { return v.PoolOwnerKeys }).(pulumi.StringArrayOutput)
 }
 
 // CAPM3 form: metal3://<namespace>/<host>/<machine>.

@@ -17,6 +17,8 @@ var _ = internal.GetEnvOrDefault
 type BareMetalHostBmc struct {
 	// BMC URL; the scheme selects the Ironic driver: ipmi, libvirt, redfish, ilo5-redfish, redfish-virtualmedia, ilo5-virtualmedia, idrac-redfish, idrac-virtualmedia, redfish-uefihttp, fake (+http/+https for Redfish); no scheme = ipmi
 	Address string `pulumi:"address"`
+	// Absolute path of a CA certificate bundle on the Ironic conductor's machine (not this one) that verifies the BMC's TLS certificate, e.g. of a self-signed BMC (Ironic driver_info redfish_verify_ca). Redfish-family BMCs only
+	CaFile *string `pulumi:"caFile"`
 	// Do not verify the BMC's TLS certificate (redfish_verify_ca / ipmi_verify_ca false)
 	DisableCertificateVerification *bool `pulumi:"disableCertificateVerification"`
 	// BMC password (secret; not needed for fake://)
@@ -40,6 +42,8 @@ type BareMetalHostBmcInput interface {
 type BareMetalHostBmcArgs struct {
 	// BMC URL; the scheme selects the Ironic driver: ipmi, libvirt, redfish, ilo5-redfish, redfish-virtualmedia, ilo5-virtualmedia, idrac-redfish, idrac-virtualmedia, redfish-uefihttp, fake (+http/+https for Redfish); no scheme = ipmi
 	Address pulumi.StringInput `pulumi:"address"`
+	// Absolute path of a CA certificate bundle on the Ironic conductor's machine (not this one) that verifies the BMC's TLS certificate, e.g. of a self-signed BMC (Ironic driver_info redfish_verify_ca). Redfish-family BMCs only
+	CaFile pulumi.StringPtrInput `pulumi:"caFile"`
 	// Do not verify the BMC's TLS certificate (redfish_verify_ca / ipmi_verify_ca false)
 	DisableCertificateVerification pulumi.BoolPtrInput `pulumi:"disableCertificateVerification"`
 	// BMC password (secret; not needed for fake://)
@@ -78,6 +82,11 @@ func (o BareMetalHostBmcOutput) ToBareMetalHostBmcOutputWithContext(ctx context.
 // BMC URL; the scheme selects the Ironic driver: ipmi, libvirt, redfish, ilo5-redfish, redfish-virtualmedia, ilo5-virtualmedia, idrac-redfish, idrac-virtualmedia, redfish-uefihttp, fake (+http/+https for Redfish); no scheme = ipmi
 func (o BareMetalHostBmcOutput) Address() pulumi.StringOutput {
 	return o.ApplyT(func(v BareMetalHostBmc) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// Absolute path of a CA certificate bundle on the Ironic conductor's machine (not this one) that verifies the BMC's TLS certificate, e.g. of a self-signed BMC (Ironic driver_info redfish_verify_ca). Redfish-family BMCs only
+func (o BareMetalHostBmcOutput) CaFile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostBmc) *string { return v.CaFile }).(pulumi.StringPtrOutput)
 }
 
 // Do not verify the BMC's TLS certificate (redfish_verify_ca / ipmi_verify_ca false)
@@ -126,6 +135,16 @@ func (o BareMetalHostBmcPtrOutput) Address() pulumi.StringPtrOutput {
 			return nil
 		}
 		return &v.Address
+	}).(pulumi.StringPtrOutput)
+}
+
+// Absolute path of a CA certificate bundle on the Ironic conductor's machine (not this one) that verifies the BMC's TLS certificate, e.g. of a self-signed BMC (Ironic driver_info redfish_verify_ca). Redfish-family BMCs only
+func (o BareMetalHostBmcPtrOutput) CaFile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostBmc) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CaFile
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -496,8 +515,10 @@ func (o BareMetalHostImagePtrOutput) Url() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 type BareMetalHostIronic struct {
+	// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
 	// Authentication: none (noauth), http_basic or token
 	AuthType *string `pulumi:"authType"`
 	// CA bundle to verify Ironic's TLS certificate
@@ -506,7 +527,7 @@ type BareMetalHostIronic struct {
 	CertFile *string `pulumi:"certFile"`
 	// Entry of clouds.yaml to use, as OS_CLOUD
 	Cloud *string `pulumi:"cloud"`
-	// Skip TLS verification (explicit opt-in)
+	// Skip TLS verification (explicit opt-in; every run then warns)
 	Insecure *bool `pulumi:"insecure"`
 	// Client certificate key (PEM)
 	KeyFile *string `pulumi:"keyFile"`
@@ -514,7 +535,7 @@ type BareMetalHostIronic struct {
 	Password *string `pulumi:"password"`
 	// Auth token sent as X-Auth-Token (secret)
 	Token *string `pulumi:"token"`
-	// Ironic API endpoint, e.g. http://ironic.example:6385
+	// Ironic API endpoint, e.g. https://ironic.example:6385
 	Url *string `pulumi:"url"`
 	// HTTP basic user name
 	Username *string `pulumi:"username"`
@@ -531,8 +552,10 @@ type BareMetalHostIronicInput interface {
 	ToBareMetalHostIronicOutputWithContext(context.Context) BareMetalHostIronicOutput
 }
 
-// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 type BareMetalHostIronicArgs struct {
+	// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+	AllowInsecureHttp pulumi.BoolPtrInput `pulumi:"allowInsecureHttp"`
 	// Authentication: none (noauth), http_basic or token
 	AuthType pulumi.StringPtrInput `pulumi:"authType"`
 	// CA bundle to verify Ironic's TLS certificate
@@ -541,7 +564,7 @@ type BareMetalHostIronicArgs struct {
 	CertFile pulumi.StringPtrInput `pulumi:"certFile"`
 	// Entry of clouds.yaml to use, as OS_CLOUD
 	Cloud pulumi.StringPtrInput `pulumi:"cloud"`
-	// Skip TLS verification (explicit opt-in)
+	// Skip TLS verification (explicit opt-in; every run then warns)
 	Insecure pulumi.BoolPtrInput `pulumi:"insecure"`
 	// Client certificate key (PEM)
 	KeyFile pulumi.StringPtrInput `pulumi:"keyFile"`
@@ -549,7 +572,7 @@ type BareMetalHostIronicArgs struct {
 	Password pulumi.StringPtrInput `pulumi:"password"`
 	// Auth token sent as X-Auth-Token (secret)
 	Token pulumi.StringPtrInput `pulumi:"token"`
-	// Ironic API endpoint, e.g. http://ironic.example:6385
+	// Ironic API endpoint, e.g. https://ironic.example:6385
 	Url pulumi.StringPtrInput `pulumi:"url"`
 	// HTTP basic user name
 	Username pulumi.StringPtrInput `pulumi:"username"`
@@ -608,7 +631,7 @@ func (i *bareMetalHostIronicPtrType) ToBareMetalHostIronicPtrOutputWithContext(c
 	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostIronicPtrOutput)
 }
 
-// Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment
+// Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment
 type BareMetalHostIronicOutput struct{ *pulumi.OutputState }
 
 func (BareMetalHostIronicOutput) ElementType() reflect.Type {
@@ -633,6 +656,11 @@ func (o BareMetalHostIronicOutput) ToBareMetalHostIronicPtrOutputWithContext(ctx
 	}).(BareMetalHostIronicPtrOutput)
 }
 
+// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+func (o BareMetalHostIronicOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v BareMetalHostIronic) *bool { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
+}
+
 // Authentication: none (noauth), http_basic or token
 func (o BareMetalHostIronicOutput) AuthType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v BareMetalHostIronic) *string { return v.AuthType }).(pulumi.StringPtrOutput)
@@ -653,7 +681,7 @@ func (o BareMetalHostIronicOutput) Cloud() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v BareMetalHostIronic) *string { return v.Cloud }).(pulumi.StringPtrOutput)
 }
 
-// Skip TLS verification (explicit opt-in)
+// Skip TLS verification (explicit opt-in; every run then warns)
 func (o BareMetalHostIronicOutput) Insecure() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v BareMetalHostIronic) *bool { return v.Insecure }).(pulumi.BoolPtrOutput)
 }
@@ -673,7 +701,7 @@ func (o BareMetalHostIronicOutput) Token() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v BareMetalHostIronic) *string { return v.Token }).(pulumi.StringPtrOutput)
 }
 
-// Ironic API endpoint, e.g. http://ironic.example:6385
+// Ironic API endpoint, e.g. https://ironic.example:6385
 func (o BareMetalHostIronicOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v BareMetalHostIronic) *string { return v.Url }).(pulumi.StringPtrOutput)
 }
@@ -705,6 +733,16 @@ func (o BareMetalHostIronicPtrOutput) Elem() BareMetalHostIronicOutput {
 		var ret BareMetalHostIronic
 		return ret
 	}).(BareMetalHostIronicOutput)
+}
+
+// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+func (o BareMetalHostIronicPtrOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostIronic) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.AllowInsecureHttp
+	}).(pulumi.BoolPtrOutput)
 }
 
 // Authentication: none (noauth), http_basic or token
@@ -747,7 +785,7 @@ func (o BareMetalHostIronicPtrOutput) Cloud() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Skip TLS verification (explicit opt-in)
+// Skip TLS verification (explicit opt-in; every run then warns)
 func (o BareMetalHostIronicPtrOutput) Insecure() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *BareMetalHostIronic) *bool {
 		if v == nil {
@@ -787,7 +825,7 @@ func (o BareMetalHostIronicPtrOutput) Token() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Ironic API endpoint, e.g. http://ironic.example:6385
+// Ironic API endpoint, e.g. https://ironic.example:6385
 func (o BareMetalHostIronicPtrOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHostIronic) *string {
 		if v == nil {
@@ -1894,26 +1932,28 @@ func (o BareMetalHostRootDeviceHintsPtrOutput) WwnWithExtension() pulumi.StringP
 	}).(pulumi.StringPtrOutput)
 }
 
-// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 type BareMetalHostTimeouts struct {
-	// Phase: automated cleaning on provide, minutes (default 60)
-	Clean *float64 `pulumi:"clean"`
-	// Whole create (enrol → available/provisioned), all phases together, minutes (default 120)
-	Create *float64 `pulumi:"create"`
-	// Whole delete (deprovision + delete), minutes (default 90)
-	Delete *float64 `pulumi:"delete"`
-	// Phase: deploy until active, minutes (default 60)
-	Deploy *float64 `pulumi:"deploy"`
-	// Phase: undeploy + cleaning until available, minutes (default 60)
-	Deprovision *float64 `pulumi:"deprovision"`
-	// Phase: inspection, minutes (default 30)
-	Inspect *float64 `pulumi:"inspect"`
-	// Phase: one power change, minutes (default 5)
-	Power *float64 `pulumi:"power"`
-	// Phase: manage (BMC credential check), minutes (default 5)
-	Register *float64 `pulumi:"register"`
-	// Whole update (e.g. undeploy + cleaning + new deploy), minutes (default 180)
-	Update *float64 `pulumi:"update"`
+	// Phase: automated cleaning on provide (default 60m)
+	Clean *string `pulumi:"clean"`
+	// Whole create (enrol → available/provisioned), all phases together (default 120m)
+	Create *string `pulumi:"create"`
+	// Whole delete (deprovision + delete) (default 90m)
+	Delete *string `pulumi:"delete"`
+	// Phase: deploy until active (default 60m)
+	Deploy *string `pulumi:"deploy"`
+	// Phase: undeploy + cleaning until available (default 60m)
+	Deprovision *string `pulumi:"deprovision"`
+	// Phase: inspection (default 30m)
+	Inspect *string `pulumi:"inspect"`
+	// Phase: one power change (default 5m)
+	Power *string `pulumi:"power"`
+	// Phase: manage (BMC credential check) (default 5m)
+	Register *string `pulumi:"register"`
+	// powerOffMode soft: how long the host may take to shut down before it is powered off hard (default 3m, as baremetal-operator)
+	SoftPowerOff *string `pulumi:"softPowerOff"`
+	// Whole update (e.g. undeploy + cleaning + new deploy) (default 180m)
+	Update *string `pulumi:"update"`
 }
 
 // BareMetalHostTimeoutsInput is an input type that accepts BareMetalHostTimeoutsArgs and BareMetalHostTimeoutsOutput values.
@@ -1927,26 +1967,28 @@ type BareMetalHostTimeoutsInput interface {
 	ToBareMetalHostTimeoutsOutputWithContext(context.Context) BareMetalHostTimeoutsOutput
 }
 
-// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 type BareMetalHostTimeoutsArgs struct {
-	// Phase: automated cleaning on provide, minutes (default 60)
-	Clean pulumi.Float64PtrInput `pulumi:"clean"`
-	// Whole create (enrol → available/provisioned), all phases together, minutes (default 120)
-	Create pulumi.Float64PtrInput `pulumi:"create"`
-	// Whole delete (deprovision + delete), minutes (default 90)
-	Delete pulumi.Float64PtrInput `pulumi:"delete"`
-	// Phase: deploy until active, minutes (default 60)
-	Deploy pulumi.Float64PtrInput `pulumi:"deploy"`
-	// Phase: undeploy + cleaning until available, minutes (default 60)
-	Deprovision pulumi.Float64PtrInput `pulumi:"deprovision"`
-	// Phase: inspection, minutes (default 30)
-	Inspect pulumi.Float64PtrInput `pulumi:"inspect"`
-	// Phase: one power change, minutes (default 5)
-	Power pulumi.Float64PtrInput `pulumi:"power"`
-	// Phase: manage (BMC credential check), minutes (default 5)
-	Register pulumi.Float64PtrInput `pulumi:"register"`
-	// Whole update (e.g. undeploy + cleaning + new deploy), minutes (default 180)
-	Update pulumi.Float64PtrInput `pulumi:"update"`
+	// Phase: automated cleaning on provide (default 60m)
+	Clean pulumi.StringPtrInput `pulumi:"clean"`
+	// Whole create (enrol → available/provisioned), all phases together (default 120m)
+	Create pulumi.StringPtrInput `pulumi:"create"`
+	// Whole delete (deprovision + delete) (default 90m)
+	Delete pulumi.StringPtrInput `pulumi:"delete"`
+	// Phase: deploy until active (default 60m)
+	Deploy pulumi.StringPtrInput `pulumi:"deploy"`
+	// Phase: undeploy + cleaning until available (default 60m)
+	Deprovision pulumi.StringPtrInput `pulumi:"deprovision"`
+	// Phase: inspection (default 30m)
+	Inspect pulumi.StringPtrInput `pulumi:"inspect"`
+	// Phase: one power change (default 5m)
+	Power pulumi.StringPtrInput `pulumi:"power"`
+	// Phase: manage (BMC credential check) (default 5m)
+	Register pulumi.StringPtrInput `pulumi:"register"`
+	// powerOffMode soft: how long the host may take to shut down before it is powered off hard (default 3m, as baremetal-operator)
+	SoftPowerOff pulumi.StringPtrInput `pulumi:"softPowerOff"`
+	// Whole update (e.g. undeploy + cleaning + new deploy) (default 180m)
+	Update pulumi.StringPtrInput `pulumi:"update"`
 }
 
 func (BareMetalHostTimeoutsArgs) ElementType() reflect.Type {
@@ -2002,7 +2044,7 @@ func (i *bareMetalHostTimeoutsPtrType) ToBareMetalHostTimeoutsPtrOutputWithConte
 	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostTimeoutsPtrOutput)
 }
 
-// Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
+// Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
 type BareMetalHostTimeoutsOutput struct{ *pulumi.OutputState }
 
 func (BareMetalHostTimeoutsOutput) ElementType() reflect.Type {
@@ -2027,49 +2069,54 @@ func (o BareMetalHostTimeoutsOutput) ToBareMetalHostTimeoutsPtrOutputWithContext
 	}).(BareMetalHostTimeoutsPtrOutput)
 }
 
-// Phase: automated cleaning on provide, minutes (default 60)
-func (o BareMetalHostTimeoutsOutput) Clean() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Clean }).(pulumi.Float64PtrOutput)
+// Phase: automated cleaning on provide (default 60m)
+func (o BareMetalHostTimeoutsOutput) Clean() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Clean }).(pulumi.StringPtrOutput)
 }
 
-// Whole create (enrol → available/provisioned), all phases together, minutes (default 120)
-func (o BareMetalHostTimeoutsOutput) Create() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Create }).(pulumi.Float64PtrOutput)
+// Whole create (enrol → available/provisioned), all phases together (default 120m)
+func (o BareMetalHostTimeoutsOutput) Create() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Create }).(pulumi.StringPtrOutput)
 }
 
-// Whole delete (deprovision + delete), minutes (default 90)
-func (o BareMetalHostTimeoutsOutput) Delete() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Delete }).(pulumi.Float64PtrOutput)
+// Whole delete (deprovision + delete) (default 90m)
+func (o BareMetalHostTimeoutsOutput) Delete() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Delete }).(pulumi.StringPtrOutput)
 }
 
-// Phase: deploy until active, minutes (default 60)
-func (o BareMetalHostTimeoutsOutput) Deploy() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Deploy }).(pulumi.Float64PtrOutput)
+// Phase: deploy until active (default 60m)
+func (o BareMetalHostTimeoutsOutput) Deploy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Deploy }).(pulumi.StringPtrOutput)
 }
 
-// Phase: undeploy + cleaning until available, minutes (default 60)
-func (o BareMetalHostTimeoutsOutput) Deprovision() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Deprovision }).(pulumi.Float64PtrOutput)
+// Phase: undeploy + cleaning until available (default 60m)
+func (o BareMetalHostTimeoutsOutput) Deprovision() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Deprovision }).(pulumi.StringPtrOutput)
 }
 
-// Phase: inspection, minutes (default 30)
-func (o BareMetalHostTimeoutsOutput) Inspect() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Inspect }).(pulumi.Float64PtrOutput)
+// Phase: inspection (default 30m)
+func (o BareMetalHostTimeoutsOutput) Inspect() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Inspect }).(pulumi.StringPtrOutput)
 }
 
-// Phase: one power change, minutes (default 5)
-func (o BareMetalHostTimeoutsOutput) Power() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Power }).(pulumi.Float64PtrOutput)
+// Phase: one power change (default 5m)
+func (o BareMetalHostTimeoutsOutput) Power() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Power }).(pulumi.StringPtrOutput)
 }
 
-// Phase: manage (BMC credential check), minutes (default 5)
-func (o BareMetalHostTimeoutsOutput) Register() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Register }).(pulumi.Float64PtrOutput)
+// Phase: manage (BMC credential check) (default 5m)
+func (o BareMetalHostTimeoutsOutput) Register() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Register }).(pulumi.StringPtrOutput)
 }
 
-// Whole update (e.g. undeploy + cleaning + new deploy), minutes (default 180)
-func (o BareMetalHostTimeoutsOutput) Update() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v BareMetalHostTimeouts) *float64 { return v.Update }).(pulumi.Float64PtrOutput)
+// powerOffMode soft: how long the host may take to shut down before it is powered off hard (default 3m, as baremetal-operator)
+func (o BareMetalHostTimeoutsOutput) SoftPowerOff() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.SoftPowerOff }).(pulumi.StringPtrOutput)
+}
+
+// Whole update (e.g. undeploy + cleaning + new deploy) (default 180m)
+func (o BareMetalHostTimeoutsOutput) Update() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostTimeouts) *string { return v.Update }).(pulumi.StringPtrOutput)
 }
 
 type BareMetalHostTimeoutsPtrOutput struct{ *pulumi.OutputState }
@@ -2096,94 +2143,263 @@ func (o BareMetalHostTimeoutsPtrOutput) Elem() BareMetalHostTimeoutsOutput {
 	}).(BareMetalHostTimeoutsOutput)
 }
 
-// Phase: automated cleaning on provide, minutes (default 60)
-func (o BareMetalHostTimeoutsPtrOutput) Clean() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: automated cleaning on provide (default 60m)
+func (o BareMetalHostTimeoutsPtrOutput) Clean() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Clean
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Whole create (enrol → available/provisioned), all phases together, minutes (default 120)
-func (o BareMetalHostTimeoutsPtrOutput) Create() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Whole create (enrol → available/provisioned), all phases together (default 120m)
+func (o BareMetalHostTimeoutsPtrOutput) Create() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Create
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Whole delete (deprovision + delete), minutes (default 90)
-func (o BareMetalHostTimeoutsPtrOutput) Delete() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Whole delete (deprovision + delete) (default 90m)
+func (o BareMetalHostTimeoutsPtrOutput) Delete() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Delete
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Phase: deploy until active, minutes (default 60)
-func (o BareMetalHostTimeoutsPtrOutput) Deploy() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: deploy until active (default 60m)
+func (o BareMetalHostTimeoutsPtrOutput) Deploy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Deploy
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Phase: undeploy + cleaning until available, minutes (default 60)
-func (o BareMetalHostTimeoutsPtrOutput) Deprovision() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: undeploy + cleaning until available (default 60m)
+func (o BareMetalHostTimeoutsPtrOutput) Deprovision() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Deprovision
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Phase: inspection, minutes (default 30)
-func (o BareMetalHostTimeoutsPtrOutput) Inspect() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: inspection (default 30m)
+func (o BareMetalHostTimeoutsPtrOutput) Inspect() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Inspect
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Phase: one power change, minutes (default 5)
-func (o BareMetalHostTimeoutsPtrOutput) Power() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: one power change (default 5m)
+func (o BareMetalHostTimeoutsPtrOutput) Power() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Power
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Phase: manage (BMC credential check), minutes (default 5)
-func (o BareMetalHostTimeoutsPtrOutput) Register() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// Phase: manage (BMC credential check) (default 5m)
+func (o BareMetalHostTimeoutsPtrOutput) Register() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Register
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
-// Whole update (e.g. undeploy + cleaning + new deploy), minutes (default 180)
-func (o BareMetalHostTimeoutsPtrOutput) Update() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *BareMetalHostTimeouts) *float64 {
+// powerOffMode soft: how long the host may take to shut down before it is powered off hard (default 3m, as baremetal-operator)
+func (o BareMetalHostTimeoutsPtrOutput) SoftPowerOff() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
+		if v == nil {
+			return nil
+		}
+		return v.SoftPowerOff
+	}).(pulumi.StringPtrOutput)
+}
+
+// Whole update (e.g. undeploy + cleaning + new deploy) (default 180m)
+func (o BareMetalHostTimeoutsPtrOutput) Update() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Update
-	}).(pulumi.Float64PtrOutput)
+	}).(pulumi.StringPtrOutput)
+}
+
+// Where the component's Kubernetes objects go; the cluster is the component's `kubernetes` provider (resource option) or the ambient kubeconfig.
+type KubernetesTarget struct {
+	// Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only.
+	ApiVersion *string `pulumi:"apiVersion"`
+	// Namespace of objects whose resource sets none (default "default").
+	Namespace *string `pulumi:"namespace"`
+}
+
+// KubernetesTargetInput is an input type that accepts KubernetesTargetArgs and KubernetesTargetOutput values.
+// You can construct a concrete instance of `KubernetesTargetInput` via:
+//
+//	KubernetesTargetArgs{...}
+type KubernetesTargetInput interface {
+	pulumi.Input
+
+	ToKubernetesTargetOutput() KubernetesTargetOutput
+	ToKubernetesTargetOutputWithContext(context.Context) KubernetesTargetOutput
+}
+
+// Where the component's Kubernetes objects go; the cluster is the component's `kubernetes` provider (resource option) or the ambient kubeconfig.
+type KubernetesTargetArgs struct {
+	// Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only.
+	ApiVersion pulumi.StringPtrInput `pulumi:"apiVersion"`
+	// Namespace of objects whose resource sets none (default "default").
+	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
+}
+
+func (KubernetesTargetArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*KubernetesTarget)(nil)).Elem()
+}
+
+func (i KubernetesTargetArgs) ToKubernetesTargetOutput() KubernetesTargetOutput {
+	return i.ToKubernetesTargetOutputWithContext(context.Background())
+}
+
+func (i KubernetesTargetArgs) ToKubernetesTargetOutputWithContext(ctx context.Context) KubernetesTargetOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KubernetesTargetOutput)
+}
+
+func (i KubernetesTargetArgs) ToKubernetesTargetPtrOutput() KubernetesTargetPtrOutput {
+	return i.ToKubernetesTargetPtrOutputWithContext(context.Background())
+}
+
+func (i KubernetesTargetArgs) ToKubernetesTargetPtrOutputWithContext(ctx context.Context) KubernetesTargetPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KubernetesTargetOutput).ToKubernetesTargetPtrOutputWithContext(ctx)
+}
+
+// KubernetesTargetPtrInput is an input type that accepts KubernetesTargetArgs, KubernetesTargetPtr and KubernetesTargetPtrOutput values.
+// You can construct a concrete instance of `KubernetesTargetPtrInput` via:
+//
+//	        KubernetesTargetArgs{...}
+//
+//	or:
+//
+//	        nil
+type KubernetesTargetPtrInput interface {
+	pulumi.Input
+
+	ToKubernetesTargetPtrOutput() KubernetesTargetPtrOutput
+	ToKubernetesTargetPtrOutputWithContext(context.Context) KubernetesTargetPtrOutput
+}
+
+type kubernetesTargetPtrType KubernetesTargetArgs
+
+func KubernetesTargetPtr(v *KubernetesTargetArgs) KubernetesTargetPtrInput {
+	return (*kubernetesTargetPtrType)(v)
+}
+
+func (*kubernetesTargetPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**KubernetesTarget)(nil)).Elem()
+}
+
+func (i *kubernetesTargetPtrType) ToKubernetesTargetPtrOutput() KubernetesTargetPtrOutput {
+	return i.ToKubernetesTargetPtrOutputWithContext(context.Background())
+}
+
+func (i *kubernetesTargetPtrType) ToKubernetesTargetPtrOutputWithContext(ctx context.Context) KubernetesTargetPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KubernetesTargetPtrOutput)
+}
+
+// Where the component's Kubernetes objects go; the cluster is the component's `kubernetes` provider (resource option) or the ambient kubeconfig.
+type KubernetesTargetOutput struct{ *pulumi.OutputState }
+
+func (KubernetesTargetOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*KubernetesTarget)(nil)).Elem()
+}
+
+func (o KubernetesTargetOutput) ToKubernetesTargetOutput() KubernetesTargetOutput {
+	return o
+}
+
+func (o KubernetesTargetOutput) ToKubernetesTargetOutputWithContext(ctx context.Context) KubernetesTargetOutput {
+	return o
+}
+
+func (o KubernetesTargetOutput) ToKubernetesTargetPtrOutput() KubernetesTargetPtrOutput {
+	return o.ToKubernetesTargetPtrOutputWithContext(context.Background())
+}
+
+func (o KubernetesTargetOutput) ToKubernetesTargetPtrOutputWithContext(ctx context.Context) KubernetesTargetPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v KubernetesTarget) *KubernetesTarget {
+		return &v
+	}).(KubernetesTargetPtrOutput)
+}
+
+// Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only.
+func (o KubernetesTargetOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v KubernetesTarget) *string { return v.ApiVersion }).(pulumi.StringPtrOutput)
+}
+
+// Namespace of objects whose resource sets none (default "default").
+func (o KubernetesTargetOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v KubernetesTarget) *string { return v.Namespace }).(pulumi.StringPtrOutput)
+}
+
+type KubernetesTargetPtrOutput struct{ *pulumi.OutputState }
+
+func (KubernetesTargetPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**KubernetesTarget)(nil)).Elem()
+}
+
+func (o KubernetesTargetPtrOutput) ToKubernetesTargetPtrOutput() KubernetesTargetPtrOutput {
+	return o
+}
+
+func (o KubernetesTargetPtrOutput) ToKubernetesTargetPtrOutputWithContext(ctx context.Context) KubernetesTargetPtrOutput {
+	return o
+}
+
+func (o KubernetesTargetPtrOutput) Elem() KubernetesTargetOutput {
+	return o.ApplyT(func(v *KubernetesTarget) KubernetesTarget {
+		if v != nil {
+			return *v
+		}
+		var ret KubernetesTarget
+		return ret
+	}).(KubernetesTargetOutput)
+}
+
+// Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only.
+func (o KubernetesTargetPtrOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KubernetesTarget) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ApiVersion
+	}).(pulumi.StringPtrOutput)
+}
+
+// Namespace of objects whose resource sets none (default "default").
+func (o KubernetesTargetPtrOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KubernetesTarget) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Namespace
+	}).(pulumi.StringPtrOutput)
 }
 
 // A custom deploy step instead of an image
@@ -2816,8 +3032,10 @@ func (o MachineImagePtrOutput) Url() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// How to reach Ironic; missing fields come from stack config, then the environment
+// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 type MachineIronic struct {
+	// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
 	// Authentication: none (noauth), http_basic or token
 	AuthType *string `pulumi:"authType"`
 	// CA bundle to verify Ironic's TLS certificate
@@ -2826,7 +3044,7 @@ type MachineIronic struct {
 	CertFile *string `pulumi:"certFile"`
 	// Entry of clouds.yaml to use, as OS_CLOUD
 	Cloud *string `pulumi:"cloud"`
-	// Skip TLS verification (explicit opt-in)
+	// Skip TLS verification (explicit opt-in; every run then warns)
 	Insecure *bool `pulumi:"insecure"`
 	// Client certificate key (PEM)
 	KeyFile *string `pulumi:"keyFile"`
@@ -2834,7 +3052,7 @@ type MachineIronic struct {
 	Password *string `pulumi:"password"`
 	// Auth token sent as X-Auth-Token (secret)
 	Token *string `pulumi:"token"`
-	// Ironic API endpoint, e.g. http://ironic.example:6385
+	// Ironic API endpoint, e.g. https://ironic.example:6385
 	Url *string `pulumi:"url"`
 	// HTTP basic user name
 	Username *string `pulumi:"username"`
@@ -2851,8 +3069,10 @@ type MachineIronicInput interface {
 	ToMachineIronicOutputWithContext(context.Context) MachineIronicOutput
 }
 
-// How to reach Ironic; missing fields come from stack config, then the environment
+// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 type MachineIronicArgs struct {
+	// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+	AllowInsecureHttp pulumi.BoolPtrInput `pulumi:"allowInsecureHttp"`
 	// Authentication: none (noauth), http_basic or token
 	AuthType pulumi.StringPtrInput `pulumi:"authType"`
 	// CA bundle to verify Ironic's TLS certificate
@@ -2861,7 +3081,7 @@ type MachineIronicArgs struct {
 	CertFile pulumi.StringPtrInput `pulumi:"certFile"`
 	// Entry of clouds.yaml to use, as OS_CLOUD
 	Cloud pulumi.StringPtrInput `pulumi:"cloud"`
-	// Skip TLS verification (explicit opt-in)
+	// Skip TLS verification (explicit opt-in; every run then warns)
 	Insecure pulumi.BoolPtrInput `pulumi:"insecure"`
 	// Client certificate key (PEM)
 	KeyFile pulumi.StringPtrInput `pulumi:"keyFile"`
@@ -2869,7 +3089,7 @@ type MachineIronicArgs struct {
 	Password pulumi.StringPtrInput `pulumi:"password"`
 	// Auth token sent as X-Auth-Token (secret)
 	Token pulumi.StringPtrInput `pulumi:"token"`
-	// Ironic API endpoint, e.g. http://ironic.example:6385
+	// Ironic API endpoint, e.g. https://ironic.example:6385
 	Url pulumi.StringPtrInput `pulumi:"url"`
 	// HTTP basic user name
 	Username pulumi.StringPtrInput `pulumi:"username"`
@@ -2928,7 +3148,7 @@ func (i *machineIronicPtrType) ToMachineIronicPtrOutputWithContext(ctx context.C
 	return pulumi.ToOutputWithContext(ctx, i).(MachineIronicPtrOutput)
 }
 
-// How to reach Ironic; missing fields come from stack config, then the environment
+// How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment
 type MachineIronicOutput struct{ *pulumi.OutputState }
 
 func (MachineIronicOutput) ElementType() reflect.Type {
@@ -2953,6 +3173,11 @@ func (o MachineIronicOutput) ToMachineIronicPtrOutputWithContext(ctx context.Con
 	}).(MachineIronicPtrOutput)
 }
 
+// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+func (o MachineIronicOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MachineIronic) *bool { return v.AllowInsecureHttp }).(pulumi.BoolPtrOutput)
+}
+
 // Authentication: none (noauth), http_basic or token
 func (o MachineIronicOutput) AuthType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MachineIronic) *string { return v.AuthType }).(pulumi.StringPtrOutput)
@@ -2973,7 +3198,7 @@ func (o MachineIronicOutput) Cloud() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MachineIronic) *string { return v.Cloud }).(pulumi.StringPtrOutput)
 }
 
-// Skip TLS verification (explicit opt-in)
+// Skip TLS verification (explicit opt-in; every run then warns)
 func (o MachineIronicOutput) Insecure() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v MachineIronic) *bool { return v.Insecure }).(pulumi.BoolPtrOutput)
 }
@@ -2993,7 +3218,7 @@ func (o MachineIronicOutput) Token() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MachineIronic) *string { return v.Token }).(pulumi.StringPtrOutput)
 }
 
-// Ironic API endpoint, e.g. http://ironic.example:6385
+// Ironic API endpoint, e.g. https://ironic.example:6385
 func (o MachineIronicOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MachineIronic) *string { return v.Url }).(pulumi.StringPtrOutput)
 }
@@ -3025,6 +3250,16 @@ func (o MachineIronicPtrOutput) Elem() MachineIronicOutput {
 		var ret MachineIronic
 		return ret
 	}).(MachineIronicOutput)
+}
+
+// Send credentials over plain http:// to an Ironic that is not on loopback (refused otherwise: anyone on the path reads them)
+func (o MachineIronicPtrOutput) AllowInsecureHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *MachineIronic) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.AllowInsecureHttp
+	}).(pulumi.BoolPtrOutput)
 }
 
 // Authentication: none (noauth), http_basic or token
@@ -3067,7 +3302,7 @@ func (o MachineIronicPtrOutput) Cloud() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Skip TLS verification (explicit opt-in)
+// Skip TLS verification (explicit opt-in; every run then warns)
 func (o MachineIronicPtrOutput) Insecure() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *MachineIronic) *bool {
 		if v == nil {
@@ -3107,7 +3342,7 @@ func (o MachineIronicPtrOutput) Token() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Ironic API endpoint, e.g. http://ironic.example:6385
+// Ironic API endpoint, e.g. https://ironic.example:6385
 func (o MachineIronicPtrOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *MachineIronic) *string {
 		if v == nil {
@@ -3130,11 +3365,11 @@ func (o MachineIronicPtrOutput) Username() pulumi.StringPtrOutput {
 // Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
 type MachineTimeouts struct {
 	// How long to wait for Ironic to process an allocation (default 2m), within the create deadline
-	Claim interface{} `pulumi:"claim"`
+	Claim *string `pulumi:"claim"`
 	// Deadline for the whole create: claim + deploy + power-on together (default 60m); an update that finishes a deploy gets as long
-	Create interface{} `pulumi:"create"`
+	Create *string `pulumi:"create"`
 	// How long undeploy plus cleaning may take (default 60m)
-	Delete interface{} `pulumi:"delete"`
+	Delete *string `pulumi:"delete"`
 }
 
 // MachineTimeoutsInput is an input type that accepts MachineTimeoutsArgs and MachineTimeoutsOutput values.
@@ -3151,11 +3386,11 @@ type MachineTimeoutsInput interface {
 // Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)
 type MachineTimeoutsArgs struct {
 	// How long to wait for Ironic to process an allocation (default 2m), within the create deadline
-	Claim pulumi.Input `pulumi:"claim"`
+	Claim pulumi.StringPtrInput `pulumi:"claim"`
 	// Deadline for the whole create: claim + deploy + power-on together (default 60m); an update that finishes a deploy gets as long
-	Create pulumi.Input `pulumi:"create"`
+	Create pulumi.StringPtrInput `pulumi:"create"`
 	// How long undeploy plus cleaning may take (default 60m)
-	Delete pulumi.Input `pulumi:"delete"`
+	Delete pulumi.StringPtrInput `pulumi:"delete"`
 }
 
 func (MachineTimeoutsArgs) ElementType() reflect.Type {
@@ -3237,18 +3472,18 @@ func (o MachineTimeoutsOutput) ToMachineTimeoutsPtrOutputWithContext(ctx context
 }
 
 // How long to wait for Ironic to process an allocation (default 2m), within the create deadline
-func (o MachineTimeoutsOutput) Claim() pulumi.AnyOutput {
-	return o.ApplyT(func(v MachineTimeouts) interface{} { return v.Claim }).(pulumi.AnyOutput)
+func (o MachineTimeoutsOutput) Claim() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MachineTimeouts) *string { return v.Claim }).(pulumi.StringPtrOutput)
 }
 
 // Deadline for the whole create: claim + deploy + power-on together (default 60m); an update that finishes a deploy gets as long
-func (o MachineTimeoutsOutput) Create() pulumi.AnyOutput {
-	return o.ApplyT(func(v MachineTimeouts) interface{} { return v.Create }).(pulumi.AnyOutput)
+func (o MachineTimeoutsOutput) Create() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MachineTimeouts) *string { return v.Create }).(pulumi.StringPtrOutput)
 }
 
 // How long undeploy plus cleaning may take (default 60m)
-func (o MachineTimeoutsOutput) Delete() pulumi.AnyOutput {
-	return o.ApplyT(func(v MachineTimeouts) interface{} { return v.Delete }).(pulumi.AnyOutput)
+func (o MachineTimeoutsOutput) Delete() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MachineTimeouts) *string { return v.Delete }).(pulumi.StringPtrOutput)
 }
 
 type MachineTimeoutsPtrOutput struct{ *pulumi.OutputState }
@@ -3276,33 +3511,33 @@ func (o MachineTimeoutsPtrOutput) Elem() MachineTimeoutsOutput {
 }
 
 // How long to wait for Ironic to process an allocation (default 2m), within the create deadline
-func (o MachineTimeoutsPtrOutput) Claim() pulumi.AnyOutput {
-	return o.ApplyT(func(v *MachineTimeouts) interface{} {
+func (o MachineTimeoutsPtrOutput) Claim() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MachineTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Claim
-	}).(pulumi.AnyOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
 // Deadline for the whole create: claim + deploy + power-on together (default 60m); an update that finishes a deploy gets as long
-func (o MachineTimeoutsPtrOutput) Create() pulumi.AnyOutput {
-	return o.ApplyT(func(v *MachineTimeouts) interface{} {
+func (o MachineTimeoutsPtrOutput) Create() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MachineTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Create
-	}).(pulumi.AnyOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
 // How long undeploy plus cleaning may take (default 60m)
-func (o MachineTimeoutsPtrOutput) Delete() pulumi.AnyOutput {
-	return o.ApplyT(func(v *MachineTimeouts) interface{} {
+func (o MachineTimeoutsPtrOutput) Delete() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MachineTimeouts) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Delete
-	}).(pulumi.AnyOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
 func init() {
@@ -3327,6 +3562,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostRootDeviceHintsPtrInput)(nil)).Elem(), BareMetalHostRootDeviceHintsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostTimeoutsInput)(nil)).Elem(), BareMetalHostTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostTimeoutsPtrInput)(nil)).Elem(), BareMetalHostTimeoutsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*KubernetesTargetInput)(nil)).Elem(), KubernetesTargetArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*KubernetesTargetPtrInput)(nil)).Elem(), KubernetesTargetArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MachineCustomDeployInput)(nil)).Elem(), MachineCustomDeployArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MachineCustomDeployPtrInput)(nil)).Elem(), MachineCustomDeployArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MachineHostSelectorInput)(nil)).Elem(), MachineHostSelectorArgs{})
@@ -3361,6 +3598,8 @@ func init() {
 	pulumi.RegisterOutputType(BareMetalHostRootDeviceHintsPtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostTimeoutsOutput{})
 	pulumi.RegisterOutputType(BareMetalHostTimeoutsPtrOutput{})
+	pulumi.RegisterOutputType(KubernetesTargetOutput{})
+	pulumi.RegisterOutputType(KubernetesTargetPtrOutput{})
 	pulumi.RegisterOutputType(MachineCustomDeployOutput{})
 	pulumi.RegisterOutputType(MachineCustomDeployPtrOutput{})
 	pulumi.RegisterOutputType(MachineHostSelectorOutput{})

@@ -2,7 +2,7 @@
 // engine starts the plugin with its own address as the last positional argument (flags such as
 // `--logtostderr -v=9` may come first), reads the port from the first stdout line, and talks gRPC.
 import { watchEngine } from "../providers/engine-watch";
-import { routeProgressToEngine } from "./engine-log";
+import { engineLoggers } from "./engine-log";
 import { Metal3Provider } from "./server";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -13,9 +13,9 @@ const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 function main(argv: string[]): void {
     watchEngine();
     const positional = argv.filter((a) => !a.startsWith("-"));
-    routeProgressToEngine(positional[positional.length - 1] ?? "");
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-    server.addService(providerGrpc.ResourceProviderService, new Metal3Provider().service());
+    const engine = positional[positional.length - 1] ?? "";
+    server.addService(providerGrpc.ResourceProviderService, new Metal3Provider(engineLoggers(engine), engine).service());
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, port: number) => {
         if (err) {
             process.stderr.write(`pulumi-resource-metal3: could not listen: ${err.message}\n`);

@@ -1,15 +1,17 @@
 // `metal3.BareMetalHost` / `metal3.Machine` of the Pulumi package `metal3`: custom resources
 // served by the pulumi-resource-metal3 plugin (sdk/plugin/server.ts), beside the dynamic classes.
-// Same arguments (minus `kubernetes`, which the dynamic classes alone emit), same secrets, same
-// outputs: the plugin runs the very handlers the dynamic provider does.
+// Same arguments (minus `kubernetes`: the dynamic classes emit the objects, and for other
+// languages the plugin's components do, components.ts), same secrets, same
+// outputs (all from the contract, sdk/schema/resources.ts): the plugin runs the very handlers the
+// dynamic provider does.
 //
 //   import { native as metal3 } from "pulumi-metal3";
 //   new metal3.BareMetalHost("host-0", { bmc: { address: "ipmi://10.0.0.5", password }, online: true });
 import * as pulumi from "@pulumi/pulumi";
 import type { HardwareDetails } from "../../provider/host/hardware";
 import type { Metal3ProvisioningState } from "../../provider/host/states";
-import { OUTPUT_NAMES as HOST_OUTPUTS } from "../baremetalhost";
-import { OUTPUT_NAMES as MACHINE_OUTPUTS } from "../machine";
+import { OUTPUT_NAMES as HOST_OUTPUTS, SECRET_OUTPUTS as HOST_SECRET_OUTPUTS } from "../baremetalhost";
+import { OUTPUT_NAMES as MACHINE_OUTPUTS, SECRET_OUTPUTS as MACHINE_SECRET_OUTPUTS } from "../machine";
 import { hostProps, HostPropsArgs, machineProps, MachinePropsArgs, pauseStackCapture } from "../resource-props";
 
 /** The dynamic resources' type tokens: alias them when moving a stack to the plugin (docs/PLUGIN.md). */
@@ -44,7 +46,7 @@ export class BareMetalHost extends pulumi.CustomResource {
         try {
             super(BareMetalHost.__pulumiType, name, props, {
                 ...opts,
-                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretDigests", "ironic"],
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...HOST_SECRET_OUTPUTS],
             });
         } finally {
             resume();
@@ -72,7 +74,7 @@ export class Machine extends pulumi.CustomResource {
         try {
             super(Machine.__pulumiType, name, props, {
                 ...opts,
-                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "userData", "networkData", "metaData", "ironic"],
+                additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...MACHINE_SECRET_OUTPUTS],
             });
         } finally {
             resume();

@@ -7,14 +7,18 @@ import * as host from "../providers/host";
 import * as machine from "../providers/machine";
 import { PROVIDER_KEY } from "../providers/errors";
 import { connectionFromStackConfig, deployImagesFromStackConfig, DeployImageConfig } from "../connection";
+import { configureOwnerKey } from "../owner";
 import type { IronicConnectionInput } from "../schemas/common";
 import { IronicClient } from "../../provider/ironic";
 import { mergeConnection } from "../connection";
 import { generateSchema } from "../schema/generate";
-import { PACKAGE } from "../schema/resources";
-import { forResource } from "./engine-log";
+import { PACKAGE, resourceEntry, ResourceType, secretOutputNames } from "../schema/resources";
+import type { LoggerFor } from "./engine-log";
+import { stderrLogger } from "../../provider/log";
 import { importedHostInputs } from "./import";
 import { Path, unwrapSecrets, valueAt, wrapSecrets } from "./secrets";
+import { construct } from "./construct";
+import { COMPONENTS } from "./components";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const grpc = require("@grpc/grpc-js");
@@ -36,11 +40,21 @@ export const MACHINE_TOKEN = `${PACKAGE}:index:Machine`;
 /** The schema, plugin and SDK share the package's one version. */
 export const VERSION: string = require(path.join(__dirname, "..", "..", "..", "package.json")).version;
 
-/** Outputs that are secret whatever the inputs were (schema.json marks them so). */
-const ALWAYS_SECRET_OUTPUTS: Record<string, Path[]> = {
-    [HOST_TOKEN]: [["secretDigests"], ["ironic"]],
-    [MACHINE_TOKEN]: [["ironic"], ["userData"], ["networkData"], ["metaData"], ["specDigestKey"]],
-};
+const TYPE_OF_TOKEN: Record<string, ResourceType> = { [HOST_TOKEN]: "BareMetalHost", [MACHINE_TOKEN]: "Machine" };
+
+/** Outputs that are secret whatever the inputs were: the contract's (sdk/schema/resources.ts), as schema.json marks them. */
+export function alwaysSecretOutputs(token: string): Path[] {
+    return secretOutputNames(TYPE_OF_TOKEN[token]).map((k) => [k]);
+}
+
+/**
+ * Inputs that are secret whatever the program sent: the contract's secret input paths. A YAML or
+ * Go program's literal BMC or Ironic password arrives plain; check marks it, so state holds it
+ * encrypted as it does a `pulumi.secret`.
+ */
+export function knownSecretInputs(token: string): Path[] {
+    return resourceEntry(TYPE_OF_TOKEN[token]).secretInputs.map((p) => p.split("."));
+}
 /** Inputs kept through a refresh although Ironic cannot give them back (it never shows them). */
 const WRITE_ONLY_INPUTS: Path[] = [["bmc", "password"], ["userData"], ["networkData"], ["metaData"], ["ironic"]];
 /** The dynamic host's partial-state marker, which the shared handlers expect on their inputs. */
@@ -89,9 +103,25 @@ function grpcError(e: any, secrets: Path[]): unknown {
     return { code: grpc.status.UNKNOWN, message, metadata };
 }
 
+/** The owner record as sent (a protobuf Struct: its keys come back sorted), compared field by field. */
+function sameOwner(sent: unknown, owner: { stack: string; resource: string }): boolean {
+    const o = sent as { stack?: unknown; resource?: unknown } | null;
+    return !!o && typeof o === "object" && o.stack === owner.stack && o.resource === owner.resource && Object.keys(o).length === 2;
+}
+
 export class Metal3Provider {
     private connection: IronicConnectionInput | undefined;
     private deployImages: DeployImageConfig | undefined;
+
+    /** `logFor`: the logger of each request's resource (main.ts: the engine's log, sdk/plugin/engine-log.ts). */
+    /**
+     * `logFor`: the logger of each request's resource (main.ts: the engine's log, sdk/plugin/engine-log.ts).
+     * `engineAddress`: the engine's address, for the runtime that Construct points at it (construct.ts).
+     */
+    constructor(
+        private readonly logFor: LoggerFor = () => stderrLogger,
+        private readonly engineAddress = "",
+    ) {}
 
     private typeOf(req: any): string {
         const t = req.getType?.() || urnParts(req.getUrn()).type;
@@ -101,17 +131,18 @@ export class Metal3Provider {
     private machineCtx(): machine.MachineProviderContext {
         return { connection: this.connection };
     }
-    /** Secret paths of the outputs: those of the inputs plus the always-secret ones. */
+    /** Secret paths of the outputs: those of the inputs (as sent, and the contract's) plus the always-secret ones. */
     private outputSecrets(type: string, inputSecrets: Path[]): Path[] {
-        return [...inputSecrets, ...ALWAYS_SECRET_OUTPUTS[type]];
+        const whole = alwaysSecretOutputs(type);
+        // A path inside an output that is secret as a whole is covered by it (no secret inside a secret).
+        const inside = (p: Path) => p.length > 1 && whole.some((w) => w[0] === p[0]);
+        return [...[...inputSecrets, ...knownSecretInputs(type)].filter((p) => !inside(p)), ...whole];
     }
 
-    /** Wraps a unary handler: the URN's log context, errors as gRPC status. */
+    /** Wraps a unary handler: errors as gRPC status. */
     private unary(fn: (req: any) => Promise<unknown>, secretsOf: (req: any) => Path[] = () => []) {
         return (call: { request: any }, callback: Callback) => {
-            const urn: string = call.request.getUrn?.() ?? "";
-            const run = () => fn(call.request);
-            (urn ? forResource(urn, run) : run()).then(
+            fn(call.request).then(
                 (resp) => callback(null, resp),
                 (e) => {
                     let secrets: Path[] = [];
@@ -141,6 +172,8 @@ export class Metal3Provider {
             read: this.unary(async (req) => this.read(req)),
             update: this.unary(async (req) => this.update(req), updateSecrets),
             delete: this.unary(async (req) => this.delete(req)),
+            // The components with the Kubernetes objects (components.ts), for every language.
+            construct: this.unary(async (req) => construct(this.engineAddress, COMPONENTS, req)),
             cancel: (_call: unknown, cb: Callback) => cb(null, new emptyProto.Empty()),
         };
     }
@@ -185,7 +218,10 @@ export class Metal3Provider {
         };
         this.connection = connectionFromStackConfig(get);
         this.deployImages = deployImagesFromStackConfig(get);
-        return new providerProto.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false).setAcceptresources(false);
+        configureOwnerKey(get);
+        // Output values (acceptOutputs) reach Construct only (the engine marshals Check/Create without
+        // them): a component's nested secret (bmc.password) arrives as a secret Output of its own.
+        return new providerProto.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false).setAcceptresources(false).setAcceptoutputs(true);
     }
 
     // ---- resources ----------------------------------------------------------------------------
@@ -197,10 +233,23 @@ export class Metal3Provider {
         const { stack, project, name } = urnParts(req.getUrn());
         // What the TypeScript classes fill in, for programs in any language (and for import).
         if (news.name === undefined) news.name = req.getName() || name;
-        if (type === HOST_TOKEN && news.owner === undefined) news.owner = { stack: `${project}/${stack}`, resource: req.getName() || name };
-        if (type === MACHINE_TOKEN && news.claimOwner === undefined) news.claimOwner = `${project}/${stack}`;
-        const result = type === HOST_TOKEN ? await host.check(olds, news) : await machine.check(olds, news);
-        const resp = new providerProto.CheckResponse().setInputs(toStruct(wrapSecrets(result.inputs ?? news, secrets)));
+        // The owner record is this stack's, never an input: a program naming another stack as owner
+        // would take over that stack's nodes (issue 20). The TypeScript classes send the same value.
+        const owner = { stack: `${project}/${stack}`, resource: req.getName() || name };
+        const ownerFailure =
+            type === HOST_TOKEN && news.owner !== undefined && !sameOwner(news.owner, owner)
+                ? [{ property: "owner", reason: `is not an input: the provider records the declaring stack itself (${owner.stack}, resource ${owner.resource})` }]
+                : [];
+        if (type === HOST_TOKEN) news.owner = owner;
+        // The claim's owner likewise: a Machine naming another stack would reuse that stack's claims.
+        const claimOwnerFailure =
+            type === MACHINE_TOKEN && news.claimOwner !== undefined && news.claimOwner !== owner.stack
+                ? [{ property: "claimOwner", reason: `is not an input: the provider records the declaring stack itself (${owner.stack})` }]
+                : [];
+        if (type === MACHINE_TOKEN) news.claimOwner = owner.stack;
+        const checked = type === HOST_TOKEN ? await host.check(olds, news, this.connection, this.logFor(req.getUrn())) : await machine.check(olds, news, this.connection);
+        const result = { ...checked, failures: [...ownerFailure, ...claimOwnerFailure, ...(checked.failures ?? [])] };
+        const resp = new providerProto.CheckResponse().setInputs(toStruct(wrapSecrets(result.inputs ?? news, [...secrets, ...knownSecretInputs(type)])));
         resp.setFailuresList((result.failures ?? []).map((f) => new providerProto.CheckFailure().setProperty(f.property).setReason(f.reason)));
         return resp;
     }
@@ -212,7 +261,7 @@ export class Metal3Provider {
         let changed: string[];
         let result: { changes?: boolean; replaces?: string[]; deleteBeforeReplace?: boolean };
         if (type === HOST_TOKEN) {
-            const d = await host.diff(req.getId(), olds, news);
+            const d = await host.diff(req.getId(), olds, news, this.logFor(req.getUrn()));
             result = d;
             changed = d.changed;
         } else {
@@ -247,7 +296,9 @@ export class Metal3Provider {
         const deadlineMs = req.getTimeout() > 0 ? req.getTimeout() * 1000 : undefined;
         const marked = { ...inputs, [PROVIDER_KEY]: NATIVE_PROVIDER_MARK };
         const result =
-            type === HOST_TOKEN ? await host.create(marked, this.connection, this.deployImages, deadlineMs) : await machine.create(this.machineCtx(), marked, deadlineMs);
+            type === HOST_TOKEN
+                ? await host.create(marked, this.connection, this.deployImages, deadlineMs, this.logFor(req.getUrn()))
+                : await machine.create(this.machineCtx(), marked, deadlineMs, this.logFor(req.getUrn()));
         const resp = new providerProto.CreateResponse().setId(result.id);
         resp.setProperties(toStruct(wrapSecrets(withoutMark(result.outs ?? {}), this.outputSecrets(type, secrets))));
         return resp;
@@ -261,8 +312,8 @@ export class Metal3Provider {
         const marked = { ...news, [PROVIDER_KEY]: NATIVE_PROVIDER_MARK };
         const result =
             type === HOST_TOKEN
-                ? await host.update(req.getId(), olds, marked, this.connection, this.deployImages, deadlineMs)
-                : await machine.update(this.machineCtx(), req.getId(), olds, marked, deadlineMs);
+                ? await host.update(req.getId(), olds, marked, this.connection, this.deployImages, deadlineMs, this.logFor(req.getUrn()))
+                : await machine.update(this.machineCtx(), req.getId(), olds, marked, deadlineMs, this.logFor(req.getUrn()));
         return new providerProto.UpdateResponse().setProperties(toStruct(wrapSecrets(withoutMark(result.outs ?? {}), this.outputSecrets(type, secrets))));
     }
 
@@ -270,8 +321,8 @@ export class Metal3Provider {
         const type = this.typeOf(req);
         const { plain: props } = fromStruct(req.getProperties());
         const deadlineMs = req.getTimeout() > 0 ? req.getTimeout() * 1000 : undefined;
-        if (type === HOST_TOKEN) await host.remove(req.getId(), props, this.connection, deadlineMs);
-        else await machine.remove(this.machineCtx(), req.getId(), props, deadlineMs);
+        if (type === HOST_TOKEN) await host.remove(req.getId(), props, this.connection, deadlineMs, this.logFor(req.getUrn()));
+        else await machine.remove(this.machineCtx(), req.getId(), props, deadlineMs, this.logFor(req.getUrn()));
         return new emptyProto.Empty();
     }
 

@@ -4,8 +4,9 @@
 // Lifecycle decisions: provider/host/lifecycle.ts; Ironic calls: provider/host/converge.ts.
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient, isUnreachable } from "../../provider/ironic";
+import { publicErrorText } from "../../provider/ironic/errors";
 import type { Node } from "../../provider/ironic/types";
-import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
+import { converge, findExistingNode, Reattach, removeHost } from "../../provider/host/converge";
 import {
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
@@ -18,15 +19,23 @@ import {
     secretDigest,
 } from "../../provider/host/desired";
 import { sameJson } from "../../provider/canonical-json";
+import { migrateTimeouts, sameTimeouts } from "../../provider/duration";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
-import { EXTRA, readRecord } from "../../provider/host/lifecycle";
-import { ChangePlan, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
+import { EXTRA, ownerExtra, ownVerdict, readRecord } from "../../provider/host/lifecycle";
+import { OWNER_MAC_KEY, ownerKeyId, ownerKeys, ownerMacKeyId } from "../../provider/owner-record";
+import type { HostOwner } from "../../provider/host/spec";
+import { stackOwnerKey } from "../owner";
+import { ChangePlan, dayTwoAnnouncement, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
-import { bmcProfile } from "../../provider/host/bmc";
+import { bmcDrift, bmcProfile, observedBmcAddress } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
 import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/common";
-import { DeployImageConfig, mergeConnection } from "../connection";
+import { connectionCheck, DeployImageConfig, mergeConnection } from "../connection";
+import { warnOnce } from "./engine-warning";
 import { engineError, PROVIDER_KEY } from "./errors";
+import { Logger, stderrLogger } from "../../provider/log";
+import { inputNames, resourceEntry } from "../schema/resources";
+import { checkAdoption } from "./adoption";
 
 /**
  * Keyed digests (HMACs) of the secret inputs: enough to notice a change, useless to recover or
@@ -42,11 +51,19 @@ export interface SecretDigests {
     userData?: string;
     networkData?: string;
     metaData?: string;
+    /**
+     * Key id of the owner record's MAC on the node (provider/owner-record.ts), as last written or
+     * seen by refresh ("unverified" when the node's record does not verify). A state without it
+     * (releases before keyed records) or with another id than the current key's (the stack's
+     * ownerKey set or changed) makes the next diff an update that writes the keyed record: an
+     * Ironic `extra` patch, nothing else.
+     */
+    ownerKeyId?: string;
 }
 
 /** Inputs echoed into outputs: everything but the secrets (which appear as digests only). */
 export type PublicHostInputs = Omit<PlainHostInputs, "userData" | "networkData" | "metaData" | "bmc"> & {
-    bmc: { address: string; username?: string; disableCertificateVerification?: boolean };
+    bmc: { address: string; username?: string; disableCertificateVerification?: boolean; caFile?: string };
 };
 
 export interface BareMetalHostState extends PublicHostInputs {
@@ -65,6 +82,8 @@ export interface BareMetalHostState extends PublicHostInputs {
     driver: string;
     /** Set when the node's deployment record says the last deploy or rebuild never reached Ironic (the next update does it). */
     deploymentPending?: true;
+    /** Detached: the deployment record the removed node carried, written on it again at re-attach. */
+    detachedDeploymentRecord?: string;
 }
 
 function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
@@ -72,10 +91,30 @@ function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
     return rest as T;
 }
 
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const parsed = bareMetalHostInputsSchema.safeParse(withoutProviderKey(news));
-    if (parsed.success) return { inputs: news };
-    return { inputs: news, failures: checkFailures(parsed.error) };
+/**
+ * `stack`: the stack-config connection, judged before anything is sent, and used for a look at
+ * the node `adoptNode` names (refused at preview when it is someone else's; otherwise what the
+ * adoption will change is announced).
+ */
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput, log: Logger = stderrLogger): Promise<pulumi.dynamic.CheckResult> {
+    const inputs = withoutProviderKey(news);
+    const parsed = bareMetalHostInputsSchema.safeParse(inputs);
+    const failures = parsed.success ? [] : checkFailures(parsed.error);
+    // The connection as it will be used (resource input, else stack config, else environment), judged before anything is sent.
+    if (!failures.some((f) => f.property.startsWith("ironic"))) {
+        const own = news.ironic && !isUnknown(news.ironic) ? (news.ironic as IronicConnectionInput) : undefined;
+        const connection = connectionCheck(own, stack);
+        failures.push(...connection.failures);
+        for (const w of connection.warnings) await warnOnce(w);
+    }
+    // A detach needs a node to detach; a new host declared detached would never be enrolled.
+    const creating = Object.keys(withoutProviderKey(olds ?? {})).length === 0;
+    if (creating && news.detached === true) failures.push({ property: "detached", reason: "a new host cannot start detached: there is no Ironic node to detach yet; create it, then set detached: true" });
+    if (failures.length) return { inputs: news, failures };
+    const adoption = await checkAdoption(withoutProviderKey(olds ?? {}), inputs, stack);
+    if (adoption.failure) return { inputs: news, failures: [{ property: "adoptNode", reason: adoption.failure }] };
+    if (adoption.announcement) log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] ${adoption.announcement}`);
+    return { inputs: news };
 }
 
 async function connect(inputs: { ironic?: unknown }, stack: IronicConnectionInput | undefined): Promise<IronicClient> {
@@ -106,6 +145,7 @@ function digests(i: PlainHostInputs, key: string): SecretDigests {
         userData: secretDigest(key, i.userData),
         networkData: secretDigest(key, i.networkData),
         metaData: secretDigest(key, i.metaData),
+        ownerKeyId: ownerKeyId(stackOwnerKey() ?? key),
     };
 }
 
@@ -128,7 +168,8 @@ function stateFrom(i: PublicHostInputs, secretDigests: SecretDigests, node: Node
         powerState: node.power_state,
         maintenance: node.maintenance,
         hardware: hardwareDetails(node, inventory),
-        errorMessage: node.last_error ?? "",
+        // A plain output: bounded, and masked of anything shaped like a credential.
+        errorMessage: publicErrorText(node.last_error),
         lastUpdated: node.updated_at ?? node.created_at,
         driver: node.driver,
         ...(deploymentPending(node) ? { deploymentPending: true as const } : {}),
@@ -176,7 +217,9 @@ async function initFailure(
     if (!uuid) return engineError(e);
     const fresh = client && !isUnreachable(e) ? await client.findNode(uuid).catch(() => undefined) : undefined;
     const node = fresh ?? (progress.node?.uuid === uuid ? progress.node : undefined);
-    const message = e instanceof Error ? e.message : String(e);
+    const raw = host.raw as { bmc?: { password?: unknown }; ironic?: { password?: unknown; token?: unknown } };
+    const secrets = [raw.bmc?.password, raw.ironic?.password, raw.ironic?.token].filter((s): s is string => typeof s === "string");
+    const message = publicErrorText(e instanceof Error ? e.message : String(e), secrets);
     const state: BareMetalHostState = node
         ? { ...stateFrom(host.pub, host.secretDigests, node), errorMessage: message }
         : {
@@ -210,6 +253,8 @@ async function converged(
     op: "create" | "update",
     deployImageDefaults: DeployImageConfig | undefined,
     deadlineMs: number | undefined,
+    log: Logger,
+    previous?: Record<string, unknown>,
 ) {
     const inputs = parseInputs(raw);
     const label = hostLabel(inputs);
@@ -219,15 +264,24 @@ async function converged(
     let client: IronicClient | undefined;
     try {
         client = await connect(inputs, stack);
-        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey, deployImageDefaults });
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey, deployImageDefaults, ownerKey: stackOwnerKey() });
+        const wasDetached = previous?.detached === true;
+        // Still detached: there is no node; the state keeps what the detach recorded, with the new
+        // inputs. (A node still there is a detach an earlier run did not finish: it goes on below.)
+        if (wasDetached && spec.detached && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
+        const reattach: Reattach | undefined = wasDetached && existingUuid
+            ? { uuid: existingUuid, provisionState: String(previous!.ironicProvisionState ?? "available"), deploymentRecord: previous!.detachedDeploymentRecord as string | undefined }
+            : undefined;
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
             const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
-            if (found) console.error(`[bmh ${label}] adopting existing Ironic node ${found}`);
+            if (found) log.warn(`[bmh ${label}] adopting existing Ironic node ${found}`);
             progress.uuid = found;
         }
-        const { node } = await converge(client, spec, progress.uuid, {
+        const { node, detached } = await converge(client, spec, progress.uuid, {
             label,
+            reattach,
+            log: (line) => log.info(line),
             timeouts: phaseTimeouts(inputs.timeouts),
             overallMs: deadlineMs ?? operationTimeoutMs(inputs.timeouts, op),
             onNode: (uuid, seen) => {
@@ -239,15 +293,35 @@ async function converged(
                 if (action.kind === "deploy") progress.deployStarted = true;
             },
         });
+        if (detached) {
+            // The node is gone; the state says how the server was left (and what to write back at re-attach).
+            const last = node ? stateFrom(pub, secretDigests, { ...node, maintenance: false, maintenance_reason: null }) : ({ ...recordedOnly(previous ?? {}), ...pub, secretDigests } as BareMetalHostState);
+            const record = node?.extra?.[EXTRA.deployment];
+            return { id: existingUuid!, outs: clean({ ...last, ...(typeof record === "string" ? { detachedDeploymentRecord: record } : {}) }) };
+        }
         return { id: node.uuid, outs: clean(await stateOf(client, pub, secretDigests, node)) };
     } catch (e) {
         // An update that changed nothing yet keeps its previous state, and the next preview still
         // shows every change it will make (and what it would wipe).
         if (op === "update" && !progress.acted) throw engineError(e);
+        // A re-attach that failed before its node was seen in Ironic: the state stays detached, so the
+        // next run re-attaches again (and goes on with the node if the enrol did take effect).
+        if (op === "update" && previous?.detached === true && !declaresDetached(raw) && !progress.node) throw engineError(e);
         throw await initFailure(e, client, progress, { raw, pub, secretDigests });
     } finally {
         await client?.close();
     }
+}
+
+/** The outputs of a previous state without its echoed inputs (the new inputs replace them whole). */
+function recordedOnly(previous: Record<string, unknown>): Record<string, unknown> {
+    const out = { ...withoutProviderKey(previous) };
+    for (const k of PUBLIC_INPUT_KEYS) delete out[k];
+    return out;
+}
+
+function declaresDetached(raw: Record<string, unknown>): boolean {
+    return raw.detached === true;
 }
 
 /**
@@ -255,8 +329,14 @@ async function converged(
  * `deadlineMs`: the whole operation's deadline when the engine sets one (the plugin's
  * `customTimeouts`), else `timeouts.create` (and update/delete likewise).
  */
-export async function create(inputs: Record<string, unknown>, stack?: IronicConnectionInput, deployImages?: DeployImageConfig, deadlineMs?: number): Promise<pulumi.dynamic.CreateResult> {
-    return converged(inputs, stack, undefined, newDigestKey(), "create", deployImages, deadlineMs);
+export async function create(
+    inputs: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    deployImages?: DeployImageConfig,
+    deadlineMs?: number,
+    log: Logger = stderrLogger,
+): Promise<pulumi.dynamic.CreateResult> {
+    return converged(inputs, stack, undefined, newDigestKey(), "create", deployImages, deadlineMs, log);
 }
 
 export async function update(
@@ -266,14 +346,47 @@ export async function update(
     stack?: IronicConnectionInput,
     deployImages?: DeployImageConfig,
     deadlineMs?: number,
+    log: Logger = stderrLogger,
 ): Promise<pulumi.dynamic.UpdateResult> {
     // The key stays for the resource's life; state from before keyed digests gets one now.
     const key = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
-    const { outs } = await converged(news, stack, id, key, "update", deployImages, deadlineMs);
+    // Nothing declared changed, only the owner record's key (an earlier release's plain record, the
+    // stack's ownerKey set or changed): the preview said "an Ironic extra patch, nothing else", so
+    // that is all this update does, whatever else the node may have drifted to meanwhile.
+    const declared = olds.deploymentPending === true ? undefined : await diff(id, olds, news, SILENT).catch(() => undefined);
+    if (declared && sameJson(declared.changed, ["ownerRecord"]) && olds.detached !== true) {
+        return { outs: await rekeyOwnerRecord(id, news, stack, key, log) };
+    }
+    const { outs } = await converged(news, stack, id, key, "update", deployImages, deadlineMs, log, withoutProviderKey(olds));
     return { outs };
 }
 
+const SILENT: Logger = { info: () => {}, warn: () => {} };
+
+/** Writes the keyed owner record on the node (provider/owner-record.ts), an Ironic extra patch and nothing else. */
+async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack: IronicConnectionInput | undefined, key: string, log: Logger) {
+    const inputs = parseInputs(raw);
+    const client = await connect(inputs, stack);
+    try {
+        const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey: key, ownerKey: stackOwnerKey() });
+        let node = await client.getNode(id);
+        const record = [EXTRA.owner, EXTRA.resource, OWNER_MAC_KEY] as string[];
+        const ops = Object.entries(ownerExtra(spec))
+            .filter(([k, v]) => record.includes(k) && node.extra?.[k] !== v)
+            .map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
+        if (ops.length) {
+            log.info(`[bmh ${hostLabel(inputs)}] keying the owner record (${ops.map((o) => o.path).join(", ")})`);
+            node = await client.patchNode(id, ops);
+        }
+        return clean(await stateOf(client, publicInputs(inputs), digests(inputs, key), node));
+    } finally {
+        await client.close();
+    }
+}
+
 export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.ReadResult> {
+    // Detached: the node was removed on purpose; the host is still declared (re-attach brings it back).
+    if (props.detached === true) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
     const client = await connect(props, stack);
     try {
         const node = await client.findNode(id);
@@ -294,12 +407,40 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         // (with its defaults) asked for, so an untouched host shows no drift.
         if ((node.description ?? undefined) !== pub.description) pub.description = node.description ?? undefined;
         if (node.resource_class && node.resource_class !== (pub.resourceClass ?? DEFAULT_RESOURCE_CLASS)) pub.resourceClass = node.resource_class;
+        // The BMC pointed elsewhere out of band (Ironic would send the password there): reported as
+        // the address (and user) the node now has, so the next preview shows the change back.
+        const oldBmc = pub.bmc as PublicHostInputs["bmc"] | undefined;
+        if (oldBmc && typeof oldBmc.address === "string") {
+            const declared = bmcProfileOrUndefined(oldBmc);
+            if (declared && node.driver === declared.driver && bmcDrift(declared, node.driver_info).length) {
+                const userKey = Object.keys(declared.driverInfo).find((k) => k.endsWith("_username"));
+                const username = userKey ? node.driver_info?.[userKey] : undefined;
+                pub.bmc = { ...oldBmc, address: observedBmcAddress(oldBmc.address, node.driver_info), ...(typeof username === "string" ? { username } : {}) };
+                console.error(`[bmh ${hostLabel(pub as { name: string; namespace?: string })}] BMC drift: ${bmcDrift(declared, node.driver_info).join("; ")}`);
+            }
+        }
         const labels = node.extra?.[EXTRA.labels];
         if (labels && typeof labels === "object" && !sameJson(labels, pub.labels ?? {})) pub.labels = labels as Record<string, string>;
         if (Array.isArray(node.traits) && !sameJson([...node.traits].sort(), [...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
-        const outs = await stateOf(client, clean(pub), old.secretDigests ?? { key: newDigestKey() }, node);
+        // Whether the node still carries this host's keyed owner record: one removed, edited or
+        // never keyed shows as "unverified", and the next diff writes it back (an extra patch).
+        const secrets = old.secretDigests ?? { key: newDigestKey() };
+        const owner = (props.owner ?? undefined) as HostOwner | undefined;
+        const verdict = owner ? ownVerdict({ owner, ownerKeys: ownerKeys(stackOwnerKey(), secrets.key), nodeName: node.name ?? "" }, node) : "other";
+        // An import (no state yet: `pulumi import` reads with empty properties) records nothing on
+        // the node, as promised (docs/PLUGIN.md): the record is written by its first real update.
+        const importing = old.secretDigests === undefined;
+        // A host without an owner (a state that never had one) has no record to check.
+        const recordKeyId = importing
+            ? ownerKeyId(stackOwnerKey() ?? secrets.key!)
+            : !owner
+              ? secrets.ownerKeyId
+              : verdict === "verified"
+                ? ownerMacKeyId(node.extra?.[OWNER_MAC_KEY])
+                : "unverified";
+        const outs = await stateOf(client, clean(pub), { ...secrets, ownerKeyId: recordKeyId }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
         await client.close();
@@ -311,37 +452,20 @@ function clean<T>(v: T): T {
     return JSON.parse(JSON.stringify(v));
 }
 
-const PUBLIC_INPUT_KEYS = [
-    "name",
-    "namespace",
-    "bmc",
-    "bootMACAddress",
-    "bootMode",
-    "online",
-    "description",
-    "architecture",
-    "rootDeviceHints",
-    "automatedCleaningMode",
-    "inspectionMode",
-    "externallyProvisioned",
-    "disablePowerOff",
-    "image",
-    "customDeploy",
-    "labels",
-    "resourceClass",
-    "traits",
-    "raid",
-    "adoptNode",
-    "deployKernel",
-    "deployRamdisk",
-    "deployIso",
-    "timeouts",
-    "ironic",
-] as const;
+/**
+ * The inputs echoed into outputs, compared by diff and read back by refresh: the contract's inputs
+ * (sdk/schema/resources.ts) but those withheld whole (config drive data: digests only) and the
+ * owner record (stamped by the SDK, compared on the node by the lifecycle, not here).
+ */
+const PUBLIC_INPUT_KEYS: readonly string[] = inputNames("BareMetalHost").filter(
+    (k) => k !== "owner" && !resourceEntry("BareMetalHost").withheldInputs.includes(k),
+);
 
 function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
     const out: Record<string, unknown> = {};
     for (const k of PUBLIC_INPUT_KEYS) if (state[k] !== undefined) out[k] = state[k];
+    // State of earlier releases holds timeouts as minutes: read back in today's form.
+    if (out.timeouts !== undefined) out.timeouts = migrateTimeouts(out.timeouts, "minutes");
     return out as PublicHostInputs;
 }
 
@@ -349,8 +473,13 @@ function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
  * Deletes from whatever state the engine holds, a partial one included: every property but the
  * id may be missing (a state recorded by an older version after a failed create had none).
  */
-export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, deadlineMs?: number): Promise<void> {
+export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, deadlineMs?: number, log: Logger = stderrLogger): Promise<void> {
     const label = typeof props.name === "string" ? hostLabel(props as { name: string; namespace?: string }) : `node ${id}`;
+    // Detached: its node is already gone from Ironic; the server is left as it is (as BMO deletes a detached host).
+    if (props.detached === true) {
+        log.info(`[bmh ${label}] detached: no Ironic node to delete; the server is left as it is`);
+        return;
+    }
     let client: IronicClient | undefined;
     try {
         client = await connect(props, stack);
@@ -362,7 +491,7 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, timeouts: phaseTimeouts(props.timeouts as never), overallMs: deadlineMs ?? operationTimeoutMs(props.timeouts as never, "delete") },
+            { label, log: (line) => log.info(line), timeouts: phaseTimeouts(props.timeouts as never), overallMs: deadlineMs ?? operationTimeoutMs(props.timeouts as never, "delete") },
         );
     } catch (e) {
         throw engineError(e);
@@ -377,7 +506,8 @@ export { remove as delete };
 // inputs; what the update will do with them (wipe or not, where the host ends) is asked of the
 // lifecycle itself (provider/host/plan.ts), on the node as the last run recorded it.
 
-const SECRET_KEYS = ["userData", "networkData", "metaData"] as const;
+/** Inputs withheld whole from the outputs (their digests are in secretDigests), per the contract. */
+const SECRET_KEYS = resourceEntry("BareMetalHost").withheldInputs.filter((p) => !p.includes(".")) as ("userData" | "networkData" | "metaData")[];
 
 export interface HostDiff extends pulumi.dynamic.DiffResult {
     /** Properties with in-place changes (for the preview message and tests). */
@@ -388,7 +518,7 @@ export interface HostDiff extends pulumi.dynamic.DiffResult {
     plan?: ChangePlan;
 }
 
-export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<HostDiff> {
+export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>, log: Logger = stderrLogger): Promise<HostDiff> {
     const n = withoutProviderKey(news);
     // Which changes need a new Ironic node is the lifecycle's answer (plan.ts identityChanges).
     const { replaces, changed } = identityChanges(olds, n, isUnknown);
@@ -397,20 +527,28 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     const newBmc = n.bmc as Record<string, unknown> | string | undefined;
     if (isUnknown(newBmc)) changed.push("bmc");
     else if (newBmc && typeof newBmc === "object") {
-        for (const k of ["address", "username", "disableCertificateVerification"]) if (!sameJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
+        for (const k of ["address", "username", "disableCertificateVerification", "caFile"]) if (!sameJson(oldBmc[k], newBmc[k])) changed.push(`bmc.${k}`);
         if (secretChanged(olds, "bmcPassword", newBmc.password)) changed.push("bmc.password");
     }
     // Everything else; secrets compared by salted digest.
     const skip = new Set<string>([...NODE_IDENTITY_KEYS, "bmc", ...SECRET_KEYS]);
     for (const k of PUBLIC_INPUT_KEYS) {
         if (skip.has(k)) continue;
-        if (!sameJson(olds[k], n[k])) changed.push(k);
+        // Timeouts by what they mean: an earlier release's `create: 30` (minutes) is today's "30m".
+        const same = k === "timeouts" ? sameTimeouts(olds[k], n[k], "minutes") : sameJson(olds[k], n[k]);
+        if (!same) changed.push(k);
     }
     for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
+    // The owner record on the node is not keyed (yet) under the key this stack now writes with:
+    // the update writes it (provider/owner-record.ts), an Ironic extra patch and nothing else.
+    const oldSecrets = olds.secretDigests as SecretDigests | undefined;
+    const wantKeyId = oldSecrets?.key ? ownerKeyId(stackOwnerKey() ?? oldSecrets.key) : undefined;
+    if (wantKeyId && oldSecrets?.ownerKeyId !== wantKeyId) changed.push("ownerRecord");
 
     const label = hostLabel({ name: String(isUnknown(n.name) ? olds.name : n.name), namespace: (n.namespace ?? olds.namespace) as string | undefined });
+    if (changed.includes("ownerRecord")) log.info(`[bmh ${label}] the owner record on the node will be (re)keyed: an Ironic extra patch, nothing else`);
     if (replaces.length) {
-        console.error(`[bmh ${label}] WILL REPLACE (new Ironic node; the old one is deprovisioned and deleted): ${replaces.join(", ")} changed`);
+        log.warn(`[bmh ${label}] WILL REPLACE (new Ironic node; the old one is deprovisioned and deleted): ${replaces.join(", ")} changed`);
         return { changes: true, replaces, changed, deleteBeforeReplace: true };
     }
     // A deploy that never reached Ironic is redone by the next update even when no input changed.
@@ -419,8 +557,10 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     if (predicted.refusal) throw new Error(`host ${label}: this change cannot be applied: ${predicted.refusal}`);
     if (predicted.reprovision) {
         const [what, why] = predicted.reprovision.split("|");
-        console.error(`[bmh ${label}] WILL ${what} host ${label}: ${why}`);
+        log.warn(`[bmh ${label}] WILL ${what} host ${label}: ${why}`);
     }
+    const dayTwo = predicted.plan && dayTwoAnnouncement(predicted.plan, label);
+    if (dayTwo && !predicted.reprovision) log.warn(`[bmh ${label}] ${dayTwo}`);
     return { changes: true, replaces, changed, reprovision: predicted.reprovision, plan: predicted.plan, deleteBeforeReplace: false };
 }
 
@@ -476,6 +616,15 @@ function changedFrom(old: unknown): unknown {
     if (Array.isArray(old)) return [...old, UNKNOWN_AT_PREVIEW];
     if (old && typeof old === "object") return { ...old, [UNKNOWN_AT_PREVIEW]: UNKNOWN_AT_PREVIEW };
     return UNKNOWN_AT_PREVIEW;
+}
+
+/** The declared BMC's profile (the password does not matter: Ironic masks it), undefined when unusable. */
+function bmcProfileOrUndefined(bmc: PublicHostInputs["bmc"]) {
+    try {
+        return bmcProfile(bmc);
+    } catch {
+        return undefined;
+    }
 }
 
 function driverOf(address: unknown): string | undefined {

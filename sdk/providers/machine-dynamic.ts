@@ -17,9 +17,10 @@ const machineProvider = {
         require("pulumi-metal3/dist/sdk/providers/engine-watch").watchEngine();
         const { connectionFromStackConfig } = require("pulumi-metal3/dist/sdk/connection");
         this.connection = connectionFromStackConfig((k: string) => req.config.get(k));
+        require("pulumi-metal3/dist/sdk/owner").configureOwnerKey((k: string) => req.config.get(k));
     },
     async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-        return require("pulumi-metal3/dist/sdk/providers/machine").check(olds, news);
+        return require("pulumi-metal3/dist/sdk/providers/machine").check(olds, news, this.connection);
     },
     async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
         return require("pulumi-metal3/dist/sdk/providers/machine").diff(this, id, olds, news);

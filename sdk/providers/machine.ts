@@ -5,16 +5,20 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import { CANDIDATE_NODE_FIELDS, evaluatePool } from "../../provider/claim/candidates";
+import { stackOwnerKey } from "../owner";
 import { createMachine, deleteMachine, MachineDeployError, readMachine, updateMachine } from "../../provider/machine/converge";
 import type { MachineStatus } from "../../provider/machine/lifecycle";
 import { canonicalJson, sameJson } from "../../provider/canonical-json";
+import { migrateTimeouts, sameTimeouts } from "../../provider/duration";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import { newDigestKey } from "../../provider/host/desired";
 import { DEFAULT_TIMEOUTS_MS, durationMs, type MachineSpec } from "../../provider/machine/spec";
-import { mergeConnection } from "../connection";
+import { connectionCheck, mergeConnection } from "../connection";
+import { warnOnce } from "./engine-warning";
 import { engineError } from "./errors";
+import { Logger, stderrLogger } from "../../provider/log";
 import type { ZodIssue } from "zod";
-import { containsUnknown, UNKNOWN, type IronicConnectionInput } from "../schemas/common";
+import { containsUnknown, isUnknown, UNKNOWN, type IronicConnectionInput } from "../schemas/common";
 import { machineArgsSchema, MACHINE_INPUT_KEYS } from "../schemas/machine";
 import { mustReleaseFirst, replacingChanges } from "../../provider/machine/plan";
 
@@ -29,23 +33,31 @@ type Props = Record<string, any>;
 function inputsOf(props: Props): Props {
     const out: Props = {};
     for (const k of MACHINE_INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
+    // State of earlier releases holds timeouts as seconds: read (and validated) in today's form.
+    if (out.timeouts !== undefined) out.timeouts = migrateTimeouts(out.timeouts, "seconds");
     return out;
 }
 
 // ---- check / diff (also run at preview, with unknowns) ---------------------------------------
 
-export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+export async function check(_olds: Props, news: Props, stack?: IronicConnectionInput): Promise<pulumi.dynamic.CheckResult> {
     const { __provider, ...inputs } = news;
     void __provider; // the host re-adds it
     const parsed = machineArgsSchema.safeParse(inputs);
-    if (parsed.success) return { inputs };
-    return {
-        inputs,
-        failures: parsed.error.issues.flatMap(realIssues).map((issue) => ({
-            property: issue.path.length ? issue.path.join(".") : "(machine)",
-            reason: issue.message,
-        })),
-    };
+    const failures = parsed.success
+        ? []
+        : parsed.error.issues.flatMap(realIssues).map((issue) => ({
+              property: issue.path.length ? issue.path.join(".") : "(machine)",
+              reason: issue.message,
+          }));
+    // The connection as it will be used (resource input, else stack config, else environment), judged before anything is sent.
+    if (!failures.some((f) => f.property.startsWith("ironic"))) {
+        const own = inputs.ironic && !isUnknown(inputs.ironic) ? (inputs.ironic as IronicConnectionInput) : undefined;
+        const connection = connectionCheck(own, stack);
+        failures.push(...connection.failures);
+        for (const w of connection.warnings) await warnOnce(w);
+    }
+    return failures.length ? { inputs, failures } : { inputs };
 }
 
 /**
@@ -65,7 +77,9 @@ export function diffInputs(olds: Props, news: Props): { changed: string[]; repla
     for (const key of MACHINE_INPUT_KEYS) {
         // An unknown value at preview may turn out equal; a replacing property must still say
         // "replace" so the plan does not underclaim what `up` will do.
-        if (containsUnknown(news[key]) || !sameJson(olds[key], news[key])) changed.push(key);
+        // Timeouts by what they mean: an earlier release's `create: 90` (seconds) is today's "90s".
+        const same = key === "timeouts" ? sameTimeouts(olds[key], news[key], "seconds") : sameJson(olds[key], news[key]);
+        if (containsUnknown(news[key]) || !same) changed.push(key);
     }
     const replaces = replacingChanges(changed);
     return { changed, replaces };
@@ -93,6 +107,7 @@ async function mustDeleteFirst(ctx: MachineProviderContext, olds: Props, news: P
             host: news.host,
             selector: news.host === undefined ? news.hostSelector : undefined,
             failureDomain: news.failureDomain,
+            poolKeys: [stackOwnerKey(), ...((news.poolOwnerKeys as string[] | undefined) ?? [])].filter((k): k is string => typeof k === "string" && k !== ""),
         });
         return mustReleaseFirst({ eligibleSpares: evaluation.eligible.length });
     } catch {
@@ -168,6 +183,8 @@ export function machineSpec(props: Props, digestKey: string = newDigestKey()): M
             delete: durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
         },
         digestKey,
+        ownerKey: stackOwnerKey(),
+        poolKeys: [stackOwnerKey(), ...((a.poolOwnerKeys as string[] | undefined) ?? [])].filter((k): k is string => typeof k === "string" && k !== ""),
     };
 }
 
@@ -176,21 +193,20 @@ function digestKeyOf(props: Props): string | undefined {
     return typeof props.specDigestKey === "string" && props.specDigestKey ? props.specDigestKey : undefined;
 }
 
-/** Progress goes to stderr, which the engine shows for dynamic providers (never secrets). */
-// Same shape as the BareMetalHost progress lines ("[bmh ns~host] ..."), so `pulumi up` reads as one log.
-const progress = (message: string) => console.error(`[machine] ${message}`);
+/** Progress through the logger (never secrets), in the shape of the BareMetalHost lines ("[bmh ns~host] ..."), so `pulumi up` reads as one log. */
+const progressTo = (log: Logger) => (message: string) => log.info(`[machine] ${message}`);
 
 function outputs(inputs: Props, status: MachineStatus, spec: Pick<MachineSpec, "digestKey">): Props {
     return { ...inputs, ...status, specDigestKey: spec.digestKey };
 }
 
 /** `deadlineMs` (create/update/delete): the engine's `customTimeouts`, over the `timeouts` input. */
-export async function create(ctx: MachineProviderContext, inputs: Props, deadlineMs?: number): Promise<pulumi.dynamic.CreateResult> {
+export async function create(ctx: MachineProviderContext, inputs: Props, deadlineMs?: number, log: Logger = stderrLogger): Promise<pulumi.dynamic.CreateResult> {
     const spec = machineSpec(inputs);
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, inputs);
     try {
-        const status = await createMachine(client, spec, progress);
+        const status = await createMachine(client, spec, progressTo(log));
         return { id: status.allocationUuid, outs: outputs(inputs, status, spec) };
     } catch (err) {
         // Partially created (the claim holds a host, whatever ended the deploy): the engine keeps
@@ -211,27 +227,27 @@ export async function read(ctx: MachineProviderContext, id: string, props: Props
     return { id, props: outputs(inputsOf(props), status, spec) };
 }
 
-export async function update(ctx: MachineProviderContext, id: string, olds: Props, news: Props, deadlineMs?: number): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(ctx: MachineProviderContext, id: string, olds: Props, news: Props, deadlineMs?: number, log: Logger = stderrLogger): Promise<pulumi.dynamic.UpdateResult> {
     const spec = machineSpec(news, digestKeyOf(olds));
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, news);
     try {
-        return { outs: outputs(news, await updateMachine(client, id, spec, progress), spec) };
+        return { outs: outputs(news, await updateMachine(client, id, spec, progressTo(log)), spec) };
     } catch (err) {
         if (err instanceof MachineDeployError) throw engineError(err, { id, properties: outputs(news, err.status, spec) });
         throw engineError(err);
     }
 }
 
-export async function remove(ctx: MachineProviderContext, id: string, props: Props, deadlineMs?: number): Promise<void> {
+export async function remove(ctx: MachineProviderContext, id: string, props: Props, deadlineMs?: number, log: Logger = stderrLogger): Promise<void> {
     try {
-        await removeMachine(ctx, id, props, deadlineMs);
+        await removeMachine(ctx, id, props, deadlineMs, log);
     } catch (err) {
         throw engineError(err);
     }
 }
 
-async function removeMachine(ctx: MachineProviderContext, id: string, props: Props, deadlineMs?: number): Promise<void> {
+async function removeMachine(ctx: MachineProviderContext, id: string, props: Props, deadlineMs: number | undefined, log: Logger): Promise<void> {
     const client = await clientFor(ctx, props);
     const a = props as Props;
     const t = a.timeouts ?? {};
@@ -248,7 +264,7 @@ async function removeMachine(ctx: MachineProviderContext, id: string, props: Pro
                 delete: deadlineMs || durationMs(t.delete, DEFAULT_TIMEOUTS_MS.delete),
             },
         },
-        progress,
+        progressTo(log),
         a.nodeUuid,
     );
 }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { zodToJsonSchema } from "zod-to-json-schema";
 import { UNKNOWN } from "../schemas/common";
-import { RESOURCES, PACKAGE } from "./resources";
+import { RESOURCES, PACKAGE, ResourceType, secretOutputNames } from "./resources";
 
 type JsonSchema = Record<string, any>;
 type PulumiType = Record<string, any>;
@@ -100,6 +100,25 @@ function markNestedSecrets(conv: Converter, resourceType: string, secrets: reado
  */
 const FILLED_BY_CHECK = new Set(["name", "owner", "claimOwner"]);
 
+const KUBERNETES_TARGET = `${PACKAGE}:index:KubernetesTarget`;
+
+/**
+ * `<Type>WithObjects`: the plugin's component holding the resource and its Kubernetes objects
+ * (sdk/plugin/components.ts). Same inputs plus `kubernetes`; its outputs are the resource's
+ * computed outputs (not the echoed inputs: the component's state holds no credentials).
+ */
+function withObjectsComponent(type: ResourceType, resource: Record<string, any>): Record<string, any> {
+  const computed = Object.keys(RESOURCES.find((r) => r.type === type)!.outputs);
+  return {
+    isComponent: true,
+    description: `A ${type} (metal3:index:${type}) and its Metal³ / Cluster API Kubernetes objects, as the TypeScript classes' \`kubernetes\` option emits them (docs/PLUGIN.md).`,
+    inputProperties: { ...resource.inputProperties, kubernetes: { $ref: `#/types/${KUBERNETES_TARGET}`, description: "Where the Kubernetes objects go." } },
+    requiredInputs: resource.requiredInputs,
+    properties: Object.fromEntries(computed.map((k) => [k, resource.properties[k]])),
+    required: resource.required,
+  };
+}
+
 export function generateSchema(): Record<string, any> {
   const conv = new Converter();
   const resources: Record<string, any> = {};
@@ -121,7 +140,19 @@ export function generateSchema(): Record<string, any> {
     };
     for (const o of Object.values(outputProperties)) delete (o as any).required;
     for (const name of r.replaceOnChanges) if (inputProperties[name]) inputProperties[name].replaceOnChanges = true;
+    // Outputs secret as a whole (the contract's, as the classes' additionalSecretOutputs).
+    const properties = resources[`${PACKAGE}:index:${r.type}`].properties;
+    for (const name of secretOutputNames(r.type as ResourceType)) if (properties[name]) properties[name] = { ...properties[name], secret: true };
+    resources[`${PACKAGE}:index:${r.type}WithObjects`] = withObjectsComponent(r.type as ResourceType, resources[`${PACKAGE}:index:${r.type}`]);
   }
+  conv.types[KUBERNETES_TARGET] = {
+    type: "object",
+    description: "Where the component's Kubernetes objects go; the cluster is the component's `kubernetes` provider (resource option) or the ambient kubeconfig.",
+    properties: {
+      namespace: { type: "string", description: "Namespace of objects whose resource sets none (default \"default\")." },
+      apiVersion: { type: "string", description: "Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only." },
+    },
+  };
   return {
     name: PACKAGE,
     displayName: "Metal³ bare metal (Ironic)",
@@ -143,12 +174,18 @@ export function generateSchema(): Record<string, any> {
         ironicCertFile: { type: "string", description: "Client certificate." },
         ironicKeyFile: { type: "string", description: "Client certificate key." },
         ironicInsecure: { type: "boolean", description: "Skip TLS verification." },
+        ironicAllowInsecureHttp: { type: "boolean", description: "Allow credentials over plain http to an Ironic that is not on loopback." },
+        deployKernel: { type: "string", description: "URL of the ironic-python-agent kernel for hosts without their own deployKernel." },
+        deployRamdisk: { type: "string", description: "URL of the ironic-python-agent ramdisk for hosts without their own deployRamdisk." },
+        deployIso: { type: "string", description: "URL of the ironic-python-agent ISO (virtual-media drivers) for hosts without their own deployIso." },
       },
     },
     language: {
       nodejs: { packageName: "pulumi-metal3", dependencies: { "@pulumi/pulumi": "3.248.0" } },
       go: { importBasePath: "github.com/pulumi-metal3/pulumi-metal3/sdk-go/metal3" },
-      python: { packageName: "pulumi_metal3" },
+      // respectSchemaVersion: the generated package carries the schema's version (else 0.0.0), so
+      // its resources ask the engine for the plugin version that serves them.
+      python: { packageName: "pulumi_metal3", respectSchemaVersion: true },
     },
     types: Object.fromEntries(Object.entries(conv.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,

@@ -1,5 +1,10 @@
-// What schema.json describes: each resource's zod input schema (the source of truth), which inputs
-// are secret or force a replacement, and the computed outputs the resource class declares.
+// The resource contract, written once: each resource's zod input schema (the source of truth),
+// which inputs are secret or force a replacement, which inputs its outputs withhold (kept as
+// digests only), and its computed outputs. Everything else is derived from here: schema.json
+// (generate.ts), the dynamic and native classes' outputs and secret outputs (sdk/baremetalhost.ts,
+// sdk/machine.ts, sdk/plugin/native.ts), the secrets the SDK marks on inputs (resource-props.ts),
+// the plugin's secret paths (sdk/plugin/server.ts) and the host provider's key lists
+// (sdk/providers/host.ts). test/contract.unit.test.ts fails when any of them marks another set.
 import type { ZodTypeAny } from "zod";
 import { bareMetalHostInputsSchema, HOST_SECRET_INPUTS } from "../schemas/baremetalhost";
 import { machineArgsSchema, MACHINE_REPLACE_PROPERTIES, MACHINE_SECRET_INPUTS } from "../schemas/machine";
@@ -20,7 +25,13 @@ export interface ResourceEntry {
   type: string;
   description: string;
   inputs: ZodTypeAny;
+  /** Input paths (`bmc.password`) whose values are secrets. */
   secretInputs: readonly string[];
+  /**
+   * Input paths the outputs do not echo (their keyed digests are in `secretDigests` instead);
+   * every other input is echoed into the outputs as given.
+   */
+  withheldInputs: readonly string[];
   replaceOnChanges: readonly string[];
   outputs: Record<string, OutputSpec>;
 }
@@ -36,6 +47,7 @@ export const RESOURCES: ResourceEntry[] = [
       "Dynamic twin: pulumi-nodejs:dynamic/pulumi-metal3:BareMetalHost.",
     inputs: bareMetalHostInputsSchema,
     secretInputs: HOST_SECRET_INPUTS,
+    withheldInputs: ["bmc.password", "userData", "networkData", "metaData"],
     replaceOnChanges: ["name", "namespace", "bootMACAddress"],
     outputs: {
       nodeUuid: { type: "string", description: "Ironic node UUID (also the resource id)." },
@@ -49,6 +61,7 @@ export const RESOURCES: ResourceEntry[] = [
       errorMessage: { type: "string", description: "Ironic last_error (empty when healthy)." },
       lastUpdated: { type: "string", description: "When the node last changed in Ironic." },
       driver: { type: "string", description: "Ironic hardware type chosen from the BMC URL scheme." },
+      detachedDeploymentRecord: { type: "string", description: "While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.", required: false },
       secretDigests: { ...any, description: "Digests of secret inputs, to detect changes without storing them.", secret: true },
     },
   },
@@ -59,6 +72,7 @@ export const RESOURCES: ResourceEntry[] = [
       "and is replaced (never edited) when what is on its disk changes. Dynamic twin: pulumi-nodejs:dynamic/pulumi-metal3:Machine.",
     inputs: machineArgsSchema,
     secretInputs: MACHINE_SECRET_INPUTS,
+    withheldInputs: [],
     replaceOnChanges: MACHINE_REPLACE_PROPERTIES,
     outputs: {
       hostName: { type: "string", description: "Name of the claimed BareMetalHost." },
@@ -75,3 +89,36 @@ export const RESOURCES: ResourceEntry[] = [
     },
   },
 ];
+
+export type ResourceType = "BareMetalHost" | "Machine";
+
+export function resourceEntry(type: ResourceType): ResourceEntry {
+  const r = RESOURCES.find((x) => x.type === type);
+  if (!r) throw new Error(`no resource ${type} in the contract`);
+  return r;
+}
+
+/** The computed outputs a class declares (besides the inputs it echoes). */
+export function outputNames(type: ResourceType): string[] {
+  return Object.keys(resourceEntry(type).outputs);
+}
+
+/** The input names (keys of the zod object). */
+export function inputNames(type: ResourceType): string[] {
+  const s = resourceEntry(type).inputs as ZodTypeAny & { shape?: Record<string, unknown>; _def: any };
+  // machineArgsSchema is the object wrapped in superRefine (ZodEffects): its object is `_def.schema`.
+  const obj = s.shape ? s : s._def?.schema;
+  return Object.keys(obj.shape);
+}
+
+/**
+ * Top-level outputs that are secret as a whole (`additionalSecretOutputs`): those the contract
+ * marks secret, and every echoed input that holds a secret (a Machine echoes its user data; a
+ * host echoes its connection, credentials included).
+ */
+export function secretOutputNames(type: ResourceType): string[] {
+  const r = resourceEntry(type);
+  const own = Object.entries(r.outputs).filter(([, o]) => o.secret).map(([k]) => k);
+  const echoed = r.secretInputs.filter((p) => !r.withheldInputs.includes(p)).map((p) => p.split(".")[0]);
+  return [...new Set([...own, ...echoed])];
+}

@@ -1,12 +1,14 @@
 // BareMetalHost inputs: THE source of truth (check, the TypeScript args type and schema.json are
 // all derived from this). Field names and meanings follow Metal³'s BareMetalHost spec
-// (REFERENCE §2); every leaf also accepts the preview-time UNKNOWN sentinel, and every cross-field
+// (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go); every leaf also accepts the preview-time UNKNOWN sentinel, and every cross-field
 // rule skips values that are still unknown (check runs again once they are known).
 import { z } from "zod";
 import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import type { HostInputs } from "../../provider/host/inputs";
-import { containsUnknown, ironicConnectionSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
+import { DURATION, parseDuration } from "../../provider/duration";
+import { COMMON_SECRET_INPUTS, containsUnknown, ironicConnectionSchema, timeoutSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
+import { AGENT_URL_SCHEMES, bmcAddressProblem, checksumProblem, IMAGE_URL_SCHEMES, urlString } from "./common";
 import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
@@ -92,24 +94,25 @@ export const raidSchema = z
     .strict()
     .describe("RAID configuration applied while preparing (Metal³ RAIDConfig)");
 
-const minutes = (d: string) => orUnknown(z.number().positive()).describe(d);
+const duration = (d: string) => orUnknown(timeoutSchema("minutes")).describe(d);
 
 export const hostTimeoutsSchema = z
     .object({
-        create: minutes(`Whole create (enrol → available/provisioned), all phases together, minutes (default ${DEFAULT_OPERATION_MINUTES.create})`).optional(),
-        update: minutes(`Whole update (e.g. undeploy + cleaning + new deploy), minutes (default ${DEFAULT_OPERATION_MINUTES.update})`).optional(),
-        delete: minutes(`Whole delete (deprovision + delete), minutes (default ${DEFAULT_OPERATION_MINUTES.delete})`).optional(),
-        register: minutes(`Phase: manage (BMC credential check), minutes (default ${DEFAULT_PHASE_MINUTES.register})`).optional(),
-        inspect: minutes(`Phase: inspection, minutes (default ${DEFAULT_PHASE_MINUTES.inspect})`).optional(),
-        clean: minutes(`Phase: automated cleaning on provide, minutes (default ${DEFAULT_PHASE_MINUTES.clean})`).optional(),
-        deploy: minutes(`Phase: deploy until active, minutes (default ${DEFAULT_PHASE_MINUTES.deploy})`).optional(),
-        deprovision: minutes(`Phase: undeploy + cleaning until available, minutes (default ${DEFAULT_PHASE_MINUTES.deprovision})`).optional(),
-        power: minutes(`Phase: one power change, minutes (default ${DEFAULT_PHASE_MINUTES.power})`).optional(),
+        create: duration(`Whole create (enrol → available/provisioned), all phases together (default ${DEFAULT_OPERATION_MINUTES.create}m)`).optional(),
+        update: duration(`Whole update (e.g. undeploy + cleaning + new deploy) (default ${DEFAULT_OPERATION_MINUTES.update}m)`).optional(),
+        delete: duration(`Whole delete (deprovision + delete) (default ${DEFAULT_OPERATION_MINUTES.delete}m)`).optional(),
+        register: duration(`Phase: manage (BMC credential check) (default ${DEFAULT_PHASE_MINUTES.register}m)`).optional(),
+        inspect: duration(`Phase: inspection (default ${DEFAULT_PHASE_MINUTES.inspect}m)`).optional(),
+        clean: duration(`Phase: automated cleaning on provide (default ${DEFAULT_PHASE_MINUTES.clean}m)`).optional(),
+        deploy: duration(`Phase: deploy until active (default ${DEFAULT_PHASE_MINUTES.deploy}m)`).optional(),
+        deprovision: duration(`Phase: undeploy + cleaning until available (default ${DEFAULT_PHASE_MINUTES.deprovision}m)`).optional(),
+        power: duration(`Phase: one power change (default ${DEFAULT_PHASE_MINUTES.power}m)`).optional(),
+        softPowerOff: duration(`powerOffMode soft: how long the host may take to shut down before it is powered off hard (default ${DEFAULT_PHASE_MINUTES.softPowerOff}m, as baremetal-operator)`).optional(),
     })
     .strict()
     .describe(
-        "Deadlines. Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own " +
-            "deadline and under what is left of the whole operation's",
+        "Deadlines, as durations like customTimeouts (\"90s\", \"20m\", \"1h30m\"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. " +
+            "Each phase runs under its own deadline and under what is left of the whole operation's",
     );
 
 export const bmcSchema = z
@@ -118,13 +121,16 @@ export const bmcSchema = z
         username: str("BMC user name (not needed for fake://)").optional(),
         password: str("BMC password (secret; not needed for fake://)").optional(),
         disableCertificateVerification: bool("Do not verify the BMC's TLS certificate (redfish_verify_ca / ipmi_verify_ca false)").optional(),
+        caFile: str(
+            "Absolute path of a CA certificate bundle on the Ironic conductor's machine (not this one) that verifies the BMC's TLS certificate, e.g. of a self-signed BMC (Ironic driver_info redfish_verify_ca). Redfish-family BMCs only",
+        ).optional(),
     })
     .strict()
     .describe("How to reach the host's BMC (Metal³ BMCDetails; credentials inline instead of a Secret)");
 
 const imageSchema = z
     .object({
-        url: orUnknown(z.string().url()).describe("Image URL (http, https, ftp, oci...)"),
+        url: orUnknown(urlString("image", IMAGE_URL_SCHEMES)).describe("Image URL (http, https, ftp, oci...)"),
         checksum: str("Checksum value or URL of a checksum file; required unless format is live-iso or the URL is oci://").optional(),
         checksumType: orUnknown(z.enum(["md5", "sha256", "sha512", "auto"])).describe("Checksum algorithm; unset/auto lets Ironic detect it").optional(),
         format: orUnknown(z.enum(["raw", "qcow2", "vdi", "vmdk", "live-iso"])).describe("Disk format; live-iso boots the ISO without writing the disk (no config drive)").optional(),
@@ -132,7 +138,7 @@ const imageSchema = z
     .strict()
     .describe("Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it");
 
-const agentImageUrl = (d: string) => orUnknown(z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL")).describe(d);
+const agentImageUrl = (d: string) => orUnknown(urlString("agent", AGENT_URL_SCHEMES)).describe(d);
 
 export const bareMetalHostInputsShape = {
     name: orUnknown(objectNameSchema).describe(
@@ -149,7 +155,7 @@ export const bareMetalHostInputsShape = {
     architecture: str("CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)").optional(),
     rootDeviceHints: orUnknown(rootDeviceHintsSchema).optional(),
     automatedCleaningMode: orUnknown(z.enum(["metadata", "disabled"])).describe("metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never").optional(),
-    inspectionMode: orUnknown(z.enum(["agent", "fast", "disabled"])).describe("agent (default): in-band; fast: out-of-band through the BMC (Redfish only); disabled: skip").optional(),
+    inspectionMode: orUnknown(z.enum(["agent", "fast", "disabled"])).describe("agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip").optional(),
     externallyProvisioned: bool("The host was installed by someone else: adopt it as active, manage power only").optional(),
     disablePowerOff: bool("Never power the host off (power changes become reboots; no power-off before delete)").optional(),
     image: orUnknown(imageSchema).optional(),
@@ -163,12 +169,15 @@ export const bareMetalHostInputsShape = {
     resourceClass: orUnknown(z.string().min(1).max(80).regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '.', '-'")).describe(
         'Ironic resource_class (default "baremetal")',
     ).optional(),
-    traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), matched by Machine allocations").optional(),
+    traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits").optional(),
     raid: orUnknown(raidSchema).optional(),
     deployKernel: agentImageUrl("URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel").optional(),
     deployRamdisk: agentImageUrl("URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk").optional(),
     deployIso: agentImageUrl("URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso").optional(),
     adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record").optional(),
+    adoptForce: bool(
+        "With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched",
+    ).optional(),
     owner: orUnknown(
         z
             .object({
@@ -179,8 +188,20 @@ export const bareMetalHostInputsShape = {
     )
         .describe("Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record")
         .optional(),
+    rebootRequest: orUnknown(z.string().min(1).max(255)).describe(
+        "A token (e.g. a timestamp) whose change means \"reboot now\" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it",
+    ).optional(),
+    powerOffMode: orUnknown(z.enum(["hard", "soft"])).describe(
+        "How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)",
+    ).optional(),
+    inspectRequest: orUnknown(z.string().min(1).max(255)).describe(
+        "A token whose change means \"inspect again\" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)",
+    ).optional(),
+    detached: bool(
+        "true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned",
+    ).optional(),
     timeouts: orUnknown(hostTimeoutsSchema).optional(),
-    ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection; unset fields come from stack config pulumi-metal3:ironic*, then the environment").optional(),
+    ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment").optional(),
 };
 
 type Ctx = z.RefinementCtx;
@@ -188,6 +209,7 @@ type Ctx = z.RefinementCtx;
 function given<T>(v: T): v is Exclude<T, typeof UNKNOWN | undefined> {
     return v !== undefined && !isUnknown(v);
 }
+const durationKnown = (v: unknown): v is string => typeof v === "string" && DURATION.test(v);
 const known = (v: unknown): boolean => v !== undefined && !containsUnknown(v);
 
 function issue(ctx: Ctx, path: (string | number)[], message: string) {
@@ -196,6 +218,7 @@ function issue(ctx: Ctx, path: (string | number)[], message: string) {
 
 /** Rules that need more than one field, or the BMC driver; each names its property. */
 function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>>, ctx: Ctx) {
+    if (v.adoptForce === true && v.adoptNode === undefined) issue(ctx, ["adoptForce"], "takes effect only with adoptNode (the node to take over)");
     if (typeof v.name === "string" && given(v.name) && UUID.test(v.name)) issue(ctx, ["name"], "must not be a UUID (Metal³ rejects UUID-shaped host names)");
     if (typeof v.name === "string" && given(v.name) && (v.namespace === undefined || given(v.namespace))) {
         const tooLong = ironicNameProblem(v.namespace ?? DEFAULT_NAMESPACE, v.name);
@@ -204,12 +227,20 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
 
     let profile: ReturnType<typeof bmcProfile> | undefined;
     const bmc = v.bmc;
-    if (bmc && given(bmc) && typeof bmc.address === "string" && given(bmc.address)) {
+    const addressProblem = bmc && given(bmc) && typeof bmc.address === "string" && given(bmc.address) ? bmcAddressProblem(bmc.address) : undefined;
+    if (addressProblem) issue(ctx, ["bmc", "address"], addressProblem);
+    else if (bmc && given(bmc) && typeof bmc.address === "string" && given(bmc.address)) {
         try {
             parseBmcAddress(bmc.address);
             profile = bmcProfile({ address: bmc.address });
         } catch (e) {
             issue(ctx, ["bmc", "address"], e instanceof BmcAddressError ? e.message : String(e));
+        }
+        const caFile = bmc.caFile;
+        if (caFile !== undefined && given(caFile)) {
+            if (!caFile.startsWith("/")) issue(ctx, ["bmc", "caFile"], "must be an absolute path (a file on the Ironic conductor's machine)");
+            if (bmc.disableCertificateVerification === true) issue(ctx, ["bmc", "caFile"], "cannot be combined with disableCertificateVerification (a CA verifies the certificate; the other turns verification off)");
+            if (profile && !profile.usesTls) issue(ctx, ["bmc", "caFile"], `a ${profile.type}:// BMC does not use TLS; caFile is for Redfish-family BMCs`);
         }
         if (profile && !profile.isFake) {
             for (const field of ["username", "password"] as const) {
@@ -234,6 +265,9 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     }
 
     if (v.online === false && v.disablePowerOff === true) issue(ctx, ["online"], "cannot be false when disablePowerOff is true");
+    if (v.powerOffMode === "soft" && v.disablePowerOff === true) issue(ctx, ["powerOffMode"], "soft needs a power-off, which disablePowerOff forbids (reboots are then Ironic's own)");
+    if (v.inspectRequest !== undefined && v.inspectionMode === "disabled") issue(ctx, ["inspectRequest"], "asks for an inspection, which inspectionMode: disabled forbids");
+    if (v.detached === true && v.adoptNode !== undefined && !isUnknown(v.adoptNode)) issue(ctx, ["detached"], "cannot be combined with adoptNode: adopt the node first, then detach it");
 
     const image = v.image;
     if (image && given(image)) {
@@ -245,6 +279,10 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
         if (oci && typeof image.checksum === "string" && given(image.checksum) && image.checksum !== "") issue(ctx, ["image", "checksum"], "must be empty for an oci:// image");
         if (typeof url === "string" && given(url) && !/^(https?|ftp|gopher|oci|file):\/\//.test(url)) issue(ctx, ["image", "url"], "scheme must be http, https, ftp, oci or file");
         if (image.checksum === "" && !oci) issue(ctx, ["image", "checksum"], "must not be empty");
+        else if (!oci && typeof image.checksum === "string" && given(image.checksum) && (image.checksumType === undefined || given(image.checksumType))) {
+            const problem = checksumProblem(image.checksum, image.checksumType);
+            if (problem) issue(ctx, ["image", "checksum"], problem);
+        }
     }
     if (v.image !== undefined && v.customDeploy !== undefined) issue(ctx, ["customDeploy"], "cannot be combined with image: choose one way to provision");
     if (v.externallyProvisioned === true && v.image !== undefined && known(v.image) && (v.image as { format?: string }).format === "live-iso") {
@@ -305,7 +343,7 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     }
 
     const t = v.timeouts;
-    if (t && given(t) && typeof t.power === "number" && typeof t.create === "number" && t.power > t.create) {
+    if (t && given(t) && durationKnown(t.power) && durationKnown(t.create) && parseDuration(t.power) > parseDuration(t.create)) {
         issue(ctx, ["timeouts", "power"], "is longer than the whole create timeout");
     }
 }
@@ -322,7 +360,7 @@ const _fitsProviderType = (i: Known<BareMetalHostInputs>): HostInputs => i;
 void _fitsProviderType;
 
 /** Input paths whose values are secrets: wrapped in pulumi.secret by the SDK, hashed (never copied) in outputs. */
-export const HOST_SECRET_INPUTS = ["bmc.password", "userData", "networkData", "metaData", "ironic.password", "ironic.token"] as const;
+export const HOST_SECRET_INPUTS = ["bmc.password", ...COMMON_SECRET_INPUTS] as const;
 
 export interface CheckFailure {
     property: string;

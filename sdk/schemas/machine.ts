@@ -4,7 +4,8 @@
 // sentinel, because any of them may be the output of another resource.
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
-import { ironicConnectionSchema, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown } from "./common";
+import { COMMON_SECRET_INPUTS, ironicConnectionSchema, ironicNameProblem, timeoutSchema, isUnknown, namespaceSchema, objectNameSchema, orUnknown } from "./common";
+import { checksumProblem, IMAGE_URL_SCHEMES, urlString } from "./common";
 import { DEFAULT_TIMEOUTS_MS } from "../../provider/machine/spec";
 
 const minutesOf = (ms: number) => `${ms / 60_000}m`;
@@ -57,7 +58,7 @@ const IMAGE_FORMATS = ["raw", "qcow2", "vdi", "vmdk", "live-iso"] as const;
 
 export const machineImageSchema = z
   .object({
-    url: orUnknown(z.string().min(1).max(512)).describe("Image URL (http(s)://, file:// or oci://)"),
+    url: orUnknown(urlString("image", IMAGE_URL_SCHEMES, 512)).describe("Image URL (http(s)://, file:// or oci://)"),
     checksum: orUnknown(z.string().min(1).max(512))
       .describe("Image checksum, or URL of a checksum file; required unless diskFormat is live-iso or the URL is oci://")
       .optional(),
@@ -77,10 +78,8 @@ export const customDeploySchema = z
   })
   .strict();
 
-/** Durations as Pulumi writes them in customTimeouts: "90s", "20m", "1h", or plain seconds. */
-export const durationSchema = z
-  .union([z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like "90s", "20m" or "1h"'), z.number().positive()])
-  .describe('A duration like "90s", "20m", "1h", or a number of seconds');
+/** Durations as Pulumi writes them in customTimeouts: "90s", "20m", "1h30m" (provider/duration.ts). */
+export const durationSchema = timeoutSchema("seconds").describe('A duration like "90s", "20m" or "1h30m", as in customTimeouts');
 
 export const machineTimeoutsSchema = z
   .object({
@@ -122,9 +121,14 @@ export const machineArgsObject = z
       .describe("Machine labels recorded on the claimed host; changing them updates in place")
       .optional(),
     claimOwner: orUnknown(z.string().min(1).max(255))
-      .describe("Who owns the claim, recorded on the allocation (the SDK sets `<project>/<stack>`): a claim is only ever reused by the same owner")
+      .describe("Who owns the claim, recorded on the allocation: set by the provider to `<project>/<stack>` (not an input: the plugin refuses another value, the SDK class overrides it)")
       .optional(),
-    ironic: orUnknown(ironicConnectionSchema).describe("How to reach Ironic; missing fields come from stack config, then the environment").optional(),
+    poolOwnerKeys: orUnknown(z.array(orUnknown(z.string().min(32, "an owner key is at least 32 characters (pulumi-metal3 owner-key makes one)").max(1024))).max(64))
+      .describe(
+        "Owner keys (the pulumi-metal3:ownerKey of other stacks, e.g. a StackReference's secret output) whose hosts this Machine may claim, besides this stack's own ownerKey. A host is claimed only when its keyed owner record verifies under one of them (secret)",
+      )
+      .optional(),
+    ironic: orUnknown(ironicConnectionSchema).describe("How to reach Ironic. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config is, else the environment").optional(),
     timeouts: orUnknown(machineTimeoutsSchema).describe("Timeouts of the Ironic operations (Pulumi customTimeouts do not reach dynamic providers)").optional(),
   })
   .strict();
@@ -147,6 +151,9 @@ export const machineArgsSchema = machineArgsObject.superRefine((args, ctx) => {
     const oci = url?.startsWith("oci://") ?? false;
     if (url !== undefined && image.checksum === undefined && !liveIso && !oci)
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "checksum"], message: "checksum is required unless diskFormat is live-iso or the URL is oci://" });
+    const checksumType = typeof image.checksumType === "string" && !isUnknown(image.checksumType) ? image.checksumType : undefined;
+    const problem = typeof image.checksum === "string" && !isUnknown(image.checksum) && !oci && (image.checksumType === undefined || checksumType) ? checksumProblem(image.checksum, checksumType) : undefined;
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "checksum"], message: problem });
   }
 });
 
@@ -163,8 +170,8 @@ export type MachineTimeouts = z.output<typeof machineTimeoutsSchema>;
 /** Which inputs replace a Machine: decided in provider/machine/plan.ts. */
 export { MACHINE_REPLACE_PROPERTIES } from "../../provider/machine/plan";
 
-/** Inputs whose values are secrets: the SDK wraps them in pulumi.secret. */
-export const MACHINE_SECRET_INPUTS = ["userData", "networkData", "metaData"] as const;
+/** Input paths whose values are secrets: the SDK wraps them in pulumi.secret, the plugin's check marks them. */
+export const MACHINE_SECRET_INPUTS = [...COMMON_SECRET_INPUTS, "poolOwnerKeys"] as const;
 
 /** What a Machine reports once created (besides its inputs). */
 export interface MachineOutputs {

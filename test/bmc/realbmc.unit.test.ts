@@ -139,7 +139,7 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         const n = ironicNode("clean failed", { last_error: "Failed to prepare node for cleaning: ... Missing are: ['deploy_kernel', 'deploy_ramdisk']", extra: {} });
         const a = nextAction(spec(), at(spec(), n));
         expect(a.kind).to.equal("fail");
-        expect(a.kind === "fail" && a.message).to.include("deployKernel").and.include("pulumi-metal3:deployRamdisk");
+        expect(a.kind === "fail" && a.message).to.include("deployKernel").and.include("deployRamdisk").and.include("pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk").and.include("metal3:deployKernel etc. in YAML, Python and Go programs");
         const off = spec({ automatedCleaningMode: "disabled" });
         expect(nextAction(off, { ...at(off, n), node: { ...registered(off, n), automated_clean: false } }).kind).to.not.equal("fail");
     });
@@ -152,8 +152,15 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         expect(section("redfish")).to.include("use_swift = false");
         expect(section("service_catalog")).to.include("endpoint_override = http://127.0.0.1:7000");
         expect(section("conductor")).to.include("deploy_kernel = http://x/k").and.include("deploy_ramdisk = http://x/r");
-        expect(section("DEFAULT")).to.match(/enabled_hardware_types = .*idrac.*ilo/).and.match(/default_log_levels = .*ironic\.conductor\.cleaning=WARNING/);
+        // Every type ironic 39 ships (ilo, ilo5, irmc, xclarity, snmp were removed upstream: enabling one stops Ironic from starting).
+        expect(section("DEFAULT")).to.match(/^enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management,idrac,intel-ipmi$/m).and.match(/default_log_levels = .*ironic\.conductor\.cleaning=WARNING/);
+        // Built-in (agent) inspection only when an agent image exists; firmware updates through redfish.
+        expect(section("DEFAULT")).to.match(/^enabled_inspect_interfaces = .*,agent$/m).and.match(/^enabled_firmware_interfaces = fake,no-firmware,redfish$/m);
+        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.match(/^enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish$/m);
         expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.not.include("deploy_kernel");
+        // With an agent, in-band inspection is the default (a redfish node would otherwise inspect out-of-band).
+        expect(section("DEFAULT")).to.match(/^default_inspect_interface = agent$/m);
+        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.not.include("default_inspect_interface");
         // Fewer types on request (test/bmc/drivers.test.ts: how a type Ironic lacks is reported).
         expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth", hardwareTypes: ["fake-hardware", "ipmi"] })).to.match(/^enabled_hardware_types = fake-hardware,ipmi$/m);
     });

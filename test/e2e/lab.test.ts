@@ -6,12 +6,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { bmcPowerState } from "../../local/bmc";
-import { httpRootServerUrl } from "../../local/http-root";
-import { stateFiles } from "../../local/ironic";
 import { ensureToolchain } from "../../local/toolchain";
 import { IronicClient } from "../../provider/ironic";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
-import { ironicsStartedByThisRun } from "../support/hooks";
+import { serveLiveIso, ServedIso } from "../support/live-iso";
 import { TestStack } from "./stack";
 
 describe("e2e: examples/lab on real IPMI BMCs with the real Pulumi engine", function () {
@@ -21,7 +19,7 @@ describe("e2e: examples/lab on real IPMI BMCs with the real Pulumi engine", func
     let client: IronicClient;
     let lab: TestBmcLab;
     let stack: TestStack;
-    let isoFile: string | undefined;
+    let iso: ServedIso | undefined;
 
     const nodesOfStack = async () => (await client.listNodes()).filter((n) => String(n.name ?? "").startsWith(`${ns}~`));
 
@@ -30,14 +28,7 @@ describe("e2e: examples/lab on real IPMI BMCs with the real Pulumi engine", func
         const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         // The suite's own Ironic (the first this run started): its http_root serves the live ISO.
-        const ironic = ironicsStartedByThisRun()[0];
-        if (!ironic) throw new Error("this test needs the Ironic the test run starts (IRONIC_URL from the environment has no known http_root)");
-        const files = stateFiles(ironic.stateDir);
-        const httpUrl = await httpRootServerUrl(files.httpRoot, files.dir);
-        if (!httpUrl) throw new Error(`no web server serves ${files.httpRoot}`);
-        fs.mkdirSync(path.join(files.httpRoot, ns), { recursive: true });
-        isoFile = path.join(files.httpRoot, ns, "live.iso");
-        fs.writeFileSync(isoFile, "pulumi-metal3 e2e live ISO\n");
+        iso = await serveLiveIso(ns);
 
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
         lab = await startTestBmcs(3);
@@ -47,14 +38,14 @@ describe("e2e: examples/lab on real IPMI BMCs with the real Pulumi engine", func
         await stack.setConfig("macPrefix", macPrefix);
         await stack.setConfig("bmcAddresses", JSON.stringify(lab.bmcs.map((b) => `${b.address}?ciphersuite=3`)));
         await stack.setConfig("bmcPasswords", JSON.stringify(lab.bmcs.map((b) => b.password)), { secret: true });
-        await stack.setConfig("liveIsoUrl", `${httpUrl}/${ns}/live.iso`);
+        await stack.setConfig("liveIsoUrl", iso.url);
     });
 
     after(async function () {
         this.timeout(300_000);
         // The stack copy under .state/e2e is kept only when its resources could not be destroyed.
         if (stack && (await stack.run(["destroy", "--yes"])).code === 0) fs.rmSync(stack.dir, { recursive: true, force: true });
-        if (isoFile) fs.rmSync(path.dirname(isoFile), { recursive: true, force: true });
+        iso?.remove();
         await lab?.stop();
         await client?.close();
     });

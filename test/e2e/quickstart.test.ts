@@ -1,6 +1,8 @@
 // End to end with the real engine: examples/quickstart through `pulumi preview/up/refresh/destroy`
-// on a file:// backend, against the test run's real Ironic and a real kube-apiserver with the
-// upstream Metal³ CRDs. What Pulumi claims is checked in Ironic and in the API server.
+// on a file:// backend, against a real Ironic and a real kube-apiserver with the upstream Metal³
+// CRDs. What Pulumi claims is checked in Ironic and in the API server. The Ironic is the demo's
+// (`npm run demo`): `ironic start`'s default, authenticated with its generated user and password,
+// which the stack config holds as scripts/demo.sh sets them (the password as a secret).
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
@@ -12,6 +14,8 @@ import { startKube, stopKube, kubeRequest } from "../../local/kube";
 import { capiCrdFiles } from "../../local/capi-crds";
 import { defaultCrdDir } from "../../provider/render";
 import { TestStack } from "./stack";
+import { startExtraIronic } from "../support/hooks";
+import type { RunningIronic } from "../../local/ironic";
 
 const SECRET_PASSWORD = "e2e-bmc-S3cret-7f3a";
 const USER_DATA_MARK = "hostname: db-0";
@@ -28,12 +32,21 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
   const ns = `qs${Math.random().toString(36).slice(2, 7)}`;
   const macPrefix = `52:54:${Math.floor(Math.random() * 200 + 16).toString(16)}`;
   let client: IronicClient;
+  let ironic: RunningIronic;
+  let ironicPassword: string;
   let stack: TestStack;
   let kube: { kubeconfig: string };
   let kubeDir: string;
 
   const nodesOfStack = async () =>
     (await client.listNodes()).filter((n) => String(n.name ?? "").startsWith(`${ns}~`));
+  /** What `ironic start` printed, exported as a user would (without the suite's OS_ENDPOINT / OS_AUTH_TYPE=none). */
+  const printedEnv = (): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: ironic.credentials!.cloudsFile, OS_CLOUD: ironic.credentials!.cloud };
+    delete env.OS_ENDPOINT;
+    delete env.OS_AUTH_TYPE;
+    return env;
+  };
   const kubeList = async (apiPath: string) => {
     const r = await kubeRequest(kube.kubeconfig, "GET", apiPath);
     if (r.status !== 200) throw new Error(`GET ${apiPath}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
@@ -51,13 +64,28 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
       kind: "Namespace",
       metadata: { name: ns },
     });
-    client = await IronicClient.connect({ url: process.env.IRONIC_URL });
+    // noauth: false is startIronic's default (generated credentials) over the test helper's noauth.
+    ironic = await startExtraIronic({ noauth: false });
+    expect(ironic.credentials?.passwordFile, "generated credentials").to.be.a("string");
+    ironicPassword = fs.readFileSync(ironic.credentials!.passwordFile!, "utf8").split("\n")[0];
+    const anonymous = await IronicClient.connect({ url: ironic.url, authType: "none" });
+    try {
+      expect(await anonymous.listNodes().then(() => "listed", (e: Error) => e.message)).to.match(/401|nauthorized/);
+    } finally {
+      await anonymous.close();
+    }
+    client = await IronicClient.connect({ url: ironic.url, authType: "http_basic", username: ironic.credentials!.username, password: ironicPassword });
     stack = await TestStack.create("quickstart", "e2e");
-    await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
+    await stack.setConfig("pulumi-metal3:ironicUrl", ironic.url);
+    await stack.setConfig("pulumi-metal3:ironicAuthType", "http_basic");
+    await stack.setConfig("pulumi-metal3:ironicUsername", ironic.credentials!.username);
+    await stack.setConfig("pulumi-metal3:ironicPassword", ironicPassword, { secret: true });
     await stack.setConfig("bmcPassword", SECRET_PASSWORD, { secret: true });
     await stack.setConfig("namespace", ns);
     await stack.setConfig("macPrefix", macPrefix);
     await stack.setConfig("kubeconfig", kube.kubeconfig);
+    // As the README says: the Machine claims only hosts keyed under the stack's owner key.
+    await stack.setOwnerKey();
   });
 
   after(async function () {
@@ -67,6 +95,40 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     if (kubeDir) await stopKube({ stateDir: kubeDir });
     if (client) await client.close();
   });
+
+  /**
+   * Every worker's BareMetalHost object says what Ironic says, as Metal³ would: the Machine's host
+   * provisioned, powered, online, with the Machine's image and consumerRef; a spare available,
+   * powered off, online false, no consumer (what baremetal-operator restores on hand-over).
+   */
+  async function expectHostsAsIronic(): Promise<void> {
+    const machineHost = (await stack.outputs()).machineHost as string;
+    const bmhs = await kubeList(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts`);
+    for (const n of await nodesOfStack()) {
+      const name = String(n.name).split("~")[1];
+      if (!name.startsWith("worker-")) continue;
+      const bmh = bmhs.find((o: any) => o.metadata.name === name)!;
+      const status = JSON.parse(bmh.metadata.annotations["baremetalhost.metal3.io/status"]);
+      expect(status.provisioning.ID, name).to.equal(n.uuid);
+      expect(status.poweredOn, `${name} poweredOn`).to.equal(n.power_state === "power on");
+      if (name === machineHost) {
+        expect(n.provision_state).to.equal("active");
+        expect(status.provisioning.state, name).to.equal("provisioned");
+        expect(status.provisioning.image.url).to.equal(n.instance_info?.image_source);
+        expect(bmh.spec.online, `${name} online`).to.equal(true);
+        expect(bmh.spec.image.url).to.equal(n.instance_info?.image_source);
+        expect(bmh.spec.consumerRef).to.deep.include({ kind: "Metal3Machine", name: "worker-machine-0", namespace: ns });
+        expect(bmh.spec.userData).to.deep.equal({ name: "worker-machine-0-bootstrap-data", namespace: ns });
+        expect(bmh.metadata.labels["cluster.x-k8s.io/cluster-name"]).to.equal("demo");
+      } else {
+        expect(n.provision_state).to.equal("available");
+        expect(status.provisioning.state, name).to.equal("available");
+        expect(bmh.spec.online, `${name} online`).to.equal(false);
+        for (const k of ["image", "consumerRef", "userData"]) expect(bmh.spec[k], `${name} ${k}`).to.equal(undefined);
+        expect(bmh.metadata.labels["cluster.x-k8s.io/cluster-name"]).to.equal(undefined);
+      }
+    }
+  }
 
   it("bad input fails `pulumi preview` naming the property, before Ironic is touched", async function () {
     const before = (await client.listNodes()).length;
@@ -104,6 +166,7 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     expect(m3m.map((o: any) => o.metadata.name)).to.deep.equal(["worker-machine-0"]);
     const machines = await kubeList(`/apis/cluster.x-k8s.io/v1beta2/namespaces/${ns}/machines`);
     expect(machines.map((o: any) => o.metadata.name)).to.deep.equal(["worker-machine-0"]);
+    await expectHostsAsIronic();
   });
 
   it("a second `pulumi up` with nothing changed changes nothing", async function () {
@@ -119,8 +182,9 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     expect(["replace", "create-replacement"]).to.include(steps.get("worker-machine-0"));
     for (const [name, op] of steps) {
       if (op === "same" || name === "db-0" || name === "worker-machine-0") continue;
-      // The Kubernetes objects that mirror those two resources follow them; nothing else may move.
-      expect(name, `${name} ${op}`).to.match(/^(db-0|worker-machine-0)/);
+      // The Kubernetes objects that mirror those two resources follow them, and so do the pool
+      // hosts' objects (the Machine leaves one host and takes another); nothing else may move.
+      expect(name, `${name} ${op}`).to.match(/^(db-0|worker-machine-0|worker-\d+-bmh$)/);
     }
     const diff = await stack.must(["preview", "--diff"]);
     expect(diff.stdout).to.match(/db-0/);
@@ -138,6 +202,8 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     const old = after.find((n) => String(n.name).endsWith(`~${oldMachineHost}`))!;
     expect(old.provision_state).to.equal("available");
     expect(old.allocation_uuid ?? null).to.equal(null);
+    // The host the old Machine gave back is available again in its object; the new one provisioned.
+    await expectHostsAsIronic();
   });
 
   it("`pulumi refresh` reports a node powered off behind Pulumi's back", async function () {
@@ -156,7 +222,7 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     const out = execFileSync(
       "baremetal",
       ["node", "create", "--driver", "fake-hardware", "--name", `${ns}~adopted-0`, "-f", "value", "-c", "uuid"],
-      { env: { ...process.env, OS_AUTH_TYPE: "none", OS_ENDPOINT: process.env.IRONIC_URL } },
+      { env: printedEnv() },
     )
       .toString()
       .trim();
@@ -172,12 +238,13 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
     expect(res.id).to.equal(out);
   });
 
-  it("the stack state holds no BMC password and no user data in plain text", async function () {
+  it("the stack state holds no BMC password, no Ironic password and no user data in plain text", async function () {
     const state = await stack.exportState();
     const texts = [state.text, ...stack.rawStateFiles().map((f) => fs.readFileSync(f, "utf8"))];
     for (const t of texts) {
       expect(t).to.not.contain(SECRET_PASSWORD);
       expect(t).to.not.contain(Buffer.from(SECRET_PASSWORD).toString("base64"));
+      expect(t).to.not.contain(ironicPassword);
       expect(t).to.not.contain(USER_DATA_MARK);
       expect(t).to.not.contain(Buffer.from(`#cloud-config\n${USER_DATA_MARK}\n`).toString("base64"));
     }

@@ -105,6 +105,26 @@ export class TestStack {
     await this.must(args);
   }
 
+  /**
+   * Gives the stack its owner key (docs/SECURITY.md#ownership) as an operator does, with
+   * `pulumi-metal3 owner-key --set` (`--plugin`: metal3:ownerKey); or `key` as given, for a stack
+   * that must share a fixture pool's key (test/machine/pool.ts POOL_OWNER_KEY).
+   */
+  async setOwnerKey(opts: { plugin?: boolean; key?: string } = {}): Promise<void> {
+    if (opts.key !== undefined) return this.setConfig(opts.plugin ? "metal3:ownerKey" : "pulumi-metal3:ownerKey", opts.key, { secret: true });
+    const args = [path.join(REPO_ROOT, "bin", "pulumi-metal3"), "owner-key", "--set", "--stack", this.stack, ...(opts.plugin ? ["--plugin"] : [])];
+    const r = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { cwd: this.dir, env: this.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    if (r.code !== 0) throw new Error(`pulumi-metal3 owner-key --set failed (exit ${r.code})\n${r.stdout}${r.stderr}`);
+  }
+
   /** `pulumi preview --json`: the planned step of each resource, keyed by resource name. */
   async previewSteps(): Promise<Map<string, string>> {
     const r = await this.must(["preview", "--json", "--diff"]);

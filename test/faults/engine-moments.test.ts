@@ -19,7 +19,9 @@ import { RETRY_SECONDS_ENV } from "../../provider/ironic/connection";
 import type { RunningIronic } from "../../local/ironic";
 import { killIronic, restartIronic } from "../support/ironic-outage";
 import { RunResult, TestStack } from "../e2e/stack";
-import { createPoolHosts, destroyPoolHosts } from "../machine/pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY } from "../machine/pool";
+import type { RunningCluster } from "../../local/ironic-cluster";
+import { startPostgresIronic, stopPostgresIronic } from "../support/postgres-ironic";
 import { census, Census, expectDeclared, recordRow, until } from "./campaign";
 import { engineAndIronic, operatorCleanup, startCli } from "./killed-cli";
 
@@ -94,9 +96,11 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
     });
 
     /** A stack of its own for one scenario, on this run's Ironic. */
-    async function scenarioStack(): Promise<TestStack> {
+    async function scenarioStack(opts: { claimsFixturePool?: boolean } = {}): Promise<TestStack> {
         const s = await base.sibling(`s${++stacks}x${tag}`);
         await s.setConfig("pulumi-metal3:ironicUrl", ironic.url);
+        // Its Machines claim a fixture pool, enrolled under POOL_OWNER_KEY (test/machine/pool.ts).
+        if (opts.claimsFixturePool) await s.setOwnerKey({ key: POOL_OWNER_KEY });
         stacksMade.push(s);
         return s;
     }
@@ -184,7 +188,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
 
     it("Ironic killed while a Machine's claimed host deploys: up fails naming the Machine; the next up keeps the one claim and finishes", async () => {
         const t0 = Date.now();
-        const stack = await scenarioStack();
+        const stack = await scenarioStack({ claimsFixturePool: true });
         const poolName = `pk-${tag}`;
         const hosts = await pool(poolName, 2);
         const machine = `${poolName}-m`;
@@ -248,7 +252,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
 
     it("CLI killed while a Machine's claimed host deploys: the next up claims another host and names the allocation left behind; the operator's command frees its host", async () => {
         const t0 = Date.now();
-        const stack = await scenarioStack();
+        const stack = await scenarioStack({ claimsFixturePool: true });
         const poolName = `pc-${tag}`;
         const hosts = await pool(poolName, 2);
         const machine = `${poolName}-m`;
@@ -299,10 +303,25 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         });
     });
     it("two stacks on one pool at once: concurrent up, concurrent image change (replacements), concurrent destroy; each host held once", async () => {
+        // Four Machines claim at once: on PostgreSQL, as a production Ironic (test/support/postgres-ironic.ts says why not sqlite).
+        const pg = await startPostgresIronic();
+        const client = await IronicClient.connect({ url: pg.url, authType: "none" });
+        let hosts: Node[] = [];
+        try {
+            await twoStacksOnOnePool(pg, client, (made) => (hosts = made));
+        } finally {
+            await destroyPoolHosts(client, hosts);
+            await client.close();
+            await stopPostgresIronic(pg);
+        }
+    });
+    async function twoStacksOnOnePool(pg: RunningCluster, client: IronicClient, made: (hosts: Node[]) => void) {
         const t0 = Date.now();
-        const [a, b] = [await scenarioStack(), await scenarioStack()];
+        const [a, b] = [await scenarioStack({ claimsFixturePool: true }), await scenarioStack({ claimsFixturePool: true })];
+        for (const s of [a, b]) await s.setConfig("pulumi-metal3:ironicUrl", pg.url);
         const poolName = `p2-${tag}`;
-        const hosts = await pool(poolName, 4);
+        const hosts = await createPoolHosts(client, NS, Array.from({ length: 4 }, (_, i) => ({ name: `${poolName}-h${i}`, labels: { pool: poolName } })));
+        made(hosts);
         const machinesOf = (s: string, image?: string) => Object.fromEntries([0, 1].map((i) => [`${poolName}-${s}m${i}`, { pool: poolName, image }]));
         const args = (s: string, image?: string) => ["up", "--yes", "--skip-preview", ...declare({}, machinesOf(s, image))];
         const both = async (argsA: string[], argsB: string[]) => {
@@ -321,7 +340,7 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             for (const h of hosts) expect((await client.getNode(h.uuid)).instance_info.image_source, h.name!).to.equal(image);
             return c;
         }
-        const before = await mine(poolName);
+        const before = await census(client, poolName).then((c) => ({ nodes: c.nodes, allocations: c.allocations }));
         await both(args("a"), args("b"));
         await everyHostOnce(IMAGE.url);
         const v2 = "http://127.0.0.1:1/os-v2.qcow2";
@@ -342,5 +361,5 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             after,
             seconds: Math.round((Date.now() - t0) / 1000),
         });
-    });
+    }
 });

@@ -14,7 +14,7 @@ import * as machines from "../../sdk/providers/machine";
 import type { RunningIronic } from "../../local/ironic";
 import { startExtraIronic } from "../support/hooks";
 import { killIronic, restartIronic } from "../support/ironic-outage";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "../machine/pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "../machine/pool";
 import { census, expectDeclared, firstLine, recordRow, rejection, until, faultHostInputs } from "./campaign";
 
 const NS = "faults";
@@ -150,6 +150,7 @@ describe("faults: Ironic killed and restarted, handlers", function () {
             image: { url: "http://images.example/m.qcow2", checksum: "http://images.example/m.qcow2.sha256", diskFormat: "qcow2" },
             ironic: { url: ironic.url, authType: "none" },
             timeouts: { create: "5m", delete: "5m" },
+            poolOwnerKeys: [POOL_OWNER_KEY], // the key the fixture pool is enrolled under
         };
         const checked = { ...(await machines.check({}, inputs)).inputs, __provider: inputs.__provider };
         const creating = machines.create(ctx, checked);

@@ -12,6 +12,7 @@ import * as machines from "../../sdk/providers/machine";
 import type { RunningIronic } from "../../local/ironic";
 import { startExtraIronic } from "../support/hooks";
 import { destroyPoolHosts, uniqueTag } from "../machine/pool";
+import { setStackOwnerKey } from "../../sdk/owner";
 import { census, expectDeclared, firstLine, recordRow, rejection, until, faultHostInputs } from "./campaign";
 
 
@@ -65,6 +66,7 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         operator = await OperatorShell.start(ironic.url);
         await provider.configure({ config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest);
     });
+    afterEach(() => setStackOwnerKey(undefined)); // the pool scenario sets stack A's ownerKey
     after(async () => {
         operator?.close();
         if (client) await destroyPoolHosts(client, (await census(client, tag)).raw);
@@ -183,7 +185,9 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
     it("two stacks at once on one pool: one relabels the hosts while the other's Machines claim them: each host claimed once, labels as declared, no leaked claim", async () => {
         const t0 = Date.now();
         const pool = `${tag}-pool`;
-        // Stack A declares the pool hosts.
+        // Stack A declares the pool hosts, under its ownerKey; stack B's Machines name that key (poolOwnerKeys).
+        const poolKey = "e".repeat(64);
+        setStackOwnerKey(poolKey); // reset by afterEach
         const hosts = await Promise.all([0, 1].map((i) => provider.create(hostInputs(`pool-h${i}`, { labels: { pool } }))));
         const ctx: machines.MachineProviderContext = {};
         const machineInputs = async (i: number) => ({
@@ -194,6 +198,7 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
                     hostSelector: { matchLabels: { pool } },
                     image: { url: "http://images.example/m.qcow2", checksum: "http://images.example/m.qcow2.sha256", diskFormat: "qcow2" },
                     claimOwner: "faults/stack-b",
+                    poolOwnerKeys: [poolKey],
                     ironic: { url: ironic.url, authType: "none" },
                     timeouts: { create: "5m", delete: "5m" },
                 })

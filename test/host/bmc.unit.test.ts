@@ -3,7 +3,7 @@ import { bmcProfile, parseBmcAddress } from "../../provider/host/bmc";
 
 const creds = { username: "admin", password: "pw" };
 
-describe("host/bmc: BMC address → Ironic driver, interfaces, driver_info (REFERENCE §5)", () => {
+describe("host/bmc: BMC address → Ironic driver, interfaces, driver_info (baremetal-operator pkg/hardwareutils/bmc/)", () => {
     it("ipmi:// with port and privilege level", () => {
         const p = bmcProfile({ address: "ipmi://10.0.0.5:6230?privilegelevel=OPERATOR", ...creds });
         expect(p.driver).to.equal("ipmi");

@@ -1,6 +1,9 @@
 import { expect } from "chai";
+import { captureLogger, CapturedLog } from "../support/capture-logger";
 import { diff } from "../../sdk/providers/host";
 import { secretDigest } from "../../provider/host/desired";
+import { ownerKeyId } from "../../provider/owner-record";
+import { setStackOwnerKey } from "../../sdk/owner";
 import { UNKNOWN } from "../../sdk/schemas/common";
 import { buildConfigDrive } from "../../provider/host/configdrive";
 import { instancePatch, ironicRootDevice } from "../../provider/host/instance";
@@ -17,22 +20,16 @@ const olds = {
     bootMACAddress: "52:54:00:00:00:01",
     image,
     labels: { rack: "r1" },
-    secretDigests: { key, bmcPassword: secretDigest(key, "s3cret"), userData: secretDigest(key, "#cloud-config\n") },
+    secretDigests: { key, bmcPassword: secretDigest(key, "s3cret"), userData: secretDigest(key, "#cloud-config\n"), ownerKeyId: ownerKeyId(key) },
     provisioningState: "provisioned",
     nodeUuid: "u",
 };
 
-function captureStderr<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
-    const orig = console.error;
-    let stderr = "";
-    console.error = (...a: unknown[]) => (stderr += a.join(" ") + "\n");
-    return f().then(
-        (result) => ((console.error = orig), { result, stderr }),
-        (e) => {
-            console.error = orig;
-            throw e;
-        },
-    );
+/** diff() with a capturing logger: its result, and what it told the user (warnings are the WILL lines). */
+async function captureStderr<T>(f: (log: CapturedLog) => Promise<T>): Promise<{ result: T; stderr: string }> {
+    const log = captureLogger();
+    const result = await f(log);
+    return { result, stderr: log.text() };
 }
 
 describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () => {
@@ -40,6 +37,22 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         const d = await diff("u", olds, { ...inputs, __provider: "x" });
         expect(d.changes).to.equal(false);
         expect(d.replaces).to.deep.equal([]);
+    });
+    it("an owner record not yet keyed (state of an earlier release) or keyed under another key than the stack's → an update that rewrites it, nothing else", async () => {
+        const { secretDigests, ...rest } = olds;
+        const { ownerKeyId: _id, ...unkeyed } = secretDigests;
+        const d = await diff("u", { ...rest, secretDigests: unkeyed }, { ...inputs, __provider: "x" });
+        expect(d.changes).to.equal(true);
+        expect(d.changed).to.deep.equal(["ownerRecord"]);
+        expect(d.reprovision).to.equal(undefined);
+        // The stack's ownerKey set since: the record is rekeyed under it.
+        setStackOwnerKey("f".repeat(64));
+        try {
+            expect((await diff("u", olds, { ...inputs, __provider: "x" })).changed).to.deep.equal(["ownerRecord"]);
+            expect((await diff("u", { ...olds, secretDigests: { ...secretDigests, ownerKeyId: ownerKeyId("f".repeat(64)) } }, { ...inputs, __provider: "x" })).changes).to.equal(false);
+        } finally {
+            setStackOwnerKey(undefined);
+        }
     });
     it("a new BMC password or user data → change, without the old value in state", async () => {
         expect((await diff("u", olds, { ...inputs, bmc: { ...inputs.bmc, password: "other" } })).changed).to.deep.equal(["bmc.password"]);
@@ -75,26 +88,26 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         }
     });
     it("image change on a provisioned host → change, announced on stderr as a reprovision", async () => {
-        const { result, stderr } = await captureStderr(() => diff("u", olds, { ...inputs, image: { ...image, url: "http://images.example/os2.qcow2" } }));
+        const { result, stderr } = await captureStderr((log) => diff("u", olds, { ...inputs, image: { ...image, url: "http://images.example/os2.qcow2" } }, log));
         expect(result.changed).to.deep.equal(["image"]);
         expect(result.reprovision).to.match(/REPROVISION/);
         expect(stderr).to.contain("WILL REPROVISION (wipe) host default~h1: image changed");
     });
     it("user data change on a provisioned host → reprovision; image removed → deprovision", async () => {
-        const { stderr } = await captureStderr(() => diff("u", olds, { ...inputs, userData: "#cloud-config\nusers: []\n" }));
+        const { stderr } = await captureStderr((log) => diff("u", olds, { ...inputs, userData: "#cloud-config\nusers: []\n" }, log));
         expect(stderr).to.contain("WILL REPROVISION (wipe) host default~h1: userData changed");
         const { image: _i, ...noImage } = inputs;
-        const r = await captureStderr(() => diff("u", olds, noImage));
+        const r = await captureStderr((log) => diff("u", olds, noImage, log));
         expect(r.stderr).to.contain("WILL DEPROVISION (wipe) host default~h1: image removed");
     });
     it("image change on a host that is only available → change, no wipe announced", async () => {
-        const { result, stderr } = await captureStderr(() => diff("u", { ...olds, provisioningState: "available" }, { ...inputs, image: { ...image, checksum: "def" } }));
+        const { result, stderr } = await captureStderr((log) => diff("u", { ...olds, provisioningState: "available" }, { ...inputs, image: { ...image, checksum: "def" } }, log));
         expect(result.changes).to.equal(true);
         expect(result.reprovision).to.equal(undefined);
         expect(stderr).to.equal("");
     });
     it("an image still unknown at preview on a provisioned host → announced as a possible wipe", async () => {
-        const { result, stderr } = await captureStderr(() => diff("u", olds, { ...inputs, image: UNKNOWN }));
+        const { result, stderr } = await captureStderr((log) => diff("u", olds, { ...inputs, image: UNKNOWN }, log));
         expect(result.changes).to.equal(true);
         expect(stderr).to.contain("WILL POSSIBLY REPROVISION (wipe) host default~h1: image not known until apply");
     });

@@ -308,7 +308,7 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
     it("an ipmi:// host whose BMC port is closed fails with Ironic's own last_error, keeping the node id", async () => {
         const port = await closedPort();
         const { name } = fresh("ipmi");
-        const inputs = { name, bmc: { address: `ipmi://127.0.0.1:${port}`, username: "admin", password: "wrong-pw" }, online: false, timeouts: { register: 3 } };
+        const inputs = { name, bmc: { address: `ipmi://127.0.0.1:${port}`, username: "admin", password: "wrong-pw" }, online: false, timeouts: { register: "3m" } };
         let err: (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
         try {
             await provider.create(inputs);
@@ -351,7 +351,7 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         const { name, mac } = fresh("deadline");
         // Inspection on fake hardware takes about a second here; allow it 0.3 s.
         let err: (Error & { id?: string }) | undefined;
-        await provider.create({ name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac, timeouts: { inspect: 0.005 } }).catch((e) => (err = e));
+        await provider.create({ name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac, timeouts: { inspect: "300ms" } }).catch((e) => (err = e));
         expect(err, "create must time out").to.not.equal(undefined);
         expect(err!.id).to.be.a("string");
         cleanup.push(err!.id!);

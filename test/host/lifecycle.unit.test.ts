@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Node, Port } from "../../provider/ironic/types";
+import { blankNode, type Node, type Port } from "../../provider/ironic/types";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
 import { EXTRA, HostAction, maintenanceBy, movedOnByAnotherWriter, nextAction, nextDeleteAction, ownMaintenanceReason, pendingRecord, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
 import type { HostSpec } from "../../provider/host/spec";
@@ -13,32 +13,16 @@ function spec(extra: Partial<PlainHostInputs> = {}): HostSpec {
 
 /** A node already registered exactly as `s` says, in `state`. */
 function node(s: HostSpec, state: string, over: Partial<Node> = {}): Node {
-    const n = {
+    const n = blankNode({
         uuid: "11111111-2222-3333-4444-555555555555",
         name: s.nodeName,
         driver: s.bmc.driver,
-        driver_info: {},
         provision_state: state,
-        target_provision_state: null,
-        power_state: "power off",
-        target_power_state: null,
-        maintenance: false,
-        maintenance_reason: null,
-        last_error: null,
-        extra: {},
-        properties: {},
-        instance_info: {},
-        instance_uuid: null,
-        allocation_uuid: null,
-        resource_class: null,
-        traits: [],
-        description: null,
         inspection_finished_at: null,
         created_at: "2026-01-01T00:00:00Z",
-        updated_at: null,
         ...Object.fromEntries(Object.entries(s.bmc.interfaces)),
         inspect_interface: "fake",
-    } as unknown as Node;
+    });
     // Apply the registration patch so only the state under test differs.
     for (const op of registrationPatch(s, n)) {
         const parts = op.path.split("/").slice(1);

@@ -6,7 +6,9 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { IronicClient } from "../../provider/ironic";
 import { bareMetalHostProvider } from "../../sdk/baremetalhost";
+import * as host from "../../sdk/providers/host";
 import type { HostDiff } from "../../sdk/providers/host";
+import { captureLogger } from "../support/capture-logger";
 import { EXTRA } from "../../provider/host/lifecycle";
 import type { LabBmc } from "../../local/bmc";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
@@ -24,14 +26,9 @@ const image2 = { url: "http://127.0.0.1:1/images/plan-2.qcow2", checksum: "fedcb
 
 /** diff() as the engine calls it at preview, with what it prints. */
 async function preview(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ d: HostDiff; said: string }> {
-    const orig = console.error;
-    let said = "";
-    console.error = (...a: unknown[]) => (said += a.join(" ") + "\n");
-    try {
-        return { d: (await provider.diff!(id, olds, news)) as HostDiff, said };
-    } finally {
-        console.error = orig;
-    }
+    const log = captureLogger();
+    const d = await host.diff(id, olds, news, log);
+    return { d, said: log.text() };
 }
 
 describe("BareMetalHost update plan against real Ironic", function () {
@@ -109,7 +106,7 @@ describe("BareMetalHost update plan against real Ironic", function () {
         const created = await provider.create(inputs);
         cleanup.push(created.id);
         // A deploy deadline far shorter than the (fake, ~1 s) deploy: the run gives up while Ironic deploys.
-        const hurried = { ...inputs, image, timeouts: { deploy: 0.002 } };
+        const hurried = { ...inputs, image, timeouts: { deploy: "120ms" } };
         let failure: Error | undefined;
         await provider.update!(created.id, created.outs, hurried).catch((e: Error) => (failure = e));
         expect(failure?.message).to.match(/timed out|deadline|did not reach/i);

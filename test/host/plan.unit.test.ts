@@ -4,8 +4,10 @@
 // on a node registered and deployed with the real old inputs, secrets included), and both must
 // say the same thing, which must be the expected one.
 import { expect } from "chai";
+import { captureLogger } from "../support/capture-logger";
 import { diff } from "../../sdk/providers/host";
 import { hostSpecFromInputs, PlainHostInputs, secretDigest } from "../../provider/host/desired";
+import { ownerKeyId } from "../../provider/owner-record";
 import { EXTRA, HostAction, nextAction } from "../../provider/host/lifecycle";
 import { predictSteps, recordedNode, stepText } from "../../provider/host/plan";
 import type { HostSpec } from "../../provider/host/spec";
@@ -43,7 +45,7 @@ function outputsOf(inputs: Record<string, unknown>, rec: Recorded): Record<strin
     return {
         ...pub,
         bmc: pubBmc,
-        secretDigests: { key, bmcPassword: secretDigest(key, password), userData: secretDigest(key, userData), networkData: secretDigest(key, networkData), metaData: secretDigest(key, metaData) },
+        secretDigests: { key, bmcPassword: secretDigest(key, password), userData: secretDigest(key, userData), networkData: secretDigest(key, networkData), metaData: secretDigest(key, metaData), ownerKeyId: ownerKeyId(key) },
         provisioningState: rec.ironicProvisionState === "active" ? (inputs.externallyProvisioned ? "externally provisioned" : "provisioned") : "available",
         ironicProvisionState: rec.ironicProvisionState,
         powerState: rec.powerState,
@@ -70,19 +72,16 @@ function lifecycleDecision(oldInputs: Record<string, unknown>, newInputs: Record
 }
 
 async function previewDecision(oldInputs: Record<string, unknown>, newInputs: Record<string, unknown>, rec: Recorded): Promise<{ verdict: string; message: string }> {
-    const orig = console.error;
-    let message = "";
-    console.error = (...a: unknown[]) => (message += a.join(" "));
+    const log = captureLogger();
     try {
-        const d = await diff("u", outputsOf(oldInputs, rec), newInputs);
+        const d = await diff("u", outputsOf(oldInputs, rec), newInputs, log);
+        const message = log.warnings().join(" ");
         if (d.replaces?.length) return { verdict: "replace", message };
         if (!d.changes) return { verdict: "nothing", message };
         if (!d.reprovision) return { verdict: "update", message };
         return { verdict: d.reprovision.split("|")[0].replace(" (wipe)", ""), message };
     } catch (e) {
         return { verdict: "refuse", message: (e as Error).message };
-    } finally {
-        console.error = orig;
     }
 }
 
@@ -142,16 +141,12 @@ describe("host/plan: the preview and the update take the same decision", () => {
     });
 
     it("no input changed, but the last rebuild never reached Ironic (a failed update kept as partial state) → the preview announces the rebuild the update will do", async () => {
-        const orig = console.error;
-        let message = "";
-        console.error = (...a: unknown[]) => (message += a.join(" "));
-        try {
-            const d = await diff("u", { ...outputsOf(base, ACTIVE), deploymentPending: true }, base);
-            expect(d.changes).to.equal(true);
-            expect(d.reprovision).to.match(/^REPROVISION \(wipe\)/);
-        } finally {
-            console.error = orig;
-        }
+        const log = captureLogger();
+        const d = await diff("u", { ...outputsOf(base, ACTIVE), deploymentPending: true }, base, log);
+        expect(d.changes).to.equal(true);
+        expect(d.reprovision).to.match(/^REPROVISION \(wipe\)/);
+        // A wipe announced at preview is a warning, not mere progress.
+        const message = log.warnings().join(" ");
         expect(message).to.contain("WILL REPROVISION (wipe) host default~h1: the last deploy never reached Ironic: rebuild; ends active, power on");
         // And the lifecycle on such a node: a pending record whose deploy Ironic never took means a rebuild.
         const oldSpec = specOf(base);
@@ -170,15 +165,9 @@ describe("host/plan: the preview and the update take the same decision", () => {
     });
 
     it("secrets never reach the preview's message or plan", async () => {
-        const orig = console.error;
-        let out = "";
-        console.error = (...a: unknown[]) => (out += a.join(" "));
-        try {
-            const d = await diff("u", outputsOf(base, ACTIVE), { ...base, userData: "#cloud-config\npassword: do-not-leak\n" });
-            out += JSON.stringify(d);
-        } finally {
-            console.error = orig;
-        }
+        const log = captureLogger();
+        const d = await diff("u", outputsOf(base, ACTIVE), { ...base, userData: "#cloud-config\npassword: do-not-leak\n" }, log);
+        const out = log.text() + JSON.stringify(d);
         expect(out).to.contain("REPROVISION");
         expect(out).to.not.contain("do-not-leak");
         expect(out).to.not.contain("bmc-pw");

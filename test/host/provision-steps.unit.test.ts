@@ -1,6 +1,7 @@
 // The deploy and undeploy paths' decisions (lifecycle.ts), which provision.ts only carries out.
 import { expect } from "chai";
 import { deployTarget, maintenanceBeforeProvisioning, ownMaintenanceReason, undeployStep } from "../../provider/host/lifecycle";
+import { deployWaitLabel } from "../../provider/host/provision";
 
 describe("host deploy / undeploy steps (lifecycle.ts, pure)", function () {
     it("deploy: active → rebuild; available or deploy failed → active; anywhere else Ironic cannot deploy", function () {
@@ -24,5 +25,14 @@ describe("host deploy / undeploy steps (lifecycle.ts, pure)", function () {
         expect(maintenanceBeforeProvisioning({ maintenance: true, maintenance_reason: ownMaintenanceReason("x"), fault: null })).to.equal("unset");
         expect(maintenanceBeforeProvisioning({ maintenance: true, maintenance_reason: "clean failed", fault: "clean failure" })).to.equal("refuse-fault");
         expect(maintenanceBeforeProvisioning({ maintenance: true, maintenance_reason: "replacing a DIMM", fault: null })).to.equal("refuse-operator");
+    });
+});
+
+describe("a failed deploy names the image (provision.ts deployWaitLabel, pure)", function () {
+    it("the image URL and its checksum, or the custom step: Ironic's last_error names neither", function () {
+        const image = { url: "http://127.0.0.1:6180/lab-images/os.qcow2", checksum: "0".repeat(64), checksumType: "sha256" as const, format: "qcow2" as const };
+        expect(deployWaitLabel({ image })).to.equal(`deploy of image http://127.0.0.1:6180/lab-images/os.qcow2 (checksum ${"0".repeat(64)})`);
+        expect(deployWaitLabel({ image: { url: "oci://registry.example/os:1" } })).to.equal("deploy of image oci://registry.example/os:1");
+        expect(deployWaitLabel({ customDeploy: { method: "install_coreos" } })).to.equal("deploy by custom step install_coreos");
     });
 });

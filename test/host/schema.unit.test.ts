@@ -56,8 +56,12 @@ const BAD: Array<[string, Record<string, unknown>, string]> = [
     ["host name is a UUID", { ...base, name: "6f1c4c8e-1111-4222-8333-944455556666" }, "name"],
     ["namespace upper case", { ...base, namespace: "Prod" }, "namespace"],
     ["automated cleaning mode", { ...base, automatedCleaningMode: "full" }, "automatedCleaningMode"],
-    ["negative timeout", { ...base, timeouts: { create: -1 } }, "timeouts.create"],
-    ["unknown timeout phase", { ...base, timeouts: { forever: 1 } }, "timeouts.forever"],
+    ["negative timeout", { ...base, timeouts: { create: "-1m" } }, "timeouts.create"],
+    ["zero timeout", { ...base, timeouts: { deploy: "0s" } }, "timeouts.deploy"],
+    ["timeout without a unit", { ...base, timeouts: { create: "30" } }, "timeouts.create"],
+    ["timeout as a plain number (minutes before 0.2)", { ...base, timeouts: { create: 30 } }, "timeouts.create"],
+    ["power timeout longer than the create", { ...base, timeouts: { create: "10m", power: "1h" } }, "timeouts.power"],
+    ["unknown timeout phase", { ...base, timeouts: { forever: "1m" } }, "timeouts.forever"],
     ["bad ironic URL", { ...base, ironic: { url: "not a url" } }, "ironic.url"],
     ["bad ironic auth type", { ...base, ironic: { authType: "kerberos" } }, "ironic.authType"],
     ["unknown top-level field", { ...base, hardwareProfile: "dell" }, "hardwareProfile"],
@@ -89,7 +93,7 @@ describe("host/schema: check turns bad inputs into failures naming the property"
             { ...base, labels: { "infrastructure.cluster.x-k8s.io/failure-domain": "rack-1", role: "" }, traits: ["CUSTOM_GPU", "HW_CPU_X86_AVX2"], resourceClass: "gpu.large" },
             { ...base, raid: { hardwareRAIDVolumes: [{ level: "1+0", sizeGibibytes: 0, controller: "RAID.1", physicalDisks: ["d1", "d2"], numberOfPhysicalDisks: 2 }] } },
             { ...base, raid: { softwareRAIDVolumes: [{ level: "1", rootVolume: true }, { level: "0" }] } },
-            { ...base, disablePowerOff: true, timeouts: { create: 30, inspect: 10 }, ironic: { url: "http://127.0.0.1:6385", authType: "none" } },
+            { ...base, disablePowerOff: true, timeouts: { create: "1h30m", inspect: "10m", power: "90s" }, ironic: { url: "http://127.0.0.1:6385", authType: "none" } },
         ];
         for (const g of good) {
             const r = await check({}, g);

@@ -46,6 +46,11 @@ describe("trust under the real pulumi engine: claimed hosts, hand-enrolled nodes
             await s.setConfig("namespace", NS);
             await s.setConfig("pool", tag);
         }
+        // The pool team's owner key, made as the README says; the machines team is given it (as a
+        // StackReference's secret output would give it) to claim the pool's hosts.
+        await pool.setOwnerKey();
+        const poolKey = (await pool.must(["config", "get", "pulumi-metal3:ownerKey"])).stdout.trim();
+        await machines.setConfig("poolOwnerKey", poolKey, { secret: true });
     });
     after(async function () {
         for (const s of [machines, pool]) if (s) await s.run(["destroy", "--yes"]);

@@ -13,9 +13,12 @@ import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired
 import { createMachine, deleteMachine, readMachine } from "../../provider/machine/converge";
 import { DEFAULT_TIMEOUTS_MS, type MachineSpec } from "../../provider/machine/spec";
 import { destroyPoolHosts, FAKE_INTERFACES, uniqueTag } from "../machine/pool";
+import { setStackOwnerKey } from "../../sdk/owner";
 
 const NS = "trust";
 const OWNER = { stack: "trust-project/dev", resource: "worker" };
+/** The stack's ownerKey (pulumi-metal3:ownerKey). */
+const OWNER_KEY = "7".repeat(64);
 
 /** What an operator would compare before and after: nothing the provider could have touched differs. */
 function fingerprint(n: Node) {
@@ -59,14 +62,17 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
         image: { url: image, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
         automatedCleaningMode: "metadata",
         claimOwner: "other-project/prod",
+        poolKeys: [OWNER_KEY], // the hosts' stack's key (the Machines' stack here is another: poolOwnerKeys)
         timeouts: { ...DEFAULT_TIMEOUTS_MS, create: 180_000, delete: 180_000 },
     });
 
     before(async () => {
         client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
-        await provider.configure({ config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest);
+        // A stack with an ownerKey: its hosts' owner records are keyed under it, and its Machines claim them.
+        await provider.configure({ config: { get: (k: string) => (k === "pulumi-metal3:ownerKey" ? OWNER_KEY : undefined) } } as unknown as pulumi.dynamic.ConfigureRequest);
     });
     after(async () => {
+        setStackOwnerKey(undefined);
         await destroyPoolHosts(client, nodes);
         await client.close();
     });
@@ -74,7 +80,8 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
     describe("1. a node is ours only if it says so", () => {
         it("the owner record is in the enrol request: a run killed right after the POST leaves a node the next run takes over", async () => {
             const inputs = host("killed");
-            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
+            // The killed run had the stack's ownerKey too: its record verifies (its digest key died with it).
+            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key", ownerKey: OWNER_KEY });
             const leftBehind = await enrolNode(client, spec); // only the POST, as if the run died here
             nodes.push(leftBehind);
             expect(leftBehind.extra).to.include({ [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: OWNER.resource, [EXTRA.managed]: "true" });

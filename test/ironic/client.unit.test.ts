@@ -8,34 +8,11 @@ import * as path from "path";
 import { compareMicroversions, negotiateMicroversion, patchShows } from "../../provider/ironic/client";
 import { normalizeEndpoint, resolveConnection } from "../../provider/ironic/connection";
 import { IronicError, isNodeLockedFault, unwrapIronicFault } from "../../provider/ironic/errors";
-import { Node } from "../../provider/ironic/types";
+import { blankNode, Node } from "../../provider/ironic/types";
 import { judgeAllocation, judgePowerState, judgeProvisionState, LEARNED_LOOK_MARGIN_MS, MAX_POLL_MS, plannedSleepMs } from "../../provider/ironic/wait";
 
 function node(fields: Partial<Node>): Node {
-    return {
-        uuid: "3f6a0b1e-0000-4000-8000-000000000001",
-        name: "default~host-0",
-        driver: "fake-hardware",
-        driver_info: {},
-        provision_state: "available",
-        target_provision_state: null,
-        power_state: "power off",
-        target_power_state: null,
-        maintenance: false,
-        maintenance_reason: null,
-        last_error: null,
-        extra: {},
-        properties: {},
-        instance_info: {},
-        instance_uuid: null,
-        allocation_uuid: null,
-        resource_class: "baremetal",
-        traits: [],
-        description: null,
-        created_at: "2026-01-01T00:00:00+00:00",
-        updated_at: null,
-        ...fields,
-    };
+    return blankNode({ uuid: "3f6a0b1e-0000-4000-8000-000000000001", name: "default~host-0", driver: "fake-hardware", resource_class: "baremetal", created_at: "2026-01-01T00:00:00+00:00", ...fields });
 }
 
 describe("ironic client (unit)", () => {
@@ -93,22 +70,38 @@ describe("ironic client (unit)", () => {
             expect(c.password).to.equal(undefined);
         });
         it("reads OS_* variables and infers http_basic", () => {
-            const c = resolveConnection({}, { IRONIC_URL: "http://b:2", OS_USERNAME: "u", OS_PASSWORD: "p" });
-            expect(c).to.include({ url: "http://b:2", authType: "http_basic", username: "u", password: "p", source: "IRONIC_URL" });
+            const c = resolveConnection({}, { IRONIC_URL: "https://b:2", OS_USERNAME: "u", OS_PASSWORD: "p" });
+            expect(c).to.include({ url: "https://b:2", authType: "http_basic", username: "u", password: "p", source: "IRONIC_URL" });
         });
         it("reads a cloud from clouds.yaml under $HOME/.config/openstack", () => {
             const cfg = path.join(dir, ".config", "openstack");
             fs.mkdirSync(cfg, { recursive: true });
             fs.writeFileSync(
                 path.join(cfg, "clouds.yaml"),
-                "clouds:\n  lab:\n    auth_type: http_basic\n    auth:\n      endpoint: http://lab:6385\n      username: admin\n      password: s3cret\n    verify: false\n",
+                "clouds:\n  lab:\n    auth_type: http_basic\n    auth:\n      endpoint: https://lab:6385\n      username: admin\n      password: s3cret\n    verify: false\n",
             );
             const c = resolveConnection({}, { HOME: dir, OS_CLOUD: "lab" });
-            expect(c).to.include({ url: "http://lab:6385", authType: "http_basic", username: "admin", password: "s3cret", insecure: true });
+            expect(c).to.include({ url: "https://lab:6385", authType: "http_basic", username: "admin", password: "s3cret", insecure: true });
             expect(c.source).to.contain('cloud "lab"');
+            // verify: false is said on every run (the provider sends this to the engine as a warning).
+            expect(c.warnings.join()).to.match(/verification of Ironic at https:\/\/lab:6385 is OFF \(insecure, from verify: false/);
             // baremetal_endpoint_override wins over auth.endpoint
             fs.writeFileSync(path.join(cfg, "clouds.yaml"), "clouds:\n  lab:\n    auth_type: none\n    baremetal_endpoint_override: http://bm:6385/v1\n    auth:\n      endpoint: http://other:1\n");
             expect(resolveConnection({}, { HOME: dir, OS_CLOUD: "lab" }).url).to.equal("http://bm:6385");
+        });
+        it("takes IRONIC_URL and OS_CLOUD naming the same endpoint as that cloud, credentials included (what `ironic start` prints)", () => {
+            const file = path.join(dir, "local-clouds.yaml");
+            fs.writeFileSync(file, "clouds:\n  local:\n    auth_type: http_basic\n    auth:\n      endpoint: http://127.0.0.1:6385\n      username: pm3\n      password: gen\n");
+            const env = { OS_CLIENT_CONFIG_FILE: file, OS_CLOUD: "local" };
+            const c = resolveConnection({}, { ...env, IRONIC_URL: "http://127.0.0.1:6385/v1/" });
+            expect(c).to.include({ url: "http://127.0.0.1:6385", authType: "http_basic", username: "pm3", password: "gen" });
+            expect(c.source).to.contain('cloud "local"');
+            // Another endpoint in IRONIC_URL: the cloud's password never goes there (IRONIC_URL alone, as before).
+            const other = resolveConnection({}, { ...env, IRONIC_URL: "http://127.0.0.1:7000" });
+            expect(other).to.include({ url: "http://127.0.0.1:7000", authType: "none", source: "IRONIC_URL" });
+            expect(other.password).to.equal(undefined);
+            // OS_ENDPOINT still wins over OS_CLOUD, even when equal.
+            expect(resolveConnection({}, { ...env, OS_ENDPOINT: "http://127.0.0.1:6385" })).to.include({ authType: "none", source: "OS_ENDPOINT" });
         });
         it("names the missing cloud and the clouds it found", () => {
             fs.writeFileSync(path.join(dir, "clouds.yaml"), "clouds:\n  lab: {auth: {endpoint: 'http://x:1'}}\n");

@@ -2,7 +2,7 @@
 // source that counts what it is asked (the real-Ironic test is in poller.test.ts).
 
 import { expect } from "chai";
-import { BATCH_FIELDS, matchBatch, nextBatchAt, NodePoller, NodeSource, planBatch, pollerKey } from "../../provider/ironic/poller";
+import { BATCH_FIELDS, FEW_NODES_FOR_GETS, LIST_COST_FACTOR, LIST_MIN_INTERVAL_MS, matchBatch, nextBatchAt, nextListAt, NodePoller, NodeSource, planBatch, pollerKey } from "../../provider/ironic/poller";
 import { Node } from "../../provider/ironic";
 
 const node = (uuid: string, name: string | null = null, provision_state = "manageable") => ({ uuid, name, provision_state }) as Node;
@@ -33,9 +33,28 @@ describe("shared node poller (unit)", () => {
         expect(nextBatchAt(1000, 500, 250, 10)).to.equal(1010);
     });
 
-    it("GETs a lone node and lists for several", () => {
-        expect(planBatch(["a"])).to.deep.equal({ kind: "get", id: "a" });
-        expect(planBatch(["a", "b"])).to.deep.equal({ kind: "list" });
+    it("GETs each of a few nodes (a list of every node costs a large shared Ironic more) and lists for more", () => {
+        expect(planBatch(["a"])).to.deep.equal({ kind: "gets", ids: ["a"] });
+        const few = Array.from({ length: FEW_NODES_FOR_GETS }, (_, i) => `n${i}`);
+        expect(planBatch(few)).to.deep.equal({ kind: "gets", ids: few });
+        expect(planBatch([...few, "one-more"])).to.deep.equal({ kind: "list" });
+    });
+
+    it("spaces lists of every node at least a second apart, and further when the last list was slow", () => {
+        expect(nextListAt(undefined, 0)).to.equal(-Infinity);
+        expect(nextListAt(10_000, 20)).to.equal(10_000 + LIST_MIN_INTERVAL_MS);
+        expect(nextListAt(10_000, 2_000)).to.equal(10_000 + LIST_COST_FACTOR * 2_000);
+    });
+
+    it("lists at most once per list interval however many looks keep coming", async () => {
+        const nodes = Array.from({ length: 10 }, (_, i) => node(`u${i}`));
+        const { source, calls } = countingSource(nodes);
+        const poller = new NodePoller(20, 2, 4, 300);
+        const t0 = Date.now();
+        for (let round = 0; round < 4; round++) await Promise.all(nodes.map((n) => poller.look(n.uuid, source)));
+        const took = Date.now() - t0;
+        expect(calls.lists).to.equal(4);
+        expect(took).to.be.at.least(3 * 300 - 5);
     });
 
     it("picks the asked nodes out of a list by UUID or name and names the ones it did not show", () => {
@@ -69,7 +88,7 @@ describe("shared node poller (unit)", () => {
 
     it("spaces batches a tick apart: looks asked while one runs or within a tick share the next", async () => {
         const { source, calls } = countingSource([node("a"), node("b"), node("c")]);
-        const poller = new NodePoller(200, 5);
+        const poller = new NodePoller(200, 5, 1, 0);
         const t0 = Date.now();
         await Promise.all([poller.look("a", source), poller.look("b", source)]);
         const second = Promise.all([poller.look("a", source), poller.look("b", source), poller.look("c", source)]);
@@ -82,7 +101,7 @@ describe("shared node poller (unit)", () => {
 
     it("GETs a node the list did not show, so a missing node fails its own wait only", async () => {
         const { source, calls } = countingSource([node("a"), node("b")]);
-        const poller = new NodePoller(50, 5);
+        const poller = new NodePoller(50, 5, 1);
         const results = await Promise.allSettled([poller.look("a", source), poller.look("b", source), poller.look("gone", source)]);
         expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "fulfilled", "rejected"]);
         expect((results[2] as PromiseRejectedResult).reason.message).to.match(/node gone not found/);
@@ -94,7 +113,7 @@ describe("shared node poller (unit)", () => {
         const { source, calls } = countingSource([node("a"), node("b")]);
         let fail = true;
         const flaky: NodeSource = { getNode: source.getNode, listNodes: (f) => (fail ? Promise.reject(new Error("Ironic unreachable")) : source.listNodes(f)) };
-        const poller = new NodePoller(50, 5);
+        const poller = new NodePoller(50, 5, 1, 0);
         const failed = await Promise.allSettled([poller.look("a", flaky), poller.look("b", flaky)]);
         expect(failed.every((r) => r.status === "rejected")).to.equal(true);
         fail = false;

@@ -11,6 +11,7 @@ import { kubeCommand } from "../../cli/kube";
 import { findFreePort, isProcessAlive, readPidFile } from "../../local/proc";
 import { ensureToolchain, KUBE_VERSION } from "../../local/toolchain";
 import { defaultCrdDir } from "../../provider/render";
+import { Agent, request } from "undici";
 
 /** The Metal³ CRDs the package ships (crds/, copied from upstream: crds/SOURCES.txt). */
 const CRD_DIR = defaultCrdDir();
@@ -118,6 +119,43 @@ describe("local kube-apiserver (etcd + kube-apiserver on loopback)", function ()
         expect(delSecret.status).to.be.oneOf([200, 202]);
         expect(await waitGone(kube.kubeconfig, `${bmhPath}/node-0`, 5000)).to.be.below(5000);
         expect(await waitGone(kube.kubeconfig, `${ns}/secrets/node-0-bmc-secret`, 5000)).to.be.below(5000);
+    });
+
+    it("etcd answers only TLS clients holding a certificate of its own CA; state dirs are 0700, keys 0600", async function () {
+        const { etcdClientPort, etcdPeerPort } = JSON.parse(fs.readFileSync(path.join(stateDir, "state.json"), "utf8"));
+        const etcdPki = path.join(stateDir, "pki", "etcd");
+        const ca = fs.readFileSync(path.join(etcdPki, "ca.crt"));
+        const health = async (port: number, scheme: string, tls: Record<string, Buffer>) => {
+            const dispatcher = new Agent({ connect: tls });
+            try {
+                const r = await request(`${scheme}://127.0.0.1:${port}/health`, { dispatcher, headersTimeout: 5000, bodyTimeout: 5000 });
+                return `HTTP ${r.statusCode} ${await r.body.text()}`;
+            } catch (e) {
+                return `refused: ${(e as Error).message}`;
+            } finally {
+                await dispatcher.close();
+            }
+        };
+        // Plain HTTP, and TLS without a client certificate: refused, on the client and the peer port.
+        for (const port of [etcdClientPort, etcdPeerPort]) {
+            expect(await health(port, "http", {})).to.match(/^refused|HTTP 400/);
+            expect(await health(port, "https", { ca })).to.match(/^refused/);
+        }
+        // The API server's own client certificate: served.
+        const cert = fs.readFileSync(path.join(etcdPki, "apiserver-etcd-client.crt"));
+        const key = fs.readFileSync(path.join(etcdPki, "apiserver-etcd-client.key"));
+        expect(await health(etcdClientPort, "https", { ca, cert, key })).to.match(/HTTP 200 .*"health":\s*"true"/);
+        // A certificate of the API server's CA (which kube-apiserver takes as a user) is not etcd's.
+        const apiCa = fs.readFileSync(path.join(stateDir, "pki", "ca.crt"));
+        const apiCert = fs.readFileSync(path.join(stateDir, "pki", "apiserver.crt"));
+        const apiKey = fs.readFileSync(path.join(stateDir, "pki", "apiserver.key"));
+        expect(await health(etcdClientPort, "https", { ca, cert: apiCert, key: apiKey })).to.match(/^refused/);
+        void apiCa;
+        const mode = (p: string) => fs.statSync(p).mode & 0o777;
+        for (const dir of ["", "pki", "pki/etcd", "etcd-data", "apiserver-certs"]) expect(mode(path.join(stateDir, dir)).toString(8), dir || "state dir").to.equal("700");
+        for (const key of ["pki/ca.key", "pki/apiserver.key", "pki/sa.key", "pki/token", "pki/etcd/ca.key", "pki/etcd/server.key", "pki/etcd/apiserver-etcd-client.key", "kubeconfig"]) {
+            expect(mode(path.join(stateDir, key)).toString(8), key).to.equal("600");
+        }
     });
 
     it("start is idempotent: a second start finds the running API server", async function () {

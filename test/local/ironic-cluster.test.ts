@@ -2,18 +2,25 @@
 // PostgreSQL, ironic-api and two ironic-conductor processes. Hosts go through the provider's own
 // lifecycle (converge) and Machine claims race on them; a conductor SIGKILLed in the middle of a
 // deploy is taken over by the other one (Ironic's own take-over) and the next converge reaches
-// active on the same node.
+// active on the same node. Authenticated as `ironic start` is by default: the API with the
+// generated credentials it prints, JSON-RPC between the API and the conductors with an internal
+// user (a direct call without it is refused).
 
 import { execFile } from "child_process";
 import { expect } from "chai";
+import { request } from "undici";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { clusterFiles, ironicClusterStatus, readClusterRecord } from "../../local/ironic-cluster";
-import { isProcessAlive, readPidFile, sleep, waitForHttp } from "../../local/proc";
+import { httpGet, isProcessAlive, readPidFile, sleep, waitForHttp } from "../../local/proc";
+import { basicAuthHeader, readGeneratedCredentials } from "../../local/ironic";
 import { postgresPid, removePostgresData } from "../../local/postgres";
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
+
+/** The ownerKey of the stack the cluster's hosts are enrolled by. */
+const CLUSTER_OWNER_KEY = "c".repeat(64);
 import { converge, HostError } from "../../provider/host/converge";
 import { hostSpecFromInputs, phaseTimeouts, PlainHostInputs } from "../../provider/host/desired";
 import { claimHost, NoHostAvailableError } from "../../provider/claim/allocation";
@@ -41,11 +48,26 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 const cli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
 
-function baremetal(url: string, args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OS_AUTH_TYPE: "none" };
-  delete env.OS_ENDPOINT;
-  delete env.IRONIC_URL;
-  return run("baremetal", ["--os-endpoint", url, "--os-baremetal-api-version", "1.82", ...args], env);
+/** The test run's environment without its own Ironic settings (hooks.ts), plus `printed`: what a user's shell has after exporting start's output. */
+function envWith(printed: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ["OS_ENDPOINT", "IRONIC_URL", "OS_CLOUD", "OS_AUTH_TYPE", "OS_USERNAME", "OS_PASSWORD", "OS_CLIENT_CONFIG_FILE"]) delete env[k];
+  return { ...env, ...printed };
+}
+
+/** `baremetal` with the variables `ironic start` printed. */
+function baremetal(printed: Record<string, string>, args: string[]): Promise<CliResult> {
+  return run("baremetal", ["--os-baremetal-api-version", "1.82", ...args], envWith(printed));
+}
+
+/** A JSON-RPC call straight to a conductor (as the API makes them), with `authorization` or none. */
+async function jsonRpcCall(host: string, port: number, authorization?: string): Promise<{ status: number; body: string }> {
+  const res = await request(`http://${host}:${port}/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "no_such_method", params: { context: {} }, id: "probe" }),
+  });
+  return { status: res.statusCode, body: await res.body.text() };
 }
 
 function mac(i: number): string {
@@ -57,16 +79,18 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
   this.timeout(240_000);
   let stateDir: string;
   let url: string;
+  let printed: Record<string, string>;
   let client: IronicClient;
   const hostNames: string[] = [];
   const log: string[] = [];
 
   function hostInputs(name: string, i: number, extra: Partial<PlainHostInputs> = {}): PlainHostInputs {
-    return { name, namespace: NS, bmc: { address: `fake://${name}` }, bootMACAddress: mac(i), online: false, labels: { pool: "cluster-test" }, ...extra } as PlainHostInputs;
+    // Enrolled as a BareMetalHost of a stack with an ownerKey: the keyed owner record the claims verify.
+    return { name, namespace: NS, bmc: { address: `fake://${name}` }, bootMACAddress: mac(i), online: false, labels: { pool: "cluster-test" }, owner: { stack: "cluster/test", resource: name }, ...extra } as PlainHostInputs;
   }
   async function convergeHost(inputs: PlainHostInputs, uuid?: string) {
-    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
-    return converge(client, spec, uuid, { label: `${NS}~${inputs.name}`, timeouts: phaseTimeouts({ register: 3, inspect: 3, clean: 3, deploy: 3, deprovision: 3, power: 3, delete: 3 } as never), log: (m) => log.push(m) });
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key", ownerKey: CLUSTER_OWNER_KEY});
+    return converge(client, spec, uuid, { label: `${NS}~${inputs.name}`, timeouts: phaseTimeouts({ register: "3m", inspect: "3m", clean: "3m", deploy: "3m", deprovision: "3m", power: "3m", delete: "3m" }), log: (m) => log.push(m) });
   }
 
   before(async function () {
@@ -75,9 +99,11 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pm3-cluster-"));
     const started = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
     expect(started.code, `ironic start failed:\n${started.stderr}`).to.equal(0);
-    expect(started.stdout).to.match(/^IRONIC_URL=http:\/\/127\.0\.0\.1:\d+\n$/);
-    url = started.stdout.trim().slice("IRONIC_URL=".length);
-    client = await IronicClient.connect({ url, authType: "none" });
+    expect(started.stdout).to.match(/^IRONIC_URL=http:\/\/127\.0\.0\.1:\d+\nOS_CLIENT_CONFIG_FILE=\S+\/clouds\.yaml\nOS_CLOUD=pulumi-metal3-local\n$/);
+    printed = Object.fromEntries(started.stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    url = printed.IRONIC_URL;
+    // The provider's own credential path: the printed variables in the environment, nothing else.
+    client = await IronicClient.connect({}, envWith(printed));
   });
 
   after(async function () {
@@ -91,11 +117,12 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
   });
 
   it("`baremetal conductor list` shows both conductors alive; PostgreSQL listens on no TCP port", async () => {
-    const listed = await baremetal(url, ["conductor", "list", "-f", "json"]);
+    const listed = await baremetal(printed, ["conductor", "list", "-f", "json"]);
     expect(listed.code, listed.stderr).to.equal(0);
-    const conductors = JSON.parse(listed.stdout) as { Hostname: string; Alive: boolean }[];
-    expect(conductors.map((c) => c.Hostname).sort()).to.deep.equal(["127.0.0.2", "127.0.0.3"]);
-    expect(conductors.every((c) => c.Alive)).to.equal(true);
+    // python-ironicclient 6.x prints lower-case keys in JSON (`hostname`, not `Hostname`).
+    const conductors = JSON.parse(listed.stdout) as { hostname: string; alive: boolean }[];
+    expect(conductors.map((c) => c.hostname).sort()).to.deep.equal(["127.0.0.2", "127.0.0.3"]);
+    expect(conductors.every((c) => c.alive)).to.equal(true);
     // Ironic's database is reached over the unix socket only.
     const conf = fs.readFileSync(clusterFiles(stateDir).config, "utf8");
     expect(conf).to.match(/connection = postgresql\+psycopg2:\/\/ironic@\/ironic\?host=\//);
@@ -106,6 +133,27 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     const inodes = new Set(fs.readdirSync(`/proc/${pg}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${pg}/fd/${fd}`); } catch { return ""; } }).filter((l) => l.startsWith("socket:")).map((l) => l.slice(8, -1)));
     const listening = tcp.split("\n").filter((l) => l.trim().split(/\s+/)[3] === "0A" && inodes.has(l.trim().split(/\s+/)[9]));
     expect(listening, "postgres listens on TCP").to.have.length(0);
+  });
+
+  it("the API refuses calls without credentials; each conductor's JSON-RPC refuses calls without the internal user's password", async () => {
+    expect((await httpGet(`${url}/v1/nodes`, { "X-OpenStack-Ironic-API-Version": "1.82" }))?.status).to.equal(401);
+    const record = readClusterRecord(stateDir)!;
+    const files = clusterFiles(stateDir);
+    expect(fs.readFileSync(files.config, "utf8")).to.match(/\[json_rpc\]\nauth_strategy = http_basic\n/);
+    for (const f of [files.config, files.htpasswd, files.jsonRpcHtpasswd, files.jsonRpcPassword, files.password, files.cloudsYaml]) {
+      expect(fs.statSync(f).mode & 0o777, f).to.equal(0o600);
+    }
+    const internal = { username: "json-rpc", password: fs.readFileSync(files.jsonRpcPassword, "utf8").trim() };
+    const api = readGeneratedCredentials(stateDir)!;
+    for (const host of ["127.0.0.2", "127.0.0.3"]) {
+      expect((await jsonRpcCall(host, record.jsonRpcPort)).status, `${host} without credentials`).to.equal(401);
+      // The API's users are not the conductors' (a user of the API cannot call a conductor directly).
+      expect((await jsonRpcCall(host, record.jsonRpcPort, basicAuthHeader(api).Authorization)).status, `${host} with the API's credentials`).to.equal(401);
+      // With the internal user the call gets through to the JSON-RPC dispatcher, which knows no such method.
+      const through = await jsonRpcCall(host, record.jsonRpcPort, basicAuthHeader(internal).Authorization);
+      expect(through.status, through.body).to.equal(200);
+      expect(through.body).to.match(/no_such_method/);
+    }
   });
 
   it("enrols hosts through the provider lifecycle; the hash ring spreads them over both conductors; status counts them", async () => {
@@ -138,7 +186,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
   it("a claim race on the cluster: 12 Machines for 8 hosts, each host claimed once", async () => {
     const machines = Array.from({ length: 12 }, (_, i) => `m${i}`);
     const settled = await Promise.allSettled(
-      machines.map((m) => claimHost(client, { namespace: NS, selector: { matchLabels: { pool: "cluster-test" } }, owner: { namespace: NS, machine: m, specHash: "s1" }, allocationTimeoutMs: 60_000 })),
+      machines.map((m) => claimHost(client, { namespace: NS, selector: { matchLabels: { pool: "cluster-test" } }, poolKeys: [CLUSTER_OWNER_KEY], owner: { namespace: NS, machine: m, specHash: "s1" }, allocationTimeoutMs: 60_000 })),
     );
     const won = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const lost = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
@@ -164,7 +212,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     let deployStep = false;
     let seenDeploying: (n: Node) => void = () => undefined;
     const deployingNode = new Promise<Node>((resolve) => (seenDeploying = resolve));
-    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key"});
+    const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key", ownerKey: CLUSTER_OWNER_KEY});
     const first = converge(client, spec, undefined, {
       label: `${NS}~${name}`,
       timeouts: phaseTimeouts(undefined),
@@ -201,7 +249,7 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     // conductor as down: until then an RPC for this node may still go to the dead one (HTTP 500).
     await waitForHttp(`${url}/v1/conductors`, {
       timeoutMs: 60_000,
-      headers: { "X-OpenStack-Ironic-API-Version": "1.82" },
+      headers: { ...basicAuthHeader(readGeneratedCredentials(stateDir)), "X-OpenStack-Ironic-API-Version": "1.82" },
       ready: (a) => a.status === 200 && (JSON.parse(a.body).conductors as { hostname: string; alive: boolean }[]).some((c) => c.hostname === owner && !c.alive),
     });
     await sleep(4_000);
@@ -224,7 +272,8 @@ describe("distributed Ironic: PostgreSQL + ironic-api + 2 conductors", function 
     this.timeout(300_000);
     const again = await cli("ironic", "start", "--database", "postgresql", "--conductors", "2", "--state-dir", stateDir, "--heartbeat-timeout", String(HEARTBEAT_TIMEOUT_S), "--fake-delays", FAKE_DELAYS);
     expect(again.code, again.stderr).to.equal(0);
-    expect(again.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    // The same URL and credentials' lines: the generated passwords are kept in the state dir.
+    expect(again.stdout).to.equal(`IRONIC_URL=${url}\nOS_CLIENT_CONFIG_FILE=${printed.OS_CLIENT_CONFIG_FILE}\nOS_CLOUD=${printed.OS_CLOUD}\n`);
     const nodes: Node[] = await client.listNodes();
     expect(nodes.map((n) => n.name)).to.include.members(hostNames.map((n) => `${NS}~${n}`));
     const status = await ironicClusterStatus({ stateDir });

@@ -33,4 +33,23 @@ describe("local Ironic config (unit)", () => {
     expect(section("database")).to.include(`sqlite:///${files.database}`);
     expect(() => renderIronicConfig({ files, port: 1, authStrategy: "noauth", fakeDelays: { power: "fast" } })).to.throw(/power/);
   });
+
+  it("without extraConfig renders exactly as before", () => {
+    const files = stateFiles("/tmp/x-state");
+    const base = { files, port: 7000, authStrategy: "noauth" as const, httpUrl: "http://127.0.0.1:7100" };
+    expect(renderIronicConfig({ ...base, extraConfig: {} })).to.equal(renderIronicConfig(base));
+    expect(renderIronicConfig(base)).to.include("http_url = http://127.0.0.1:7100").and.not.include("external_http_url");
+  });
+
+  it("extraConfig goes into its section (new sections at the end) and refuses options pulumi-metal3 writes itself", () => {
+    const files = stateFiles("/tmp/x-state");
+    const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", extraConfig: { deploy: { erase_devices_priority: "0" }, DEFAULT: { isolinux_bin: "/usr/lib/ISOLINUX/isolinux.bin" }, agent: { x: "1" } } });
+    const section = (name: string) => conf.split(`[${name}]\n`)[1].split("\n[")[0];
+    expect(section("deploy")).to.include("erase_devices_priority = 0").and.include(`http_root = ${files.httpRoot}`);
+    expect(section("DEFAULT")).to.include("isolinux_bin = /usr/lib/ISOLINUX/isolinux.bin").and.include("auth_strategy = noauth");
+    expect(section("agent")).to.include("x = 1");
+    expect(conf.match(/^\[deploy\]$/gm)).to.have.length(1);
+    expect(() => renderIronicConfig({ files, port: 7000, authStrategy: "noauth", extraConfig: { api: { port: "1" } } })).to.throw(/\[api\] port is written by pulumi-metal3/);
+    expect(() => renderIronicConfig({ files, port: 7000, authStrategy: "noauth", extraConfig: { deploy: { a: "1\nb = 2" } } })).to.throw(/one line/);
+  });
 });

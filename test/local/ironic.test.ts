@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RunningIronic, stateFiles } from "../../local/ironic";
-import { findFreePort, httpGet, isProcessAlive, readPidFile, waitForHttp } from "../../local/proc";
+import { ironicRequirementsFile, ironicVenvCacheDir, pinnedVersion } from "../../local/ironic-venv";
+import { findFreePort, httpGet, isProcessAlive, processCommandLine, readPidFile, waitForHttp } from "../../local/proc";
+import { compareMicroversions, IronicClient } from "../../provider/ironic/client";
 import { startExtraIronic } from "../support/hooks";
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
@@ -39,6 +41,23 @@ function baremetal(url: string, args: string[], auth: { username: string; passwo
   if (auth === "none") env.OS_AUTH_TYPE = "none";
   else Object.assign(env, { OS_AUTH_TYPE: "http_basic", OS_USERNAME: auth.username, OS_PASSWORD: auth.password });
   return run("baremetal", ["--os-endpoint", url, "--os-baremetal-api-version", "1.82", ...args], env);
+}
+
+/** The NAME=value lines `ironic start` / `status` print, as a user's shell would export them. */
+function printedVariables(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+/** The test run's environment without any Ironic settings of its own (hooks.ts set OS_ENDPOINT, OS_AUTH_TYPE for its Ironic). */
+function withoutIronicSettings(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ["OS_ENDPOINT", "IRONIC_URL", "OS_CLOUD", "OS_AUTH_TYPE", "OS_USERNAME", "OS_PASSWORD", "OS_CLIENT_CONFIG_FILE"]) delete env[k];
+  return env;
+}
+
+/** `baremetal` with nothing but the variables `ironic start` printed (exported as a user would). */
+function baremetalWithPrinted(printed: Record<string, string>, args: string[]): Promise<CliResult> {
+  return run("baremetal", ["--os-baremetal-api-version", "1.82", ...args], { ...withoutIronicSettings(), ...printed });
 }
 
 function expectOk(result: CliResult, what: string): void {
@@ -73,20 +92,77 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it("start prints exactly IRONIC_URL=... and `baremetal --os-endpoint URL` can use it", async () => {
+  let printed: Record<string, string>;
+  let password: string;
+
+  it("start is authenticated by default: prints IRONIC_URL, OS_CLIENT_CONFIG_FILE and OS_CLOUD (never the password); 401 without them, `baremetal` and the provider's client work with them", async () => {
     const started = await cli("ironic", "start", "--state-dir", stateDir, "--port", String(port));
     expectOk(started, "ironic start");
-    expect(started.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    expect(started.stdout).to.equal(`IRONIC_URL=${url}\nOS_CLIENT_CONFIG_FILE=${files.cloudsYaml}\nOS_CLOUD=pulumi-metal3-local\n`);
+    printed = printedVariables(started.stdout);
+    password = fs.readFileSync(files.password, "utf8").trim();
+    expect(password).to.have.length.at.least(24);
+    expect(started.stdout + started.stderr).to.not.include(password);
+    expect(started.stderr).to.include(files.password);
+    for (const f of [files.password, files.cloudsYaml, files.htpasswd]) expect(fs.statSync(f).mode & 0o777, f).to.equal(0o600);
+    expect(fs.readFileSync(files.htpasswd, "utf8")).to.match(/^pulumi-metal3:\$2[aby]\$/).and.not.include(password);
+    expect(fs.readFileSync(files.config, "utf8")).to.include("auth_strategy = http_basic").and.not.include(password);
 
-    const drivers = await baremetal(url, ["driver", "list", "-f", "value", "-c", "Supported driver(s)"]);
+    // Without credentials: refused (version discovery stays public).
+    expect((await httpGet(`${url}/v1/nodes`))?.status).to.equal(401);
+    expect((await baremetal(url, ["node", "list"])).code, "baremetal without credentials").to.not.equal(0);
+    // The provider's own credential path, with exactly what was printed in the environment:
+    // IRONIC_URL and the OS_CLOUD cloud name the same endpoint, so the cloud's credentials are used.
+    const printedOnly = { ...withoutIronicSettings(), ...printed };
+    const client = await IronicClient.connect({}, printedOnly);
+    try {
+      expect(await client.listNodes()).to.be.an("array");
+    } finally {
+      await client.close();
+    }
+    // IRONIC_URL alone (the old way): the provider sends no credentials and Ironic refuses.
+    const urlOnly = await IronicClient.connect({}, { ...withoutIronicSettings(), IRONIC_URL: url });
+    try {
+      const refused = await urlOnly.listNodes().then(() => undefined, (e: Error) => e);
+      expect(refused?.message).to.match(/401|nauthorized/);
+    } finally {
+      await urlOnly.close();
+    }
+    // It says which Ironic and which API versions it offers: Metal³'s baremetal-operator needs 1.89.
+    const pinned = pinnedVersion(fs.readFileSync(ironicRequirementsFile(), "utf8"), "ironic");
+    const offered = /Ironic (\S+), API (\d+\.\d+)–(\d+\.\d+)\)/.exec(started.stderr);
+    expect(offered, started.stderr).to.not.equal(null);
+    expect(offered![1]).to.equal(pinned);
+    expect(compareMicroversions(offered![3], "1.89"), `API max ${offered![3]}`).to.be.at.least(0);
+    const root = JSON.parse((await httpGet(`${url}/`))!.body);
+    expect(root.default_version.version).to.equal(offered![3]);
+    // The process runs from the cached PyPI environment, not from a system package.
+    const cmdline = processCommandLine(readPidFile(files.pid) as number) ?? "";
+    expect(cmdline).to.include(ironicVenvCacheDir()).and.include(files.config);
+
+    const drivers = await baremetalWithPrinted(printed, ["driver", "list", "-f", "value", "-c", "name"]);
     expectOk(drivers, "baremetal driver list");
     expect(drivers.stdout.split("\n")).to.include.members(["fake-hardware", "ipmi", "redfish", "manual-management"]);
 
-    const created = await baremetal(url, ["node", "create", "--driver", "fake-hardware", "--name", "cli-probe", "-f", "value", "-c", "uuid"]);
+    const created = await baremetalWithPrinted(printed, ["node", "create", "--driver", "fake-hardware", "--name", "cli-probe", "-f", "value", "-c", "uuid"]);
     expectOk(created, "baremetal node create");
-    const listed = await baremetal(url, ["node", "list", "-f", "json"]);
+    const listed = await baremetalWithPrinted(printed, ["node", "list", "-f", "json"]);
     expectOk(listed, "baremetal node list");
-    expect(JSON.parse(listed.stdout).map((n: { Name: string }) => n.Name)).to.include("cli-probe");
+    expect(JSON.parse(listed.stdout).map((n: { name: string }) => n.name)).to.include("cli-probe");
+  });
+
+  it("keeps its state private: state dir 0700, database and config 0600, http_root served without listings", async () => {
+    expect(fs.statSync(files.dir).mode & 0o777).to.equal(0o700);
+    expect(fs.statSync(files.database).mode & 0o777).to.equal(0o600);
+    expect(fs.statSync(files.config).mode & 0o777).to.equal(0o600);
+    const httpUrl = /^http_url = (.*)$/m.exec(fs.readFileSync(files.config, "utf8"))![1];
+    fs.mkdirSync(path.join(files.httpRoot, "probe"), { recursive: true });
+    fs.writeFileSync(path.join(files.httpRoot, "probe", "file.txt"), "served\n");
+    expect((await httpGet(`${httpUrl}/`))?.status).to.equal(404);
+    expect((await httpGet(`${httpUrl}/probe/`))?.status).to.equal(404);
+    const file = await httpGet(`${httpUrl}/probe/file.txt`);
+    expect(file?.status).to.equal(200);
+    expect(file?.body).to.equal("served\n");
   });
 
   it("a second start reports the running Ironic instead of starting another", async () => {
@@ -94,7 +170,7 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
     expect(pidBefore).to.be.a("number");
     const again = await cli("ironic", "start", "--state-dir", stateDir);
     expectOk(again, "second ironic start");
-    expect(again.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    expect(printedVariables(again.stdout)).to.deep.equal(printed);
     expect(again.stderr).to.match(/already running/);
     expect(readPidFile(files.pid)).to.equal(pidBefore);
   });
@@ -103,7 +179,7 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
     const status = await cli("ironic", "status", "--state-dir", stateDir);
     expectOk(status, "ironic status");
     expect(status.stdout).to.match(/^running pid \d+/);
-    expect(status.stdout).to.include(`IRONIC_URL=${url}`);
+    expect(printedVariables(status.stdout)).to.deep.equal(printed);
   });
 
   it("stop ends the process group and removes the pid file; status then exits 3", async () => {
@@ -127,8 +203,11 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
     const pid = readPidFile(files.pid) as number;
     expect(pid).to.not.equal(stale);
     expect(isProcessAlive(pid)).to.equal(true);
+    // Same generated password after the restart: what programs and stack config hold stays valid.
+    expect(fs.readFileSync(files.password, "utf8").trim()).to.equal(password);
+    expect(printedVariables(started.stdout)).to.deep.equal(printed);
     // The node enrolled before the restart is still there: the sqlite database was kept.
-    const shown = await baremetal(url, ["node", "show", "cli-probe", "-f", "value", "-c", "name"]);
+    const shown = await baremetalWithPrinted(printed, ["node", "show", "cli-probe", "-f", "value", "-c", "name"]);
     expectOk(shown, "baremetal node show after restart");
     expect(shown.stdout.trim()).to.equal("cli-probe");
   });
@@ -147,11 +226,30 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
     }
   });
 
+  it("--noauth: anyone on the machine can use the API, as a warning says; no credentials are printed", async () => {
+    expectOk(await cli("ironic", "stop", "--state-dir", stateDir), "ironic stop");
+    const started = await cli("ironic", "start", "--state-dir", stateDir, "--noauth");
+    expectOk(started, "ironic start --noauth");
+    expect(started.stdout).to.equal(`IRONIC_URL=${url}\n`);
+    expect(started.stderr).to.match(/WARNING: .* runs without authentication \(--noauth\): every user of this machine/);
+    expect(fs.readFileSync(files.config, "utf8")).to.include("auth_strategy = noauth");
+    expect(fs.existsSync(files.htpasswd) || fs.existsSync(files.cloudsYaml)).to.equal(false);
+    expect((await httpGet(`${url}/v1/nodes`, { "X-OpenStack-Ironic-API-Version": "1.82" }))?.status).to.equal(200);
+    expectOk(await cli("ironic", "stop", "--state-dir", stateDir), "ironic stop");
+  });
+
   it("bad arguments print the usage and exit 2", async () => {
     const bad = await cli("ironic", "start", "--fake-delays", "deploy=soon");
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include("--fake-delays");
     expect(bad.stderr).to.include("usage: pulumi-metal3 ironic");
+    // A password never goes on the command line (`ps` shows it to every user).
+    const inline = await cli("ironic", "start", "--basic-auth", "metal3:secret-on-argv");
+    expect(inline.code).to.equal(2);
+    expect(inline.stderr).to.include("--basic-auth-password-file");
+    const both = await cli("ironic", "start", "--noauth", "--basic-auth", "metal3");
+    expect(both.code).to.equal(2);
+    expect(both.stderr).to.include("--noauth and --basic-auth exclude each other");
     const unknown = await cli("ironic", "launch");
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.include('unknown command "launch"');

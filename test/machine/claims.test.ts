@@ -1,5 +1,7 @@
 // Claims against a real Ironic (fake hardware): atomic under concurrency (one process and two),
 // clear failures, release back to the pool, failure-domain preference, idempotent re-runs.
+import { RunningCluster } from "../../local/ironic-cluster";
+import { startPostgresIronic, stopPostgresIronic } from "../support/postgres-ironic";
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
@@ -8,13 +10,13 @@ import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { claimHost, NoHostAvailableError, passedOverNote, releaseClaim, type Claim, type ClaimRequest } from "../../provider/claim/allocation";
 import { FAILURE_DOMAIN_LABEL } from "../../provider/claim/candidates";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "./pool";
 
 const run = promisify(execFile);
 const NS = "claims";
 
 function request(machine: string, selector: ClaimRequest["selector"], extra: Partial<ClaimRequest> = {}): ClaimRequest {
-    return { namespace: NS, selector, owner: { namespace: NS, machine, specHash: "spec1" }, allocationTimeoutMs: 60_000, ...extra };
+    return { namespace: NS, selector, poolKeys: [POOL_OWNER_KEY], owner: { namespace: NS, machine, specHash: "spec1" }, allocationTimeoutMs: 60_000, ...extra };
 }
 
 async function settle<T>(promises: Promise<T>[]): Promise<{ ok: T[]; failed: Error[] }> {
@@ -31,12 +33,18 @@ describe("Machine claims (real Ironic)", function () {
     let client: IronicClient;
     const created: Node[] = [];
 
+    // Claims race by design: on PostgreSQL, as a production Ironic (test/support/postgres-ironic.ts says why not sqlite).
+    let ironic: RunningCluster | undefined;
     before(async function () {
-        client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
+        this.timeout(300_000);
+        ironic = await startPostgresIronic();
+        client = await IronicClient.connect({ url: ironic.url, authType: "none" });
     });
     after(async function () {
+        this.timeout(120_000);
         await destroyPoolHosts(client, created);
         await client.close();
+        await stopPostgresIronic(ironic);
     });
 
     async function pool(tag: string, count: number, labelsOf: (i: number) => Record<string, string> = () => ({})): Promise<Node[]> {
@@ -88,7 +96,7 @@ describe("Machine claims (real Ironic)", function () {
         const tag = uniqueTag("xproc");
         const nodes = await pool(tag, 6);
         const worker = path.join(__dirname, "race-worker.js");
-        const spawn = (prefix: string) => run(process.execPath, [worker, process.env.IRONIC_URL!, NS, "pool", tag, prefix, "5"], { timeout: 300_000 });
+        const spawn = (prefix: string) => run(process.execPath, [worker, ironic!.url, NS, "pool", tag, prefix, "5"], { timeout: 300_000 });
         const [a, b] = await Promise.all([spawn(`${tag}-a`), spawn(`${tag}-b`)]);
         type Result = { machine: string; ok: boolean; node?: string; allocation?: string; error?: string; kind?: string };
         const results: Result[] = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)];

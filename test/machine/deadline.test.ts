@@ -9,7 +9,7 @@ import type { Node } from "../../provider/ironic/types";
 import { MAX_POLL_MS } from "../../provider/ironic/wait";
 import * as handlers from "../../sdk/providers/machine";
 import { startExtraIronic } from "../support/hooks";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "./pool";
 
 const NS = "deadlines";
 
@@ -42,23 +42,18 @@ describe("Machine create deadline (real Ironic, slow fake deploy and power)", fu
             image: { url: "http://images.example/v1.qcow2", checksum: "http://images.example/v1.qcow2.sha256", diskFormat: "qcow2" },
             ironic: { url, authType: "none" },
             timeouts: { create, claim: "2m" },
+            poolOwnerKeys: [POOL_OWNER_KEY], // the key the fixture pool is enrolled under (./pool.ts)
         });
 
         // Calibration: one create with a roomy deadline, its steps timed by their progress lines.
         const calibration = await handlers.check({}, machineInputs(calibrationTag, "10m"));
         const marks: { at: number; line: string }[] = [];
-        const log = console.error;
-        console.error = (...args: unknown[]) => {
-            marks.push({ at: Date.now(), line: args.map(String).join(" ") });
-            log(...args);
+        const mark = (line: string) => {
+            marks.push({ at: Date.now(), line });
+            process.stderr.write(`${line}\n`);
         };
         const t0 = Date.now();
-        let calibrated: Awaited<ReturnType<typeof handlers.create>>;
-        try {
-            calibrated = await handlers.create({}, { ...calibration.inputs, __provider: "serialized-provider-code" });
-        } finally {
-            console.error = log;
-        }
+        const calibrated = await handlers.create({}, { ...calibration.inputs, __provider: "serialized-provider-code" }, undefined, { info: mark, warn: mark });
         const tEnd = Date.now();
         const at = (re: RegExp) => marks.find((m) => re.test(m.line))?.at;
         const claimed = at(/claimed host/);

@@ -10,7 +10,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../e2e/stack";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "./pool";
+import type { RunningCluster } from "../../local/ironic-cluster";
+import { startPostgresIronic, stopPostgresIronic } from "../support/postgres-ironic";
 
 const NS = "e2e-machines";
 
@@ -65,8 +67,8 @@ class ProgramStack {
         return r;
     }
 
-    setConfig(key: string, value: string) {
-        return this.must(["config", "set", key, value]);
+    setConfig(key: string, value: string, opts: { secret?: boolean } = {}) {
+        return this.must(["config", "set", key, value, ...(opts.secret ? ["--secret"] : [])]);
     }
 
     async exportState(): Promise<{ text: string; json: any }> {
@@ -96,20 +98,25 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
     let b: ProgramStack;
     let pool: Node[] = [];
     const tag = uniqueTag("e2e");
+    // Six Machines claim at once: on PostgreSQL, as a production Ironic (test/support/postgres-ironic.ts says why not sqlite).
+    let ironic: RunningCluster | undefined;
 
     before(async function () {
         this.timeout(3600_000);
         const tc = await ensureToolchain({ log: (s) => process.stderr.write(s + "\n") });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
-        client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
+        ironic = await startPostgresIronic();
+        client = await IronicClient.connect({ url: ironic.url, authType: "none" });
         pool = await createPoolHosts(client, NS, [0, 1, 2, 3].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
         [a, b] = await ProgramStack.create(["a", "b"]);
         for (const s of [a, b]) {
-            await s.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
+            await s.setConfig("pulumi-metal3:ironicUrl", ironic.url);
             await s.setConfig("count", "3");
             await s.setConfig("pool", tag);
             await s.setConfig("namespace", NS);
             await s.setConfig("imageUrl", "http://images.example/v1.qcow2");
+            // The pool is enrolled under this key (./pool.ts): the stacks' Machines claim only hosts keyed under it.
+            await s.setConfig("pulumi-metal3:ownerKey", POOL_OWNER_KEY, { secret: true });
         }
     });
 
@@ -121,6 +128,7 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
             await destroyPoolHosts(client, pool);
             await client.close();
         }
+        await stopPostgresIronic(ironic);
     });
 
     it("two concurrent `pulumi up`: exactly 4 Machines get hosts, 2 fail with the claim message", async function () {
@@ -203,6 +211,7 @@ describe("e2e: a Machine whose deploy does not finish is kept and finished by th
         await c.setConfig("pool", tag);
         await c.setConfig("namespace", NS);
         await c.setConfig("imageUrl", "http://images.example/v1.qcow2");
+        await c.setConfig("pulumi-metal3:ownerKey", POOL_OWNER_KEY, { secret: true });
     });
 
     after(async function () {

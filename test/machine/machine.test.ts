@@ -6,10 +6,11 @@ import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { createHash } from "crypto";
 import { claimHost } from "../../provider/claim/allocation";
+import { OWNER_MAC_KEY, verifyOwnerMac } from "../../provider/owner-record";
 import { keyedDigest } from "../../provider/host/desired";
 import { legacyMachineSpecHash, machineSpecHash } from "../../provider/machine/spec";
 import * as handlers from "../../sdk/providers/machine";
-import { createPoolHosts, destroyPoolHosts, uniqueTag } from "./pool";
+import { createPoolHosts, destroyPoolHosts, POOL_OWNER_KEY, uniqueTag } from "./pool";
 
 const NS = "machines";
 const ctx: handlers.MachineProviderContext = {};
@@ -56,6 +57,7 @@ describe("Machine resource (real Ironic)", function () {
             labels: { tier: "a" },
             ironic: { url: process.env.IRONIC_URL, authType: "none" },
             timeouts: { create: "5m", delete: "5m" },
+            poolOwnerKeys: [POOL_OWNER_KEY], // the key the fixture pool is enrolled under (./pool.ts)
             ...extra,
         };
     }
@@ -264,6 +266,7 @@ describe("Machine resource (real Ironic)", function () {
         const old = await claimHost(client, {
             namespace: NS,
             selector: { matchLabels: { pool: tag } },
+            poolKeys: [POOL_OWNER_KEY],
             owner: { namespace: NS, machine: `${tag}-m`, specHash: legacyMachineSpecHash(handlers.machineSpec(i, "any")) },
             allocationTimeoutMs: 60_000,
         });
@@ -296,5 +299,29 @@ describe("Machine resource (real Ironic)", function () {
         await handlers.update(ctx, res.id, updated.outs!, news);
         expect(String((await client.getAllocation(res.id)).extra[HASH_KEY])).to.equal(stored);
         await handlers.remove(ctx, res.id, updated.outs!);
+    });
+
+    it("a claim with the plain owner record of an earlier release gets its keyed owner record at the next update: an extra patch, the host untouched", async function () {
+        const tag = uniqueTag("owner-mac");
+        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }])));
+        const i = { ...inputs(tag, `${tag}-m`, "v1"), claimOwner: "machines-project/prod" };
+        const res = await handlers.create(ctx, i);
+        const allocation = await client.getAllocation(res.id);
+        const key = res.outs!.specDigestKey as string;
+        const verdict = (mac: unknown) => verifyOwnerMac([key], mac, `${NS}~${tag}-m`, "machines-project/prod", `${NS}/${tag}-m`);
+        expect(verdict(allocation.extra[OWNER_MAC_KEY]), "written by the claim itself").to.equal("verified");
+        // As the earlier release left it: the plain record only.
+        await client.patchAllocation(res.id, [{ op: "remove", path: `/extra/${OWNER_MAC_KEY}` }]);
+        const nodeBefore = await client.getNode(res.outs!.nodeUuid as string);
+        await handlers.update(ctx, res.id, res.outs!, { ...i, labels: { tier: "b" } });
+        expect(verdict((await client.getAllocation(res.id)).extra[OWNER_MAC_KEY])).to.equal("verified");
+        const nodeAfter = await client.getNode(nodeBefore.uuid);
+        expect([nodeAfter.provision_state, nodeAfter.power_state, nodeAfter.provision_updated_at, nodeAfter.instance_info]).to.deep.equal([
+            nodeBefore.provision_state,
+            nodeBefore.power_state,
+            nodeBefore.provision_updated_at,
+            nodeBefore.instance_info,
+        ]);
+        await handlers.remove(ctx, res.id, res.outs!);
     });
 });

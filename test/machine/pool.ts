@@ -1,10 +1,23 @@
 // Test (and benchmark) fixture: a pool of claimable hosts made directly through the Ironic
 // client, the way a BareMetalHost leaves them: fake-hardware nodes named `<ns>~<host>`, labels in
-// extra.metal3_labels, marked managed, taken to `available` and powered off (Ironic allocations
-// ignore nodes whose power state is unknown).
+// extra.metal3_labels, marked managed, with the keyed owner record a BareMetalHost of a stack whose
+// ownerKey is POOL_OWNER_KEY writes (provider/owner-record.ts: Machines claim only hosts whose
+// record verifies, so the Machines of these tests name that key, as stack config or poolOwnerKeys),
+// taken to `available` and powered off (Ironic allocations ignore nodes whose power state is unknown).
 import type { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { hostNodeName } from "../../provider/claim/candidates";
+import { OWNER_MAC_KEY, ownerMac } from "../../provider/owner-record";
+
+/** The owner key of the (fictitious) stack that enrolled the fixture pools; 256 bits as hex, as `pulumi-metal3 owner-key` makes. */
+export const POOL_OWNER_KEY = "9f1c2b7a5e3d4c6b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b";
+/** The stack the fixture pools are recorded as enrolled by. */
+export const POOL_STACK = "pool-fixture/test";
+
+/** The owner record a BareMetalHost `host` of POOL_STACK writes on node `nodeName` (under `key`). */
+export function poolOwnerRecord(nodeName: string, host: string, key = POOL_OWNER_KEY): Record<string, string> {
+    return { pulumi_metal3_owner: POOL_STACK, pulumi_metal3_resource: host, [OWNER_MAC_KEY]: ownerMac(key, nodeName, POOL_STACK, host) };
+}
 
 export const FAKE_INTERFACES = {
     boot_interface: "fake",
@@ -39,7 +52,7 @@ export async function createPoolHost(client: IronicClient, namespace: string, ho
         name: hostNodeName(namespace, host.name),
         driver: "fake-hardware",
         resource_class: host.resourceClass ?? "baremetal",
-        extra: { metal3_labels: host.labels, pulumi_metal3_managed: "true" },
+        extra: { metal3_labels: host.labels, pulumi_metal3_managed: "true", ...poolOwnerRecord(hostNodeName(namespace, host.name), host.name) },
         ...FAKE_INTERFACES,
     });
     await client.setProvisionState(node.uuid, "manage");

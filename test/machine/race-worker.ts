@@ -5,6 +5,7 @@
 // usage: node race-worker.js IRONIC_URL NAMESPACE LABEL_KEY LABEL_VALUE MACHINE_PREFIX COUNT
 import { IronicClient } from "../../provider/ironic";
 import { claimHost } from "../../provider/claim/allocation";
+import { POOL_OWNER_KEY } from "./pool";
 
 async function main(): Promise<void> {
     const [url, namespace, key, value, prefix, count] = process.argv.slice(2);
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
                 const claim = await claimHost(client, {
                     namespace,
                     selector: { matchLabels: { [key]: value } },
+                    poolKeys: [POOL_OWNER_KEY],
                     owner: { namespace, machine, specHash: "race" },
                     allocationTimeoutMs: 60_000,
                 });

@@ -1,7 +1,7 @@
 // Pure claim logic: Kubernetes selector semantics, eligibility reasons, failure-domain ordering,
 // resource-class grouping and the "no host" explanation.
 import { expect } from "chai";
-import type { Node } from "../../provider/ironic/types";
+import { blankNode, type Node } from "../../provider/ironic/types";
 import { firstMismatch, formatSelector, matchesSelector } from "../../provider/claim/selector";
 import {
     claimAttempts,
@@ -12,32 +12,18 @@ import {
     ineligibilityReason,
     parseHostNodeName,
 } from "../../provider/claim/candidates";
+import { OWNER_MAC_KEY, ownerMac } from "../../provider/owner-record";
+
+/** The pool's owner key (the stack's ownerKey), and the record a BareMetalHost of that stack writes. */
+const KEY = "k".repeat(64);
+const POOL = { poolKeys: [KEY] };
+function ownerRecord(name: string, key = KEY): Record<string, string> {
+    const resource = name.split("~")[1] ?? name;
+    return { pulumi_metal3_owner: "proj/pool", pulumi_metal3_resource: resource, [OWNER_MAC_KEY]: ownerMac(key, name, "proj/pool", resource) };
+}
 
 function node(name: string, labels: Record<string, string>, patch: Partial<Node> = {}): Node {
-    return {
-        uuid: `uuid-${name}`,
-        name,
-        driver: "fake-hardware",
-        driver_info: {},
-        provision_state: "available",
-        target_provision_state: null,
-        power_state: "power off",
-        target_power_state: null,
-        maintenance: false,
-        maintenance_reason: null,
-        last_error: null,
-        extra: { metal3_labels: labels, pulumi_metal3_managed: "true" },
-        properties: {},
-        instance_info: {},
-        instance_uuid: null,
-        allocation_uuid: null,
-        resource_class: "baremetal",
-        traits: [],
-        description: null,
-        created_at: "",
-        updated_at: null,
-        ...patch,
-    };
+    return blankNode({ uuid: `uuid-${name}`, name, driver: "fake-hardware", extra: { metal3_labels: labels, pulumi_metal3_managed: "true", ...ownerRecord(name) }, resource_class: "baremetal", ...patch });
 }
 
 describe("hostSelector (Kubernetes semantics)", function () {
@@ -113,9 +99,9 @@ describe("candidates", function () {
             node("ns~b", { role: "w" }, { maintenance: true, maintenance_reason: "disk" }),
             node("ns~c", { role: "cp" }),
             node("other~d", { role: "w" }),
-            node("ns~e", { role: "w" }, { extra: { metal3_labels: { role: "w" } } }), // not managed
+            node("ns~e", { role: "w" }, { extra: { metal3_labels: { role: "w" }, ...ownerRecord("ns~e") } }), // not managed
         ];
-        const ev = evaluatePool(nodes, { namespace: "ns", selector: { matchLabels: { role: "w" } } });
+        const ev = evaluatePool(nodes, { namespace: "ns", selector: { matchLabels: { role: "w" } }, ...POOL });
         expect(ev.poolSize).to.equal(3);
         expect(ev.matched.map((n) => n.name)).to.deep.equal(["ns~a", "ns~b"]);
         expect(ev.eligible.map((n) => n.name)).to.deep.equal(["ns~a"]);
@@ -127,21 +113,49 @@ describe("candidates", function () {
     });
 
     it("names the allocation holding a claimed host", function () {
-        const ev = evaluatePool([node("ns~a", {}, { instance_uuid: "alloc-1" })], { namespace: "ns", host: "a" });
+        const ev = evaluatePool([node("ns~a", {}, { instance_uuid: "alloc-1" })], { namespace: "ns", host: "a", ...POOL });
         expect(explainNoHost(ev, new Map([["alloc-1", "ns~m0"]]))).to.include("ns/a (node uuid-ns~a): already claimed by allocation ns~m0 (alloc-1)");
         expect(explainNoHost(ev)).to.include("host ns/a matched 1 of 1");
     });
 
     it("tries the failure domain first, one allocation per resource class", function () {
-        const fd = (d: string, rc = "baremetal") => ({ extra: { metal3_labels: { [FAILURE_DOMAIN_LABEL]: d }, pulumi_metal3_managed: "true" }, resource_class: rc });
-        const nodes = [node("ns~a1", {}, fd("a")), node("ns~b1", {}, fd("b")), node("ns~b2", {}, fd("b", "gpu")), node("ns~b3", {}, fd("b")), node("ns~x", {})];
-        const attempts = claimAttempts(evaluatePool(nodes, { namespace: "ns", failureDomain: "b" }));
+        const fd = (name: string, d: string, rc = "baremetal") => node(name, {}, { extra: { metal3_labels: { [FAILURE_DOMAIN_LABEL]: d }, pulumi_metal3_managed: "true", ...ownerRecord(name) }, resource_class: rc });
+        const nodes = [fd("ns~a1", "a"), fd("ns~b1", "b"), fd("ns~b2", "b", "gpu"), fd("ns~b3", "b"), node("ns~x", {})];
+        const attempts = claimAttempts(evaluatePool(nodes, { namespace: "ns", failureDomain: "b", ...POOL }));
         expect(attempts.map((a) => [a.inFailureDomain, a.resourceClass, a.candidates.map((n) => n.name)])).to.deep.equal([
             [true, "baremetal", ["ns~b1", "ns~b3"]],
             [true, "gpu", ["ns~b2"]],
             [false, "baremetal", ["ns~a1", "ns~x"]],
         ]);
-        const plain = claimAttempts(evaluatePool(nodes, { namespace: "ns" }));
+        const plain = claimAttempts(evaluatePool(nodes, { namespace: "ns", ...POOL }));
         expect(plain.map((a) => a.candidates.length)).to.deep.equal([4, 1]);
+    });
+
+    it("claims only hosts whose keyed owner record verifies: planted markers, forged, copied or foreign-keyed records are skipped, and said so", function () {
+        const planted = (name: string, extra: Record<string, unknown>) => node(name, { role: "w" }, { extra: { metal3_labels: { role: "w" }, pulumi_metal3_managed: "true", ...extra } });
+        const nodes = [
+            node("ns~good", { role: "w" }),
+            planted("ns~plain", { pulumi_metal3_owner: "proj/pool", pulumi_metal3_resource: "plain" }), // the right strings, no MAC
+            planted("ns~forged", { ...ownerRecord("ns~forged"), [OWNER_MAC_KEY]: ownerRecord("ns~forged")[OWNER_MAC_KEY].replace(/.$/, (c) => (c === "0" ? "1" : "0")) }),
+            planted("ns~copied", { ...ownerRecord("ns~good"), pulumi_metal3_resource: "good" }), // the MAC of another node
+            planted("ns~foreign", ownerRecord("ns~foreign", "o".repeat(64))), // another stack's key
+        ];
+        const ev = evaluatePool(nodes, { namespace: "ns", selector: { matchLabels: { role: "w" } }, ...POOL });
+        expect(ev.eligible.map((n) => n.name)).to.deep.equal(["ns~good"]);
+        expect(ev.unverified.map((h) => [h.hostName, h.verdict])).to.deep.equal([
+            ["plain", "unkeyed"],
+            ["forged", "forged"],
+            ["copied", "forged"],
+            ["foreign", "unverifiable"],
+        ]);
+        const text = explainNoHost(ev);
+        expect(text).to.include("4 more host(s) it matched were skipped as unverified").and.include("pulumi-metal3:ownerKey").and.include("poolOwnerKeys");
+        expect(text).to.include("ns/plain (node uuid-ns~plain): its owner record has no MAC");
+        expect(text).to.include("ns/foreign (node uuid-ns~foreign): its owner record is keyed under a key this Machine does not hold");
+        // The other stack's key, given as poolOwnerKeys, makes its host claimable; no key at all, none is.
+        expect(evaluatePool(nodes, { namespace: "ns", poolKeys: [KEY, "o".repeat(64)] }).eligible.map((n) => n.name)).to.deep.equal(["ns~good", "ns~foreign"]);
+        const keyless = evaluatePool(nodes, { namespace: "ns" });
+        expect(keyless.eligible).to.deep.equal([]);
+        expect(explainNoHost(keyless)).to.include("this Machine holds no key at all");
     });
 });

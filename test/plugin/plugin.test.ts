@@ -179,7 +179,7 @@ describe("pulumi-resource-metal3 plugin under the real engine", function () {
 /** The plugin binary answers GetSchema with the package schema (`pulumi package get-schema`). */
 describe("pulumi package get-schema on the plugin", function () {
     this.timeout(300_000);
-    it("prints the metal3 package: version, config, both resources", async () => {
+    it("prints the metal3 package: version, config, both resources and their components", async () => {
         const binDir = (await ensureToolchain({ skipKubeApiserver: true })).binDir;
         const p = PluginProject.create("plugin-schema", binDir);
         const out = execFileSync("pulumi", ["package", "get-schema", `${require("path").join(p.dir, "..", "..", "bin", "pulumi-resource-metal3")}`], {
@@ -190,6 +190,14 @@ describe("pulumi package get-schema on the plugin", function () {
         expect(schema.name).to.equal("metal3");
         expect(schema.version).to.equal(require("../../../package.json").version);
         expect(schema.config.variables.ironicPassword.secret).to.equal(true);
-        expect(Object.keys(schema.resources).sort()).to.deep.equal(["metal3:index:BareMetalHost", "metal3:index:Machine"]);
+        expect(Object.keys(schema.resources).sort()).to.deep.equal([
+            "metal3:index:BareMetalHost",
+            "metal3:index:BareMetalHostWithObjects",
+            "metal3:index:Machine",
+            "metal3:index:MachineWithObjects",
+        ]);
+        // The components (Construct, sdk/plugin/components.ts) hold the Kubernetes objects.
+        expect(schema.resources["metal3:index:BareMetalHostWithObjects"].isComponent).to.equal(true);
+        expect(schema.resources["metal3:index:MachineWithObjects"].isComponent).to.equal(true);
     });
 });

@@ -2,6 +2,7 @@
 // with the real engine, the toolchain's pulumi-language-yaml and the suite's Ironic; and
 // `pulumi import` into a YAML project, whose generated resource, pasted into the program, makes
 // the next `up` a no-op. (Import into a TypeScript project: plugin.test.ts.)
+import { randomBytes } from "crypto";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -50,6 +51,8 @@ describe("Pulumi YAML programs through the plugin", function () {
             const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
             await p.must(["config", "set", "macPrefix", `52:54:${b()}`]);
             await p.must(["config", "set", "--secret", "bmcPassword", "yaml-bmc-pw-do-not-leak"]);
+            // The stack's owner key (README "Ownership"): the Machine claims only hosts keyed under it.
+            await p.must(["config", "set", "--secret", "metal3:ownerKey", randomBytes(32).toString("hex")]);
         });
         after(async () => {
             if (p) await p.run(["destroy", "--yes"]);
@@ -84,6 +87,91 @@ describe("Pulumi YAML programs through the plugin", function () {
             await p.must(["refresh", "--yes", "--expect-no-changes"]);
             await p.must(["preview", "--expect-no-changes"]);
 
+            await p.must(["destroy", "--yes"]);
+            expect(await nodesOf(ns)).to.have.length(0);
+        });
+    });
+
+    describe("literal credentials in a YAML program (issue 20)", () => {
+        // YAML has no pulumi.secret on a literal: the plugin's check marks the contract's secret
+        // paths (sdk/schema/resources.ts) whatever arrived, so state never holds them in clear.
+        let p: PluginProject;
+        const ns = `yaml-lit-${tag}`;
+        const BMC_PW = "literal-bmc-pw-do-not-leak";
+        const IRONIC_PW = "literal-ironic-pw-do-not-leak";
+        const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+        const program = () => `name: yaml-literal
+runtime: yaml
+plugins:
+  providers:
+    - name: metal3
+      path: ../../bin
+resources:
+  pool-0:
+    type: metal3:index:BareMetalHost
+    properties:
+      namespace: ${ns}
+      bmc:
+        address: fake://literal
+        username: admin
+        password: ${BMC_PW}
+      bootMACAddress: 52:54:${b()}:${b()}:${b()}:${b()}
+      online: false
+      labels:
+        pool: ${ns}
+      ironic:
+        url: ${process.env.IRONIC_URL}
+        authType: http_basic
+        username: ironic
+        password: ${IRONIC_PW}
+  machine-0:
+    type: metal3:index:Machine
+    properties:
+      namespace: ${ns}
+      hostSelector:
+        matchLabels:
+          pool: ${ns}
+      image:
+        url: http://images.example/os.qcow2
+        checksum: 0123456789abcdef0123456789abcdef
+        format: qcow2
+      ironic:
+        url: ${process.env.IRONIC_URL}
+        authType: http_basic
+        username: ironic
+        password: ${IRONIC_PW}
+    options:
+      dependsOn:
+        - \${pool-0}
+`;
+        before(async () => {
+            p = yamlProject("yaml-literal", binDir, program());
+            await p.must(["stack", "init", "dev"]);
+            await p.must(["config", "set", "--secret", "metal3:ownerKey", randomBytes(32).toString("hex")]);
+        });
+        after(async () => {
+            if (p) await p.run(["destroy", "--yes"]);
+        });
+
+        it("a literal BMC password and Ironic password are secret in state, on the host and on the Machine", async () => {
+            await p.must(["up", "--yes"]);
+            expect(await nodesOf(ns)).to.have.length(1);
+            const state = await p.must(["stack", "export"]);
+            expect(state).to.not.contain(BMC_PW);
+            expect(state).to.not.contain(IRONIC_PW);
+            const resources = JSON.parse(state).deployment.resources;
+            const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+            const isSecret = (v: any) => !!v && typeof v === "object" && v["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+            const host = resources.find((r: any) => r.type === HOST_TYPE);
+            const machine = resources.find((r: any) => r.type === "metal3:index:Machine");
+            expect(isSecret(host.inputs.bmc.password), JSON.stringify(host.inputs.bmc)).to.equal(true);
+            expect(isSecret(host.inputs.ironic.password), JSON.stringify(host.inputs.ironic)).to.equal(true);
+            expect(isSecret(host.outputs.ironic), "host outputs.ironic").to.equal(true);
+            expect(isSecret(machine.inputs.ironic.password), JSON.stringify(machine.inputs.ironic)).to.equal(true);
+            expect(isSecret(machine.outputs.ironic), "Machine outputs.ironic").to.equal(true);
+            // The address stays readable: only the contract's paths are secret.
+            expect(host.inputs.bmc.address).to.equal("fake://literal");
+            await p.must(["preview", "--expect-no-changes"]);
             await p.must(["destroy", "--yes"]);
             expect(await nodesOf(ns)).to.have.length(0);
         });

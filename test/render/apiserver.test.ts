@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { kubeRequest, startKube, stopKube, type RunningKube } from "../../local/kube";
-import { capiCrdFiles } from "../../local/capi-crds";
+import { capiCrdFiles, operatorCrdSources } from "../../local/capi-crds";
 import {
   STATUS_ANNOTATION,
   hostObjectList,
@@ -85,10 +85,8 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-kube-"));
-    const bmo = ["metal3.io_baremetalhosts.yaml", "metal3.io_hardwaredata.yaml", "metal3.io_hostfirmwaresettings.yaml", "metal3.io_preprovisioningimages.yaml"].map((f) =>
-      path.join(crdDir, f),
-    );
-    kube = await startKube({ stateDir, installCrds: [...bmo, M3M_MAIN, ...capiCrdFiles()], log: () => undefined });
+    // What `kube start --crds` installs: every baremetal-operator and CAPM3 CRD, and Cluster API's.
+    kube = await startKube({ stateDir, installCrds: operatorCrdSources(), log: () => undefined });
     const ns = await kubeRequest(kube.kubeconfig, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
     expect([201, 409]).to.include(ns.status);
   });
@@ -104,6 +102,8 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
     ["ipmi://192.168.111.1:6230", { bootMode: "legacy", online: false }],
     ["redfish-virtualmedia+https://192.168.111.1/redfish/v1/Systems/1", { image: { url: "http://172.22.0.1/os.qcow2", checksum: "abc", checksumType: "sha256", format: "qcow2" }, userData: "#cloud-config\n", networkData: { links: [] }, metaData: { a: "b" }, inspectionMode: "disabled", rootDeviceHints: { deviceName: "/dev/sda", minSizeGigabytes: 10 }, raid: { hardwareRAIDVolumes: null } }],
     ["fake://node-2", { customDeploy: { method: "install_coreos" }, description: "fake", externallyProvisioned: true }],
+    // Day two: reboot.metal3.io {"mode":"soft"}, inspect.metal3.io "", baremetalhost.metal3.io/detached "" (provider/render/day-two.ts).
+    ["ipmi://192.168.111.1:6231", { rebootRequest: "2026-12-07T21:00", powerOffMode: "soft", inspectRequest: "again-1", detached: true }],
   ];
 
   hosts.forEach(([address, extra], i) => {
@@ -126,6 +126,39 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
       const secret = await get(r.bmcSecret);
       expect(secret.data).to.deep.equal(r.bmcSecret.data);
     });
+  });
+
+  it("every baremetal-operator and CAPM3 CRD of crds/ is Established (what the operators' controllers watch)", async () => {
+    const r = await kubeRequest(kube.kubeconfig, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+    const established = (r.body.items as any[])
+      .filter((c) => (c.status?.conditions ?? []).some((x: any) => x.type === "Established" && x.status === "True"))
+      .map((c) => c.spec.names.kind as string);
+    for (const kind of ["BareMetalHost", "DataImage", "HostFirmwareComponents", "HostFirmwareSettings", "FirmwareSchema", "BMCEventSubscription", "HostUpdatePolicy", "HardwareData", "PreprovisioningImage", "HostClaim", "HostDeployPolicy", "HostNetworkAttachment", "BareMetalSwitch", "Metal3Machine", "Metal3MachineTemplate", "Metal3Cluster", "Metal3ClusterTemplate", "Metal3Data", "Metal3DataClaim", "Metal3DataTemplate", "Metal3Remediation", "Metal3RemediationTemplate"])
+      expect(established, kind).to.include(kind);
+    // And the one that a bare apiserver would otherwise lack: Metal3Machine serves v1beta2 (main's CRD won).
+    const m3m = (r.body.items as any[]).find((c) => c.metadata.name === "metal3machines.infrastructure.cluster.x-k8s.io");
+    expect(m3m.spec.versions.map((v: any) => v.name)).to.include("v1beta2");
+  });
+
+  it("a host held by a Machine (its own object, claim rendered in): applies strictly, its status annotation accepted by the status subresource", async () => {
+    const machine = renderMachine({ name: "claimer", namespace: NS, clusterName: "c1", host: { name: "held-0" }, image: { url: "http://172.22.0.1/os.qcow2", checksum: "abc", checksumType: "sha256", format: "qcow2" }, userData: "#cloud-config\n" }, "v1beta2");
+    const r = renderBareMetalHost({
+      name: "held-0",
+      namespace: NS,
+      bmc: { address: "ipmi://192.168.111.1:6231", username: "admin", password: "s3cr3t" },
+      online: false,
+      status: { nodeUuid: NODE_UUID, provisioningState: "available", ironicProvisionState: "available", poweredOn: false },
+      claim: { spec: machine.hostClaim!.spec, labels: machine.hostClaim!.metadata.labels, online: true, provisioningState: "provisioned", nodeUuid: NODE_UUID, poweredOn: true },
+    });
+    for (const o of hostObjectList(r)) await expectApplied(o);
+    const live = await get(r.host);
+    expect(live.spec.online).to.equal(true);
+    expect(live.spec.consumerRef).to.deep.equal({ apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "Metal3Machine", name: "claimer", namespace: NS });
+    const status = JSON.parse(live.metadata.annotations[STATUS_ANNOTATION]);
+    expect(status.provisioning.state).to.equal("provisioned");
+    const put = await kubeRequest(kube.kubeconfig, "PUT", `/apis/metal3.io/v1alpha1/namespaces/${NS}/baremetalhosts/held-0/status?fieldValidation=Strict`, { ...live, status });
+    expect(put.status, JSON.stringify(put.body)).to.equal(200);
+    expect(put.body.status.provisioning.image.url).to.equal("http://172.22.0.1/os.qcow2");
   });
 
   it("the status annotation is accepted verbatim by the BareMetalHost status subresource", async () => {

@@ -1,5 +1,5 @@
 // The shared CRDs do not include Cluster API's own Machine CRD, so a rendered Machine is checked
-// here against the fields REFERENCE §8.4 names, per API version, and against its Metal3Machine.
+// here against the fields of cluster-api api/core/v1beta2/machine_types.go, per API version, and against its Metal3Machine.
 import type { MachineObject, Metal3MachineObject } from "../../provider/render";
 import { CLUSTER_NAME_LABEL, INFRA_GROUP, objectMetaProblems } from "../../provider/render";
 

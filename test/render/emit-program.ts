@@ -72,11 +72,44 @@ async function main(): Promise<void> {
     { namespace: "metal3" },
   );
 
+  // node-1 is held by worker-0 (the claim as sdk/machine.ts registers it); node-2 has a secret
+  // the user chose (its description), which must stay secret wherever it goes.
+  const claimed = emitHostObjects(
+    new Parent("node-1"),
+    {
+      name: "node-1",
+      bmc: { address: "ipmi://10.0.0.2", username: "admin", password: pulumi.secret("pw") },
+      online: false,
+      status: { nodeUuid: "2be26c0b-03f2-4d2e-ae87-c02d7f33c123", provisioningState: "available", poweredOn: false },
+    },
+    { namespace: "metal3" },
+    {
+      claim: machine.hostClaim.apply((patch) => ({
+        spec: { ...(patch!.spec as object) },
+        labels: patch!.metadata.labels,
+        online: true,
+        provisioningState: "provisioned" as const,
+        nodeUuid: "2be26c0b-03f2-4d2e-ae87-c02d7f33c123",
+        poweredOn: true,
+      })),
+    },
+  );
+  const userSecret = emitHostObjects(
+    new Parent("node-2"),
+    {
+      name: "node-2",
+      bmc: { address: "ipmi://10.0.0.3", username: "admin", password: "plain-but-still-secret" },
+      online: false,
+      description: pulumi.secret("cage 7, badge 4411"),
+    },
+    { namespace: "metal3" },
+  );
   const secretness = {
     bmcSecretData: await pulumi.isSecret(host.bmcSecret.data),
     userDataSecretData: await pulumi.isSecret(host.dataSecrets.userData!.data),
     metaDataSecretData: await pulumi.isSecret(host.dataSecrets.metaData!.data),
     bootstrapData: await pulumi.isSecret(machine.dataSecrets.bootstrap.data),
+    node2BmcData: await pulumi.isSecret(userSecret.bmcSecret.data),
   };
   // Wait for every registration to land.
   await new Promise<void>((resolve) =>
@@ -85,8 +118,8 @@ async function main(): Promise<void> {
       .apply(() => resolve()),
   );
   // The claim patches are registered once the claimed host is known (inside an apply).
-  while (!machine.hostClaim || !machine.bmcSecretClaim) await new Promise((r) => setTimeout(r, 20));
-  await new Promise<void>((resolve) => pulumi.all([machine.hostClaim!.urn, machine.bmcSecretClaim!.urn]).apply(() => resolve()));
+  while (!machine.bmcSecretClaim) await new Promise((r) => setTimeout(r, 20));
+  await new Promise<void>((resolve) => pulumi.all([machine.bmcSecretClaim!.urn, claimed.host.urn, userSecret.host.urn]).apply(() => resolve()));
   await new Promise((r) => setTimeout(r, 200));
   const parents = {
     bmcSecret: await new Promise((r) => host.bmcSecret.urn.apply(r)),

@@ -1,5 +1,5 @@
-// Every rendered object validates against the openAPIV3Schema of the real CRDs (REFERENCE §4), for
-// every BMC scheme of REFERENCE §5 plus fake://, with and without image, claimed and unclaimed, and
+// Every rendered object validates against the openAPIV3Schema of the real CRDs (crds/, see crds/SOURCES.txt), for
+// every BMC scheme of baremetal-operator pkg/hardwareutils/bmc/ plus fake://, with and without image, claimed and unclaimed, and
 // for each Machine API version; the status annotation validates exactly like `.status`. Negative
 // cases prove the validator rejects what the apiserver would refuse or prune.
 import { expect } from "chai";
@@ -32,7 +32,7 @@ import { machineShapeProblems } from "./capi-machine-shape";
 const BMH = "metal3.io/v1alpha1";
 const NODE_UUID = "1be26c0b-03f2-4d2e-ae87-c02d7f33c123";
 
-/** REFERENCE §5, every accepted form, plus fake:// (Ironic fake-hardware). */
+/** baremetal-operator pkg/hardwareutils/bmc/, every accepted form, plus fake:// (Ironic fake-hardware). */
 const BMC_ADDRESSES = [
   "192.168.111.1",
   "192.168.111.1:6230",

@@ -1,6 +1,13 @@
-// Mocha root-hook plugin (loaded through .mocharc.json "require"): unless IRONIC_URL is already
-// set, the test run starts its own real Ironic (fake hardware, noauth, free port, temporary state
-// dir) before any test and stops it after the last one.
+// Mocha root-hook plugin (loaded through .mocharc.json "require"): the test run starts its own
+// real Ironic (fake hardware, noauth, free port, temporary state dir) before any test and stops it
+// after the last one. noauth on purpose, unlike `pulumi-metal3 ironic start`'s default: the tests
+// that use it are about hosts, machines and faults, not about authentication, and connect with the
+// URL alone; it lives only for the run, in a 0700 temporary directory, on a random port. The
+// authenticated default is tested by test/local/ironic.test.ts and ironic-cluster.test.ts, basic
+// auth through the provider by test/ironic/client.test.ts. The operator's Ironic settings in the environment (IRONIC_URL, OS_ENDPOINT,
+// OS_CLOUD, credentials: what the README tells users to set for their own Ironic) are removed
+// first, so tests never enrol or delete nodes there; only the test-only
+// PULUMI_METAL3_TEST_IRONIC_URL points the run at another (noauth) Ironic on purpose.
 
 import * as fs from "fs";
 import * as os from "os";
@@ -58,12 +65,17 @@ async function startOwnedIronic(opts: Omit<StartIronicOptions, "stateDir">): Pro
     ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
     redfishRetry: TEST_REDFISH_RETRY,
     log: logLine,
+    // noauth unless the test gives credentials (see the top of this file).
+    noauth: !opts.basicAuth,
     ...opts,
     port,
     stateDir,
   });
   startedByThisRun.push(running);
   stopStartedOnExit();
+  // Tests and the programs they run call `baremetal` from the same environment as this Ironic.
+  const pathDirs = (process.env.PATH ?? "").split(path.delimiter);
+  if (!pathDirs.includes(running.binDir)) process.env.PATH = [running.binDir, ...pathDirs].filter(Boolean).join(path.delimiter);
   return running;
 }
 
@@ -75,12 +87,44 @@ export function startExtraIronic(opts: Omit<StartIronicOptions, "stateDir"> = {}
   return startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS, ...opts });
 }
 
+/** The test-only variable that aims the run at an Ironic it did not start. */
+export const TEST_IRONIC_URL_VARIABLE = "PULUMI_METAL3_TEST_IRONIC_URL";
+
+/** Variables through which a shell set up for an operator's Ironic would reach it (sdk/connection.ts reads these). */
+export const OPERATOR_IRONIC_VARIABLES = [
+  "IRONIC_URL",
+  "OS_ENDPOINT",
+  "OS_CLOUD",
+  "OS_AUTH_TYPE",
+  "OS_USERNAME",
+  "OS_PASSWORD",
+  "OS_TOKEN",
+  "OS_CACERT",
+  "OS_CERT",
+  "OS_KEY",
+  "OS_INSECURE",
+  "OS_CLIENT_CONFIG_FILE",
+];
+
+/** Remove the operator's Ironic settings from `env`; returns the names it removed (never their values). */
+export function dropOperatorIronicSettings(env: NodeJS.ProcessEnv): string[] {
+  const removed = OPERATOR_IRONIC_VARIABLES.filter((name) => env[name] !== undefined);
+  for (const name of removed) delete env[name];
+  return removed;
+}
+
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
-    // Installing the packages may take a minute on a fresh machine.
-    this.timeout(600_000);
-    if (process.env.IRONIC_URL) {
-      logLine(`using IRONIC_URL=${process.env.IRONIC_URL} from the environment`);
+    // Building the Ironic environment takes a few minutes on a fresh machine.
+    this.timeout(900_000);
+    const removed = dropOperatorIronicSettings(process.env);
+    if (removed.length) logLine(`ignoring ${removed.join(", ")} from the environment: tests use only Ironics they start (${TEST_IRONIC_URL_VARIABLE} names another on purpose)`);
+    const target = process.env[TEST_IRONIC_URL_VARIABLE];
+    if (target) {
+      process.env.IRONIC_URL = target;
+      process.env.OS_ENDPOINT = target;
+      process.env.OS_AUTH_TYPE = "none";
+      logLine(`using ${TEST_IRONIC_URL_VARIABLE}=${target}`);
       return;
     }
     const running = await startOwnedIronic({ fakeDelays: TEST_FAKE_DELAYS });

@@ -15,6 +15,8 @@ export async function killIronic(ironic: RunningIronic): Promise<void> {
 export async function restartIronic(ironic: RunningIronic, fakeDelays: FakeDelays = TEST_FAKE_DELAYS, tag = "outage-ironic"): Promise<RunningIronic> {
     const restarted = await startIronic({
         stateDir: ironic.stateDir,
+        // As the suite's Ironics (test/support/hooks.ts) are: noauth, what the restarted one's clients expect.
+        noauth: !ironic.credentials,
         fakeDelays,
         ipmiRetryTimeoutS: TEST_IPMI_RETRY_TIMEOUT_S,
         redfishRetry: TEST_REDFISH_RETRY,

@@ -11,6 +11,26 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// URL of the ironic-python-agent ISO (virtual-media drivers) for hosts without their own deployIso.
+func GetDeployIso(ctx *pulumi.Context) string {
+	return config.Get(ctx, "metal3:deployIso")
+}
+
+// URL of the ironic-python-agent kernel for hosts without their own deployKernel.
+func GetDeployKernel(ctx *pulumi.Context) string {
+	return config.Get(ctx, "metal3:deployKernel")
+}
+
+// URL of the ironic-python-agent ramdisk for hosts without their own deployRamdisk.
+func GetDeployRamdisk(ctx *pulumi.Context) string {
+	return config.Get(ctx, "metal3:deployRamdisk")
+}
+
+// Allow credentials over plain http to an Ironic that is not on loopback.
+func GetIronicAllowInsecureHttp(ctx *pulumi.Context) bool {
+	return config.GetBool(ctx, "metal3:ironicAllowInsecureHttp")
+}
+
 // none, http_basic or token.
 func GetIronicAuthType(ctx *pulumi.Context) string {
 	return config.Get(ctx, "metal3:ironicAuthType")

@@ -10,6 +10,8 @@ const namespace = config.require("namespace");
 /** [{ name, labels?, online?, image?, adoptNode? }] */
 const hostList = JSON.parse(config.get("hosts") ?? "[]");
 const machineCount = config.getNumber("machines") ?? 0;
+/** The owner key of the stack whose hosts the Machines claim (that stack's pulumi-metal3:ownerKey), when it is another. */
+const poolOwnerKey = config.getSecret("poolOwnerKey");
 
 const hosts = hostList.map(
   (h) =>
@@ -20,7 +22,7 @@ const hosts = hostList.map(
       labels: h.labels,
       ...(h.image ? { image: { url: h.image, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" } } : {}),
       ...(h.adoptNode ? { adoptNode: h.adoptNode } : {}),
-      timeouts: { create: 5, update: 5, delete: 5 },
+      timeouts: { create: "5m", update: "5m", delete: "5m" },
     }),
 );
 
@@ -35,6 +37,7 @@ const machines = Array.from(
         hostSelector: { matchLabels: { pool: config.require("pool") } },
         image: { url: "http://images.example/machine.qcow2", checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
         timeouts: { create: "5m", delete: "5m" },
+        ...(poolOwnerKey ? { poolOwnerKeys: [poolOwnerKey] } : {}),
       },
       // Machines before hosts on destroy, when both are in one stack.
       { dependsOn: hosts },
