@@ -384,6 +384,14 @@ export function renderIronicConfig(input: IronicConfigInput): string {
           `username = ${input.cluster.jsonRpcAuth.username}`,
           `password = ${input.cluster.jsonRpcAuth.password}`,
           `port = ${input.cluster.jsonRpcPort}`,
+          // The conductor's JSON-RPC server (cheroot, ironic/common/wsgi_service.py) closes a
+          // keep-alive connection after 10 s idle; an API call sent on it at that moment fails with
+          // RemoteDisconnected, which the API returns as HTTP 500 "Unable to establish connection"
+          // (seen in CI: a Machine's allocation refused during a claim race). keystoneauth1 retries
+          // such a ConnectFailure only when connect_retries > 0 (keystoneauth1/session.py
+          // _send_request); the request never reached the server, so sending it again is safe.
+          "connect_retries = 3",
+          "connect_retry_delay = 0.2",
           "",
         ]
       : []),

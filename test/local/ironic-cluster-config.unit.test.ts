@@ -26,6 +26,11 @@ describe("distributed Ironic config (unit)", () => {
     expect(rpc).to.include("username = json-rpc").and.include("password = rpc-secret").and.not.include("noauth");
   });
 
+  it("lets the API send a JSON-RPC call again when the conductor had just closed the idle connection", () => {
+    const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", cluster: { databaseUrl: "postgresql://x", jsonRpcPort: 8089, jsonRpcAuth } });
+    expect(section(conf, "json_rpc")).to.include("connect_retries = 3").and.include("connect_retry_delay = 0.2");
+  });
+
   it("keeps Ironic's own timings when no heartbeat timeout is given", () => {
     const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", cluster: { databaseUrl: "postgresql://x", jsonRpcPort: 8089, jsonRpcAuth } });
     expect(section(conf, "conductor")).to.not.include("heartbeat_timeout");
