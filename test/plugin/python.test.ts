@@ -2,19 +2,15 @@
 // against the generated SDK, sdk-python/) with the real engine, our Python language host
 // (local/toolchain/python-host.ts), the `pulumi` 3.248.0 wheel in the cached Python environment
 // (local/python-venv.ts) and the suite's Ironic. The same stack as examples/yaml (yaml.test.ts).
-import { randomBytes } from "crypto";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { EXTRA } from "../../provider/extra-keys";
 import { IronicClient } from "../../provider/ironic";
 import { ensurePythonEnvironment } from "../../local/python-venv";
 import { ensureToolchain } from "../../local/toolchain";
 import { PluginProject, REPO } from "./project";
+import { configureExampleStack, isSecret, runExampleLifecycle } from "./example-stack";
 
-const HOST_TYPE = "metal3:index:BareMetalHost";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecret = (v: any) => !!v && typeof v === "object" && v["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
 
 /**
  * A copy of examples/python under .state/ (two levels below the repo, so `../../bin` finds the
@@ -36,7 +32,6 @@ describe("Python programs through the plugin", function () {
     let venv: string;
     let client: IronicClient;
     const tag = `${process.pid.toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-    const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
 
     before(async () => {
         binDir = (await ensureToolchain({ skipKubeApiserver: true })).binDir;
@@ -59,58 +54,21 @@ describe("Python programs through the plugin", function () {
         const BMC_PW = "python-bmc-pw-do-not-leak";
         before(async () => {
             p = pythonProject("python-example", binDir, venv);
-            await p.must(["stack", "init", "dev"]);
-            await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
-            await p.must(["config", "set", "namespace", ns]);
-            await p.must(["config", "set", "macPrefix", `52:54:${b()}`]);
-            await p.must(["config", "set", "--secret", "bmcPassword", BMC_PW]);
-            // The stack's owner key (README "Ownership"): the Machine claims only hosts keyed under it.
-            await p.must(["config", "set", "--secret", "metal3:ownerKey", randomBytes(32).toString("hex")]);
+            await configureExampleStack(p, ns, BMC_PW);
         });
         after(async () => {
             if (p) await p.run(["destroy", "--yes"]);
         });
 
         it("preview, up (hosts enrolled, the Machine deployed on one), refresh with no drift, destroy; the BMC password secret in state", async () => {
-            const preview = await p.must(["preview"]);
-            expect(preview).to.match(/\+ 4 to create/);
-            expect(await nodesOf(ns)).to.have.length(0);
-
-            const up = await p.must(["up", "--yes"]);
-            expect(up).to.match(/\+ 4 created/);
-            const outputs = JSON.parse(await p.must(["stack", "output", "--json"]));
-            expect(outputs.machineReady).to.equal(true);
-            expect(outputs.workerStates).to.deep.equal(["available", "available"]);
-            expect(["worker-0", "worker-1"]).to.include(outputs.machineHost);
-            const nodes = await nodesOf(ns);
-            const byName = Object.fromEntries(nodes.map((n) => [String(n.name).split("~")[1], n]));
-            expect(Object.keys(byName).sort()).to.deep.equal(["worker-0", "worker-1"]);
-            const claimed = byName[outputs.machineHost];
-            const free = byName[outputs.machineHost === "worker-0" ? "worker-1" : "worker-0"];
-            expect([claimed.provision_state, claimed.power_state]).to.deep.equal(["active", "power on"]);
-            expect(claimed.allocation_uuid).to.be.a("string");
-            expect(JSON.stringify(claimed.instance_info)).to.contain("ubuntu-24.04");
-            expect([free.provision_state, free.power_state]).to.deep.equal(["available", "power off"]);
-            // The program's labels (a Python dict: keys are not snake_case-translated) reached Ironic as written.
-            const labels = claimed.extra?.[EXTRA.labels];
-            expect(typeof labels === "string" ? JSON.parse(labels) : labels).to.deep.equal({ role: "worker", stack: "dev" });
-
-            // The secret config value reached the hosts as a secret: never in clear in state.
-            const state = await p.must(["stack", "export"]);
-            expect(state).to.not.contain(BMC_PW);
-            const hosts = JSON.parse(state).deployment.resources.filter((r: any) => r.type === HOST_TYPE);
-            expect(hosts).to.have.length(2);
-            for (const host of hosts) {
-                expect(isSecret(host.inputs.bmc.password), JSON.stringify(host.inputs.bmc)).to.equal(true);
-                expect(host.inputs.bmc.address).to.match(/^fake:\/\/bmc-worker-[01]$/);
-            }
-
-            // The Machine powers its host on: no drift of the host's own `online: false`.
-            await p.must(["refresh", "--yes", "--expect-no-changes"]);
-            await p.must(["preview", "--expect-no-changes"]);
-
-            await p.must(["destroy", "--yes"]);
-            expect(await nodesOf(ns)).to.have.length(0);
+            await runExampleLifecycle(p, () => nodesOf(ns), BMC_PW, {
+                // The program's labels (a Python dict: keys are not snake_case-translated) reached Ironic as written.
+                labels: true,
+                host: (host) => {
+                    expect(isSecret(host.inputs.bmc.password), JSON.stringify(host.inputs.bmc)).to.equal(true);
+                    expect(host.inputs.bmc.address).to.match(/^fake:\/\/bmc-worker-[01]$/);
+                },
+            });
         });
     });
 

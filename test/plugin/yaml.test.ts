@@ -9,6 +9,7 @@ import * as path from "path";
 import { IronicClient } from "../../provider/ironic";
 import { ensureToolchain } from "../../local/toolchain";
 import { PluginProject, REPO } from "./project";
+import { configureExampleStack, runExampleLifecycle } from "./example-stack";
 
 const HOST_TYPE = "metal3:index:BareMetalHost";
 
@@ -43,52 +44,17 @@ describe("Pulumi YAML programs through the plugin", function () {
     describe("examples/yaml", () => {
         let p: PluginProject;
         const ns = `yaml-${tag}`;
+        const BMC_PW = "yaml-bmc-pw-do-not-leak";
         before(async () => {
             p = yamlProject("yaml-example", binDir, fs.readFileSync(path.join(REPO, "examples", "yaml", "Pulumi.yaml"), "utf8"));
-            await p.must(["stack", "init", "dev"]);
-            await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
-            await p.must(["config", "set", "namespace", ns]);
-            const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
-            await p.must(["config", "set", "macPrefix", `52:54:${b()}`]);
-            await p.must(["config", "set", "--secret", "bmcPassword", "yaml-bmc-pw-do-not-leak"]);
-            // The stack's owner key (README "Ownership"): the Machine claims only hosts keyed under it.
-            await p.must(["config", "set", "--secret", "metal3:ownerKey", randomBytes(32).toString("hex")]);
+            await configureExampleStack(p, ns, BMC_PW);
         });
         after(async () => {
             if (p) await p.run(["destroy", "--yes"]);
         });
 
         it("preview, up (hosts enrolled, the Machine deployed on one), refresh with no drift, destroy", async () => {
-            const preview = await p.must(["preview"]);
-            expect(preview).to.match(/\+ 4 to create/);
-            expect(await nodesOf(ns)).to.have.length(0);
-
-            const up = await p.must(["up", "--yes"]);
-            expect(up).to.match(/\+ 4 created/);
-            const outputs = JSON.parse(await p.must(["stack", "output", "--json"]));
-            expect(outputs.machineReady).to.equal(true);
-            expect(outputs.workerStates).to.deep.equal(["available", "available"]);
-            expect(["worker-0", "worker-1"]).to.include(outputs.machineHost);
-            const nodes = await nodesOf(ns);
-            const byName = Object.fromEntries(nodes.map((n) => [String(n.name).split("~")[1], n]));
-            expect(Object.keys(byName).sort()).to.deep.equal(["worker-0", "worker-1"]);
-            const claimed = byName[outputs.machineHost];
-            const free = byName[outputs.machineHost === "worker-0" ? "worker-1" : "worker-0"];
-            expect([claimed.provision_state, claimed.power_state]).to.deep.equal(["active", "power on"]);
-            expect(claimed.allocation_uuid).to.be.a("string");
-            expect(JSON.stringify(claimed.instance_info)).to.contain("ubuntu-24.04");
-            expect([free.provision_state, free.power_state]).to.deep.equal(["available", "power off"]);
-            // The secret config reached the host as a secret: never in clear in state.
-            const state = await p.must(["stack", "export"]);
-            expect(state).to.not.contain("yaml-bmc-pw-do-not-leak");
-            expect(JSON.parse(state).deployment.resources.filter((r: any) => r.type === HOST_TYPE)).to.have.length(2);
-
-            // The Machine powers its host on: no drift of the host's own `online: false`.
-            await p.must(["refresh", "--yes", "--expect-no-changes"]);
-            await p.must(["preview", "--expect-no-changes"]);
-
-            await p.must(["destroy", "--yes"]);
-            expect(await nodesOf(ns)).to.have.length(0);
+            await runExampleLifecycle(p, () => nodesOf(ns), BMC_PW);
         });
     });
 
