@@ -12,6 +12,7 @@ import type { HostOwner, HostSpec } from "./spec";
 import { FAILED_STATES, TRANSIENT_STATES } from "./states";
 import { isTransientProvisionState } from "../ironic/provision-states";
 import { sameJson } from "../canonical-json";
+import { stepText } from "./words";
 import { EXTRA, extraObject } from "../extra-keys";
 import { OWNER_MAC_KEY, ownerMac, verdictText, verifyOwnerMac, type OwnerVerdict } from "../owner-record";
 import { agentImagesNeeded, bmcDrift, missingAgentImages } from "./bmc";
@@ -430,24 +431,8 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
     const step = provisioningStep(spec, node);
-    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step)})`) };
+    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
     return step;
-}
-
-/** What a step would do, in words, for refusals. */
-function stepText(a: HostAction): string {
-    switch (a.kind) {
-        case "power":
-            return `${a.target} (${a.reason})`;
-        case "provision":
-        case "deploy":
-        case "undeploy":
-            return a.reason;
-        case "configure-raid":
-            return "apply RAID";
-        default:
-            return a.kind;
-    }
 }
 
 /** Provisioning and power: the steps after registration, ports and traits are as the spec says. */

@@ -9,6 +9,7 @@ import type { HostSpec } from "./spec";
 import { DEFAULT_NAMESPACE } from "../render/well-known";
 import { requestRecords } from "./day-two";
 import { sameJson } from "../canonical-json";
+import { describePlan, stepText } from "./words";
 
 /** What the previous run recorded about the node (the resource's outputs). */
 export interface RecordedHost {
@@ -75,7 +76,7 @@ export function predictSteps(spec: HostSpec, observed: ObservedHost): { steps: H
         current = current && afterStep(spec, current, action);
         if (current) last = current.node;
     }
-    return { steps, end: last, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map(stepText).join(" → ")})` };
+    return { steps, end: last, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map((a) => stepText(a)).join(" → ")})` };
 }
 
 /** What updating a host recorded with `oldSpec` to `newSpec` will do. */
@@ -113,34 +114,6 @@ function planFromDetached(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHos
     enrolled.node.inspection_finished_at = null;
     const { steps, end, refusal } = predictSteps(newSpec, enrolled);
     return summarise([{ kind: "enrol" }, ...steps], end, refusal, enrolled.node.extra[EXTRA.deployment] !== undefined, { reattach: true });
-}
-
-/** One line for the operator: the steps that touch the disk or the power, and where the host ends. */
-export function describePlan(plan: ChangePlan): string {
-    const shown = plan.steps.filter((s) => s.kind !== "patch" && s.kind !== "set-traits" && s.kind !== "create-port");
-    const end = `ends ${plan.ends.provisionState}${plan.ends.powerState ? `, ${plan.ends.powerState}` : ""}`;
-    return shown.length ? `${shown.map(stepText).join(" → ")}; ${end}` : end;
-}
-
-export function stepText(a: HostAction): string {
-    switch (a.kind) {
-        case "provision":
-            return a.target;
-        case "deploy":
-            return a.rebuild ? "rebuild" : "deploy";
-        case "undeploy":
-            return `undeploy (${a.reason})`;
-        case "power":
-            return a.mode ? `${a.target} (${a.mode}, hard if it does not go off in time)` : a.target;
-        case "reboot":
-            return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
-        case "delete-node":
-            return "delete the Ironic node";
-        case "patch":
-            return a.inMaintenance ? "patch in maintenance" : "patch";
-        default:
-            return a.kind;
-    }
 }
 
 /** The node as Ironic leaves it after `a` succeeds. */

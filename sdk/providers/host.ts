@@ -25,7 +25,8 @@ import { EXTRA, ownerExtra, ownVerdict, readRecord } from "../../provider/host/l
 import { OWNER_MAC_KEY, ownerKeyId, ownerKeys, ownerMacKeyId } from "../../provider/owner-record";
 import type { HostOwner } from "../../provider/host/spec";
 import { stackOwnerKey } from "../owner";
-import { ChangePlan, dayTwoAnnouncement, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
+import { describePlan } from "../../provider/host/words";
+import { ChangePlan, dayTwoAnnouncement, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcDrift, bmcProfile, observedBmcAddress } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
