@@ -10,6 +10,7 @@
 import type { JsonPatchOp, Node } from "../ironic/types";
 import { EXTRA } from "../extra-keys";
 import type { HostSpec } from "./spec";
+import type { Reattach } from "./converge";
 
 /** What a node carries when it never recorded a request (enrolled by a release without them, or adopted). */
 const NONE = "";
@@ -113,4 +114,30 @@ export function nextDetachStep(node: Node | undefined, operatorMaintenance: bool
     }
     if (node.instance_uuid) return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid before detaching" };
     return { kind: "delete-node" };
+}
+
+/** What the last run recorded of a host it may have detached (the resource's outputs). */
+export interface DetachRecord {
+    detached?: unknown;
+    /** The provision state the node had when it was removed. */
+    ironicProvisionState?: unknown;
+    /** The deployment record the removed node carried. */
+    detachedDeploymentRecord?: unknown;
+}
+
+/**
+ * An update of a host the last run detached (undefined: it did not): the node to enrol again
+ * under the same UUID with what the detach recorded (converge.ts Reattach), and whether the host
+ * stays detached (`stays`: still declared detached, so nothing is to be done once its node is
+ * confirmed gone; a node still there is a detach an earlier run did not finish, which goes on).
+ */
+export function fromDetached(last: DetachRecord | undefined, uuid: string | undefined, spec: Pick<HostSpec, "detached">): { stays: boolean; reattach?: Reattach } | undefined {
+    if (last?.detached !== true) return undefined;
+    const reattach = uuid ? { uuid, provisionState: String(last.ironicProvisionState ?? "available"), deploymentRecord: last.detachedDeploymentRecord as string | undefined } : undefined;
+    return { stays: spec.detached, ...(reattach ? { reattach } : {}) };
+}
+
+/** A refresh looks at the node, but not for a detached host: its node was removed on purpose (re-attach is an update). */
+export function refreshReadsNode(last: DetachRecord): boolean {
+    return last.detached !== true;
 }

@@ -6,7 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient, isUnreachable } from "../../provider/ironic";
 import { publicErrorText } from "../../provider/ironic/errors";
 import type { Node } from "../../provider/ironic/types";
-import { converge, findExistingNode, Reattach, removeHost } from "../../provider/host/converge";
+import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
+import { fromDetached, refreshReadsNode } from "../../provider/host/day-two";
 import {
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
@@ -21,8 +22,9 @@ import {
 import { sameJson } from "../../provider/canonical-json";
 import { migrateTimeouts, sameTimeouts } from "../../provider/duration";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
-import { EXTRA, ownerExtra, ownVerdict, readRecord } from "../../provider/host/lifecycle";
-import { OWNER_MAC_KEY, ownerKeyId, ownerKeys, ownerMacKeyId } from "../../provider/owner-record";
+import { EXTRA, ownVerdict, readRecord } from "../../provider/host/lifecycle";
+import { ownerRecordStale, refreshedOwnerKeyId, rekeyOnly, rekeyPatch } from "../../provider/host/owner-rekey";
+import { ownerKeyId, ownerKeys } from "../../provider/owner-record";
 import type { HostOwner } from "../../provider/host/spec";
 import { stackOwnerKey } from "../owner";
 import { describePlan } from "../../provider/host/words";
@@ -266,13 +268,11 @@ async function converged(
     try {
         client = await connect(inputs, stack);
         const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey, deployImageDefaults, ownerKey: stackOwnerKey() });
-        const wasDetached = previous?.detached === true;
-        // Still detached: there is no node; the state keeps what the detach recorded, with the new
-        // inputs. (A node still there is a detach an earlier run did not finish: it goes on below.)
-        if (wasDetached && spec.detached && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
-        const reattach: Reattach | undefined = wasDetached && existingUuid
-            ? { uuid: existingUuid, provisionState: String(previous!.ironicProvisionState ?? "available"), deploymentRecord: previous!.detachedDeploymentRecord as string | undefined }
-            : undefined;
+        // Detached by the last run (provider/host/day-two.ts fromDetached): still detached and its
+        // node gone, the state keeps what the detach recorded, with the new inputs.
+        const detachedBefore = fromDetached(previous, existingUuid, spec);
+        if (detachedBefore?.stays && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
+        const reattach = detachedBefore?.reattach;
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
             const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
@@ -355,7 +355,7 @@ export async function update(
     // stack's ownerKey set or changed): the preview said "an Ironic extra patch, nothing else", so
     // that is all this update does, whatever else the node may have drifted to meanwhile.
     const declared = olds.deploymentPending === true ? undefined : await diff(id, olds, news, SILENT).catch(() => undefined);
-    if (declared && sameJson(declared.changed, ["ownerRecord"]) && olds.detached !== true) {
+    if (rekeyOnly(declared?.changed, olds)) {
         return { outs: await rekeyOwnerRecord(id, news, stack, key, log) };
     }
     const { outs } = await converged(news, stack, id, key, "update", deployImages, deadlineMs, log, withoutProviderKey(olds));
@@ -371,10 +371,7 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
     try {
         const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey: key, ownerKey: stackOwnerKey() });
         let node = await client.getNode(id);
-        const record = [EXTRA.owner, EXTRA.resource, OWNER_MAC_KEY] as string[];
-        const ops = Object.entries(ownerExtra(spec))
-            .filter(([k, v]) => record.includes(k) && node.extra?.[k] !== v)
-            .map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
+        const ops = rekeyPatch(spec, node);
         if (ops.length) {
             log.info(`[bmh ${hostLabel(inputs)}] keying the owner record (${ops.map((o) => o.path).join(", ")})`);
             node = await client.patchNode(id, ops);
@@ -387,7 +384,7 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
 
 export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.ReadResult> {
     // Detached: the node was removed on purpose; the host is still declared (re-attach brings it back).
-    if (props.detached === true) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
+    if (!refreshReadsNode(props)) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
     const client = await connect(props, stack);
     try {
         const node = await client.findNode(id);
@@ -425,22 +422,13 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if (Array.isArray(node.traits) && !sameJson([...node.traits].sort(), [...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
-        // Whether the node still carries this host's keyed owner record: one removed, edited or
-        // never keyed shows as "unverified", and the next diff writes it back (an extra patch).
+        // Whether the node still carries this host's keyed owner record (provider/host/owner-rekey.ts).
+        // An import (no state yet: `pulumi import` reads with empty properties) records nothing on
+        // the node, as promised (docs/PLUGIN.md): the record is written by its first real update.
         const secrets = old.secretDigests ?? { key: newDigestKey() };
         const owner = (props.owner ?? undefined) as HostOwner | undefined;
         const verdict = owner ? ownVerdict({ owner, ownerKeys: ownerKeys(stackOwnerKey(), secrets.key), nodeName: node.name ?? "" }, node) : "other";
-        // An import (no state yet: `pulumi import` reads with empty properties) records nothing on
-        // the node, as promised (docs/PLUGIN.md): the record is written by its first real update.
-        const importing = old.secretDigests === undefined;
-        // A host without an owner (a state that never had one) has no record to check.
-        const recordKeyId = importing
-            ? ownerKeyId(stackOwnerKey() ?? secrets.key!)
-            : !owner
-              ? secrets.ownerKeyId
-              : verdict === "verified"
-                ? ownerMacKeyId(node.extra?.[OWNER_MAC_KEY])
-                : "unverified";
+        const recordKeyId = refreshedOwnerKeyId({ importing: old.secretDigests === undefined, hasOwner: !!owner, verdict, recorded: secrets, stackKey: stackOwnerKey() }, node);
         const outs = await stateOf(client, clean(pub), { ...secrets, ownerKeyId: recordKeyId }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
@@ -542,9 +530,7 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
     // The owner record on the node is not keyed (yet) under the key this stack now writes with:
     // the update writes it (provider/owner-record.ts), an Ironic extra patch and nothing else.
-    const oldSecrets = olds.secretDigests as SecretDigests | undefined;
-    const wantKeyId = oldSecrets?.key ? ownerKeyId(stackOwnerKey() ?? oldSecrets.key) : undefined;
-    if (wantKeyId && oldSecrets?.ownerKeyId !== wantKeyId) changed.push("ownerRecord");
+    if (ownerRecordStale(olds.secretDigests as SecretDigests | undefined, stackOwnerKey())) changed.push("ownerRecord");
 
     const label = hostLabel({ name: String(isUnknown(n.name) ? olds.name : n.name), namespace: (n.namespace ?? olds.namespace) as string | undefined });
     if (changed.includes("ownerRecord")) log.info(`[bmh ${label}] the owner record on the node will be (re)keyed: an Ironic extra patch, nothing else`);
