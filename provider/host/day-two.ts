@@ -11,6 +11,7 @@ import type { JsonPatchOp, Node } from "../ironic/types";
 import { EXTRA } from "../extra-keys";
 import type { HostSpec } from "./spec";
 import type { Reattach } from "./converge";
+import type { HostAction } from "./lifecycle";
 
 /** What a node carries when it never recorded a request (enrolled by a release without them, or adopted). */
 const NONE = "";
@@ -140,4 +141,31 @@ export function fromDetached(last: DetachRecord | undefined, uuid: string | unde
 /** A refresh looks at the node, but not for a detached host: its node was removed on purpose (re-attach is an update). */
 export function refreshReadsNode(last: DetachRecord): boolean {
     return last.detached !== true;
+}
+
+/**
+ * What a change costs the running server beyond its disk (a wipe is plan.ts's own reading): the
+ * preview announces these (sdk/providers/host-preview.ts words them). A new day-two request
+ * adds its cost here, read from the same steps the update takes.
+ */
+export type DayTwoCost =
+    /** The Ironic node is removed, the server left as it is. */
+    | { kind: "detach" }
+    /** The detached host's node is enrolled again under its UUID, no reprovision. */
+    | { kind: "reattach" }
+    /** The running host is rebooted (rebootRequest), in this power-off mode. */
+    | { kind: "reboot"; mode: "soft" | "hard" }
+    /** The host is inspected again (inspectRequest). */
+    | { kind: "reinspect" };
+
+/** The day-two costs of `steps` (a detach or re-attach is the whole story of its change). */
+export function dayTwoCosts(steps: readonly HostAction[], change: { detach?: boolean; reattach?: boolean }): DayTwoCost[] {
+    // A host that stays detached takes no step: nothing to announce.
+    if (change.detach) return steps.length ? [{ kind: "detach" }] : [];
+    if (change.reattach) return [{ kind: "reattach" }];
+    const costs: DayTwoCost[] = [];
+    const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot");
+    if (reboot) costs.push({ kind: "reboot", mode: reboot.mode });
+    if (steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) costs.push({ kind: "reinspect" });
+    return costs;
 }

@@ -91,7 +91,7 @@ describe("day two: reboot on request", () => {
 
     it("a reboot with an image change: the rebuild is the reboot (one deploy, no second reboot)", () => {
         const plan = planChange(spec(base), spec({ ...base, image: { ...image, url: "http://images.example/os-2.qcow2" }, rebootRequest: "r4" }), ACTIVE);
-        expect(plan.wipe).to.equal("REPROVISION (wipe)");
+        expect(plan.wipe).to.equal("reprovision");
         expect(kinds(plan.steps)).to.deep.equal(["deploy"]);
         expect(plan.reboot).to.equal(undefined);
     });
