@@ -5,7 +5,7 @@
 import type { JsonPatchOp, Node } from "../ironic/types";
 import { EXTRA } from "../extra-keys";
 import { OWNER_MAC_KEY, ownerKeyId, ownerMacKeyId, type OwnerVerdict } from "../owner-record";
-import { ownerExtra } from "./lifecycle";
+import { ownerExtra } from "./registration";
 import type { HostSpec } from "./spec";
 
 /** What the last run recorded of the owner record: the resource's digest key and the key id of the record it wrote or saw. */

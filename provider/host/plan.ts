@@ -6,7 +6,9 @@
 // that the SDK only words (sdk/providers/host-preview.ts). Pure.
 import { blankNode, type JsonPatchOp, type Node, type Port } from "../ironic/types";
 import { instancePatch } from "./instance";
-import { EXTRA, HostAction, nextAction, ObservedHost, pendingRecord, registrationPatch } from "./lifecycle";
+import { EXTRA, HostAction, nextAction, ObservedHost } from "./lifecycle";
+import { pendingRecord } from "./records";
+import { registrationPatch } from "./registration";
 import type { HostSpec } from "./spec";
 import { DEFAULT_NAMESPACE } from "../render/well-known";
 import { dayTwoCosts, requestRecords, type DayTwoCost } from "./day-two";

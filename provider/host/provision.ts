@@ -9,7 +9,9 @@ import type { JsonPatchOp, Node } from "../ironic/types";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
-import { deployTarget, maintenanceBeforeProvisioning, operatorMaintenanceMessage, pendingRecord, undeployStep } from "./lifecycle";
+import { deployTarget, undeployStep } from "./lifecycle";
+import { maintenanceBeforeProvisioning, operatorMaintenanceMessage } from "./maintenance";
+import { pendingRecord } from "./records";
 import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
 export interface DeployRequest {

@@ -6,7 +6,8 @@
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { claimOn } from "../../provider/host/converge";
-import { adoptionDecision, EXTRA } from "../../provider/host/lifecycle";
+import { EXTRA } from "../../provider/host/lifecycle";
+import { adoptionDecision } from "../../provider/host/takeover";
 import { OWNER_MAC_KEY, ownerKeys } from "../../provider/owner-record";
 import { stackOwnerKey } from "../owner";
 import { predictSteps } from "../../provider/host/plan";

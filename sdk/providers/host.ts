@@ -24,7 +24,9 @@ import {
 import { sameJson } from "../../provider/canonical-json";
 import { migrateTimeouts, sameTimeouts } from "../../provider/duration";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
-import { EXTRA, ownVerdict, readRecord } from "../../provider/host/lifecycle";
+import { EXTRA } from "../../provider/host/lifecycle";
+import { readRecord } from "../../provider/host/records";
+import { ownVerdict } from "../../provider/host/takeover";
 import { ownerRecordStale, refreshedOwnerKeyId, rekeyOnly, rekeyPatch } from "../../provider/host/owner-rekey";
 import { ownerKeyId, ownerKeys } from "../../provider/owner-record";
 import type { HostOwner } from "../../provider/host/spec";

@@ -4,7 +4,7 @@
 // day-two-engine.test.ts) do the same on a real Ironic and pulumi CLI.
 import { expect } from "chai";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { ownerExtra } from "../../provider/host/lifecycle";
+import { ownerExtra } from "../../provider/host/registration";
 import { ownerRecordStale, refreshedOwnerKeyId, rekeyOnly, rekeyPatch } from "../../provider/host/owner-rekey";
 import { fromDetached, refreshReadsNode } from "../../provider/host/day-two";
 import { EXTRA } from "../../provider/extra-keys";
