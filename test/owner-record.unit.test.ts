@@ -1,5 +1,5 @@
 // The keyed owner record (provider/owner-record.ts) and the ownership decisions made on it
-// (provider/host/lifecycle.ts): pure.
+// (provider/host/takeover.ts, registration.ts ownerExtra): pure.
 import { expect } from "chai";
 import { OWNER_MAC_KEY, ownerKeys, ownerMac, verifyOwnerMac } from "../provider/owner-record";
 import { ownerExtra } from "../provider/host/registration";

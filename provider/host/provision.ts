@@ -1,8 +1,8 @@
 // The Ironic side of putting an image on a node and taking it off again, as baremetal-operator
 // does it (baremetal-operator pkg/provisioner/ironic/ironic.go: Provision, Deprovision). Shared by BareMetalHost and Machine: callers
 // decide *when* (lifecycle.ts, ../machine/lifecycle.ts); the steps of the deploy and undeploy
-// paths are decided by lifecycle.ts too (deployTarget, maintenanceBeforeProvisioning,
-// undeployStep); these functions only make the Ironic calls.
+// paths are decided by lifecycle.ts too (deployTarget, undeployStep; maintenance.ts
+// maintenanceBeforeProvisioning); these functions only make the Ironic calls.
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { JsonPatchOp, Node } from "../ironic/types";
@@ -28,7 +28,7 @@ export interface DeployRequest {
     /**
      * The deployment record kept in node.extra (e.g. the fingerprint of image + data): written
      * once Ironic has accepted the deploy or rebuild. Until then the keys hold a pending record
-     * (lifecycle.ts pendingRecord), so a node whose request failed or was lost is still known as
+     * (records.ts pendingRecord), so a node whose request failed or was lost is still known as
      * ours and is deployed again, and one whose deploy Ironic took is recognised as such.
      */
     extra?: Record<string, string>;

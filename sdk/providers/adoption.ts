@@ -1,6 +1,6 @@
 // `adoptNode` at preview: before a create takes an existing node over, `check` looks at that node
 // and says what the adoption will do (whose node it is, what it changes, whether it wipes), or
-// refuses it naming the property, as the create itself would (provider/host/lifecycle.ts
+// refuses it naming the property, as the create itself would (provider/host/takeover.ts
 // adoptionDecision). A create only ever shows `+ create` in the engine's plan; this line is where
 // the operator reads that an existing server is concerned.
 import { IronicClient } from "../../provider/ironic";

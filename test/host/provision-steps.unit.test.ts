@@ -1,4 +1,4 @@
-// The deploy and undeploy paths' decisions (lifecycle.ts), which provision.ts only carries out.
+// The deploy and undeploy paths' decisions (lifecycle.ts, maintenance.ts), which provision.ts only carries out.
 import { expect } from "chai";
 import { deployTarget, undeployStep } from "../../provider/host/lifecycle";
 import { maintenanceBeforeProvisioning, ownMaintenanceReason } from "../../provider/host/maintenance";
