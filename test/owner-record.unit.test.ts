@@ -1,8 +1,9 @@
 // The keyed owner record (provider/owner-record.ts) and the ownership decisions made on it
-// (provider/host/lifecycle.ts): pure.
+// (provider/host/takeover.ts, registration.ts ownerExtra): pure.
 import { expect } from "chai";
 import { OWNER_MAC_KEY, ownerKeys, ownerMac, verifyOwnerMac } from "../provider/owner-record";
-import { adoptionDecision, nothingToLose, ownerExtra, takeOverDecision } from "../provider/host/lifecycle";
+import { ownerExtra } from "../provider/host/registration";
+import { adoptionDecision, nothingToLose, takeOverDecision } from "../provider/host/takeover";
 import { hostSpecFromInputs } from "../provider/host/desired";
 import type { PlainHostInputs } from "../provider/host/inputs";
 import type { Node } from "../provider/ironic/types";

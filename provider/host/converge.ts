@@ -5,13 +5,17 @@ import type { IronicClient } from "../ironic";
 import { IronicError, isUnreachable } from "../ironic";
 import type { Node, Port } from "../ironic/types";
 import { allocationHolder } from "../claim/allocation";
-import { adoptionDecision, EXTRA, HostAction, inspectInterface, movedOnByAnotherWriter, nextAction, nextDeleteAction, ObservedHost, ownerExtra, Phase, DeleteSpec, takeOverDecision } from "./lifecycle";
+import { EXTRA, HostAction, nextAction, nextDeleteAction, ObservedHost, Phase, DeleteSpec } from "./lifecycle";
+import { movedOnByAnotherWriter } from "./maintenance";
+import { inspectInterface, ownerExtra } from "./registration";
+import { adoptionDecision, takeOverDecision } from "./takeover";
 import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
 import { raidCleanSteps } from "./raid";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { rebootPending, recordOp, requestRecords } from "./day-two";
+import { stepText } from "./words";
 import { rebootNode, powerOffNode } from "./power";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
@@ -185,7 +189,7 @@ class Runner {
         this.seen.set(key, n);
         if (n > MAX_REPEATS) {
             throw new HostError(
-                `host ${this.opts.label}: Ironic is not making progress (${actionText(action)} tried ${MAX_REPEATS} times): ${describe(node)}`,
+                `host ${this.opts.label}: Ironic is not making progress (${stepText(action)} tried ${MAX_REPEATS} times): ${describe(node)}`,
                 node?.uuid,
                 node?.provision_state,
                 node?.last_error ?? undefined,
@@ -376,17 +380,6 @@ class Runner {
         // Unreachable: the state is unknown now, but the way on is not (the faults campaign, test/faults/).
         const next = isUnreachable(e) ? `. Once Ironic answers again, run the same pulumi command again (\`pulumi up\`, or \`pulumi destroy\`): it continues${uuid ? ` on node ${uuid}` : ""}` : "";
         return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}${next}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
-    }
-}
-
-function actionText(a: HostAction): string {
-    switch (a.kind) {
-        case "provision":
-            return `"${a.target}"`;
-        case "power":
-            return `"${a.target}"`;
-        default:
-            return a.kind;
     }
 }
 

@@ -10,6 +10,8 @@
 import type { JsonPatchOp, Node } from "../ironic/types";
 import { EXTRA } from "../extra-keys";
 import type { HostSpec } from "./spec";
+import type { Reattach } from "./converge";
+import type { HostAction } from "./lifecycle";
 
 /** What a node carries when it never recorded a request (enrolled by a release without them, or adopted). */
 const NONE = "";
@@ -113,4 +115,57 @@ export function nextDetachStep(node: Node | undefined, operatorMaintenance: bool
     }
     if (node.instance_uuid) return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid before detaching" };
     return { kind: "delete-node" };
+}
+
+/** What the last run recorded of a host it may have detached (the resource's outputs). */
+export interface DetachRecord {
+    detached?: unknown;
+    /** The provision state the node had when it was removed. */
+    ironicProvisionState?: unknown;
+    /** The deployment record the removed node carried. */
+    detachedDeploymentRecord?: unknown;
+}
+
+/**
+ * An update of a host the last run detached (undefined: it did not): the node to enrol again
+ * under the same UUID with what the detach recorded (converge.ts Reattach), and whether the host
+ * stays detached (`stays`: still declared detached, so nothing is to be done once its node is
+ * confirmed gone; a node still there is a detach an earlier run did not finish, which goes on).
+ */
+export function fromDetached(last: DetachRecord | undefined, uuid: string | undefined, spec: Pick<HostSpec, "detached">): { stays: boolean; reattach?: Reattach } | undefined {
+    if (last?.detached !== true) return undefined;
+    const reattach = uuid ? { uuid, provisionState: String(last.ironicProvisionState ?? "available"), deploymentRecord: last.detachedDeploymentRecord as string | undefined } : undefined;
+    return { stays: spec.detached, ...(reattach ? { reattach } : {}) };
+}
+
+/** A refresh looks at the node, but not for a detached host: its node was removed on purpose (re-attach is an update). */
+export function refreshReadsNode(last: DetachRecord): boolean {
+    return last.detached !== true;
+}
+
+/**
+ * What a change costs the running server beyond its disk (a wipe is plan.ts's own reading): the
+ * preview announces these (sdk/providers/host-preview.ts words them). A new day-two request
+ * adds its cost here, read from the same steps the update takes.
+ */
+export type DayTwoCost =
+    /** The Ironic node is removed, the server left as it is. */
+    | { kind: "detach" }
+    /** The detached host's node is enrolled again under its UUID, no reprovision. */
+    | { kind: "reattach" }
+    /** The running host is rebooted (rebootRequest), in this power-off mode. */
+    | { kind: "reboot"; mode: "soft" | "hard" }
+    /** The host is inspected again (inspectRequest). */
+    | { kind: "reinspect" };
+
+/** The day-two costs of `steps` (a detach or re-attach is the whole story of its change). */
+export function dayTwoCosts(steps: readonly HostAction[], change: { detach?: boolean; reattach?: boolean }): DayTwoCost[] {
+    // A host that stays detached takes no step: nothing to announce.
+    if (change.detach) return steps.length ? [{ kind: "detach" }] : [];
+    if (change.reattach) return [{ kind: "reattach" }];
+    const costs: DayTwoCost[] = [];
+    const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot");
+    if (reboot) costs.push({ kind: "reboot", mode: reboot.mode });
+    if (steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) costs.push({ kind: "reinspect" });
+    return costs;
 }

@@ -1,14 +1,22 @@
 // What an update of a BareMetalHost will do, known before it runs: the preview (`pulumi preview`,
 // the SDK's diff) asks the same decision the update then follows (lifecycle.ts nextAction), on
 // the node as the last run recorded it, step after step until the host is where the new spec
-// says. So "will it wipe this host?" has one answer, not a second hand-kept list of keys. Pure.
+// says. So "will it wipe this host?" has one answer, not a second hand-kept list of keys.
+// predictUpdate gives the preview a structured plan (wipe and why, reboot, steps, day-two costs)
+// that the SDK only words (sdk/providers/host-preview.ts). Pure.
 import { blankNode, type JsonPatchOp, type Node, type Port } from "../ironic/types";
 import { instancePatch } from "./instance";
-import { EXTRA, HostAction, nextAction, ObservedHost, pendingRecord, registrationPatch } from "./lifecycle";
+import { EXTRA, HostAction, nextAction, ObservedHost } from "./lifecycle";
+import { pendingRecord } from "./records";
+import { registrationPatch } from "./registration";
 import type { HostSpec } from "./spec";
 import { DEFAULT_NAMESPACE } from "../render/well-known";
-import { requestRecords } from "./day-two";
+import { dayTwoCosts, requestRecords, type DayTwoCost } from "./day-two";
 import { sameJson } from "../canonical-json";
+import { stepText } from "./words";
+import { hostSpecFromInputs, newDigestKey } from "./desired";
+import type { PlainHostInputs } from "./inputs";
+import { holdsUnknown, PreviewContract, previewInputs, RecordedDigests, revertInput } from "./preview-inputs";
 
 /** What the previous run recorded about the node (the resource's outputs). */
 export interface RecordedHost {
@@ -23,8 +31,8 @@ export interface RecordedHost {
 export interface ChangePlan {
     /** The lifecycle steps, in order (empty: nothing to do on the node). */
     steps: HostAction[];
-    /** Set when the host's disk is wiped: rebuilt with the new deployment, or deprovisioned. */
-    wipe?: "REPROVISION (wipe)" | "DEPROVISION (wipe)";
+    /** Set when the host's disk is wiped: rebuilt with the new deployment (reprovision), or deprovisioned. */
+    wipe?: WipeKind;
     /** Where the host ends. */
     ends: { provisionState: string; powerState: string | null };
     /** The update will refuse this change (the lifecycle's own `fail` message). */
@@ -35,7 +43,12 @@ export interface ChangePlan {
     detach?: boolean;
     /** The update enrols the detached host's node again and takes it back as it is (detached: false). */
     reattach?: boolean;
+    /** What the change costs the running server beyond a wipe (day-two.ts dayTwoCosts). */
+    costs: DayTwoCost[];
 }
+
+/** How a wipe leaves the host: rebuilt with the new deployment, or deprovisioned (no image any more). */
+export type WipeKind = "reprovision" | "deprovision";
 
 const MAX_STEPS = 40;
 
@@ -75,7 +88,7 @@ export function predictSteps(spec: HostSpec, observed: ObservedHost): { steps: H
         current = current && afterStep(spec, current, action);
         if (current) last = current.node;
     }
-    return { steps, end: last, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map(stepText).join(" → ")})` };
+    return { steps, end: last, refusal: `the lifecycle does not settle within ${MAX_STEPS} steps (${steps.map((a) => stepText(a)).join(" → ")})` };
 }
 
 /** What updating a host recorded with `oldSpec` to `newSpec` will do. */
@@ -89,9 +102,9 @@ export function planChange(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHo
 /** The one reading of predicted steps the preview prints and the update follows: wipe, reboot, detach. */
 function summarise(steps: HostAction[], end: Node, refusal: string | undefined, wasDeployed: boolean, extra: Pick<ChangePlan, "detach" | "reattach">): ChangePlan {
     const wipes = wasDeployed && steps.some((s) => s.kind === "undeploy" || (s.kind === "deploy" && s.rebuild));
-    const wipe = !wipes ? undefined : end.provision_state === "active" ? "REPROVISION (wipe)" : "DEPROVISION (wipe)";
+    const wipe: WipeKind | undefined = !wipes ? undefined : end.provision_state === "active" ? "reprovision" : "deprovision";
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
-    const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal };
+    const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal, costs: dayTwoCosts(steps, extra) };
     if (reboot) plan.reboot = reboot;
     if (extra.detach) plan.detach = true;
     if (extra.reattach) plan.reattach = true;
@@ -104,7 +117,7 @@ function summarise(steps: HostAction[], end: Node, refusal: string | undefined, 
  * deployment record) and the lifecycle goes on from there (an active host is adopted).
  */
 function planFromDetached(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHost): ChangePlan {
-    if (newSpec.detached) return { steps: [], ends: { provisionState: rec.provisionState, powerState: rec.powerState }, detach: true };
+    if (newSpec.detached) return { steps: [], ends: { provisionState: rec.provisionState, powerState: rec.powerState }, detach: true, costs: [] };
     const enrolled = recordedNode(newSpec, { provisionState: "enroll", powerState: rec.powerState });
     delete enrolled.node.extra[EXTRA.deployment];
     const active = rec.provisionState === "active";
@@ -113,34 +126,6 @@ function planFromDetached(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHos
     enrolled.node.inspection_finished_at = null;
     const { steps, end, refusal } = predictSteps(newSpec, enrolled);
     return summarise([{ kind: "enrol" }, ...steps], end, refusal, enrolled.node.extra[EXTRA.deployment] !== undefined, { reattach: true });
-}
-
-/** One line for the operator: the steps that touch the disk or the power, and where the host ends. */
-export function describePlan(plan: ChangePlan): string {
-    const shown = plan.steps.filter((s) => s.kind !== "patch" && s.kind !== "set-traits" && s.kind !== "create-port");
-    const end = `ends ${plan.ends.provisionState}${plan.ends.powerState ? `, ${plan.ends.powerState}` : ""}`;
-    return shown.length ? `${shown.map(stepText).join(" → ")}; ${end}` : end;
-}
-
-export function stepText(a: HostAction): string {
-    switch (a.kind) {
-        case "provision":
-            return a.target;
-        case "deploy":
-            return a.rebuild ? "rebuild" : "deploy";
-        case "undeploy":
-            return `undeploy (${a.reason})`;
-        case "power":
-            return a.mode ? `${a.target} (${a.mode}, hard if it does not go off in time)` : a.target;
-        case "reboot":
-            return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
-        case "delete-node":
-            return "delete the Ironic node";
-        case "patch":
-            return a.inMaintenance ? "patch in maintenance" : "patch";
-        default:
-            return a.kind;
-    }
 }
 
 /** The node as Ironic leaves it after `a` succeeds. */
@@ -248,29 +233,62 @@ export function recordedFromOutputs(outs: Record<string, unknown>): RecordedHost
     return { provisionState, powerState, deploymentPending: outs.deploymentPending === true };
 }
 
-/**
- * When the update cannot be predicted at preview (its spec cannot be built yet): a provisioned
- * host is announced as possibly wiped, never as untouched. `"POSSIBLY REPROVISION (wipe)|why"`.
- */
-export function unpredictedUpdate(rec: RecordedHost, err: unknown): string | undefined {
-    if (rec.provisionState !== "active") return undefined;
-    return `POSSIBLY REPROVISION (wipe)|the update could not be predicted at preview (${err instanceof Error ? err.message : String(err)})`;
+/** Why an update wipes the host (sdk/providers/host-preview.ts words each). */
+export type WipeReason =
+    /** These inputs changed (`known`), or are not known until apply (`known: false`), and without them the update would not wipe. */
+    | { kind: "inputs"; inputs: string[]; known: boolean }
+    /** The image (and custom deploy) removed: the host is deprovisioned. */
+    | { kind: "image-removed" }
+    /** The last deploy or rebuild never reached Ironic: the update does it. */
+    | { kind: "deploy-pending" }
+    /** The update could not be predicted at preview (its spec cannot be built yet): a provisioned host may be wiped. */
+    | { kind: "unpredicted"; error: string };
+
+/** What an update will do, as the preview announces it: the lifecycle's plan, and whether and why it wipes the host. */
+export interface UpdatePrediction {
+    /** The lifecycle's plan for the update as declared (absent: it could not be predicted). */
+    plan?: ChangePlan;
+    /** The update will refuse this change (the lifecycle's own message). */
+    refusal?: string;
+    /** The update wipes the host; `possibly`: only if values unknown at preview turn out changed (or it could not be predicted). */
+    wipe?: { kind: WipeKind; possibly: boolean; why: WipeReason[] };
 }
 
+/** Any API version: both specs of a preview are built with the same one. */
+const PREVIEW_API_VERSION = "1.86";
+
 /**
- * What a change that wipes nothing does to the server, in the preview's words (undefined: nothing
- * worth a line): `WILL DETACH (no server change)`, `WILL RE-ATTACH (no reprovision)`, `WILL REBOOT
- * (soft|hard)`, `WILL RE-INSPECT`. Read from the same plan the update carries out (summarise).
+ * What updating the host recorded in `olds` (the resource's outputs) to the inputs `n` will do,
+ * `changed`: the inputs that differ (dotted paths for the BMC's fields). The lifecycle's own plan
+ * (planChange on the node as the last run recorded it), and for a wipe the changes that cause it:
+ * those without which the lifecycle would not wipe, or would wipe differently.
  */
-export function dayTwoAnnouncement(plan: ChangePlan, label: string): string | undefined {
-    if (plan.detach) {
-        return plan.steps.length
-            ? `WILL DETACH host ${label} (no server change): its Ironic node is removed (${describePlan(plan)}); the server is left as it is`
-            : undefined;
+export function predictUpdate(c: PreviewContract, olds: Record<string, unknown>, n: Record<string, unknown>, changed: readonly string[]): UpdatePrediction {
+    const rec = recordedFromOutputs(olds);
+    // Both specs under one key: only whether their fingerprints differ matters here.
+    const digestKey = (olds.secretDigests as RecordedDigests | undefined)?.key ?? newDigestKey();
+    const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
+    try {
+        const oldSpec = specOf(previewInputs(c, olds, olds, true, "same"));
+        const planFor = (inputs: Record<string, unknown>, unknowns: "same" | "changed") => planChange(oldSpec, specOf(previewInputs(c, inputs, olds, false, unknowns)), rec);
+        const plan = planFor(n, "changed");
+        const unknownNow = holdsUnknown(c, n);
+        // Refused only on what is known: values unknown at preview are taken as they were.
+        const refusal = unknownNow ? planFor(n, "same").refusal : plan.refusal;
+        // A refusal the recorded host already meets is not this change's.
+        if (refusal && !planChange(oldSpec, oldSpec, rec).refusal) return { plan, refusal };
+        if (!plan.wipe) return { plan };
+        const keys = [...new Set(changed.map((k) => k.split(".")[0]))];
+        const causes = keys.filter((k) => planFor(revertInput(c, n, olds, k), "changed").wipe !== plan.wipe);
+        const possibly = unknownNow && !planFor(n, "same").wipe;
+        const why: WipeReason[] = [];
+        if (plan.wipe === "deprovision" && !n.image && !n.customDeploy) why.push({ kind: "image-removed" });
+        else if (causes.length || keys.length) why.push({ kind: "inputs", inputs: causes.length ? causes : keys, known: !possibly });
+        if (rec.deploymentPending) why.push({ kind: "deploy-pending" });
+        return { plan, wipe: { kind: plan.wipe, possibly, why } };
+    } catch (e) {
+        // Not predictable: a provisioned host is announced as possibly wiped, never as untouched.
+        if (rec.provisionState !== "active") return {};
+        return { wipe: { kind: "reprovision", possibly: true, why: [{ kind: "unpredicted", error: e instanceof Error ? e.message : String(e) }] } };
     }
-    if (plan.reattach) return `WILL RE-ATTACH host ${label} (no reprovision): its node is enrolled again under the same UUID: ${describePlan(plan)}`;
-    const parts: string[] = [];
-    if (plan.reboot) parts.push(`WILL REBOOT (${plan.reboot}) host ${label}: rebootRequest changed`);
-    if (plan.steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) parts.push(`WILL RE-INSPECT host ${label}: inspectRequest changed`);
-    return parts.length ? `${parts.join("; ")}: ${describePlan(plan)}` : undefined;
 }

@@ -1,15 +1,17 @@
 // The Ironic side of putting an image on a node and taking it off again, as baremetal-operator
 // does it (baremetal-operator pkg/provisioner/ironic/ironic.go: Provision, Deprovision). Shared by BareMetalHost and Machine: callers
 // decide *when* (lifecycle.ts, ../machine/lifecycle.ts); the steps of the deploy and undeploy
-// paths are decided by lifecycle.ts too (deployTarget, maintenanceBeforeProvisioning,
-// undeployStep); these functions only make the Ironic calls.
+// paths are decided by lifecycle.ts too (deployTarget, undeployStep; maintenance.ts
+// maintenanceBeforeProvisioning); these functions only make the Ironic calls.
 import type { IronicClient } from "../ironic";
 import { IronicError } from "../ironic";
 import type { JsonPatchOp, Node } from "../ironic/types";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { buildConfigDrive } from "./configdrive";
 import { customDeploySteps, instancePatch } from "./instance";
-import { deployTarget, maintenanceBeforeProvisioning, operatorMaintenanceMessage, pendingRecord, undeployStep } from "./lifecycle";
+import { deployTarget, undeployStep } from "./lifecycle";
+import { maintenanceBeforeProvisioning, operatorMaintenanceMessage } from "./maintenance";
+import { pendingRecord } from "./records";
 import type { BootMode, HostImage, RootDeviceHints } from "./spec-types";
 
 export interface DeployRequest {
@@ -26,7 +28,7 @@ export interface DeployRequest {
     /**
      * The deployment record kept in node.extra (e.g. the fingerprint of image + data): written
      * once Ironic has accepted the deploy or rebuild. Until then the keys hold a pending record
-     * (lifecycle.ts pendingRecord), so a node whose request failed or was lost is still known as
+     * (records.ts pendingRecord), so a node whose request failed or was lost is still known as
      * ours and is deployed again, and one whose deploy Ironic took is recognised as such.
      */
     extra?: Record<string, string>;

@@ -1,15 +1,17 @@
 // `adoptNode` at preview: before a create takes an existing node over, `check` looks at that node
 // and says what the adoption will do (whose node it is, what it changes, whether it wipes), or
-// refuses it naming the property, as the create itself would (provider/host/lifecycle.ts
+// refuses it naming the property, as the create itself would (provider/host/takeover.ts
 // adoptionDecision). A create only ever shows `+ create` in the engine's plan; this line is where
 // the operator reads that an existing server is concerned.
 import { IronicClient } from "../../provider/ironic";
 import type { Node } from "../../provider/ironic/types";
 import { claimOn } from "../../provider/host/converge";
-import { adoptionDecision, EXTRA } from "../../provider/host/lifecycle";
+import { EXTRA } from "../../provider/host/lifecycle";
+import { adoptionDecision } from "../../provider/host/takeover";
 import { OWNER_MAC_KEY, ownerKeys } from "../../provider/owner-record";
 import { stackOwnerKey } from "../owner";
-import { describePlan, predictSteps } from "../../provider/host/plan";
+import { predictSteps } from "../../provider/host/plan";
+import { describePlan } from "../../provider/host/words";
 import { hostSpecFromInputs, newDigestKey, nodeNameFor, PlainHostInputs } from "../../provider/host/desired";
 import type { HostSpec } from "../../provider/host/spec";
 import { containsUnknown, IronicConnectionInput, isUnknown } from "../schemas/common";

@@ -1,12 +1,15 @@
 // The BareMetalHost dynamic provider's handlers: Pulumi glue only. Each takes plain inputs (the
 // engine has already unwrapped secrets) plus the connection read from stack config, and loads
 // everything else itself, so the serialized provider object stays a few `require` calls.
-// Lifecycle decisions: provider/host/lifecycle.ts; Ironic calls: provider/host/converge.ts.
+// Lifecycle decisions: provider/host/lifecycle.ts (and day-two.ts, owner-rekey.ts); what an
+// update will do: provider/host/plan.ts predictUpdate, worded by ./host-preview.ts; Ironic calls:
+// provider/host/converge.ts.
 import type * as pulumi from "@pulumi/pulumi";
 import { IronicClient, isUnreachable } from "../../provider/ironic";
 import { publicErrorText } from "../../provider/ironic/errors";
 import type { Node } from "../../provider/ironic/types";
-import { converge, findExistingNode, Reattach, removeHost } from "../../provider/host/converge";
+import { converge, findExistingNode, removeHost } from "../../provider/host/converge";
+import { fromDetached, refreshReadsNode } from "../../provider/host/day-two";
 import {
     DEFAULT_RESOURCE_CLASS,
     hostSpecFromInputs,
@@ -21,11 +24,16 @@ import {
 import { sameJson } from "../../provider/canonical-json";
 import { migrateTimeouts, sameTimeouts } from "../../provider/duration";
 import { hardwareDetails, HardwareDetails } from "../../provider/host/hardware";
-import { EXTRA, ownerExtra, ownVerdict, readRecord } from "../../provider/host/lifecycle";
-import { OWNER_MAC_KEY, ownerKeyId, ownerKeys, ownerMacKeyId } from "../../provider/owner-record";
+import { EXTRA } from "../../provider/host/lifecycle";
+import { readRecord } from "../../provider/host/records";
+import { ownVerdict } from "../../provider/host/takeover";
+import { ownerRecordStale, refreshedOwnerKeyId, rekeyOnly, rekeyPatch } from "../../provider/host/owner-rekey";
+import { ownerKeyId, ownerKeys } from "../../provider/owner-record";
 import type { HostOwner } from "../../provider/host/spec";
 import { stackOwnerKey } from "../owner";
-import { ChangePlan, dayTwoAnnouncement, describePlan, identityChanges, NODE_IDENTITY_KEYS, planChange, recordedFromOutputs, unpredictedUpdate } from "../../provider/host/plan";
+import { ChangePlan, identityChanges, NODE_IDENTITY_KEYS, predictUpdate } from "../../provider/host/plan";
+import type { PreviewContract } from "../../provider/host/preview-inputs";
+import { dayTwoWords, wipeWords } from "./host-preview";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcDrift, bmcProfile, observedBmcAddress } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -265,13 +273,11 @@ async function converged(
     try {
         client = await connect(inputs, stack);
         const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey, deployImageDefaults, ownerKey: stackOwnerKey() });
-        const wasDetached = previous?.detached === true;
-        // Still detached: there is no node; the state keeps what the detach recorded, with the new
-        // inputs. (A node still there is a detach an earlier run did not finish: it goes on below.)
-        if (wasDetached && spec.detached && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
-        const reattach: Reattach | undefined = wasDetached && existingUuid
-            ? { uuid: existingUuid, provisionState: String(previous!.ironicProvisionState ?? "available"), deploymentRecord: previous!.detachedDeploymentRecord as string | undefined }
-            : undefined;
+        // Detached by the last run (provider/host/day-two.ts fromDetached): still detached and its
+        // node gone, the state keeps what the detach recorded, with the new inputs.
+        const detachedBefore = fromDetached(previous, existingUuid, spec);
+        if (detachedBefore?.stays && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
+        const reattach = detachedBefore?.reattach;
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
             const found = (await findExistingNode(client, spec, inputs.adoptNode as string | undefined))?.uuid;
@@ -354,7 +360,7 @@ export async function update(
     // stack's ownerKey set or changed): the preview said "an Ironic extra patch, nothing else", so
     // that is all this update does, whatever else the node may have drifted to meanwhile.
     const declared = olds.deploymentPending === true ? undefined : await diff(id, olds, news, SILENT).catch(() => undefined);
-    if (declared && sameJson(declared.changed, ["ownerRecord"]) && olds.detached !== true) {
+    if (rekeyOnly(declared?.changed, olds)) {
         return { outs: await rekeyOwnerRecord(id, news, stack, key, log) };
     }
     const { outs } = await converged(news, stack, id, key, "update", deployImages, deadlineMs, log, withoutProviderKey(olds));
@@ -370,10 +376,7 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
     try {
         const spec = hostSpecFromInputs(inputs, { apiVersion: client.apiVersion, digestKey: key, ownerKey: stackOwnerKey() });
         let node = await client.getNode(id);
-        const record = [EXTRA.owner, EXTRA.resource, OWNER_MAC_KEY] as string[];
-        const ops = Object.entries(ownerExtra(spec))
-            .filter(([k, v]) => record.includes(k) && node.extra?.[k] !== v)
-            .map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: v }));
+        const ops = rekeyPatch(spec, node);
         if (ops.length) {
             log.info(`[bmh ${hostLabel(inputs)}] keying the owner record (${ops.map((o) => o.path).join(", ")})`);
             node = await client.patchNode(id, ops);
@@ -386,7 +389,7 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
 
 export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.ReadResult> {
     // Detached: the node was removed on purpose; the host is still declared (re-attach brings it back).
-    if (props.detached === true) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
+    if (!refreshReadsNode(props)) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
     const client = await connect(props, stack);
     try {
         const node = await client.findNode(id);
@@ -424,22 +427,13 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         if (Array.isArray(node.traits) && !sameJson([...node.traits].sort(), [...((pub.traits as string[] | undefined) ?? [])].sort())) {
             pub.traits = [...node.traits];
         }
-        // Whether the node still carries this host's keyed owner record: one removed, edited or
-        // never keyed shows as "unverified", and the next diff writes it back (an extra patch).
+        // Whether the node still carries this host's keyed owner record (provider/host/owner-rekey.ts).
+        // An import (no state yet: `pulumi import` reads with empty properties) records nothing on
+        // the node, as promised (docs/PLUGIN.md): the record is written by its first real update.
         const secrets = old.secretDigests ?? { key: newDigestKey() };
         const owner = (props.owner ?? undefined) as HostOwner | undefined;
         const verdict = owner ? ownVerdict({ owner, ownerKeys: ownerKeys(stackOwnerKey(), secrets.key), nodeName: node.name ?? "" }, node) : "other";
-        // An import (no state yet: `pulumi import` reads with empty properties) records nothing on
-        // the node, as promised (docs/PLUGIN.md): the record is written by its first real update.
-        const importing = old.secretDigests === undefined;
-        // A host without an owner (a state that never had one) has no record to check.
-        const recordKeyId = importing
-            ? ownerKeyId(stackOwnerKey() ?? secrets.key!)
-            : !owner
-              ? secrets.ownerKeyId
-              : verdict === "verified"
-                ? ownerMacKeyId(node.extra?.[OWNER_MAC_KEY])
-                : "unverified";
+        const recordKeyId = refreshedOwnerKeyId({ importing: old.secretDigests === undefined, hasOwner: !!owner, verdict, recorded: secrets, stackKey: stackOwnerKey() }, node);
         const outs = await stateOf(client, clean(pub), { ...secrets, ownerKeyId: recordKeyId }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
@@ -509,10 +503,13 @@ export { remove as delete };
 /** Inputs withheld whole from the outputs (their digests are in secretDigests), per the contract. */
 const SECRET_KEYS = resourceEntry("BareMetalHost").withheldInputs.filter((p) => !p.includes(".")) as ("userData" | "networkData" | "metaData")[];
 
+/** How the preview reads this resource's inputs (provider/host/preview-inputs.ts): the contract's, and Pulumi's unknown. */
+const PREVIEW_CONTRACT: PreviewContract = { publicInputKeys: PUBLIC_INPUT_KEYS, secretKeys: SECRET_KEYS, unknown: isUnknown };
+
 export interface HostDiff extends pulumi.dynamic.DiffResult {
     /** Properties with in-place changes (for the preview message and tests). */
     changed: string[];
-    /** "REPROVISION (wipe)|why" / "DEPROVISION (wipe)|why" / "POSSIBLY REPROVISION (wipe)|why" when the update wipes this host. */
+    /** "REPROVISION (wipe)|why" / "DEPROVISION (wipe)|why" / "POSSIBLY REPROVISION (wipe)|why" when the update wipes this host (host-preview.ts wipeWords). */
     reprovision?: string;
     /** The lifecycle steps the update will take (absent for a replace or no change). */
     plan?: ChangePlan;
@@ -541,9 +538,7 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     for (const k of SECRET_KEYS) if (secretChanged(olds, k, n[k])) changed.push(k);
     // The owner record on the node is not keyed (yet) under the key this stack now writes with:
     // the update writes it (provider/owner-record.ts), an Ironic extra patch and nothing else.
-    const oldSecrets = olds.secretDigests as SecretDigests | undefined;
-    const wantKeyId = oldSecrets?.key ? ownerKeyId(stackOwnerKey() ?? oldSecrets.key) : undefined;
-    if (wantKeyId && oldSecrets?.ownerKeyId !== wantKeyId) changed.push("ownerRecord");
+    if (ownerRecordStale(olds.secretDigests as SecretDigests | undefined, stackOwnerKey())) changed.push("ownerRecord");
 
     const label = hostLabel({ name: String(isUnknown(n.name) ? olds.name : n.name), namespace: (n.namespace ?? olds.namespace) as string | undefined });
     if (changed.includes("ownerRecord")) log.info(`[bmh ${label}] the owner record on the node will be (re)keyed: an Ironic extra patch, nothing else`);
@@ -553,15 +548,14 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     }
     // A deploy that never reached Ironic is redone by the next update even when no input changed.
     if (!changed.length && olds.deploymentPending !== true) return { changes: false, replaces, changed };
-    const predicted = predictUpdate(olds, n, changed);
+    // What the update will do is the lifecycle's answer (provider/host/plan.ts); here it is only worded.
+    const predicted = predictUpdate(PREVIEW_CONTRACT, olds, n, changed);
     if (predicted.refusal) throw new Error(`host ${label}: this change cannot be applied: ${predicted.refusal}`);
-    if (predicted.reprovision) {
-        const [what, why] = predicted.reprovision.split("|");
-        log.warn(`[bmh ${label}] WILL ${what} host ${label}: ${why}`);
-    }
-    const dayTwo = predicted.plan && dayTwoAnnouncement(predicted.plan, label);
-    if (dayTwo && !predicted.reprovision) log.warn(`[bmh ${label}] ${dayTwo}`);
-    return { changes: true, replaces, changed, reprovision: predicted.reprovision, plan: predicted.plan, deleteBeforeReplace: false };
+    const wipe = wipeWords(predicted);
+    if (wipe) log.warn(`[bmh ${label}] WILL ${wipe.what} host ${label}: ${wipe.why}`);
+    const dayTwo = predicted.plan && dayTwoWords(predicted.plan, label);
+    if (dayTwo && !wipe) log.warn(`[bmh ${label}] ${dayTwo}`);
+    return { changes: true, replaces, changed, reprovision: wipe && `${wipe.what}|${wipe.why}`, plan: predicted.plan, deleteBeforeReplace: false };
 }
 
 function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDigests, "salt" | "key">, value: unknown): boolean {
@@ -573,103 +567,11 @@ function secretChanged(olds: Record<string, unknown>, key: keyof Omit<SecretDige
     return d.salt !== undefined ? legacySecretDigest(d.salt, value) !== d[key] : value !== undefined;
 }
 
-/** Any API version: both specs of a preview are built with the same one. */
-const PREVIEW_API_VERSION = "1.86";
-/** Stands for a value not known until apply, assumed changed. */
-const UNKNOWN_AT_PREVIEW = "(known after apply)";
-/** Stands for a secret as the last run had it (its digest is in the old state). */
-const OLD_SECRET = { "pulumi-metal3": "the secret as the last run had it" };
-
-/**
- * Inputs for a preview spec: secrets replaced by their salted digests (the old state has no
- * more), so equal secrets give equal fingerprints; values unknown at preview taken as the old
- * ones (`same`) or as changed (`changed`).
- */
-function previewInputs(inputs: Record<string, unknown>, olds: Record<string, unknown>, fromState: boolean, unknowns: "same" | "changed"): PlainHostInputs {
-    const d = (olds.secretDigests ?? { salt: "" }) as SecretDigests;
-    const resolve = (v: unknown, old: unknown): unknown => {
-        if (isUnknown(v)) return unknowns === "same" ? old : changedFrom(old);
-        if (Array.isArray(v)) return v.map((x, i) => resolve(x, Array.isArray(old) ? old[i] : undefined));
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, old && typeof old === "object" ? (old as Record<string, unknown>)[k] : undefined)]));
-        return v;
-    };
-    const out: Record<string, unknown> = {};
-    for (const k of PUBLIC_INPUT_KEYS) if (inputs[k] !== undefined) out[k] = fromState ? inputs[k] : resolve(inputs[k], olds[k]);
-    const secret = (key: keyof Omit<SecretDigests, "salt" | "key">, value: unknown) => {
-        if (fromState || value === OLD_SECRET) return d[key];
-        if (isUnknown(value) || containsUnknown(value)) return unknowns === "same" ? d[key] : UNKNOWN_AT_PREVIEW;
-        // In the form the state holds it, so an unchanged secret gives the recorded digest.
-        return d.key ? secretDigest(d.key, value) : legacySecretDigest(d.salt ?? "", value);
-    };
-    const bmc = { ...((out.bmc ?? olds.bmc ?? {}) as Record<string, unknown>) };
-    // An address unknown (or unusable) at preview: the old one; only its credentials may differ.
-    if (typeof bmc.address !== "string" || driverOf(bmc.address) === undefined) bmc.address = (olds.bmc as Record<string, unknown> | undefined)?.address;
-    bmc.password = secret("bmcPassword", (inputs.bmc as Record<string, unknown> | undefined)?.password ?? (isUnknown(inputs.bmc) ? inputs.bmc : undefined));
-    out.bmc = bmc;
-    for (const k of SECRET_KEYS) out[k] = secret(k, inputs[k]);
-    return clean(out) as unknown as PlainHostInputs;
-}
-
-/** A value of the same shape as `old` that differs from it. */
-function changedFrom(old: unknown): unknown {
-    if (typeof old === "boolean") return !old;
-    if (Array.isArray(old)) return [...old, UNKNOWN_AT_PREVIEW];
-    if (old && typeof old === "object") return { ...old, [UNKNOWN_AT_PREVIEW]: UNKNOWN_AT_PREVIEW };
-    return UNKNOWN_AT_PREVIEW;
-}
-
 /** The declared BMC's profile (the password does not matter: Ironic masks it), undefined when unusable. */
 function bmcProfileOrUndefined(bmc: PublicHostInputs["bmc"]) {
     try {
         return bmcProfile(bmc);
     } catch {
         return undefined;
-    }
-}
-
-function driverOf(address: unknown): string | undefined {
-    if (typeof address !== "string" || isUnknown(address)) return undefined;
-    try {
-        return bmcProfile({ address }).driver;
-    } catch {
-        return undefined;
-    }
-}
-
-/** The new inputs with `key` as the last run had it (secrets: as their digests say). */
-function revert(n: Record<string, unknown>, olds: Record<string, unknown>, key: string): Record<string, unknown> {
-    const out = { ...n, [key]: olds[key] };
-    if ((SECRET_KEYS as readonly string[]).includes(key)) out[key] = OLD_SECRET;
-    if (key === "bmc") out.bmc = { ...(olds.bmc as object), password: OLD_SECRET };
-    return out;
-}
-
-/** The lifecycle's plan for this update and, when it wipes the host, which changes make it do so. */
-function predictUpdate(olds: Record<string, unknown>, n: Record<string, unknown>, changed: string[]): { plan?: ChangePlan; reprovision?: string; refusal?: string } {
-    const rec = recordedFromOutputs(olds);
-    // Both specs under one key: only whether their fingerprints differ matters here.
-    const digestKey = (olds.secretDigests as SecretDigests | undefined)?.key ?? newDigestKey();
-    const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
-    try {
-        const oldInputs = previewInputs(olds, olds, true, "same");
-        const oldSpec = specOf(oldInputs);
-        const planFor = (inputs: Record<string, unknown>, unknowns: "same" | "changed") => planChange(oldSpec, specOf(previewInputs(inputs, olds, false, unknowns)), rec);
-        const plan = planFor(n, "changed");
-        // Refused only on what is known: values unknown at preview are taken as they were.
-        const refusal = containsUnknown(n) ? planFor(n, "same").refusal : plan.refusal;
-        if (refusal && !planChange(oldSpec, oldSpec, rec).refusal) return { plan, refusal };
-        if (!plan.wipe) return { plan };
-        const keys = [...new Set(changed.map((k) => k.split(".")[0]))];
-        // The changes that cause the wipe: those without which the lifecycle would not wipe, or wipe differently.
-        const causes = keys.filter((k) => planFor(revert(n, olds, k), "changed").wipe !== plan.wipe);
-        const causeText = causes.length ? causes : keys;
-        const pendingText = rec.deploymentPending ? "the last deploy never reached Ironic" : "";
-        const possibly = containsUnknown(n) && !planFor(n, "same").wipe;
-        const removed = plan.wipe === "DEPROVISION (wipe)" && !n.image && !n.customDeploy;
-        const what = removed ? "image removed" : causeText.length ? `${causeText.join(", ")} ${possibly ? "not known until apply" : "changed"}` : pendingText;
-        const why = `${what}${pendingText && what !== pendingText ? ` (${pendingText})` : ""}: ${describePlan(plan)}`;
-        return { plan, reprovision: `${possibly ? "POSSIBLY " : ""}${plan.wipe}|${why}` };
-    } catch (e) {
-        return { reprovision: unpredictedUpdate(rec, e) };
     }
 }

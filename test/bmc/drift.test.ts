@@ -9,7 +9,7 @@ import type { Node } from "../../provider/ironic/types";
 import { bareMetalHostProvider } from "../../sdk/baremetalhost";
 import { enrolNode } from "../../provider/host/converge";
 import { hostSpecFromInputs, newDigestKey, PlainHostInputs } from "../../provider/host/desired";
-import { registrationPatch } from "../../provider/host/lifecycle";
+import { registrationPatch } from "../../provider/host/registration";
 import { bmcDrift } from "../../provider/host/bmc";
 import { startTestBmcs, TestBmcLab } from "../support/bmcs";
 

@@ -4,7 +4,9 @@
 // declares no image. The same rules under the real engine: test/e2e/adopt.test.ts.
 import { expect } from "chai";
 import { hostSpecFromInputs, newDigestKey, PlainHostInputs } from "../../provider/host/desired";
-import { adoptionDecision, EXTRA, nextAction, registrationPatch } from "../../provider/host/lifecycle";
+import { EXTRA, nextAction } from "../../provider/host/lifecycle";
+import { registrationPatch } from "../../provider/host/registration";
+import { adoptionDecision } from "../../provider/host/takeover";
 import type { Node } from "../../provider/ironic/types";
 
 const base = { name: "copy", namespace: "team-b", bmc: { address: "fake://b" }, online: false, adoptNode: "u", owner: { stack: "p/team-b", resource: "copy" } };

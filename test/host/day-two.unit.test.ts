@@ -8,7 +8,8 @@ import { captureLogger } from "../support/capture-logger";
 import { check, diff } from "../../sdk/providers/host";
 import { hostSpecFromInputs, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { EXTRA, HostAction, nextAction } from "../../provider/host/lifecycle";
-import { planChange, predictSteps, recordedNode, stepText } from "../../provider/host/plan";
+import { planChange, predictSteps, recordedNode } from "../../provider/host/plan";
+import { stepText } from "../../provider/host/words";
 import { nextDetachStep, requestRecords } from "../../provider/host/day-two";
 import type { Node } from "../../provider/ironic/types";
 import { renderBareMetalHost } from "../../provider/render/baremetalhost";
@@ -90,7 +91,7 @@ describe("day two: reboot on request", () => {
 
     it("a reboot with an image change: the rebuild is the reboot (one deploy, no second reboot)", () => {
         const plan = planChange(spec(base), spec({ ...base, image: { ...image, url: "http://images.example/os-2.qcow2" }, rebootRequest: "r4" }), ACTIVE);
-        expect(plan.wipe).to.equal("REPROVISION (wipe)");
+        expect(plan.wipe).to.equal("reprovision");
         expect(kinds(plan.steps)).to.deep.equal(["deploy"]);
         expect(plan.reboot).to.equal(undefined);
     });
@@ -191,7 +192,7 @@ describe("day two: detach and re-attach", () => {
     it("the lifecycle of a detached spec never enrols", () => {
         expect(nextAction(spec({ ...base, detached: true }), undefined).kind).to.equal("done");
         const { steps } = predictSteps(spec({ ...base, detached: true }), recordedNode(spec(base), ACTIVE));
-        expect(steps.map(stepText)).to.deep.equal(["set-maintenance", "delete the Ironic node"]);
+        expect(steps.map((a) => stepText(a))).to.deep.equal(["set-maintenance", "delete the Ironic node"]);
     });
 });
 

@@ -3,7 +3,8 @@
 // keyed digests migrate without a diff, a BMC re-patch or a reprovision.
 import { expect } from "chai";
 import { canonicalJson, hostSpecFromInputs, keyIdOf, legacySecretDigest, newDigestKey, PlainHostInputs, secretDigest, sha256 } from "../../provider/host/desired";
-import { EXTRA, nextAction, registrationPatch } from "../../provider/host/lifecycle";
+import { EXTRA, nextAction } from "../../provider/host/lifecycle";
+import { registrationPatch } from "../../provider/host/registration";
 import type { Node } from "../../provider/ironic/types";
 import { diff } from "../../sdk/providers/host";
 

@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { blankNode, type Node, type Port } from "../../provider/ironic/types";
 import { hostSpecFromInputs, PlainHostInputs } from "../../provider/host/desired";
-import { EXTRA, HostAction, maintenanceBy, movedOnByAnotherWriter, nextAction, nextDeleteAction, ownMaintenanceReason, pendingRecord, registrationPatch, takeOverDecision } from "../../provider/host/lifecycle";
+import { EXTRA, HostAction, nextAction, nextDeleteAction } from "../../provider/host/lifecycle";
+import { maintenanceBy, movedOnByAnotherWriter, ownMaintenanceReason } from "../../provider/host/maintenance";
+import { pendingRecord } from "../../provider/host/records";
+import { registrationPatch } from "../../provider/host/registration";
+import { takeOverDecision } from "../../provider/host/takeover";
 import type { HostSpec } from "../../provider/host/spec";
 import { metal3State } from "../../provider/host/states";
 

@@ -9,7 +9,8 @@ import { diff } from "../../sdk/providers/host";
 import { hostSpecFromInputs, PlainHostInputs, secretDigest } from "../../provider/host/desired";
 import { ownerKeyId } from "../../provider/owner-record";
 import { EXTRA, HostAction, nextAction } from "../../provider/host/lifecycle";
-import { predictSteps, recordedNode, stepText } from "../../provider/host/plan";
+import { predictSteps, recordedNode } from "../../provider/host/plan";
+import { stepText } from "../../provider/host/words";
 import type { HostSpec } from "../../provider/host/spec";
 import { UNKNOWN } from "../../sdk/schemas/common";
 
@@ -129,7 +130,7 @@ describe("host/plan: the preview and the update take the same decision", () => {
             if (expected === "replace") return; // a new node: no update of this one to compare with
             const lifecycle = lifecycleDecision(oldInputs, newInputs, rec);
             const noWipe = expected === "update" || expected === "nothing";
-            expect(lifecycle.verdict, `lifecycle steps: ${lifecycle.steps.map(stepText).join(" → ")}`).to.equal(noWipe ? "no wipe" : expected);
+            expect(lifecycle.verdict, `lifecycle steps: ${lifecycle.steps.map((a) => stepText(a)).join(" → ")}`).to.equal(noWipe ? "no wipe" : expected);
         });
     }
 

@@ -1,6 +1,7 @@
-// The deploy and undeploy paths' decisions (lifecycle.ts), which provision.ts only carries out.
+// The deploy and undeploy paths' decisions (lifecycle.ts, maintenance.ts), which provision.ts only carries out.
 import { expect } from "chai";
-import { deployTarget, maintenanceBeforeProvisioning, ownMaintenanceReason, undeployStep } from "../../provider/host/lifecycle";
+import { deployTarget, undeployStep } from "../../provider/host/lifecycle";
+import { maintenanceBeforeProvisioning, ownMaintenanceReason } from "../../provider/host/maintenance";
 import { deployWaitLabel } from "../../provider/host/provision";
 
 describe("host deploy / undeploy steps (lifecycle.ts, pure)", function () {
