@@ -146,8 +146,7 @@ function reattachExtra(reattach: Reattach | undefined): Record<string, string> {
 
 /** Ironic refused the driver at enrol ("No conductor service registered which supports driver X"): say which ones it has. */
 async function driverNotOffered(client: IronicClient, spec: HostSpec, label: string, e: IronicError): Promise<HostError> {
-    const answer = (await client.request("GET", "/v1/drivers").catch(() => undefined)) as { drivers?: { name: string }[] } | undefined;
-    const offered = answer?.drivers?.map((d) => d.name).sort() ?? [];
+    const offered = ((await client.listDriverNames().catch(() => undefined)) ?? []).sort();
     return new HostError(
         `host ${label}: this Ironic offers no hardware type "${spec.bmc.driver}" (needed by a ${spec.bmc.type}:// BMC address); ` +
             `it offers: ${offered.join(", ") || "(could not list them)"}. Enable "${spec.bmc.driver}" in Ironic's enabled_hardware_types ` +
@@ -345,7 +344,7 @@ class Runner {
                     await c.patchNode(uuid, [{ op: "add", path: "/raid_interface", value: plan.raidInterface }]);
                 }
                 // An empty object clears the target (Ironic rejects an empty logical_disks list).
-                await c.request("PUT", `/v1/nodes/${uuid}/states/raid`, { body: plan.logical_disks.length ? { logical_disks: plan.logical_disks } : {} });
+                await c.setTargetRaidConfig(uuid, plan.logical_disks.length ? { logical_disks: plan.logical_disks } : {});
                 // Ironic's fake RAID interface has no clean steps: on fake hardware the target
                 // configuration is recorded and that is all there is to apply.
                 if (!fake) {

@@ -275,7 +275,7 @@ export interface DeleteSpec {
 }
 
 /**
- * The next step to remove the host from Ironic, as BMO's delete path (REFERENCE §6.3 Delete).
+ * The next step to remove the host from Ironic, as baremetal-operator's delete path (its pkg/provisioner/ironic/ironic.go, Delete).
  * `holder`: the allocation named by node.allocation_uuid, when there is one.
  */
 export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holder?: AllocationHolder): HostAction {

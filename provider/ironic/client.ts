@@ -294,6 +294,27 @@ export class IronicClient {
         await this.http.send("DELETE", `/v1/ports/${enc(uuid)}`, { operation: `delete port ${uuid}`, goneIsSuccess: true });
     }
 
+    // ---- RAID and drivers ------------------------------------------------------------------------
+
+    /**
+     * The node's target RAID configuration (PUT /v1/nodes/{id}/states/raid): what the next
+     * `raid.create_configuration` clean step builds. `{}` clears it (Ironic refuses an empty
+     * `logical_disks` list).
+     */
+    async setTargetRaidConfig(nodeId: string, config: { logical_disks?: unknown[] }): Promise<void> {
+        await this.http.send("PUT", `/v1/nodes/${enc(nodeId)}/states/raid`, {
+            body: config,
+            operation: `set the target RAID configuration of node ${nodeId}`,
+            node: nodeId,
+        });
+    }
+
+    /** The names of the hardware types (drivers) some conductor of this Ironic offers. */
+    async listDriverNames(): Promise<string[]> {
+        const res = await this.body<{ drivers: { name: string }[] }>("GET", "/v1/drivers", { operation: "list drivers" });
+        return res.drivers.map((d) => d.name);
+    }
+
     // ---- traits --------------------------------------------------------------------------------------
 
     async getTraits(nodeId: string): Promise<string[]> {
