@@ -95,6 +95,9 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
                 const outputs = JSON.parse(await p.must(["stack", "output", "--json"]));
                 expect(outputs.machineHost).to.equal("worker-0");
                 expect(outputs.machineReady).to.equal(true);
+                // The host resource's own view, from before the Machine claimed it (docs/HANDOVER.md,
+                // "What the outputs say"): `available` until a refresh.
+                expect(outputs.workerState).to.equal("available");
 
                 const bmh = await get(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts/worker-0`);
                 expect(bmh.status, JSON.stringify(bmh.body)).to.equal(200);
@@ -130,6 +133,7 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
                 await p.must(["refresh", "--yes"]);
                 await p.must(["up", "--yes"]);
                 expect((await statusOf()).provisioning.state).to.equal("provisioned");
+                expect((await statusOf()).poweredOn).to.equal(true);
                 const after = await bmhOf();
                 expect(after.spec.online).to.equal(false);
                 for (const k of ["image", "consumerRef", "userData"]) expect(after.spec[k], k).to.equal(undefined);
