@@ -3,6 +3,8 @@ export { BareMetalHost, bareMetalHostProvider } from "./baremetalhost";
 export type { BareMetalHostArgs, BareMetalHostRaidVolume } from "./baremetalhost";
 export { Machine, machineProvider } from "./machine";
 export type { MachineArgs } from "./machine";
+export { hostState } from "./claims";
+export type { HostState, HostStateOutputs } from "./claims";
 export { Metal3Crds, metal3CrdFiles } from "./crds";
 export type { Metal3CrdsArgs } from "./crds";
 export type { KubernetesTarget } from "./kubernetes";

@@ -58,6 +58,8 @@ func main() {
 			return err
 		}
 
+		// The host resource's own view, from before the Machine claimed it: "available" until a
+		// `pulumi refresh` (docs/HANDOVER.md, "What the outputs say"); the Machine's outputs say the hold.
 		ctx.Export("workerState", worker.ProvisioningState)
 		ctx.Export("machineHost", machine.HostName)
 		ctx.Export("machineReady", machine.Ready)

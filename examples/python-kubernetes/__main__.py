@@ -37,6 +37,8 @@ machine = metal3.MachineWithObjects(
     opts=pulumi.ResourceOptions(depends_on=[worker]),
 )
 
+# The host resource's own view, from before the Machine claimed it: "available" until a
+# `pulumi refresh` (docs/HANDOVER.md, "What the outputs say"); the Machine's outputs say the hold.
 pulumi.export("workerState", worker.provisioning_state)
 pulumi.export("machineHost", machine.host_name)
 pulumi.export("machineReady", machine.ready)

@@ -8,7 +8,7 @@
 //   pulumi up
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { BareMetalHost, Machine } from "pulumi-metal3";
+import { BareMetalHost, Machine, hostState } from "pulumi-metal3";
 
 const config = new pulumi.Config();
 const stack = pulumi.getStack();
@@ -87,11 +87,18 @@ const adopted = adoptNode
     })
   : undefined;
 
-export const hosts = [database, ...pool, ...(adopted ? [adopted] : [])].map((h) => ({
-  name: h.urn.apply((u) => u.split("::").pop()),
-  state: h.provisioningState,
-  poweredOn: h.poweredOn,
-  nodeUuid: h.nodeUuid,
-}));
+// The hosts table: each host as this `up` left it. `hostState` takes the Machine's view of the host
+// it holds (the Machine runs after its pool, so the host's own outputs still say `available`,
+// powered off, until a `pulumi refresh`: docs/HANDOVER.md, "What the outputs say").
+export const hosts = [database, ...pool, ...(adopted ? [adopted] : [])].map((h) => {
+  const now = hostState(h);
+  return {
+    name: h.urn.apply((u) => u.split("::").pop()),
+    state: now.provisioningState,
+    poweredOn: now.poweredOn,
+    heldBy: now.apply((s) => s.heldBy ?? ""),
+    nodeUuid: h.nodeUuid,
+  };
+});
 export const machineHost = machine.hostName;
 export const machineProviderID = machine.providerID;

@@ -14,6 +14,7 @@ import { startKube, stopKube, kubeRequest } from "../../local/kube";
 import { capiCrdFiles } from "../../local/capi-crds";
 import { defaultCrdDir } from "../../provider/render";
 import { TestStack } from "./stack";
+import { metal3State } from "../../provider/host/states";
 import { startExtraIronic } from "../support/hooks";
 import type { RunningIronic } from "../../local/ironic";
 
@@ -102,10 +103,18 @@ describe("e2e: examples/quickstart with the real Pulumi engine and kube-apiserve
    * powered off, online false, no consumer (what baremetal-operator restores on hand-over).
    */
   async function expectHostsAsIronic(): Promise<void> {
-    const machineHost = (await stack.outputs()).machineHost as string;
+    const outputs = await stack.outputs();
+    const machineHost = outputs.machineHost as string;
     const bmhs = await kubeList(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts`);
     for (const n of await nodesOfStack()) {
       const name = String(n.name).split("~")[1];
+      // The stack's hosts table (examples/quickstart `hosts`, through hostState) says what Ironic
+      // says after this one `up`: the Machine's host provisioned, powered on, held by the Machine.
+      const row = (outputs.hosts as { name: string; state: string; poweredOn: boolean; heldBy: string }[]).find((h) => h.name === name);
+      expect(row, `${name} in the hosts output`).to.not.equal(undefined);
+      expect(row!.state, `${name} state output`).to.equal(metal3State(n));
+      expect(row!.poweredOn, `${name} poweredOn output`).to.equal(n.power_state === "power on");
+      expect(row!.heldBy, `${name} heldBy output`).to.equal(name === machineHost ? `${ns}/worker-machine-0` : "");
       if (!name.startsWith("worker-")) continue;
       const bmh = bmhs.find((o: any) => o.metadata.name === name)!;
       const status = JSON.parse(bmh.metadata.annotations["baremetalhost.metal3.io/status"]);

@@ -95,6 +95,9 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
                 const outputs = JSON.parse(await p.must(["stack", "output", "--json"]));
                 expect(outputs.machineHost).to.equal("worker-0");
                 expect(outputs.machineReady).to.equal(true);
+                // The host resource's own view, from before the Machine claimed it (docs/HANDOVER.md,
+                // "What the outputs say"): `available` until a refresh.
+                expect(outputs.workerState).to.equal("available");
 
                 const bmh = await get(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts/worker-0`);
                 expect(bmh.status, JSON.stringify(bmh.body)).to.equal(200);
@@ -119,13 +122,21 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
                 // A second run of the program changes nothing (hosts, Machine, objects).
                 await p.must(["preview", "--expect-no-changes"]);
                 // The host's object was written before the Machine claimed the host (docs/PLUGIN.md,
-                // "Kubernetes objects"): its status annotation says `available` until a refresh reads
-                // the claimed host and the next up rewrites it; then nothing changes any more.
-                const statusOf = async () => JSON.parse((await get(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts/worker-0`)).body.metadata.annotations["baremetalhost.metal3.io/status"]);
+                // "Kubernetes objects"; docs/HANDOVER.md, "Hosts published by the plugin's
+                // components"): its status annotation says `available` until a refresh reads the
+                // claimed host and the next up rewrites it; then nothing changes any more. The
+                // Machine's hold itself (online, image, consumerRef) is never on it on this path:
+                // such a host is not to be handed over (HANDOVER.md says why).
+                const bmhOf = async () => (await get(`/apis/metal3.io/v1alpha1/namespaces/${ns}/baremetalhosts/worker-0`)).body;
+                const statusOf = async () => JSON.parse((await bmhOf()).metadata.annotations["baremetalhost.metal3.io/status"]);
                 expect((await statusOf()).provisioning.state).to.equal("available");
                 await p.must(["refresh", "--yes"]);
                 await p.must(["up", "--yes"]);
                 expect((await statusOf()).provisioning.state).to.equal("provisioned");
+                expect((await statusOf()).poweredOn).to.equal(true);
+                const after = await bmhOf();
+                expect(after.spec.online).to.equal(false);
+                for (const k of ["image", "consumerRef", "userData"]) expect(after.spec[k], k).to.equal(undefined);
                 await p.must(["preview", "--expect-no-changes"]);
 
                 const state = await p.must(["stack", "export"]);
