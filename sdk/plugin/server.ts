@@ -335,7 +335,7 @@ export class Metal3Provider {
         let result: { id?: string; props?: Props; inputs?: Props };
         if (type === HOST_TOKEN) {
             const known = importing ? await this.importedHost(id) : props;
-            result = await host.read(importing ? String(known.__uuid) : id, withoutUuid(known), this.connection);
+            result = await host.read(importing ? String(known.__uuid) : id, withoutUuid(known), this.connection, this.logFor(req.getUrn()));
         } else {
             if (importing) throw new Error(`importing a Machine is not supported: import its host (${HOST_TOKEN}) and declare the Machine, which claims it`);
             result = await machine.read(this.machineCtx(), id, props);

@@ -387,7 +387,7 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
     }
 }
 
-export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput): Promise<pulumi.dynamic.ReadResult> {
+export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, log: Logger = stderrLogger): Promise<pulumi.dynamic.ReadResult> {
     // Detached: the node was removed on purpose; the host is still declared (re-attach brings it back).
     if (!refreshReadsNode(props)) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
     const client = await connect(props, stack);
@@ -419,7 +419,7 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
                 const userKey = Object.keys(declared.driverInfo).find((k) => k.endsWith("_username"));
                 const username = userKey ? node.driver_info?.[userKey] : undefined;
                 pub.bmc = { ...oldBmc, address: observedBmcAddress(oldBmc.address, node.driver_info), ...(typeof username === "string" ? { username } : {}) };
-                console.error(`[bmh ${hostLabel(pub as { name: string; namespace?: string })}] BMC drift: ${bmcDrift(declared, node.driver_info).join("; ")}`);
+                log.warn(`[bmh ${hostLabel(pub as { name: string; namespace?: string })}] BMC drift: ${bmcDrift(declared, node.driver_info).join("; ")}`);
             }
         }
         const labels = node.extra?.[EXTRA.labels];
