@@ -35,6 +35,8 @@ export interface ChangePlan {
     detach?: boolean;
     /** The update enrols the detached host's node again and takes it back as it is (detached: false). */
     reattach?: boolean;
+    /** The update applies firmware settings: by servicing an active host (no wipe, a reboot) or by manual cleaning. */
+    firmware?: "service" | "clean";
 }
 
 const MAX_STEPS = 40;
@@ -53,6 +55,7 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
     // The requests the last run carried out (a reboot's is also recorded by registrationPatch above).
     Object.assign(node.extra, requestRecords(spec));
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
+    if (spec.firmware) node.extra[EXTRA.firmware] = spec.firmware.fingerprint;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
         node.extra[EXTRA.deployment] = rec.deploymentPending ? pendingRecord(spec.deployment.fingerprint, node) : spec.deployment.fingerprint;
@@ -93,6 +96,8 @@ function summarise(steps: HostAction[], end: Node, refusal: string | undefined, 
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
     const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal };
     if (reboot) plan.reboot = reboot;
+    const firmware = steps.find((s): s is Extract<HostAction, { kind: "configure-firmware" }> => s.kind === "configure-firmware")?.via;
+    if (firmware) plan.firmware = firmware;
     if (extra.detach) plan.detach = true;
     if (extra.reattach) plan.reattach = true;
     return plan;
@@ -136,6 +141,8 @@ export function stepText(a: HostAction): string {
             return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
         case "delete-node":
             return "delete the Ironic node";
+        case "configure-firmware":
+            return a.via === "service" ? "service (firmware settings, reboot)" : "manual cleaning (firmware settings, reboot)";
         case "patch":
             return a.inMaintenance ? "patch in maintenance" : "patch";
         default:
@@ -183,6 +190,9 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
             return { node: { ...n, power_state: a.target }, ports };
         case "configure-raid":
             n.extra[EXTRA.raid] = spec.raid!.fingerprint;
+            return { node: n, ports };
+        case "configure-firmware":
+            n.extra[EXTRA.firmware] = spec.firmware!.fingerprint;
             return { node: n, ports };
         default:
             return { node: n, ports };
@@ -272,5 +282,7 @@ export function dayTwoAnnouncement(plan: ChangePlan, label: string): string | un
     const parts: string[] = [];
     if (plan.reboot) parts.push(`WILL REBOOT (${plan.reboot}) host ${label}: rebootRequest changed`);
     if (plan.steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) parts.push(`WILL RE-INSPECT host ${label}: inspectRequest changed`);
+    // Servicing an active host is only announced without a wipe: a wipe's own line says more.
+    if (plan.firmware === "service" && !plan.wipe) parts.push(`WILL SERVICE (no wipe; reboots the host) host ${label}: firmware settings changed`);
     return parts.length ? `${parts.join("; ")}: ${describePlan(plan)}` : undefined;
 }
