@@ -71,8 +71,12 @@ export function reportedSettings(settings: BiosSetting[]): Record<string, string
     return out;
 }
 
-/** The registry as recorded in the outputs (only what the check needs). */
-export function registryOf(settings: BiosSetting[]): Record<string, FirmwareRegistryEntry> {
+/**
+ * The registry as recorded in the outputs (only what the check needs); undefined when Ironic
+ * reports none (its fake BIOS interface: names and values only), so nothing is refused on a guess.
+ */
+export function registryOf(settings: BiosSetting[]): Record<string, FirmwareRegistryEntry> | undefined {
+    if (!settings.some((s) => s.attribute_type || s.allowable_values?.length || s.read_only)) return undefined;
     const out: Record<string, FirmwareRegistryEntry> = {};
     for (const s of [...settings].sort((a, b) => a.name.localeCompare(b.name))) {
         const e: FirmwareRegistryEntry = {};

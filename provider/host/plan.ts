@@ -284,5 +284,6 @@ export function dayTwoAnnouncement(plan: ChangePlan, label: string): string | un
     if (plan.steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) parts.push(`WILL RE-INSPECT host ${label}: inspectRequest changed`);
     // Servicing an active host is only announced without a wipe: a wipe's own line says more.
     if (plan.firmware === "service" && !plan.wipe) parts.push(`WILL SERVICE (no wipe; reboots the host) host ${label}: firmware settings changed`);
+    if (plan.firmware === "clean" && !plan.wipe) parts.push(`WILL CLEAN (manual cleaning for firmware settings, no agent; reboots the host) host ${label}: firmware settings changed`);
     return parts.length ? `${parts.join("; ")}: ${describePlan(plan)}` : undefined;
 }

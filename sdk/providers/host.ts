@@ -209,7 +209,8 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     // BIOS settings only where a BIOS interface reads them (not no-bios): one GET per host.
     if (node.bios_interface && node.bios_interface !== "no-bios") {
         const bios = await client.getBiosSettings(node.uuid).catch(() => undefined);
-        if (bios && bios.length) Object.assign(state, { firmwareSettings: reportedSettings(bios), firmwareRegistry: registryOf(bios) });
+        const registry = bios && registryOf(bios);
+        if (bios && bios.length) Object.assign(state, { firmwareSettings: reportedSettings(bios), ...(registry ? { firmwareRegistry: registry } : {}) });
     }
     return state;
 }
