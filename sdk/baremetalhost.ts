@@ -206,6 +206,7 @@ export function emitHostKubernetesObjects(
             disablePowerOff: rest.disablePowerOff,
             inspectionMode: rest.inspectionMode,
             raid: rest.raid,
+            firmware: rest.firmware,
             rebootRequest: rest.rebootRequest,
             powerOffMode: rest.powerOffMode,
             inspectRequest: rest.inspectRequest,
