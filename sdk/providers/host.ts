@@ -205,8 +205,15 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     // Only an inspection leaves an inventory (fake inspection never does): skip the call otherwise.
     const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
     const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
-    const state = stateFrom(i, secretDigests, node, inventory);
-    // BIOS settings only where a BIOS interface reads them (not no-bios): one GET per host.
+    return withFirmware(client, node, stateFrom(i, secretDigests, node, inventory));
+}
+
+/**
+ * The BIOS settings and registry Ironic reports, added to `state`; only where a BIOS interface
+ * reads them (not no-bios): one GET per host. Also on a failed update's state, so the next
+ * preview still checks firmware.settings against the registry.
+ */
+async function withFirmware(client: IronicClient, node: Node, state: BareMetalHostState): Promise<BareMetalHostState> {
     if (node.bios_interface && node.bios_interface !== "no-bios") {
         const bios = await client.getBiosSettings(node.uuid).catch(() => undefined);
         const registry = bios && registryOf(bios);
@@ -248,7 +255,7 @@ async function initFailure(
     const secrets = [raw.bmc?.password, raw.ironic?.password, raw.ironic?.token].filter((s): s is string => typeof s === "string");
     const message = publicErrorText(e instanceof Error ? e.message : String(e), secrets);
     const state: BareMetalHostState = node
-        ? { ...stateFrom(host.pub, host.secretDigests, node), errorMessage: message }
+        ? { ...(fresh && client ? await withFirmware(client, fresh, stateFrom(host.pub, host.secretDigests, fresh)) : stateFrom(host.pub, host.secretDigests, node)), errorMessage: message }
         : {
               // Enrolled or adopted, then never seen: nothing to say of it but its name.
               ...host.pub,
