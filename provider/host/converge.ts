@@ -352,7 +352,7 @@ class Runner {
                 return { uuid, node: await c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.raid}`, value: plan.fingerprint }]) };
             }
             case "configure-firmware":
-                return { uuid, node: await applyFirmware(c, uuid, spec!.firmware!, action.via, (m) => this.log(m), (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label)) };
+                return { uuid, node: await applyFirmware(c, uuid, spec!.firmware!, action.via, (m) => this.log(m), (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label), node!.bios_interface) };
             case "delete-node":
                 this.log("deleting the Ironic node");
                 await c.deleteNode(uuid);

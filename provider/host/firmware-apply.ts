@@ -14,6 +14,7 @@ export async function applyFirmware(
     via: "clean" | "service",
     log: (m: string) => void,
     waitDone: (label: string) => Promise<Node>,
+    biosInterface?: string | null,
 ): Promise<Node> {
     const names = Object.keys(plan.settings).join(", ");
     if (via === "service") {
@@ -24,8 +25,11 @@ export async function applyFirmware(
     } else {
         const label = `manual cleaning (firmware settings ${names}; no agent, the host reboots)`;
         log(label);
-        // The step needs no ramdisk (requires_ramdisk=False, ironic/drivers/modules/redfish/bios.py): no agent is booted.
-        await c.setProvisionState(uuid, "clean", { cleanSteps: firmwareSteps(plan), disableRamdisk: true });
+        // Redfish's step needs no ramdisk (requires_ramdisk=False, ironic/drivers/modules/redfish/bios.py):
+        // no agent is booted. Ironic's fake BIOS declares its step with the default (requires a
+        // ramdisk, ironic/drivers/modules/fake.py) and is refused with disable_ramdisk; its fake
+        // deploy boots nothing anyway.
+        await c.setProvisionState(uuid, "clean", { cleanSteps: firmwareSteps(plan), ...(biosInterface === "fake" ? {} : { disableRamdisk: true }) });
         await waitDone(label);
     }
     return c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.firmware}`, value: plan.fingerprint }]);
