@@ -16,7 +16,7 @@ import type { Logger } from "../ironic";
 import { findFreePort } from "../proc";
 import { ensureBmcVenv } from "./bmc-venv";
 import { renderDomainXml } from "./domain";
-import { ensureLibvirtd, virsh } from "./libvirtd";
+import { ensureLibvirtd, stopLabLibvirtd, virsh } from "./libvirtd";
 import { randomMac } from "./lab";
 import { ensureLibvirt } from "./packages";
 import { startRedfish, stopRedfish } from "./redfish";
@@ -31,7 +31,7 @@ export interface BiosBmc {
   domain: string;
   disk: string;
   port: number;
-  /** Stops the emulator and undefines the domain (the state directory is the caller's). */
+  /** Stops the emulator, undefines the domain, and stops libvirtd if it started it (the state directory is the caller's). */
   stop(): Promise<void>;
 }
 
@@ -79,6 +79,7 @@ export async function startBiosBmc(stateDir: string, name: string, log: Logger):
       await stopRedfish(stateDir);
       virsh(["destroy", name]);
       virsh(["undefine", name]);
+      await stopLabLibvirtd(stateDir, log);
     },
   };
 }
