@@ -50,6 +50,16 @@ export async function startBiosBmc(stateDir: string, name: string, log: Logger):
   ensureLibvirt(log);
   const venv = ensureBmcVenv(log);
   await ensureLibvirtd(stateDir, log);
+  try {
+    return await defineAndServe(stateDir, name, venv, log);
+  } catch (e) {
+    // Nothing left running behind a failed start: the libvirtd this started (if it did) is stopped.
+    await stopLabLibvirtd(stateDir, log);
+    throw e;
+  }
+}
+
+async function defineAndServe(stateDir: string, name: string, venv: ReturnType<typeof ensureBmcVenv>, log: Logger): Promise<BiosBmc> {
   const uuid = randomUUID();
   const mac = randomMac();
   const disk = path.join(stateDir, `${name}.qcow2`);
