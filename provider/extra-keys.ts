@@ -10,6 +10,8 @@ export const EXTRA = {
     bmcFingerprint: "pulumi_metal3_bmc",
     deployment: "pulumi_metal3_deployment",
     raid: "pulumi_metal3_raid",
+    /** Fingerprint of the firmware (BIOS) settings last applied (provider/host/firmware.ts). */
+    firmware: "pulumi_metal3_firmware",
     labels: "metal3_labels",
     /** Who declared the host: `<project>/<stack>`, the format Machines record on their claims. */
     owner: "pulumi_metal3_owner",

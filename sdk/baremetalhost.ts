@@ -52,6 +52,8 @@ export interface BareMetalHostArgs {
     resourceClass?: pulumi.Input<string>;
     traits?: pulumi.Input<pulumi.Input<string>[]>;
     raid?: pulumi.Input<{ hardwareRAIDVolumes?: pulumi.Input<BareMetalHostRaidVolume[]>; softwareRAIDVolumes?: pulumi.Input<unknown[]> }>;
+    /** BIOS settings (Metal³ HostFirmwareSettings spec.settings): manual cleaning on a host that is not provisioned, servicing (no wipe, a reboot) on a provisioned one; checked at preview against the registry the host reported. */
+    firmware?: pulumi.Input<{ settings?: pulumi.Input<Record<string, pulumi.Input<string | number>>> }>;
     /** Take over this Ironic node (UUID or name) instead of enrolling: this provider's `pulumi import`. */
     adoptNode?: pulumi.Input<string>;
     /** With adoptNode: take the node even though it carries another owner's record, another resource's deployment or a claim (refused without). */
@@ -121,6 +123,8 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
     public readonly labels!: pulumi.Output<Record<string, string> | undefined>;
     public readonly traits!: pulumi.Output<string[] | undefined>;
     public readonly resourceClass!: pulumi.Output<string | undefined>;
+    /** The BIOS settings Ironic reports after the last run (passwords left out); undefined when the BMC reads none. */
+    public readonly firmwareSettings!: pulumi.Output<Record<string, string> | undefined>;
 
     constructor(name: string, args: BareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { kubernetes, ...hostArgs } = args;
@@ -202,6 +206,7 @@ export function emitHostKubernetesObjects(
             disablePowerOff: rest.disablePowerOff,
             inspectionMode: rest.inspectionMode,
             raid: rest.raid,
+            firmware: rest.firmware,
             rebootRequest: rest.rebootRequest,
             powerOffMode: rest.powerOffMode,
             inspectRequest: rest.inspectRequest,

@@ -13,6 +13,7 @@ import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
 import { raidCleanSteps } from "./raid";
+import { applyFirmware } from "./firmware-apply";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { rebootPending, recordOp, requestRecords } from "./day-two";
 import { stepText } from "./words";
@@ -353,6 +354,8 @@ class Runner {
                 }
                 return { uuid, node: await c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.raid}`, value: plan.fingerprint }]) };
             }
+            case "configure-firmware":
+                return { uuid, node: await applyFirmware(c, uuid, spec!.firmware!, action.via, (m) => this.log(m), (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label), node!.bios_interface) };
             case "delete-node":
                 this.log("deleting the Ironic node");
                 await c.deleteNode(uuid);

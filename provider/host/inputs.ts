@@ -35,6 +35,8 @@ export interface HostInputs {
     resourceClass?: string;
     traits?: string[];
     raid?: RaidSpec;
+    /** Metal³ HostFirmwareSettings spec: BIOS attribute name → value. */
+    firmware?: { settings?: Record<string, string | number | boolean> };
     deployKernel?: string;
     deployRamdisk?: string;
     deployIso?: string;

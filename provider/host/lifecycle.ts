@@ -17,6 +17,7 @@ import { sameJson } from "../canonical-json";
 import { stepText } from "./words";
 import { EXTRA } from "../extra-keys";
 import { agentImagesNeeded, bmcDrift, missingAgentImages } from "./bmc";
+import { firmwarePending } from "./firmware";
 import { inspectPending, inspectRefusal, nextDetachStep, REATTACH_DESCRIBED, reattachingActive, rebootDecision, rebootPending, recordOp } from "./day-two";
 import { maintenanceBy, operatorMaintenanceMessage, ownMaintenanceReason } from "./maintenance";
 import { readRecord } from "./records";
@@ -48,6 +49,8 @@ export type HostAction =
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
     /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
     | { kind: "configure-raid" }
+    /** Apply spec.firmware: bios.apply_configuration by manual cleaning (manageable) or servicing (active, no wipe); firmware.ts. */
+    | { kind: "configure-firmware"; via: "clean" | "service" }
     | { kind: "delete-node" }
     | { kind: "fail"; message: string }
     | { kind: "done" };
@@ -169,6 +172,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
             if (raidPending(spec, node)) return { kind: "configure-raid" };
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "clean" };
             return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}` };
         case "clean failed":
             // Still cleaning and still no agent: retrying fails the same way.
@@ -183,6 +187,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         case "available":
             if (spec.externallyProvisioned) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
             if (raidPending(spec, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "RAID changed: back to manageable to apply it" };
+            if (firmwarePending(spec.firmware, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "firmware settings changed: back to manageable to apply them (manual cleaning, no agent)" };
             if (inspectPending(spec, node) && canInspect(node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `inspectRequest "${spec.inspectRequest}": back to manageable to inspect (then provide: automated cleaning per automatedCleaningMode)` };
             if (want && spec.online) return { kind: "deploy", rebuild: false, reason: "provisioning" };
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
@@ -201,6 +206,8 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (spec.externallyProvisioned) {
                 // Applying RAID means cleaning, which wipes a disk this project did not write.
                 if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                // Servicing: the host keeps its disk and its deployment; only a reboot.
+                if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
                 if (rebootPending(spec, node)) return rebootDecision(spec, node);
                 return powerAsSpec(spec, node);
             }
@@ -237,6 +244,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     ? { kind: "undeploy", reason: "image or data changed (deploy interface changes: undeploy, then deploy)" }
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
             if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }

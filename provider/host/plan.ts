@@ -45,6 +45,8 @@ export interface ChangePlan {
     reattach?: boolean;
     /** What the change costs the running server beyond a wipe (day-two.ts dayTwoCosts). */
     costs: DayTwoCost[];
+    /** The update applies firmware settings: by servicing an active host (no wipe, a reboot) or by manual cleaning. */
+    firmware?: "service" | "clean";
 }
 
 /** How a wipe leaves the host: rebuilt with the new deployment, or deprovisioned (no image any more). */
@@ -66,6 +68,7 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
     // The requests the last run carried out (a reboot's is also recorded by registrationPatch above).
     Object.assign(node.extra, requestRecords(spec));
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
+    if (spec.firmware) node.extra[EXTRA.firmware] = spec.firmware.fingerprint;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
         node.extra[EXTRA.deployment] = rec.deploymentPending ? pendingRecord(spec.deployment.fingerprint, node) : spec.deployment.fingerprint;
@@ -106,6 +109,8 @@ function summarise(steps: HostAction[], end: Node, refusal: string | undefined, 
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
     const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal, costs: dayTwoCosts(steps, extra) };
     if (reboot) plan.reboot = reboot;
+    const firmware = steps.find((s): s is Extract<HostAction, { kind: "configure-firmware" }> => s.kind === "configure-firmware")?.via;
+    if (firmware) plan.firmware = firmware;
     if (extra.detach) plan.detach = true;
     if (extra.reattach) plan.reattach = true;
     return plan;
@@ -168,6 +173,9 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
             return { node: { ...n, power_state: a.target }, ports };
         case "configure-raid":
             n.extra[EXTRA.raid] = spec.raid!.fingerprint;
+            return { node: n, ports };
+        case "configure-firmware":
+            n.extra[EXTRA.firmware] = spec.firmware!.fingerprint;
             return { node: n, ports };
         default:
             return { node: n, ports };

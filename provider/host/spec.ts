@@ -2,6 +2,7 @@
 // "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
 import type { BmcProfile } from "./bmc";
 import type { OwnerKeys } from "../owner-record";
+import type { FirmwarePlan } from "./firmware";
 import type { HostImage, RaidPlan, RootDeviceHints, BootMode, AutomatedCleaningMode, InspectionMode } from "./spec-types";
 
 // The value types live in the leaf module spec-types.ts (no cycle with raid, instance and the
@@ -92,4 +93,6 @@ export interface HostSpec {
     detached: boolean;
     /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
     raid?: RaidPlan & { fingerprint: string };
+    /** Firmware (BIOS) settings the program manages (undefined: left alone): manual cleaning, or servicing when active (firmware.ts). */
+    firmware?: FirmwarePlan;
 }

@@ -27,6 +27,8 @@ function words(a: HostAction): string {
             return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
         case "delete-node":
             return "delete the Ironic node";
+        case "configure-firmware":
+            return a.via === "service" ? "service (firmware settings, reboot)" : "manual cleaning (firmware settings, reboot)";
         case "patch":
             return a.inMaintenance ? "patch in maintenance" : "patch";
         default:

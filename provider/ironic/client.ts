@@ -7,6 +7,7 @@ import { IronicError } from "./errors";
 import { sameJson } from "../canonical-json";
 import { HttpRequestOptions, HttpResponse, IronicHttp, RecoveryCheck } from "./http";
 import {
+    BiosSetting,
     Allocation,
     AllocationCreate,
     AllocationListFilter,
@@ -31,6 +32,8 @@ import * as wait from "./wait";
 export const REQUIRED_MICROVERSION = "1.81";
 /** Highest microversion this client knows; we use min(server max, this). */
 export const PREFERRED_MICROVERSION = "1.82";
+/** Servicing (PUT provision state `service` with service_steps) came with API 1.87. */
+export const SERVICE_MICROVERSION = "1.87";
 
 /** Compare "1.9" and "1.10" as versions, not strings. */
 export function compareMicroversions(a: string, b: string): number {
@@ -221,6 +224,39 @@ export class IronicClient {
                 return expected.startsFromOtherState ? { tookEffect: false } : { tookEffect: "unknown" };
             },
         });
+    }
+
+    /**
+     * Servicing (API 1.87, Ironic 2024.1): runs `steps` on an active node and brings it back to
+     * active, without deprovisioning (ironic/conductor/servicing.py). Asked at 1.87 for this one
+     * call: the rest of the client stays at its negotiated version.
+     */
+    async service(id: string, steps: object[]): Promise<void> {
+        const max = this.http.serverMaxVersion;
+        if (max && compareMicroversions(max, SERVICE_MICROVERSION) < 0) {
+            throw new Error(`servicing needs Ironic API ${SERVICE_MICROVERSION} (Ironic 2024.1 or later); this Ironic supports up to ${max}: upgrade Ironic`);
+        }
+        await this.http.send("PUT", `/v1/nodes/${enc(id)}/states/provision`, {
+            body: { target: "service", service_steps: steps },
+            microversion: SERVICE_MICROVERSION,
+            operation: `service node ${id}`,
+            node: id,
+            idempotent: false,
+            // After a lost connection: a node already servicing took the request.
+            recover: async (): Promise<RecoveryCheck<undefined>> => {
+                const node = await this.getNode(id);
+                return node.provision_state.startsWith("servic") ? { tookEffect: true, result: undefined } : { tookEffect: "unknown" };
+            },
+        });
+    }
+
+    /**
+     * The node's BIOS settings with their registry (allowable values, bounds, read-only; API
+     * 1.74 `?detail=True`), as Ironic cached them from the BMC.
+     */
+    async getBiosSettings(id: string): Promise<BiosSetting[]> {
+        const res = await this.body<{ bios?: BiosSetting[] }>("GET", `/v1/nodes/${enc(id)}/bios?detail=True`, { operation: `get BIOS settings of node ${id}`, node: id });
+        return res.bios ?? [];
     }
 
     async setPowerState(id: string, target: PowerTarget, opts: { timeoutS?: number } = {}): Promise<void> {

@@ -232,3 +232,18 @@ export interface RootVersion {
     version: string;
     status?: string;
 }
+
+/** One BIOS setting as Ironic reports it with its registry (API 1.74 `?detail=True`). */
+export interface BiosSetting {
+    name: string;
+    value: string | null;
+    attribute_type?: string | null;
+    allowable_values?: string[] | null;
+    lower_bound?: number | null;
+    upper_bound?: number | null;
+    min_length?: number | null;
+    max_length?: number | null;
+    read_only?: boolean | null;
+    reset_required?: boolean | null;
+    unique?: boolean | null;
+}

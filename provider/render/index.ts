@@ -3,6 +3,7 @@
 export * from "./types";
 export * from "./well-known";
 export { renderBareMetalHost, hostObjectList } from "./baremetalhost";
+export { renderHostFirmwareSettings } from "./firmware";
 export { withClaim } from "./claim";
 export { renderMachine, machineObjectList } from "./machine";
 export type {

@@ -226,6 +226,8 @@ export interface HostRenderInput {
   disablePowerOff?: boolean;
   inspectionMode?: InspectionMode;
   raid?: RaidConfig;
+  /** BIOS settings: rendered as a HostFirmwareSettings object beside the host (firmware.ts). */
+  firmware?: { settings?: Record<string, string | number> };
   /** Day-two requests, rendered as the annotations BMO reads (day-two.ts). */
   rebootRequest?: string;
   powerOffMode?: "hard" | "soft";
@@ -272,8 +274,17 @@ export interface BareMetalHostObject extends KubeObject {
   spec: Record<string, unknown> & { online: boolean; bmc: { address: string; credentialsName: string } };
 }
 
+/** Metal³ HostFirmwareSettings (crds/metal3.io_hostfirmwaresettings.yaml): spec only, status is BMO's. */
+export interface HostFirmwareSettingsObject extends KubeObject {
+  apiVersion: "metal3.io/v1alpha1";
+  kind: "HostFirmwareSettings";
+  spec: { settings: Record<string, string | number> };
+}
+
 export interface RenderedHost {
   bmcSecret: SecretObject;
   dataSecrets: { userData?: SecretObject; networkData?: SecretObject; metaData?: SecretObject };
   host: BareMetalHostObject;
+  /** When the host sets firmware.settings. */
+  firmwareSettings?: HostFirmwareSettingsObject;
 }

@@ -52,6 +52,12 @@ type BareMetalHost struct {
 	ErrorMessage pulumi.StringOutput `pulumi:"errorMessage"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrOutput `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrOutput `pulumi:"firmware"`
+	// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+	FirmwareRegistry pulumi.AnyOutput `pulumi:"firmwareRegistry"`
+	// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+	FirmwareSettings pulumi.AnyOutput `pulumi:"firmwareSettings"`
 	// Metal³ HardwareDetails from Ironic's inventory, else the node's properties.
 	Hardware pulumi.AnyOutput `pulumi:"hardware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
@@ -211,6 +217,8 @@ type bareMetalHostArgs struct {
 	DisablePowerOff *bool `pulumi:"disablePowerOff"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned *bool `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware *BareMetalHostFirmware `pulumi:"firmware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image *BareMetalHostImage `pulumi:"image"`
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -283,6 +291,8 @@ type BareMetalHostArgs struct {
 	DisablePowerOff pulumi.BoolPtrInput
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrInput
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrInput
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrInput
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -448,6 +458,21 @@ func (o BareMetalHostOutput) ErrorMessage() pulumi.StringOutput {
 // The host was installed by someone else: adopt it as active, manage power only
 func (o BareMetalHostOutput) ExternallyProvisioned() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.BoolPtrOutput { return v.ExternallyProvisioned }).(pulumi.BoolPtrOutput)
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+func (o BareMetalHostOutput) Firmware() BareMetalHostFirmwarePtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) BareMetalHostFirmwarePtrOutput { return v.Firmware }).(BareMetalHostFirmwarePtrOutput)
+}
+
+// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+func (o BareMetalHostOutput) FirmwareRegistry() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.AnyOutput { return v.FirmwareRegistry }).(pulumi.AnyOutput)
+}
+
+// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+func (o BareMetalHostOutput) FirmwareSettings() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.AnyOutput { return v.FirmwareSettings }).(pulumi.AnyOutput)
 }
 
 // Metal³ HardwareDetails from Ironic's inventory, else the node's properties.

@@ -22,6 +22,10 @@ type BareMetalHostWithObjects struct {
 	Driver pulumi.StringOutput `pulumi:"driver"`
 	// Ironic last_error (empty when healthy).
 	ErrorMessage pulumi.StringOutput `pulumi:"errorMessage"`
+	// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+	FirmwareRegistry pulumi.AnyOutput `pulumi:"firmwareRegistry"`
+	// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+	FirmwareSettings pulumi.AnyOutput `pulumi:"firmwareSettings"`
 	// Metal³ HardwareDetails from Ironic's inventory, else the node's properties.
 	Hardware pulumi.AnyOutput `pulumi:"hardware"`
 	// Ironic's own provision state.
@@ -110,6 +114,8 @@ type bareMetalHostWithObjectsArgs struct {
 	DisablePowerOff *bool `pulumi:"disablePowerOff"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned *bool `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware *BareMetalHostFirmware `pulumi:"firmware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image *BareMetalHostImage `pulumi:"image"`
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -184,6 +190,8 @@ type BareMetalHostWithObjectsArgs struct {
 	DisablePowerOff pulumi.BoolPtrInput
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrInput
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrInput
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrInput
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -276,6 +284,16 @@ func (o BareMetalHostWithObjectsOutput) Driver() pulumi.StringOutput {
 // Ironic last_error (empty when healthy).
 func (o BareMetalHostWithObjectsOutput) ErrorMessage() pulumi.StringOutput {
 	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.StringOutput { return v.ErrorMessage }).(pulumi.StringOutput)
+}
+
+// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+func (o BareMetalHostWithObjectsOutput) FirmwareRegistry() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.AnyOutput { return v.FirmwareRegistry }).(pulumi.AnyOutput)
+}
+
+// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+func (o BareMetalHostWithObjectsOutput) FirmwareSettings() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.AnyOutput { return v.FirmwareSettings }).(pulumi.AnyOutput)
 }
 
 // Metal³ HardwareDetails from Ironic's inventory, else the node's properties.

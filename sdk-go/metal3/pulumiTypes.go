@@ -318,6 +318,146 @@ func (o BareMetalHostCustomDeployPtrOutput) Method() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmware struct {
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	Settings map[string]interface{} `pulumi:"settings"`
+}
+
+// BareMetalHostFirmwareInput is an input type that accepts BareMetalHostFirmwareArgs and BareMetalHostFirmwareOutput values.
+// You can construct a concrete instance of `BareMetalHostFirmwareInput` via:
+//
+//	BareMetalHostFirmwareArgs{...}
+type BareMetalHostFirmwareInput interface {
+	pulumi.Input
+
+	ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput
+	ToBareMetalHostFirmwareOutputWithContext(context.Context) BareMetalHostFirmwareOutput
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmwareArgs struct {
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	Settings pulumi.MapInput `pulumi:"settings"`
+}
+
+func (BareMetalHostFirmwareArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput {
+	return i.ToBareMetalHostFirmwareOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwareOutputWithContext(ctx context.Context) BareMetalHostFirmwareOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwareOutput)
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return i.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwareOutput).ToBareMetalHostFirmwarePtrOutputWithContext(ctx)
+}
+
+// BareMetalHostFirmwarePtrInput is an input type that accepts BareMetalHostFirmwareArgs, BareMetalHostFirmwarePtr and BareMetalHostFirmwarePtrOutput values.
+// You can construct a concrete instance of `BareMetalHostFirmwarePtrInput` via:
+//
+//	        BareMetalHostFirmwareArgs{...}
+//
+//	or:
+//
+//	        nil
+type BareMetalHostFirmwarePtrInput interface {
+	pulumi.Input
+
+	ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput
+	ToBareMetalHostFirmwarePtrOutputWithContext(context.Context) BareMetalHostFirmwarePtrOutput
+}
+
+type bareMetalHostFirmwarePtrType BareMetalHostFirmwareArgs
+
+func BareMetalHostFirmwarePtr(v *BareMetalHostFirmwareArgs) BareMetalHostFirmwarePtrInput {
+	return (*bareMetalHostFirmwarePtrType)(v)
+}
+
+func (*bareMetalHostFirmwarePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (i *bareMetalHostFirmwarePtrType) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return i.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (i *bareMetalHostFirmwarePtrType) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwarePtrOutput)
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmwareOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostFirmwareOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwareOutputWithContext(ctx context.Context) BareMetalHostFirmwareOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return o.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BareMetalHostFirmware) *BareMetalHostFirmware {
+		return &v
+	}).(BareMetalHostFirmwarePtrOutput)
+}
+
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+func (o BareMetalHostFirmwareOutput) Settings() pulumi.MapOutput {
+	return o.ApplyT(func(v BareMetalHostFirmware) map[string]interface{} { return v.Settings }).(pulumi.MapOutput)
+}
+
+type BareMetalHostFirmwarePtrOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostFirmwarePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (o BareMetalHostFirmwarePtrOutput) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwarePtrOutput) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwarePtrOutput) Elem() BareMetalHostFirmwareOutput {
+	return o.ApplyT(func(v *BareMetalHostFirmware) BareMetalHostFirmware {
+		if v != nil {
+			return *v
+		}
+		var ret BareMetalHostFirmware
+		return ret
+	}).(BareMetalHostFirmwareOutput)
+}
+
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+func (o BareMetalHostFirmwarePtrOutput) Settings() pulumi.MapOutput {
+	return o.ApplyT(func(v *BareMetalHostFirmware) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Settings
+	}).(pulumi.MapOutput)
+}
+
 // Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 type BareMetalHostImage struct {
 	// Checksum value or URL of a checksum file; required unless format is live-iso or the URL is oci://
@@ -3544,6 +3684,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostBmcInput)(nil)).Elem(), BareMetalHostBmcArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostCustomDeployInput)(nil)).Elem(), BareMetalHostCustomDeployArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostCustomDeployPtrInput)(nil)).Elem(), BareMetalHostCustomDeployArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostFirmwareInput)(nil)).Elem(), BareMetalHostFirmwareArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostFirmwarePtrInput)(nil)).Elem(), BareMetalHostFirmwareArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostImageInput)(nil)).Elem(), BareMetalHostImageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostImagePtrInput)(nil)).Elem(), BareMetalHostImageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostIronicInput)(nil)).Elem(), BareMetalHostIronicArgs{})
@@ -3580,6 +3722,8 @@ func init() {
 	pulumi.RegisterOutputType(BareMetalHostBmcPtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostCustomDeployOutput{})
 	pulumi.RegisterOutputType(BareMetalHostCustomDeployPtrOutput{})
+	pulumi.RegisterOutputType(BareMetalHostFirmwareOutput{})
+	pulumi.RegisterOutputType(BareMetalHostFirmwarePtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostImageOutput{})
 	pulumi.RegisterOutputType(BareMetalHostImagePtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostIronicOutput{})

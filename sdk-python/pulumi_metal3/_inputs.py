@@ -19,6 +19,8 @@ __all__ = [
     'BareMetalHostBmcArgsDict',
     'BareMetalHostCustomDeployArgs',
     'BareMetalHostCustomDeployArgsDict',
+    'BareMetalHostFirmwareArgs',
+    'BareMetalHostFirmwareArgsDict',
     'BareMetalHostImageArgs',
     'BareMetalHostImageArgsDict',
     'BareMetalHostIronicArgs',
@@ -197,6 +199,40 @@ class BareMetalHostCustomDeployArgs:
     @method.setter
     def method(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "method", value)
+
+
+class BareMetalHostFirmwareArgsDict(TypedDict):
+    """
+    Firmware settings of the host (Metal³ HostFirmwareSettings)
+    """
+    settings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+    """
+
+@pulumi.input_type
+class BareMetalHostFirmwareArgs:
+    def __init__(__self__, *,
+                 settings: pulumi.Input[Optional[Mapping[str, Any]]] = None):
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+
+        :param pulumi.Input[Mapping[str, Any]] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        if settings is not None:
+            pulumi.set(__self__, "settings", settings)
+
+    @_builtins.property
+    @pulumi.getter
+    def settings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        return pulumi.get(self, "settings")
+
+    @settings.setter
+    def settings(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "settings", value)
 
 
 class BareMetalHostImageArgsDict(TypedDict):

@@ -36,6 +36,7 @@ class BareMetalHostWithObjectsArgs:
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional['BareMetalHostFirmwareArgs']] = None,
                  image: pulumi.Input[Optional['BareMetalHostImageArgs']] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -74,6 +75,7 @@ class BareMetalHostWithObjectsArgs:
         :param pulumi.Input[_builtins.bool] detached: true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
         :param pulumi.Input[_builtins.bool] disable_power_off: Never power the host off (power changes become reboots; no power-off before delete)
         :param pulumi.Input[_builtins.bool] externally_provisioned: The host was installed by someone else: adopt it as active, manage power only
+        :param pulumi.Input['BareMetalHostFirmwareArgs'] firmware: Firmware settings of the host (Metal³ HostFirmwareSettings)
         :param pulumi.Input['BareMetalHostImageArgs'] image: Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
         :param pulumi.Input[_builtins.str] inspect_request: A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
         :param pulumi.Input[_builtins.str] inspection_mode: agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
@@ -124,6 +126,8 @@ class BareMetalHostWithObjectsArgs:
             pulumi.set(__self__, "disable_power_off", disable_power_off)
         if externally_provisioned is not None:
             pulumi.set(__self__, "externally_provisioned", externally_provisioned)
+        if firmware is not None:
+            pulumi.set(__self__, "firmware", firmware)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if inspect_request is not None:
@@ -354,6 +358,18 @@ class BareMetalHostWithObjectsArgs:
     @externally_provisioned.setter
     def externally_provisioned(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "externally_provisioned", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def firmware(self) -> pulumi.Input[Optional['BareMetalHostFirmwareArgs']]:
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+        """
+        return pulumi.get(self, "firmware")
+
+    @firmware.setter
+    def firmware(self, value: pulumi.Input[Optional['BareMetalHostFirmwareArgs']]):
+        pulumi.set(self, "firmware", value)
 
     @_builtins.property
     @pulumi.getter
@@ -605,6 +621,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']]] = None,
                  image: pulumi.Input[Optional[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']]] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -646,6 +663,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] detached: true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
         :param pulumi.Input[_builtins.bool] disable_power_off: Never power the host off (power changes become reboots; no power-off before delete)
         :param pulumi.Input[_builtins.bool] externally_provisioned: The host was installed by someone else: adopt it as active, manage power only
+        :param pulumi.Input[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']] firmware: Firmware settings of the host (Metal³ HostFirmwareSettings)
         :param pulumi.Input[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']] image: Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
         :param pulumi.Input[_builtins.str] inspect_request: A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
         :param pulumi.Input[_builtins.str] inspection_mode: agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
@@ -706,6 +724,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']]] = None,
                  image: pulumi.Input[Optional[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']]] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -754,6 +773,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
             __props__.__dict__["detached"] = detached
             __props__.__dict__["disable_power_off"] = disable_power_off
             __props__.__dict__["externally_provisioned"] = externally_provisioned
+            __props__.__dict__["firmware"] = firmware
             __props__.__dict__["image"] = image
             __props__.__dict__["inspect_request"] = inspect_request
             __props__.__dict__["inspection_mode"] = inspection_mode
@@ -779,6 +799,8 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
             __props__.__dict__["detached_deployment_record"] = None
             __props__.__dict__["driver"] = None
             __props__.__dict__["error_message"] = None
+            __props__.__dict__["firmware_registry"] = None
+            __props__.__dict__["firmware_settings"] = None
             __props__.__dict__["hardware"] = None
             __props__.__dict__["ironic_provision_state"] = None
             __props__.__dict__["last_updated"] = None
@@ -821,6 +843,22 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
         Ironic last_error (empty when healthy).
         """
         return pulumi.get(self, "error_message")
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareRegistry")
+    def firmware_registry(self) -> pulumi.Output[Optional[Any]]:
+        """
+        The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+        """
+        return pulumi.get(self, "firmware_registry")
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareSettings")
+    def firmware_settings(self) -> pulumi.Output[Optional[Any]]:
+        """
+        The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+        """
+        return pulumi.get(self, "firmware_settings")
 
     @_builtins.property
     @pulumi.getter

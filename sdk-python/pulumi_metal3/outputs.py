@@ -18,6 +18,7 @@ from . import outputs
 __all__ = [
     'BareMetalHostBmc',
     'BareMetalHostCustomDeploy',
+    'BareMetalHostFirmware',
     'BareMetalHostImage',
     'BareMetalHostIronic',
     'BareMetalHostOwner',
@@ -146,6 +147,30 @@ class BareMetalHostCustomDeploy(dict):
         Custom deploy step name
         """
         return pulumi.get(self, "method")
+
+
+@pulumi.output_type
+class BareMetalHostFirmware(dict):
+    """
+    Firmware settings of the host (Metal³ HostFirmwareSettings)
+    """
+    def __init__(__self__, *,
+                 settings: Optional[Mapping[str, Any]] = None):
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+
+        :param Mapping[str, Any] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        if settings is not None:
+            pulumi.set(__self__, "settings", settings)
+
+    @_builtins.property
+    @pulumi.getter
+    def settings(self) -> Optional[Mapping[str, Any]]:
+        """
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        return pulumi.get(self, "settings")
 
 
 @pulumi.output_type

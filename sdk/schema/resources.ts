@@ -61,6 +61,8 @@ export const RESOURCES: ResourceEntry[] = [
       errorMessage: { type: "string", description: "Ironic last_error (empty when healthy)." },
       lastUpdated: { type: "string", description: "When the node last changed in Ironic." },
       driver: { type: "string", description: "Ironic hardware type chosen from the BMC URL scheme." },
+      firmwareSettings: { ...any, description: "The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.", required: false },
+      firmwareRegistry: { ...any, description: "The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.", required: false },
       detachedDeploymentRecord: { type: "string", description: "While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.", required: false },
       secretDigests: { ...any, description: "Digests of secret inputs, to detect changes without storing them.", secret: true },
     },

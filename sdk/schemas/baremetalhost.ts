@@ -94,6 +94,18 @@ export const raidSchema = z
     .strict()
     .describe("RAID configuration applied while preparing (Metal³ RAIDConfig)");
 
+/** Metal³ HostFirmwareSettings spec (baremetal-operator apis/metal3.io/v1alpha1/hostfirmwaresettings_types.go): settings is map[string]IntOrString. */
+export const firmwareSchema = z
+    .object({
+        settings: orUnknown(z.record(orUnknown(z.union([z.string().max(1024), z.number().int()]))))
+            .describe(
+                "BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)",
+            )
+            .optional(),
+    })
+    .strict()
+    .describe("Firmware settings of the host (Metal³ HostFirmwareSettings)");
+
 const duration = (d: string) => orUnknown(timeoutSchema("minutes")).describe(d);
 
 export const hostTimeoutsSchema = z
@@ -171,6 +183,7 @@ export const bareMetalHostInputsShape = {
     ).optional(),
     traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits").optional(),
     raid: orUnknown(raidSchema).optional(),
+    firmware: orUnknown(firmwareSchema).optional(),
     deployKernel: agentImageUrl("URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel").optional(),
     deployRamdisk: agentImageUrl("URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk").optional(),
     deployIso: agentImageUrl("URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso").optional(),

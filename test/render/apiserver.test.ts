@@ -29,6 +29,7 @@ const PLURALS: Record<string, string> = {
   BareMetalHost: "baremetalhosts",
   Machine: "machines",
   Metal3Machine: "metal3machines",
+  HostFirmwareSettings: "hostfirmwaresettings",
 };
 
 function objectPath(o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, sub = ""): string {
@@ -104,6 +105,8 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
     ["fake://node-2", { customDeploy: { method: "install_coreos" }, description: "fake", externallyProvisioned: true }],
     // Day two: reboot.metal3.io {"mode":"soft"}, inspect.metal3.io "", baremetalhost.metal3.io/detached "" (provider/render/day-two.ts).
     ["ipmi://192.168.111.1:6231", { rebootRequest: "2026-12-07T21:00", powerOffMode: "soft", inspectRequest: "again-1", detached: true }],
+    // Firmware settings: a HostFirmwareSettings beside the host, IntOrString values (provider/render/firmware.ts).
+    ["redfish+https://192.168.111.1/redfish/v1/Systems/2", { firmware: { settings: { ProcTurboMode: "Disabled", NumCores: 12 } } }],
   ];
 
   hosts.forEach(([address, extra], i) => {
@@ -125,6 +128,10 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
       expect(live.metadata.labels).to.deep.equal(r.host.metadata.labels);
       const secret = await get(r.bmcSecret);
       expect(secret.data).to.deep.equal(r.bmcSecret.data);
+      if (extra.firmware) {
+        expect(r.firmwareSettings, "a HostFirmwareSettings beside the host").to.not.equal(undefined);
+        expect((await get(r.firmwareSettings!)).spec).to.deep.equal({ settings: { NumCores: 12, ProcTurboMode: "Disabled" } });
+      } else expect(r.firmwareSettings).to.equal(undefined);
     });
   });
 
