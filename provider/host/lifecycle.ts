@@ -248,8 +248,25 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }
+        case "service failed":
+            // Ironic leaves "service failed" only by servicing again (its state machine has no abort
+            // from there: ironic/common/state_machine.py). Settings still to apply: service again, and
+            // a failure again names Ironic's error. Nothing pending: nothing this program could retry.
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+            return {
+                kind: "fail",
+                message:
+                    `servicing failed (Ironic: ${node.last_error ?? "no error recorded"}); the server still runs its deployment, untouched by pulumi-metal3. ` +
+                    `Ironic leaves "service failed" only through a servicing that succeeds: change firmware.settings to values the BMC accepts and run pulumi again, ` +
+                    `or service the node by hand (\`baremetal node service ${node.name ?? node.uuid} --service-steps ...\`)`,
+            };
         default:
-            return { kind: "fail", message: `the node is in provision state "${state}", which pulumi-metal3 does not handle` };
+            return {
+                kind: "fail",
+                message:
+                    `the node is in provision state "${state}", which pulumi-metal3 does not handle${node.last_error ? ` (Ironic: ${node.last_error})` : ""}; ` +
+                    `bring it back to available, manageable or active with \`baremetal\` (e.g. \`baremetal node unrescue ${node.name ?? node.uuid}\` after a rescue) and run pulumi again`,
+            };
     }
 }
 
