@@ -17,6 +17,8 @@ import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { rebootPending, recordOp, requestRecords } from "./day-two";
 import { stepText } from "./words";
 import { rebootNode, powerOffNode } from "./power";
+import { recordedDataImage } from "./data-image";
+import { attachDataImage, detachDataImage } from "./vmedia";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
 export class HostError extends Error {
@@ -336,6 +338,12 @@ class Runner {
                 await rebootNode(c, uuid, action.mode, { softMs: this.opts.timeouts.softPowerOff, timeoutMs: this.timeout("power"), log: (m) => this.log(m) });
                 return { uuid, node: await c.patchNode(uuid, action.record) };
             }
+            case "attach-data-image":
+                this.log(`attaching data image ${action.url} (virtual CD; no reboot)`);
+                return { uuid, node: await attachDataImage(c, uuid, action.url, { timeoutMs: this.timeout("power") }) };
+            case "detach-data-image":
+                this.log(`ejecting data image ${action.url} (${action.reason})`);
+                return { uuid, node: await detachDataImage(c, uuid, action.url, { timeoutMs: this.timeout("power") }) };
             case "configure-raid": {
                 const plan = spec!.raid!;
                 const fake = node!.raid_interface === "fake";
@@ -421,6 +429,10 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
                 // before a re-attach: enrolled again (an interrupted re-attach left it: go on with it).
                 if (!known && !spec.detached && !reattaching) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
                 if (known) opts.onNode?.(current, known.node);
+                // A provisioned host's virtual CD, as its BMC reports it, when a data image is wanted or was attached.
+                if (known && known.node.provision_state === "active" && !known.node.reservation && (spec.dataImage || recordedDataImage(known.node))) {
+                    known.vmedia = await client.getVirtualMedia(current);
+                }
             }
             if (known) lastSeen = known.node;
             const action = nextAction(spec, known);

@@ -165,6 +165,7 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         powerOffMode: i.powerOffMode ?? "hard",
         inspectRequest: i.inspectRequest,
         detached: i.detached === true,
+        ...(i.dataImage ? { dataImage: { url: i.dataImage.url } } : {}),
     };
 }
 

@@ -6,7 +6,7 @@
 // (whose maintenance), records.ts (the deployment record's format), day-two.ts (requests, detach).
 // The node.extra keys are defined with the other extra keys (../extra-keys), re-exported here.
 export { EXTRA };
-import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
+import type { JsonPatchOp, Node, Port, ProvisionTarget, VirtualMedia } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
 import { deployInterfaceFor, instancePatch } from "./instance";
 import { keyIdOf } from "./desired";
@@ -22,6 +22,7 @@ import { maintenanceBy, operatorMaintenanceMessage, ownMaintenanceReason } from 
 import { readRecord } from "./records";
 import { changesInterfaces, DRIVER_SWITCH_MAINTENANCE, INTERFACE_CHANGE_STATES, registrationPatch } from "./registration";
 import { claimText } from "./takeover";
+import { dataImageStep } from "./data-image";
 
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
@@ -46,6 +47,10 @@ export type HostAction =
     | { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string }
     /** Ironic is busy: wait until it reaches one of `expect`. */
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
+    /** Insert the data image `url` in the provisioned host's virtual CD (data-image.ts), then record it. No reboot. */
+    | { kind: "attach-data-image"; url: string; reason: string }
+    /** Eject the data image `url` from the host's virtual CD, then remove its record. */
+    | { kind: "detach-data-image"; url: string; reason: string }
     /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
     | { kind: "configure-raid" }
     | { kind: "delete-node" }
@@ -55,6 +60,8 @@ export type HostAction =
 export interface ObservedHost {
     node: Node;
     ports: Port[];
+    /** The BMC's virtual media (Ironic's GET vmedia), looked at only when a data image is wanted or recorded. */
+    vmedia?: VirtualMedia[];
 }
 
 const PORT_STATES = new Set(["enroll", "manageable", "available", "active", "error", ...FAILED_STATES]);
@@ -129,13 +136,13 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const traits = [...spec.traits].sort();
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
-    const step = provisioningStep(spec, node);
+    const step = provisioningStep(spec, node, observed.vmedia);
     if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
     return step;
 }
 
 /** Provisioning and power: the steps after registration, ports and traits are as the spec says. */
-function provisioningStep(spec: HostSpec, node: Node): HostAction {
+function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction {
     const state = node.provision_state;
     const deployed = node.extra?.[EXTRA.deployment];
     const want = spec.deployment;
@@ -201,6 +208,8 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (spec.externallyProvisioned) {
                 // Applying RAID means cleaning, which wipes a disk this project did not write.
                 if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                const dataImage = dataImageAction(spec, node, vmedia);
+                if (dataImage) return dataImage;
                 if (rebootPending(spec, node)) return rebootDecision(spec, node);
                 return powerAsSpec(spec, node);
             }
@@ -237,11 +246,31 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     ? { kind: "undeploy", reason: "image or data changed (deploy interface changes: undeploy, then deploy)" }
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
+            // Before a reboot: the boot it asks for sees the data image (BMO attaches before powering on).
+            const dataImage = dataImageAction(spec, node, vmedia);
+            if (dataImage) return dataImage;
             if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }
         default:
             return { kind: "fail", message: `the node is in provision state "${state}", which pulumi-metal3 does not handle` };
+    }
+}
+
+/** The provisioned host's data image step (data-image.ts), as a lifecycle action; undefined: nothing to do. */
+function dataImageAction(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction | undefined {
+    const step = dataImageStep(spec, node, vmedia);
+    switch (step.kind) {
+        case "none":
+            return undefined;
+        case "attach":
+            return { kind: "attach-data-image", url: step.url, reason: step.reason };
+        case "detach":
+            return { kind: "detach-data-image", url: step.url, reason: step.reason };
+        case "forget":
+            return { kind: "patch", ops: step.ops, reason: step.reason };
+        case "fail":
+            return step;
     }
 }
 

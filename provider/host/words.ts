@@ -27,6 +27,10 @@ function words(a: HostAction): string {
             return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
         case "delete-node":
             return "delete the Ironic node";
+        case "attach-data-image":
+            return `attach data image ${a.url} (virtual CD)`;
+        case "detach-data-image":
+            return `eject data image ${a.url}`;
         case "patch":
             return a.inMaintenance ? "patch in maintenance" : "patch";
         default:
