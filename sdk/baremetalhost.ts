@@ -117,6 +117,8 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
     public readonly lastUpdated!: pulumi.Output<string>;
     /** Ironic driver chosen from the BMC scheme. */
     public readonly driver!: pulumi.Output<string>;
+    /** The dataImage URL attached to the host's virtual CD (Metal³ DataImage status.attachedImage.url); undefined when none is. */
+    public readonly attachedDataImage!: pulumi.Output<string | undefined>;
     public readonly online!: pulumi.Output<boolean>;
     public readonly labels!: pulumi.Output<Record<string, string> | undefined>;
     public readonly traits!: pulumi.Output<string[] | undefined>;

@@ -61,6 +61,7 @@ export const RESOURCES: ResourceEntry[] = [
       errorMessage: { type: "string", description: "Ironic last_error (empty when healthy)." },
       lastUpdated: { type: "string", description: "When the node last changed in Ironic." },
       driver: { type: "string", description: "Ironic hardware type chosen from the BMC URL scheme." },
+      attachedDataImage: { type: "string", description: "The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.", required: false },
       detachedDeploymentRecord: { type: "string", description: "While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.", required: false },
       secretDigests: { ...any, description: "Digests of secret inputs, to detect changes without storing them.", secret: true },
     },
