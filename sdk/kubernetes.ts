@@ -48,6 +48,7 @@ import {
   type HostClaimPatch,
   HOST_DATA_SECRETS,
   renderBareMetalHost,
+  renderDataImage,
   renderMachine,
   type HostDataKind,
   type HostRenderInput,
@@ -84,6 +85,8 @@ export interface EmittedHostObjects {
   bmcSecret: k8s.core.v1.Secret;
   dataSecrets: Partial<Record<HostDataKind, k8s.core.v1.Secret>>;
   host: k8s.apiextensions.CustomResource;
+  /** The DataImage of the host's name, when the host has a dataImage. */
+  dataImage?: k8s.apiextensions.CustomResource;
 }
 
 export interface MachineTarget extends KubernetesTarget {
@@ -291,7 +294,20 @@ export function emitHostObjects(
     { ...metadataOf(rendered.apply((r) => r.host), { annotations }), labels: hostObject.apply((o) => o.metadata.labels) },
     alsoDependsOn(opts, [bmcSecret, ...Object.values(dataSecrets)]),
   );
-  return { bmcSecret, dataSecrets, host };
+  // The DataImage, named as the host (how BMO finds it): its spec only; the status is a
+  // subresource no apply writes (provider/render/data-image.ts).
+  const dataImageObject = resolved.apply((i) => (i.dataImage ? renderDataImage({ name: i.name, namespace: i.namespace, url: i.dataImage.url }) : undefined));
+  let dataImage: k8s.apiextensions.CustomResource | undefined;
+  const declareDataImage = () =>
+    customResource(`${prefix}-dataimage`, "metal3.io/v1alpha1", "DataImage", dataImageObject.apply((o) => o!), metadataOf(dataImageObject.apply((o) => o!)), alsoDependsOn(opts, [host]));
+  if (keys) {
+    if (keys.has("dataImage")) dataImage = declareDataImage();
+  } else {
+    dataImageObject.apply((o) => {
+      if (o && !dataImage) dataImage = declareDataImage();
+    });
+  }
+  return { bmcSecret, dataSecrets, host, ...(dataImage ? { dataImage } : {}) };
 }
 
 /** pulumi-kubernetes: apply with force, taking over fields another field manager holds. */
