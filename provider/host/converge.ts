@@ -429,10 +429,11 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
                 // before a re-attach: enrolled again (an interrupted re-attach left it: go on with it).
                 if (!known && !spec.detached && !reattaching) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
                 if (known) opts.onNode?.(current, known.node);
-                // A provisioned host's virtual CD, as its BMC reports it, when a data image is wanted or was attached.
-                if (known && known.node.provision_state === "active" && !known.node.reservation && (spec.dataImage || recordedDataImage(known.node))) {
-                    known.vmedia = await client.getVirtualMedia(current);
-                }
+            }
+            // A provisioned host's virtual CD, as its BMC reports it, when a data image is wanted or
+            // was attached: looked at again after every step (a deploy through virtual media ejects it).
+            if (known && !known.vmedia && known.node.provision_state === "active" && !known.node.reservation && (spec.dataImage || recordedDataImage(known.node))) {
+                known.vmedia = await client.getVirtualMedia(known.node.uuid);
             }
             if (known) lastSeen = known.node;
             const action = nextAction(spec, known);
@@ -481,6 +482,14 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
             try {
                 r = await runner.perform(hostSpec, spec, action, node);
             } catch (e) {
+                // An eject the BMC refused (or a BMC gone): the host is deleted all the same, the
+                // CD left as it is; said in the log.
+                if (action.kind === "detach-data-image" && node) {
+                    runner.log(`could not eject data image ${action.url} (${e instanceof Error ? e.message : String(e)}); deleting the node anyway, the BMC's virtual CD left as it is`);
+                    const { [EXTRA.dataImage]: _ejected, ...extra } = node.extra;
+                    known = { ...node, extra };
+                    continue;
+                }
                 // A deprovisioning that left the node in "error" (e.g. the BMC stopped answering):
                 // the delete goes on through maintenance (nextDeleteAction), it does not retry for ever.
                 const after = action.kind === "undeploy" ? await client.findNode(uuid) : undefined;

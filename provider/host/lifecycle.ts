@@ -22,7 +22,7 @@ import { maintenanceBy, operatorMaintenanceMessage, ownMaintenanceReason } from 
 import { readRecord } from "./records";
 import { changesInterfaces, DRIVER_SWITCH_MAINTENANCE, INTERFACE_CHANGE_STATES, registrationPatch } from "./registration";
 import { claimText } from "./takeover";
-import { dataImageStep } from "./data-image";
+import { dataImageStep, recordedDataImage } from "./data-image";
 
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
@@ -332,6 +332,12 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
     if (waiting) return { ...waiting, phase: "delete" } as HostAction;
     switch (state) {
         case "active":
+            // The data image attached by this host is ejected first: nothing else takes it out of
+            // the BMC's virtual CD once the node is gone (an undeploy through virtual media would, not one through PXE).
+            {
+                const dataImage = recordedDataImage(node);
+                if (dataImage && !node.maintenance) return { kind: "detach-data-image", url: dataImage, reason: "deleting the host" };
+            }
             if (spec.externallyProvisioned) {
                 if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
                 return { kind: "delete-node" };

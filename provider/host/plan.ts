@@ -164,6 +164,8 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
             const d = spec.deployment!;
             const deployed = applyPatch(n, instancePatch(n, d));
             deployed.extra[EXTRA.deployment] = d.fingerprint;
+            // A deploy through virtual media ejects every virtual CD (Ironic's redfish boot.py prepare_instance): the data image goes too.
+            if (/virtual-media/.test(n.boot_interface ?? "")) delete deployed.extra[EXTRA.dataImage];
             Object.assign(deployed.extra, requestRecords({ rebootRequest: spec.rebootRequest }));
             return { node: { ...deployed, provision_state: "active", power_state: "power on" }, ports };
         }

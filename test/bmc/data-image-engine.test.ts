@@ -145,4 +145,16 @@ describe("data images on a Redfish BMC (sushy-tools) with the real Pulumi engine
         expect((await stack.outputs()).attachedDataImage).to.equal(undefined);
         expect(said(await stack.must(["preview", "--diff"]))).to.not.contain("WILL");
     });
+
+    it("destroy of a host with a data image: ejected before its node is deleted (the server left on, as for any externally provisioned host)", async () => {
+        await stack.setConfig("dataImageUrl", isoUrl);
+        await stack.must(["up", "--yes", "--skip-preview"]);
+        expect((await redfishVirtualCd(shared.lab, system)).Inserted).to.equal(true);
+        const uuid = (await client.getNode(label)).uuid;
+        const down = said(await stack.must(["destroy", "--yes", "--skip-preview"]));
+        expect(down).to.contain(`ejecting data image ${isoUrl} (deleting the host)`);
+        expect(await client.findNode(uuid)).to.equal(undefined);
+        expect((await redfishVirtualCd(shared.lab, system)).Inserted).to.equal(false);
+        expect(await redfishPowerState(shared.lab, system)).to.equal("On");
+    });
 });

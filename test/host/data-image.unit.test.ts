@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { captureLogger } from "../support/capture-logger";
 import { check, diff } from "../../sdk/providers/host";
 import { hostSpecFromInputs, PlainHostInputs, secretDigest } from "../../provider/host/desired";
-import { EXTRA, nextAction } from "../../provider/host/lifecycle";
+import { EXTRA, nextAction, nextDeleteAction } from "../../provider/host/lifecycle";
 import { planChange, recordedNode } from "../../provider/host/plan";
 import { dataImageStep } from "../../provider/host/data-image";
 import type { VirtualMedia } from "../../provider/ironic/types";
@@ -111,6 +111,21 @@ describe("data images in the lifecycle and the plan", () => {
         const s = spec({ ...base, dataImage: { url: ISO } });
         const observed = recordedNode(spec(base), ACTIVE);
         expect(nextAction(s, { ...observed, vmedia: cd(false) })).to.deep.include({ kind: "attach-data-image", url: ISO });
+    });
+});
+
+describe("data images: reprovision and delete", () => {
+    const deployed = { ...base, externallyProvisioned: false, image: { url: "http://127.0.0.1/os.qcow2", checksum: "abc", format: "qcow2" }, dataImage: { url: ISO } };
+    it("a reprovision through virtual media (Ironic ejects every CD) attaches the data image again after the rebuild; through PXE it stays", () => {
+        const vm = { ...deployed, bmc: { ...(base.bmc as object), address: "redfish-virtualmedia+http://127.0.0.1:8000/redfish/v1/Systems/abc" } };
+        const changed = (i: Record<string, unknown>) => ({ ...i, image: { url: "http://127.0.0.1/os-2.qcow2", checksum: "abd", format: "qcow2" } });
+        expect(planChange(spec(vm), spec(changed(vm)), ACTIVE).steps.map((s) => s.kind)).to.deep.equal(["deploy", "attach-data-image"]);
+        expect(planChange(spec(deployed), spec(changed(deployed)), ACTIVE).steps.map((s) => s.kind)).to.deep.equal(["deploy"]);
+    });
+    it("deleting a provisioned host ejects its data image first (nothing else would once the node is gone); without one, as before", () => {
+        const node = { ...recordedNode(spec(base), ACTIVE).node, extra: { [EXTRA.dataImage]: ISO } };
+        expect(nextDeleteAction({ externallyProvisioned: true, disablePowerOff: false }, node)).to.deep.include({ kind: "detach-data-image", url: ISO });
+        expect(nextDeleteAction({ externallyProvisioned: true, disablePowerOff: false }, { ...node, extra: {} }).kind).to.equal("set-maintenance");
     });
 });
 
