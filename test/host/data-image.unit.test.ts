@@ -136,6 +136,13 @@ describe("data images: the preview", () => {
         expect(said).to.contain(`WILL ATTACH DATA IMAGE ${ISO} to host default~di (virtual CD; no reboot, no wipe): attach data image ${ISO} (virtual CD); ends active, power on`);
         expect(said).to.not.contain("REPROVISION");
     });
+    it("a URL not known until apply: still announced as an attach", async () => {
+        const { UNKNOWN } = await import("../../sdk/schemas/common");
+        for (const dataImage of [{ url: UNKNOWN }, UNKNOWN]) {
+            const { said } = await preview(base, { ...base, dataImage }, ACTIVE);
+            expect(said).to.contain("WILL ATTACH DATA IMAGE (known after apply) to host default~di");
+        }
+    });
     it("removed: WILL DETACH DATA IMAGE <url>", async () => {
         const { said } = await preview({ ...base, dataImage: { url: ISO } }, base, ACTIVE);
         expect(said).to.contain(`WILL DETACH DATA IMAGE ${ISO} from host default~di (ejected; no reboot, no wipe)`);
