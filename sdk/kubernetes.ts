@@ -48,6 +48,7 @@ import {
   type HostClaimPatch,
   HOST_DATA_SECRETS,
   renderBareMetalHost,
+  renderDataImage,
   renderMachine,
   type HostDataKind,
   type HostRenderInput,
@@ -86,6 +87,8 @@ export interface EmittedHostObjects {
   host: k8s.apiextensions.CustomResource;
   /** The HostFirmwareSettings object, when the host sets firmware.settings. */
   firmwareSettings?: k8s.apiextensions.CustomResource;
+  /** The DataImage of the host's name, when the host has a dataImage. */
+  dataImage?: k8s.apiextensions.CustomResource;
 }
 
 export interface MachineTarget extends KubernetesTarget {
@@ -299,7 +302,20 @@ export function emitHostObjects(
   const plainSettings = settings && typeof settings === "object" && !pulumi.Output.isInstance(settings) && !(settings instanceof Promise);
   const firmwareSettings =
     !keys || keys.has("firmware") ? emitFirmwareSettings(prefix, rendered, !!plainSettings && Object.keys(settings as object).length > 0, opts, host) : undefined;
-  return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}) };
+  // The DataImage, named as the host (how BMO finds it): its spec only; the status is a
+  // subresource no apply writes (provider/render/data-image.ts).
+  const dataImageObject = resolved.apply((i) => (i.dataImage ? renderDataImage({ name: i.name, namespace: i.namespace, url: i.dataImage.url }) : undefined));
+  let dataImage: k8s.apiextensions.CustomResource | undefined;
+  const declareDataImage = () =>
+    customResource(`${prefix}-dataimage`, "metal3.io/v1alpha1", "DataImage", dataImageObject.apply((o) => o!), metadataOf(dataImageObject.apply((o) => o!)), alsoDependsOn(opts, [host]));
+  if (keys) {
+    if (keys.has("dataImage")) dataImage = declareDataImage();
+  } else {
+    dataImageObject.apply((o) => {
+      if (o && !dataImage) dataImage = declareDataImage();
+    });
+  }
+  return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}), ...(dataImage ? { dataImage } : {}) };
 }
 
 /**

@@ -167,6 +167,8 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         powerOffMode: i.powerOffMode ?? "hard",
         inspectRequest: i.inspectRequest,
         detached: i.detached === true,
+        // At preview a dataImage not known until apply stands as one placeholder string (preview-inputs.ts).
+        ...(i.dataImage ? { dataImage: { url: typeof i.dataImage === "object" ? i.dataImage.url : String(i.dataImage) } } : {}),
     };
 }
 

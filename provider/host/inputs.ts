@@ -47,6 +47,7 @@ export interface HostInputs {
     powerOffMode?: "hard" | "soft";
     inspectRequest?: string;
     detached?: boolean;
+    dataImage?: { url: string };
     timeouts?: HostTimeoutsInput;
     /** The Ironic connection: read by the SDK glue, not by the lifecycle. */
     ironic?: unknown;

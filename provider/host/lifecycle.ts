@@ -6,7 +6,7 @@
 // (whose maintenance), records.ts (the deployment record's format), day-two.ts (requests, detach).
 // The node.extra keys are defined with the other extra keys (../extra-keys), re-exported here.
 export { EXTRA };
-import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
+import type { JsonPatchOp, Node, Port, ProvisionTarget, VirtualMedia } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
 import { deployInterfaceFor, instancePatch } from "./instance";
 import { keyIdOf } from "./desired";
@@ -23,6 +23,7 @@ import { maintenanceBy, operatorMaintenanceMessage, ownMaintenanceReason } from 
 import { readRecord } from "./records";
 import { changesInterfaces, DRIVER_SWITCH_MAINTENANCE, INTERFACE_CHANGE_STATES, registrationPatch } from "./registration";
 import { claimText } from "./takeover";
+import { dataImageStep, recordedDataImage } from "./data-image";
 
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
@@ -47,6 +48,10 @@ export type HostAction =
     | { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string }
     /** Ironic is busy: wait until it reaches one of `expect`. */
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
+    /** Insert the data image `url` in the provisioned host's virtual CD (data-image.ts), then record it. No reboot. */
+    | { kind: "attach-data-image"; url: string; reason: string }
+    /** Eject the data image `url` from the host's virtual CD, then remove its record. */
+    | { kind: "detach-data-image"; url: string; reason: string }
     /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
     | { kind: "configure-raid" }
     /** Apply spec.firmware: bios.apply_configuration by manual cleaning (manageable) or servicing (active, no wipe); firmware.ts. */
@@ -58,6 +63,8 @@ export type HostAction =
 export interface ObservedHost {
     node: Node;
     ports: Port[];
+    /** The BMC's virtual media (Ironic's GET vmedia), looked at only when a data image is wanted or recorded. */
+    vmedia?: VirtualMedia[];
 }
 
 const PORT_STATES = new Set(["enroll", "manageable", "available", "active", "error", ...FAILED_STATES]);
@@ -132,13 +139,13 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const traits = [...spec.traits].sort();
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
-    const step = provisioningStep(spec, node);
+    const step = provisioningStep(spec, node, observed.vmedia);
     if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
     return step;
 }
 
 /** Provisioning and power: the steps after registration, ports and traits are as the spec says. */
-function provisioningStep(spec: HostSpec, node: Node): HostAction {
+function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction {
     const state = node.provision_state;
     const deployed = node.extra?.[EXTRA.deployment];
     const want = spec.deployment;
@@ -208,6 +215,8 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                 if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
                 // Servicing: the host keeps its disk and its deployment; only a reboot.
                 if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+                const dataImage = dataImageAction(spec, node, vmedia);
+                if (dataImage) return dataImage;
                 if (rebootPending(spec, node)) return rebootDecision(spec, node);
                 return powerAsSpec(spec, node);
             }
@@ -245,6 +254,9 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
             if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+            // Before a reboot: the boot it asks for sees the data image (BMO attaches before powering on).
+            const dataImage = dataImageAction(spec, node, vmedia);
+            if (dataImage) return dataImage;
             if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }
@@ -267,6 +279,23 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     `the node is in provision state "${state}", which pulumi-metal3 does not handle${node.last_error ? ` (Ironic: ${node.last_error})` : ""}; ` +
                     `bring it back to available, manageable or active with \`baremetal\` (e.g. \`baremetal node unrescue ${node.name ?? node.uuid}\` after a rescue) and run pulumi again`,
             };
+    }
+}
+
+/** The provisioned host's data image step (data-image.ts), as a lifecycle action; undefined: nothing to do. */
+function dataImageAction(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction | undefined {
+    const step = dataImageStep(spec, node, vmedia);
+    switch (step.kind) {
+        case "none":
+            return undefined;
+        case "attach":
+            return { kind: "attach-data-image", url: step.url, reason: step.reason };
+        case "detach":
+            return { kind: "detach-data-image", url: step.url, reason: step.reason };
+        case "forget":
+            return { kind: "patch", ops: step.ops, reason: step.reason };
+        case "fail":
+            return step;
     }
 }
 
@@ -328,6 +357,12 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
     if (waiting) return { ...waiting, phase: "delete" } as HostAction;
     switch (state) {
         case "active":
+            // The data image attached by this host is ejected first: nothing else takes it out of
+            // the BMC's virtual CD once the node is gone (an undeploy through virtual media would, not one through PXE).
+            {
+                const dataImage = recordedDataImage(node);
+                if (dataImage && !node.maintenance) return { kind: "detach-data-image", url: dataImage, reason: "deleting the host" };
+            }
             if (spec.externallyProvisioned) {
                 if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
                 return { kind: "delete-node" };

@@ -17,6 +17,7 @@ import { stepText } from "./words";
 import { hostSpecFromInputs, newDigestKey } from "./desired";
 import type { PlainHostInputs } from "./inputs";
 import { holdsUnknown, PreviewContract, previewInputs, RecordedDigests, revertInput } from "./preview-inputs";
+import { dataImageWaits, FORGET_DATA_IMAGE, recordDataImageOps } from "./data-image";
 
 /** What the previous run recorded about the node (the resource's outputs). */
 export interface RecordedHost {
@@ -69,6 +70,8 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
     Object.assign(node.extra, requestRecords(spec));
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
     if (spec.firmware) node.extra[EXTRA.firmware] = spec.firmware.fingerprint;
+    // The data image the last run attached (only a provisioned host gets one).
+    if (rec.provisionState === "active" && spec.dataImage) node.extra[EXTRA.dataImage] = spec.dataImage.url;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
         node.extra[EXTRA.deployment] = rec.deploymentPending ? pendingRecord(spec.deployment.fingerprint, node) : spec.deployment.fingerprint;
@@ -99,7 +102,10 @@ export function planChange(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHo
     if (oldSpec.detached) return planFromDetached(oldSpec, newSpec, rec);
     const before = recordedNode(oldSpec, rec);
     const { steps, end, refusal } = predictSteps(newSpec, before);
-    return summarise(steps, end, refusal, before.node.extra[EXTRA.deployment] !== undefined, { detach: newSpec.detached });
+    const plan = summarise(steps, end, refusal, before.node.extra[EXTRA.deployment] !== undefined, { detach: newSpec.detached });
+    const waits = newSpec.detached ? undefined : dataImageWaits(oldSpec, newSpec, plan.ends.provisionState);
+    if (waits) plan.costs.push({ kind: "data-image-waits", ...waits });
+    return plan;
 }
 
 /** The one reading of predicted steps the preview prints and the update follows: wipe, reboot, detach. */
@@ -163,6 +169,8 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
             const d = spec.deployment!;
             const deployed = applyPatch(n, instancePatch(n, d));
             deployed.extra[EXTRA.deployment] = d.fingerprint;
+            // A deploy through virtual media ejects every virtual CD (Ironic's redfish boot.py prepare_instance): the data image goes too.
+            if (/virtual-media/.test(n.boot_interface ?? "")) delete deployed.extra[EXTRA.dataImage];
             Object.assign(deployed.extra, requestRecords({ rebootRequest: spec.rebootRequest }));
             return { node: { ...deployed, provision_state: "active", power_state: "power on" }, ports };
         }
@@ -177,6 +185,10 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
         case "configure-firmware":
             n.extra[EXTRA.firmware] = spec.firmware!.fingerprint;
             return { node: n, ports };
+        case "attach-data-image":
+            return { node: applyPatch(n, recordDataImageOps(a.url)), ports };
+        case "detach-data-image":
+            return { node: applyPatch(n, FORGET_DATA_IMAGE), ports };
         default:
             return { node: n, ports };
     }

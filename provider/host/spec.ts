@@ -91,6 +91,8 @@ export interface HostSpec {
     inspectRequest?: string;
     /** Stop managing the host: its Ironic node is removed, the server left as it is (Metal³'s detached annotation). */
     detached: boolean;
+    /** An ISO to keep attached by virtual media to the provisioned host (Metal³'s DataImage spec.url); data-image.ts. */
+    dataImage?: { url: string };
     /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
     raid?: RaidPlan & { fingerprint: string };
     /** Firmware (BIOS) settings the program manages (undefined: left alone): manual cleaning, or servicing when active (firmware.ts). */

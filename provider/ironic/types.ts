@@ -14,6 +14,15 @@ export interface Link {
     rel: string;
 }
 
+/** One virtual media device as Ironic's GET /v1/nodes/{id}/vmedia reports it (ironic/drivers/modules/redfish/boot.py _get_vmedia). */
+export interface VirtualMedia {
+    /** Redfish MediaTypes of the device, e.g. ["CD", "DVD"]. */
+    media_types: string[];
+    inserted: boolean;
+    /** The URL the BMC reads (Ironic's own copy when Ironic served it). */
+    image: string | null;
+}
+
 export interface Node {
     uuid: string;
     name: string | null;

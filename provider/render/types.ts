@@ -233,6 +233,8 @@ export interface HostRenderInput {
   powerOffMode?: "hard" | "soft";
   inspectRequest?: string;
   detached?: boolean;
+  /** The data image kept in the host's virtual CD, emitted as a DataImage object of the host's name (data-image.ts). */
+  dataImage?: { url: string };
   /** Set when a Machine holds the host (CAPM3 points it at the Metal3Machine). */
   consumerRef?: ConsumerRef;
   /** What Ironic reports; becomes the `baremetalhost.metal3.io/status` annotation. */

@@ -22,6 +22,8 @@ type BareMetalHost struct {
 	AdoptNode pulumi.StringPtrOutput `pulumi:"adoptNode"`
 	// CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)
 	Architecture pulumi.StringPtrOutput `pulumi:"architecture"`
+	// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+	AttachedDataImage pulumi.StringPtrOutput `pulumi:"attachedDataImage"`
 	// metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never
 	AutomatedCleaningMode pulumi.StringPtrOutput `pulumi:"automatedCleaningMode"`
 	// How to reach the host's BMC (Metal³ BMCDetails; credentials inline instead of a Secret)
@@ -32,6 +34,8 @@ type BareMetalHost struct {
 	BootMode pulumi.StringPtrOutput `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrOutput `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrOutput `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrOutput `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -203,6 +207,8 @@ type bareMetalHostArgs struct {
 	BootMode *string `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy *BareMetalHostCustomDeploy `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage *BareMetalHostDataImage `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso *string `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -277,6 +283,8 @@ type BareMetalHostArgs struct {
 	BootMode pulumi.StringPtrInput
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrInput
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrInput
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrInput
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -385,6 +393,11 @@ func (o BareMetalHostOutput) Architecture() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.Architecture }).(pulumi.StringPtrOutput)
 }
 
+// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+func (o BareMetalHostOutput) AttachedDataImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.AttachedDataImage }).(pulumi.StringPtrOutput)
+}
+
 // metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never
 func (o BareMetalHostOutput) AutomatedCleaningMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.AutomatedCleaningMode }).(pulumi.StringPtrOutput)
@@ -408,6 +421,11 @@ func (o BareMetalHostOutput) BootMode() pulumi.StringPtrOutput {
 // Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 func (o BareMetalHostOutput) CustomDeploy() BareMetalHostCustomDeployPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostCustomDeployPtrOutput { return v.CustomDeploy }).(BareMetalHostCustomDeployPtrOutput)
+}
+
+// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+func (o BareMetalHostOutput) DataImage() BareMetalHostDataImagePtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) BareMetalHostDataImagePtrOutput { return v.DataImage }).(BareMetalHostDataImagePtrOutput)
 }
 
 // URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso

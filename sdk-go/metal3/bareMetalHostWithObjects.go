@@ -16,6 +16,8 @@ import (
 type BareMetalHostWithObjects struct {
 	pulumi.ResourceState
 
+	// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+	AttachedDataImage pulumi.StringPtrOutput `pulumi:"attachedDataImage"`
 	// While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.
 	DetachedDeploymentRecord pulumi.StringPtrOutput `pulumi:"detachedDeploymentRecord"`
 	// Ironic hardware type chosen from the BMC URL scheme.
@@ -100,6 +102,8 @@ type bareMetalHostWithObjectsArgs struct {
 	BootMode *string `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy *BareMetalHostCustomDeploy `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage *BareMetalHostDataImage `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso *string `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -176,6 +180,8 @@ type BareMetalHostWithObjectsArgs struct {
 	BootMode pulumi.StringPtrInput
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrInput
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrInput
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrInput
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -269,6 +275,11 @@ func (o BareMetalHostWithObjectsOutput) ToBareMetalHostWithObjectsOutput() BareM
 
 func (o BareMetalHostWithObjectsOutput) ToBareMetalHostWithObjectsOutputWithContext(ctx context.Context) BareMetalHostWithObjectsOutput {
 	return o
+}
+
+// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+func (o BareMetalHostWithObjectsOutput) AttachedDataImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.StringPtrOutput { return v.AttachedDataImage }).(pulumi.StringPtrOutput)
 }
 
 // While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.

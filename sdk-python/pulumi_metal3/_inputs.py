@@ -19,6 +19,8 @@ __all__ = [
     'BareMetalHostBmcArgsDict',
     'BareMetalHostCustomDeployArgs',
     'BareMetalHostCustomDeployArgsDict',
+    'BareMetalHostDataImageArgs',
+    'BareMetalHostDataImageArgsDict',
     'BareMetalHostFirmwareArgs',
     'BareMetalHostFirmwareArgsDict',
     'BareMetalHostImageArgs',
@@ -199,6 +201,39 @@ class BareMetalHostCustomDeployArgs:
     @method.setter
     def method(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "method", value)
+
+
+class BareMetalHostDataImageArgsDict(TypedDict):
+    """
+    An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+    """
+    url: pulumi.Input[_builtins.str]
+    """
+    URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+    """
+
+@pulumi.input_type
+class BareMetalHostDataImageArgs:
+    def __init__(__self__, *,
+                 url: pulumi.Input[_builtins.str]):
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+
+        :param pulumi.Input[_builtins.str] url: URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> pulumi.Input[_builtins.str]:
+        """
+        URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        return pulumi.get(self, "url")
+
+    @url.setter
+    def url(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "url", value)
 
 
 class BareMetalHostFirmwareArgsDict(TypedDict):

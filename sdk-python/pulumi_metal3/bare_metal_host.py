@@ -30,6 +30,7 @@ class BareMetalHostArgs:
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional['BareMetalHostCustomDeployArgs']] = None,
+                 data_image: pulumi.Input[Optional['BareMetalHostDataImageArgs']] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -68,6 +69,7 @@ class BareMetalHostArgs:
         :param pulumi.Input[_builtins.str] boot_mac_address: MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled
         :param pulumi.Input[_builtins.str] boot_mode: Boot mode (default UEFI)
         :param pulumi.Input['BareMetalHostCustomDeployArgs'] custom_deploy: Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
+        :param pulumi.Input['BareMetalHostDataImageArgs'] data_image: An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
         :param pulumi.Input[_builtins.str] deploy_iso: URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
         :param pulumi.Input[_builtins.str] deploy_kernel: URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
         :param pulumi.Input[_builtins.str] deploy_ramdisk: URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk
@@ -111,6 +113,8 @@ class BareMetalHostArgs:
             pulumi.set(__self__, "boot_mode", boot_mode)
         if custom_deploy is not None:
             pulumi.set(__self__, "custom_deploy", custom_deploy)
+        if data_image is not None:
+            pulumi.set(__self__, "data_image", data_image)
         if deploy_iso is not None:
             pulumi.set(__self__, "deploy_iso", deploy_iso)
         if deploy_kernel is not None:
@@ -271,6 +275,18 @@ class BareMetalHostArgs:
     @custom_deploy.setter
     def custom_deploy(self, value: pulumi.Input[Optional['BareMetalHostCustomDeployArgs']]):
         pulumi.set(self, "custom_deploy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataImage")
+    def data_image(self) -> pulumi.Input[Optional['BareMetalHostDataImageArgs']]:
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+        """
+        return pulumi.get(self, "data_image")
+
+    @data_image.setter
+    def data_image(self, value: pulumi.Input[Optional['BareMetalHostDataImageArgs']]):
+        pulumi.set(self, "data_image", value)
 
     @_builtins.property
     @pulumi.getter(name="deployIso")
@@ -599,6 +615,7 @@ class BareMetalHost(pulumi.CustomResource):
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']]] = None,
+                 data_image: pulumi.Input[Optional[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']]] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -640,6 +657,7 @@ class BareMetalHost(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] boot_mac_address: MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled
         :param pulumi.Input[_builtins.str] boot_mode: Boot mode (default UEFI)
         :param pulumi.Input[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']] custom_deploy: Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
+        :param pulumi.Input[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']] data_image: An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
         :param pulumi.Input[_builtins.str] deploy_iso: URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
         :param pulumi.Input[_builtins.str] deploy_kernel: URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
         :param pulumi.Input[_builtins.str] deploy_ramdisk: URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk
@@ -700,6 +718,7 @@ class BareMetalHost(pulumi.CustomResource):
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']]] = None,
+                 data_image: pulumi.Input[Optional[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']]] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -746,6 +765,7 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["boot_mac_address"] = boot_mac_address
             __props__.__dict__["boot_mode"] = boot_mode
             __props__.__dict__["custom_deploy"] = custom_deploy
+            __props__.__dict__["data_image"] = data_image
             __props__.__dict__["deploy_iso"] = deploy_iso
             __props__.__dict__["deploy_kernel"] = deploy_kernel
             __props__.__dict__["deploy_ramdisk"] = deploy_ramdisk
@@ -775,6 +795,7 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["timeouts"] = timeouts
             __props__.__dict__["traits"] = traits
             __props__.__dict__["user_data"] = None if user_data is None else pulumi.Output.secret(user_data)
+            __props__.__dict__["attached_data_image"] = None
             __props__.__dict__["detached_deployment_record"] = None
             __props__.__dict__["driver"] = None
             __props__.__dict__["error_message"] = None
@@ -819,11 +840,13 @@ class BareMetalHost(pulumi.CustomResource):
         __props__.__dict__["adopt_force"] = None
         __props__.__dict__["adopt_node"] = None
         __props__.__dict__["architecture"] = None
+        __props__.__dict__["attached_data_image"] = None
         __props__.__dict__["automated_cleaning_mode"] = None
         __props__.__dict__["bmc"] = None
         __props__.__dict__["boot_mac_address"] = None
         __props__.__dict__["boot_mode"] = None
         __props__.__dict__["custom_deploy"] = None
+        __props__.__dict__["data_image"] = None
         __props__.__dict__["deploy_iso"] = None
         __props__.__dict__["deploy_kernel"] = None
         __props__.__dict__["deploy_ramdisk"] = None
@@ -893,6 +916,14 @@ class BareMetalHost(pulumi.CustomResource):
         return pulumi.get(self, "architecture")
 
     @_builtins.property
+    @pulumi.getter(name="attachedDataImage")
+    def attached_data_image(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+        """
+        return pulumi.get(self, "attached_data_image")
+
+    @_builtins.property
     @pulumi.getter(name="automatedCleaningMode")
     def automated_cleaning_mode(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -931,6 +962,14 @@ class BareMetalHost(pulumi.CustomResource):
         Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
         """
         return pulumi.get(self, "custom_deploy")
+
+    @_builtins.property
+    @pulumi.getter(name="dataImage")
+    def data_image(self) -> pulumi.Output[Optional['outputs.BareMetalHostDataImage']]:
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+        """
+        return pulumi.get(self, "data_image")
 
     @_builtins.property
     @pulumi.getter(name="deployIso")

@@ -18,6 +18,7 @@ from . import outputs
 __all__ = [
     'BareMetalHostBmc',
     'BareMetalHostCustomDeploy',
+    'BareMetalHostDataImage',
     'BareMetalHostFirmware',
     'BareMetalHostImage',
     'BareMetalHostIronic',
@@ -147,6 +148,29 @@ class BareMetalHostCustomDeploy(dict):
         Custom deploy step name
         """
         return pulumi.get(self, "method")
+
+
+@pulumi.output_type
+class BareMetalHostDataImage(dict):
+    """
+    An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+    """
+    def __init__(__self__, *,
+                 url: _builtins.str):
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+
+        :param _builtins.str url: URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> _builtins.str:
+        """
+        URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        return pulumi.get(self, "url")
 
 
 @pulumi.output_type

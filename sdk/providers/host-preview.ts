@@ -45,6 +45,12 @@ function costText(c: DayTwoCost, label: string): string {
             return c.via === "service"
                 ? `WILL SERVICE (no wipe; reboots the host) host ${label}: firmware settings changed`
                 : `WILL CLEAN (manual cleaning for firmware settings, no agent; reboots the host) host ${label}: firmware settings changed`;
+        case "attach-data-image":
+            return `WILL ATTACH DATA IMAGE ${c.url} to host ${label} (virtual CD; no reboot, no wipe)`;
+        case "detach-data-image":
+            return `WILL DETACH DATA IMAGE ${c.url} from host ${label} (ejected; no reboot, no wipe)`;
+        case "data-image-waits":
+            return `DATA IMAGE ${c.url} WAITS on host ${label}: the host is not provisioned (it ends ${c.ends}); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`;
     }
 }
 

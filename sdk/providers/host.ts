@@ -34,6 +34,7 @@ import { stackOwnerKey } from "../owner";
 import { ChangePlan, identityChanges, NODE_IDENTITY_KEYS, predictUpdate } from "../../provider/host/plan";
 import type { PreviewContract } from "../../provider/host/preview-inputs";
 import { dayTwoWords, wipeWords } from "./host-preview";
+import { recordedDataImage } from "../../provider/host/data-image";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcDrift, bmcProfile, observedBmcAddress } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -97,6 +98,8 @@ export interface BareMetalHostState extends PublicHostInputs {
     firmwareSettings?: Record<string, string>;
     /** Their registry (allowed values, bounds, read-only): what the next preview checks `firmware.settings` against. */
     firmwareRegistry?: Record<string, FirmwareRegistryEntry>;
+    /** The data image attached to the host's virtual CD (provider/host/data-image.ts). */
+    attachedDataImage?: string;
 }
 
 function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
@@ -128,6 +131,11 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     const adoption = await checkAdoption(withoutProviderKey(olds ?? {}), inputs, stack);
     if (adoption.failure) return { inputs: news, failures: [{ property: "adoptNode", reason: adoption.failure }] };
     if (adoption.announcement) log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] ${adoption.announcement}`);
+    // A new host that will not be provisioned: its data image waits (an update's preview says so from its plan).
+    const dataImageUrl = (inputs.dataImage as { url?: unknown } | undefined)?.url;
+    if (creating && typeof dataImageUrl === "string" && !isUnknown(dataImageUrl) && !inputs.image && !inputs.customDeploy && inputs.externallyProvisioned !== true) {
+        log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] DATA IMAGE ${dataImageUrl} WAITS: the host is not provisioned (no image); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`);
+    }
     return { inputs: news };
 }
 
@@ -201,6 +209,7 @@ function stateFrom(i: PublicHostInputs, secretDigests: SecretDigests, node: Node
         lastUpdated: node.updated_at ?? node.created_at,
         driver: node.driver,
         ...(deploymentPending(node) ? { deploymentPending: true as const } : {}),
+        ...(recordedDataImage(node) ? { attachedDataImage: recordedDataImage(node) } : {}),
     };
 }
 

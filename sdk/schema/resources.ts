@@ -63,6 +63,7 @@ export const RESOURCES: ResourceEntry[] = [
       driver: { type: "string", description: "Ironic hardware type chosen from the BMC URL scheme." },
       firmwareSettings: { ...any, description: "The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.", required: false },
       firmwareRegistry: { ...any, description: "The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.", required: false },
+      attachedDataImage: { type: "string", description: "The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.", required: false },
       detachedDeploymentRecord: { type: "string", description: "While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.", required: false },
       secretDigests: { ...any, description: "Digests of secret inputs, to detect changes without storing them.", secret: true },
     },

@@ -10,6 +10,7 @@ import { DURATION, parseDuration } from "../../provider/duration";
 import { COMMON_SECRET_INPUTS, containsUnknown, ironicConnectionSchema, timeoutSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
 import { AGENT_URL_SCHEMES, bmcAddressProblem, checksumProblem, IMAGE_URL_SCHEMES, urlString } from "./common";
 import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
+import { DATA_IMAGE_URL_SCHEMES, dataImageDriverProblem } from "../../provider/host/data-image";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -213,6 +214,17 @@ export const bareMetalHostInputsShape = {
     detached: bool(
         "true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned",
     ).optional(),
+    dataImage: orUnknown(
+        z
+            .object({
+                url: orUnknown(urlString("image", DATA_IMAGE_URL_SCHEMES)).describe("URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server"),
+            })
+            .strict(),
+    )
+        .describe(
+            "An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC",
+        )
+        .optional(),
     timeouts: orUnknown(hostTimeoutsSchema).optional(),
     ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment").optional(),
 };
@@ -281,6 +293,14 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     if (v.powerOffMode === "soft" && v.disablePowerOff === true) issue(ctx, ["powerOffMode"], "soft needs a power-off, which disablePowerOff forbids (reboots are then Ironic's own)");
     if (v.inspectRequest !== undefined && v.inspectionMode === "disabled") issue(ctx, ["inspectRequest"], "asks for an inspection, which inspectionMode: disabled forbids");
     if (v.detached === true && v.adoptNode !== undefined && !isUnknown(v.adoptNode)) issue(ctx, ["detached"], "cannot be combined with adoptNode: adopt the node first, then detach it");
+    if (v.dataImage !== undefined && profile) {
+        const problem = dataImageDriverProblem(profile.driver, profile.type);
+        if (problem) issue(ctx, ["dataImage"], problem);
+    }
+    // A live ISO is booted from the virtual CD a data image would take (Ironic's ramdisk deploy through virtual media).
+    if (v.dataImage !== undefined && v.image !== undefined && known(v.image) && (v.image as { format?: string }).format === "live-iso") {
+        issue(ctx, ["dataImage"], "cannot be combined with a live-iso image: the live ISO is booted from the virtual CD the data image would take");
+    }
 
     const image = v.image;
     if (image && given(image)) {
