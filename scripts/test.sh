@@ -15,6 +15,9 @@ fi
 say "build (tsc; links node_modules/pulumi-metal3 to this checkout)"
 npm run --silent build
 
+say "lint (prettier --check, eslint)"
+npm run --silent lint
+
 say "Ironic packages: Ironic from PyPI in a virtual environment built once per machine (~/.cache/pulumi-metal3/ironic-venv)"
 ironic_out=$(node bin/pulumi-metal3 ironic install)
 ironic_bin=$(printf '%s\n' "$ironic_out" | sed -n 's/^IRONIC_BIN=//p' | tail -1)
