@@ -109,14 +109,12 @@ export class Machine extends pulumi.dynamic.Resource {
         const ownImage =
             args.image === undefined
                 ? undefined
-                : pulumi
-                      .output(args.image)
-                      .apply((i) => ({
-                          url: i.url as string,
-                          checksum: i.checksum as string | undefined,
-                          checksumType: i.checksumType as any,
-                          format: (i.diskFormat ?? i.format) as any,
-                      }));
+                : pulumi.output(args.image).apply((i) => ({
+                      url: i.url as string,
+                      checksum: i.checksum as string | undefined,
+                      checksumType: i.checksumType as any,
+                      format: (i.diskFormat ?? i.format) as any,
+                  }));
         registerHostClaim(
             pulumi
                 .all([
