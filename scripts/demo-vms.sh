@@ -132,6 +132,9 @@ for name in $(printf '%s\n' "$lab_out" | grep '^VM=' | head -n "$vms" | sed 's/^
 done
 
 say "hosts"
+# The hosts as Ironic has them now (a BareMetalHost's own outputs are from its last update, before its Machine deployed).
+node bin/pulumi-metal3 hosts
+echo
 console_lines=$(for name in $(printf '%s\n' "$lab_out" | grep '^VM=' | head -n "$vms" | sed 's/^VM=\([^ ]*\).*/\1/'); do
   console=$(printf '%s\n' "$lab_out" | grep "^VM=$name " | sed 's/.* CONSOLE=\([^ ]*\).*/\1/')
   host_line=$(grep -a "lab-os: hostname " "$console" 2>/dev/null | tail -n 1 | tr -d '\r' | sed 's/.*\(lab-os: hostname [^ ]*\).*/\1/')
@@ -141,8 +144,8 @@ done)
 pulumi -C "$project" stack output machines --json --stack "$stack" | CONSOLE_LINES="$console_lines" node -e '
   const rows = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const consoles = Object.fromEntries(process.env.CONSOLE_LINES.split("\n").filter(Boolean).map((l) => l.split("\t")));
-  const table = [["VM", "HOST", "CPUS", "RAM MiB", "MACHINE", "SERIAL CONSOLE (metaData hostname | userData line)"]];
-  for (const r of rows) table.push([r.vm, r.host, String(r.cpus ?? ""), String(r.ramMebibytes ?? ""), r.machine, consoles[r.vm] ?? "(no console)"]);
+  const table = [["VM", "CPUS", "RAM MiB", "MACHINE", "SERIAL CONSOLE (metaData hostname | userData line)"]];
+  for (const r of rows) table.push([r.vm, String(r.cpus ?? ""), String(r.ramMebibytes ?? ""), r.machine, consoles[r.vm] ?? "(no console)"]);
   const w = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd());
 '
