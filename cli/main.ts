@@ -5,12 +5,14 @@ const USAGE = `usage: pulumi-metal3 <command> [options]
 
 commands:
   ironic start|stop|status|install   a local standalone Ironic (fake hardware) on loopback
-  bmc start|stop|status --ipmi N     N virtual IPMI BMCs on loopback (the lab real-BMC tests run against)
+  bmc start|stop|status --ipmi N     N virtual IPMI BMCs on loopback (the lab real-BMC tests run against);
+                                     --redfish N [--tls]: sushy-tools' Redfish emulator with N systems
   lab start|stop|status|images       N QEMU VMs with Redfish (virtual media) and IPMI BMCs; agent and OS images
-  kube start|stop|status             a local etcd + kube-apiserver with the Metal³ CRDs
-  toolchain                          build or locate pulumi, its Node.js host and plugins (prints TOOLCHAIN_BIN=)
+  kube start|stop|status             a local etcd + kube-apiserver; the Metal³ CRDs only with --crds
+  toolchain [--no-kube-apiserver]    build or locate pulumi, its Node.js host and plugins (prints TOOLCHAIN_BIN=)
   make-host [options] NAME           print a BareMetalHost declaration (TypeScript, or --yaml manifests)
-  hosts [--ironic-url URL]           table of Ironic nodes: name, state, power, node UUID
+  hosts [--ironic-url URL] [--all]   table of the nodes pulumi-metal3 manages (--all: every node): name,
+                                     state, power, the Machine holding it, node UUID
   owner-key [--set [--plugin]]       a new stack owner key (prints it, or sets pulumi-metal3:ownerKey as a secret)
 `;
 

@@ -10,6 +10,8 @@ export const EXTRA = {
     bmcFingerprint: "pulumi_metal3_bmc",
     deployment: "pulumi_metal3_deployment",
     raid: "pulumi_metal3_raid",
+    /** Fingerprint of the firmware (BIOS) settings last applied (provider/host/firmware.ts). */
+    firmware: "pulumi_metal3_firmware",
     labels: "metal3_labels",
     /** Who declared the host: `<project>/<stack>`, the format Machines record on their claims. */
     owner: "pulumi_metal3_owner",
@@ -23,6 +25,8 @@ export const EXTRA = {
     inspect: "pulumi_metal3_inspect",
     /** On a node re-enrolled after a detach: the provision state it had ("active": adopt it, never deploy). */
     reattach: "pulumi_metal3_reattach",
+    /** The dataImage URL attached by virtual media (recorded once the BMC showed it inserted). */
+    dataImage: "pulumi_metal3_data_image",
 } as const;
 
 /** The Machine's name and cluster, as both its allocation and the node it holds record them. */

@@ -52,6 +52,8 @@ export interface BareMetalHostArgs {
     resourceClass?: pulumi.Input<string>;
     traits?: pulumi.Input<pulumi.Input<string>[]>;
     raid?: pulumi.Input<{ hardwareRAIDVolumes?: pulumi.Input<BareMetalHostRaidVolume[]>; softwareRAIDVolumes?: pulumi.Input<unknown[]> }>;
+    /** BIOS settings (Metal³ HostFirmwareSettings spec.settings): manual cleaning on a host that is not provisioned, servicing (no wipe, a reboot) on a provisioned one; checked at preview against the registry the host reported. */
+    firmware?: pulumi.Input<{ settings?: pulumi.Input<Record<string, pulumi.Input<string | number>>> }>;
     /** Take over this Ironic node (UUID or name) instead of enrolling: this provider's `pulumi import`. */
     adoptNode?: pulumi.Input<string>;
     /** With adoptNode: take the node even though it carries another owner's record, another resource's deployment or a claim (refused without). */
@@ -69,6 +71,8 @@ export interface BareMetalHostArgs {
     inspectRequest?: pulumi.Input<string>;
     /** true: stop managing the host (its Ironic node is removed, the server left as it is); false again: re-attached without reprovisioning. */
     detached?: pulumi.Input<boolean>;
+    /** An ISO kept in the provisioned host's virtual CD (Metal³'s DataImage spec.url): attached with no reboot or wipe, ejected when removed; waits while the host is not provisioned. Redfish-family BMCs only. */
+    dataImage?: pulumi.Input<{ url: pulumi.Input<string> }>;
     /** Deadlines as durations like customTimeouts ("90s", "20m", "1h30m"): whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power, softPowerOff). */
     timeouts?: pulumi.Input<Inputs<{ create: string; update: string; delete: string; register: string; inspect: string; clean: string; deploy: string; deprovision: string; power: string; softPowerOff: string }>>;
     /** Which Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
@@ -117,10 +121,14 @@ export class BareMetalHost extends pulumi.dynamic.Resource {
     public readonly lastUpdated!: pulumi.Output<string>;
     /** Ironic driver chosen from the BMC scheme. */
     public readonly driver!: pulumi.Output<string>;
+    /** The dataImage URL attached to the host's virtual CD (Metal³ DataImage status.attachedImage.url); undefined when none is. */
+    public readonly attachedDataImage!: pulumi.Output<string | undefined>;
     public readonly online!: pulumi.Output<boolean>;
     public readonly labels!: pulumi.Output<Record<string, string> | undefined>;
     public readonly traits!: pulumi.Output<string[] | undefined>;
     public readonly resourceClass!: pulumi.Output<string | undefined>;
+    /** The BIOS settings Ironic reports after the last run (passwords left out); undefined when the BMC reads none. */
+    public readonly firmwareSettings!: pulumi.Output<Record<string, string> | undefined>;
 
     constructor(name: string, args: BareMetalHostArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { kubernetes, ...hostArgs } = args;
@@ -202,10 +210,12 @@ export function emitHostKubernetesObjects(
             disablePowerOff: rest.disablePowerOff,
             inspectionMode: rest.inspectionMode,
             raid: rest.raid,
+            firmware: rest.firmware,
             rebootRequest: rest.rebootRequest,
             powerOffMode: rest.powerOffMode,
             inspectRequest: rest.inspectRequest,
             detached: rest.detached,
+            dataImage: rest.dataImage,
             status: {
                 nodeUuid: self.nodeUuid,
                 provisioningState: self.provisioningState,

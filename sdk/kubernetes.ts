@@ -48,6 +48,7 @@ import {
   type HostClaimPatch,
   HOST_DATA_SECRETS,
   renderBareMetalHost,
+  renderDataImage,
   renderMachine,
   type HostDataKind,
   type HostRenderInput,
@@ -84,6 +85,10 @@ export interface EmittedHostObjects {
   bmcSecret: k8s.core.v1.Secret;
   dataSecrets: Partial<Record<HostDataKind, k8s.core.v1.Secret>>;
   host: k8s.apiextensions.CustomResource;
+  /** The HostFirmwareSettings object, when the host sets firmware.settings. */
+  firmwareSettings?: k8s.apiextensions.CustomResource;
+  /** The DataImage of the host's name, when the host has a dataImage. */
+  dataImage?: k8s.apiextensions.CustomResource;
 }
 
 export interface MachineTarget extends KubernetesTarget {
@@ -291,7 +296,48 @@ export function emitHostObjects(
     { ...metadataOf(rendered.apply((r) => r.host), { annotations }), labels: hostObject.apply((o) => o.metadata.labels) },
     alsoDependsOn(opts, [bmcSecret, ...Object.values(dataSecrets)]),
   );
-  return { bmcSecret, dataSecrets, host };
+  // HostFirmwareSettings beside the host (provider/render/firmware.ts), declared when the program sets firmware.
+  const firmware = keys ? (input as { firmware?: unknown }).firmware : undefined;
+  const settings = firmware && typeof firmware === "object" && !pulumi.Output.isInstance(firmware) ? (firmware as { settings?: unknown }).settings : undefined;
+  const plainSettings = settings && typeof settings === "object" && !pulumi.Output.isInstance(settings) && !(settings instanceof Promise);
+  const firmwareSettings =
+    !keys || keys.has("firmware") ? emitFirmwareSettings(prefix, rendered, !!plainSettings && Object.keys(settings as object).length > 0, opts, host) : undefined;
+  // The DataImage, named as the host (how BMO finds it): its spec only; the status is a
+  // subresource no apply writes (provider/render/data-image.ts).
+  const dataImageObject = resolved.apply((i) => (i.dataImage ? renderDataImage({ name: i.name, namespace: i.namespace, url: i.dataImage.url }) : undefined));
+  let dataImage: k8s.apiextensions.CustomResource | undefined;
+  const declareDataImage = () =>
+    customResource(`${prefix}-dataimage`, "metal3.io/v1alpha1", "DataImage", dataImageObject.apply((o) => o!), metadataOf(dataImageObject.apply((o) => o!)), alsoDependsOn(opts, [host]));
+  if (keys) {
+    if (keys.has("dataImage")) dataImage = declareDataImage();
+  } else {
+    dataImageObject.apply((o) => {
+      if (o && !dataImage) dataImage = declareDataImage();
+    });
+  }
+  return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}), ...(dataImage ? { dataImage } : {}) };
+}
+
+/**
+ * The host's HostFirmwareSettings. `known`: the input's keys are plain (firmware is there), else
+ * the object is declared inside apply when the render has one.
+ */
+function emitFirmwareSettings(
+  prefix: string,
+  rendered: pulumi.Output<ReturnType<typeof renderBareMetalHost>>,
+  known: boolean,
+  opts: pulumi.CustomResourceOptions,
+  host: pulumi.Resource,
+): k8s.apiextensions.CustomResource | undefined {
+  const declare = () => {
+    const obj = rendered.apply((r) => r.firmwareSettings!);
+    return customResource(`${prefix}-firmware-settings`, "metal3.io/v1alpha1", "HostFirmwareSettings", obj, metadataOf(obj), alsoDependsOn(opts, [host]));
+  };
+  if (known) return declare();
+  rendered.apply((r) => {
+    if (r.firmwareSettings) declare();
+  });
+  return undefined;
 }
 
 /** pulumi-kubernetes: apply with force, taking over fields another field manager holds. */

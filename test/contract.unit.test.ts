@@ -10,9 +10,9 @@ import { resourceEntry, ResourceType, secretOutputNames } from "../sdk/schema/re
 import { alwaysSecretOutputs, HOST_TOKEN, MACHINE_TOKEN, Metal3Provider } from "../sdk/plugin/server";
 import { unwrapSecrets } from "../sdk/plugin/secrets";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
 
 const REPO = path.resolve(__dirname, "..", "..");

@@ -9,9 +9,9 @@ import { machineProps } from "../sdk/resource-props";
 import { configureOwnerKey, setStackOwnerKey, stackOwnerKey } from "../sdk/owner";
 import { ownerKeyCommand } from "../cli/owner-key";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
 
 async function pluginFailures(token: string, news: Record<string, unknown>): Promise<string[]> {

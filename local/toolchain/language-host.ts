@@ -19,13 +19,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { watchEngine } from "../../sdk/providers/engine-watch";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const languageGrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const languageProto = require("@pulumi/pulumi/proto/language_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
 
 /** What GetPluginInfo reports: the SDK line it serves, marked as not the upstream binary. */

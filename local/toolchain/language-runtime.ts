@@ -5,13 +5,13 @@
 // (language-host.ts) predates this file and keeps its own copy.
 import { watchEngine } from "../../sdk/providers/engine-watch";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 export const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const languageGrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 export const languageProto = require("@pulumi/pulumi/proto/language_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 export const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
 
 /** What GetPluginInfo reports: the SDK line our hosts serve, marked as not upstream's binaries. */

@@ -13,10 +13,13 @@ import { deployImage, undeploy } from "./provision";
 import type { HostSpec, PhaseTimeouts } from "./spec";
 import { capabilitiesWithBootMode } from "./instance";
 import { raidCleanSteps } from "./raid";
+import { applyFirmware } from "./firmware-apply";
 import { agentImagesNeeded, missingAgentImages } from "./bmc";
 import { rebootPending, recordOp, requestRecords } from "./day-two";
 import { stepText } from "./words";
 import { rebootNode, powerOffNode } from "./power";
+import { recordedDataImage } from "./data-image";
+import { attachDataImage, detachDataImage } from "./vmedia";
 
 /** A failure that names the host, its node, Ironic's state and last_error. Carries the node UUID. */
 export class HostError extends Error {
@@ -336,6 +339,12 @@ class Runner {
                 await rebootNode(c, uuid, action.mode, { softMs: this.opts.timeouts.softPowerOff, timeoutMs: this.timeout("power"), log: (m) => this.log(m) });
                 return { uuid, node: await c.patchNode(uuid, action.record) };
             }
+            case "attach-data-image":
+                this.log(`attaching data image ${action.url} (virtual CD; no reboot)`);
+                return { uuid, node: await attachDataImage(c, uuid, action.url, { timeoutMs: this.timeout("power") }) };
+            case "detach-data-image":
+                this.log(`ejecting data image ${action.url} (${action.reason})`);
+                return { uuid, node: await detachDataImage(c, uuid, action.url, { timeoutMs: this.timeout("power") }) };
             case "configure-raid": {
                 const plan = spec!.raid!;
                 const fake = node!.raid_interface === "fake";
@@ -353,6 +362,8 @@ class Runner {
                 }
                 return { uuid, node: await c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.raid}`, value: plan.fingerprint }]) };
             }
+            case "configure-firmware":
+                return { uuid, node: await applyFirmware(c, uuid, spec!.firmware!, action.via, (m) => this.log(m), (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label), node!.bios_interface) };
             case "delete-node":
                 this.log("deleting the Ironic node");
                 await c.deleteNode(uuid);
@@ -422,6 +433,11 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
                 if (!known && !spec.detached && !reattaching) throw new HostError(`host ${opts.label}: Ironic node ${current} disappeared`, current);
                 if (known) opts.onNode?.(current, known.node);
             }
+            // A provisioned host's virtual CD, as its BMC reports it, when a data image is wanted or
+            // was attached: looked at again after every step (a deploy through virtual media ejects it).
+            if (known && !known.vmedia && known.node.provision_state === "active" && !known.node.reservation && (spec.dataImage || recordedDataImage(known.node))) {
+                known.vmedia = await client.getVirtualMedia(known.node.uuid);
+            }
             if (known) lastSeen = known.node;
             const action = nextAction(spec, known);
             if (action.kind === "done") {
@@ -469,6 +485,14 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
             try {
                 r = await runner.perform(hostSpec, spec, action, node);
             } catch (e) {
+                // An eject the BMC refused (or a BMC gone): the host is deleted all the same, the
+                // CD left as it is; said in the log.
+                if (action.kind === "detach-data-image" && node) {
+                    runner.log(`could not eject data image ${action.url} (${e instanceof Error ? e.message : String(e)}); deleting the node anyway, the BMC's virtual CD left as it is`);
+                    const { [EXTRA.dataImage]: _ejected, ...extra } = node.extra;
+                    known = { ...node, extra };
+                    continue;
+                }
                 // A deprovisioning that left the node in "error" (e.g. the BMC stopped answering):
                 // the delete goes on through maintenance (nextDeleteAction), it does not retry for ever.
                 const after = action.kind === "undeploy" ? await client.findNode(uuid) : undefined;

@@ -156,7 +156,15 @@ export type DayTwoCost =
     /** The running host is rebooted (rebootRequest), in this power-off mode. */
     | { kind: "reboot"; mode: "soft" | "hard" }
     /** The host is inspected again (inspectRequest). */
-    | { kind: "reinspect" };
+    | { kind: "reinspect" }
+    /** Firmware settings applied: by servicing an active host (no wipe) or by manual cleaning; either reboots it. */
+    | { kind: "firmware"; via: "service" | "clean" }
+    /** The data image is inserted in the running host's virtual CD (dataImage; data-image.ts), no reboot. */
+    | { kind: "attach-data-image"; url: string }
+    /** The data image is ejected from the host's virtual CD. */
+    | { kind: "detach-data-image"; url: string }
+    /** A data image asked for on a host that is not provisioned after this update: attached once it is. */
+    | { kind: "data-image-waits"; url: string; ends: string };
 
 /** The day-two costs of `steps` (a detach or re-attach is the whole story of its change). */
 export function dayTwoCosts(steps: readonly HostAction[], change: { detach?: boolean; reattach?: boolean }): DayTwoCost[] {
@@ -167,5 +175,8 @@ export function dayTwoCosts(steps: readonly HostAction[], change: { detach?: boo
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot");
     if (reboot) costs.push({ kind: "reboot", mode: reboot.mode });
     if (steps.some((s) => s.kind === "provision" && s.target === "inspect" && s.record)) costs.push({ kind: "reinspect" });
+    const firmware = steps.find((s): s is Extract<HostAction, { kind: "configure-firmware" }> => s.kind === "configure-firmware");
+    if (firmware) costs.push({ kind: "firmware", via: firmware.via });
+    for (const s of steps) if (s.kind === "attach-data-image" || s.kind === "detach-data-image") costs.push({ kind: s.kind, url: s.url });
     return costs;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_NAMESPACE } from "../render/well-known";
 import type { HostTimeoutsInput, PlainHostInputs } from "./inputs";
 import { bmcProfile, deployImageDriverInfo, DeployImages } from "./bmc";
 import { raidPlan, RaidSpec } from "./raid";
+import { firmwarePlan } from "./firmware";
 import { ownerKeys } from "../owner-record";
 import type { Deployment, HostSpec, PhaseTimeouts, RootDeviceHints } from "./spec";
 
@@ -157,6 +158,7 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         resourceClass: i.resourceClass ?? DEFAULT_RESOURCE_CLASS,
         traits: (i.traits ?? []) as string[],
         raid,
+        firmware: firmwarePlan(i.firmware?.settings),
         owner: i.owner as HostSpec["owner"],
         // The owner record's MAC: under the stack's ownerKey when set, else this resource's digest key.
         ownerKeys: ownerKeys(opts.ownerKey, opts.digestKey),
@@ -165,6 +167,8 @@ export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: strin
         powerOffMode: i.powerOffMode ?? "hard",
         inspectRequest: i.inspectRequest,
         detached: i.detached === true,
+        // At preview a dataImage not known until apply stands as one placeholder string (preview-inputs.ts).
+        ...(i.dataImage ? { dataImage: { url: typeof i.dataImage === "object" ? i.dataImage.url : String(i.dataImage) } } : {}),
     };
 }
 

@@ -35,6 +35,8 @@ export interface HostInputs {
     resourceClass?: string;
     traits?: string[];
     raid?: RaidSpec;
+    /** Metal³ HostFirmwareSettings spec: BIOS attribute name → value. */
+    firmware?: { settings?: Record<string, string | number | boolean> };
     deployKernel?: string;
     deployRamdisk?: string;
     deployIso?: string;
@@ -45,6 +47,7 @@ export interface HostInputs {
     powerOffMode?: "hard" | "soft";
     inspectRequest?: string;
     detached?: boolean;
+    dataImage?: { url: string };
     timeouts?: HostTimeoutsInput;
     /** The Ironic connection: read by the SDK glue, not by the lifecycle. */
     ironic?: unknown;

@@ -6,7 +6,7 @@
 // (whose maintenance), records.ts (the deployment record's format), day-two.ts (requests, detach).
 // The node.extra keys are defined with the other extra keys (../extra-keys), re-exported here.
 export { EXTRA };
-import type { JsonPatchOp, Node, Port, ProvisionTarget } from "../ironic/types";
+import type { JsonPatchOp, Node, Port, ProvisionTarget, VirtualMedia } from "../ironic/types";
 import type { AllocationHolder } from "../claim/allocation";
 import { deployInterfaceFor, instancePatch } from "./instance";
 import { keyIdOf } from "./desired";
@@ -17,11 +17,13 @@ import { sameJson } from "../canonical-json";
 import { stepText } from "./words";
 import { EXTRA } from "../extra-keys";
 import { agentImagesNeeded, bmcDrift, missingAgentImages } from "./bmc";
+import { firmwarePending } from "./firmware";
 import { inspectPending, inspectRefusal, nextDetachStep, REATTACH_DESCRIBED, reattachingActive, rebootDecision, rebootPending, recordOp } from "./day-two";
 import { maintenanceBy, operatorMaintenanceMessage, ownMaintenanceReason } from "./maintenance";
 import { readRecord } from "./records";
 import { changesInterfaces, DRIVER_SWITCH_MAINTENANCE, INTERFACE_CHANGE_STATES, registrationPatch } from "./registration";
 import { claimText } from "./takeover";
+import { dataImageStep, recordedDataImage } from "./data-image";
 
 /** Which per-phase deadline a step runs under. */
 export type Phase = "register" | "inspect" | "clean" | "deploy" | "deprovision" | "power" | "delete";
@@ -46,8 +48,14 @@ export type HostAction =
     | { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string }
     /** Ironic is busy: wait until it reaches one of `expect`. */
     | { kind: "wait"; expect: string[]; phase: Phase; reason: string }
+    /** Insert the data image `url` in the provisioned host's virtual CD (data-image.ts), then record it. No reboot. */
+    | { kind: "attach-data-image"; url: string; reason: string }
+    /** Eject the data image `url` from the host's virtual CD, then remove its record. */
+    | { kind: "detach-data-image"; url: string; reason: string }
     /** Apply spec.raid: target_raid_config + manual cleaning (manageable → manageable). */
     | { kind: "configure-raid" }
+    /** Apply spec.firmware: bios.apply_configuration by manual cleaning (manageable) or servicing (active, no wipe); firmware.ts. */
+    | { kind: "configure-firmware"; via: "clean" | "service" }
     | { kind: "delete-node" }
     | { kind: "fail"; message: string }
     | { kind: "done" };
@@ -55,6 +63,8 @@ export type HostAction =
 export interface ObservedHost {
     node: Node;
     ports: Port[];
+    /** The BMC's virtual media (Ironic's GET vmedia), looked at only when a data image is wanted or recorded. */
+    vmedia?: VirtualMedia[];
 }
 
 const PORT_STATES = new Set(["enroll", "manageable", "available", "active", "error", ...FAILED_STATES]);
@@ -129,13 +139,13 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     const traits = [...spec.traits].sort();
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
-    const step = provisioningStep(spec, node);
+    const step = provisioningStep(spec, node, observed.vmedia);
     if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
     return step;
 }
 
 /** Provisioning and power: the steps after registration, ports and traits are as the spec says. */
-function provisioningStep(spec: HostSpec, node: Node): HostAction {
+function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction {
     const state = node.provision_state;
     const deployed = node.extra?.[EXTRA.deployment];
     const want = spec.deployment;
@@ -169,6 +179,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
             if (raidPending(spec, node)) return { kind: "configure-raid" };
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "clean" };
             return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}` };
         case "clean failed":
             // Still cleaning and still no agent: retrying fails the same way.
@@ -183,6 +194,7 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
         case "available":
             if (spec.externallyProvisioned) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
             if (raidPending(spec, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "RAID changed: back to manageable to apply it" };
+            if (firmwarePending(spec.firmware, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "firmware settings changed: back to manageable to apply them (manual cleaning, no agent)" };
             if (inspectPending(spec, node) && canInspect(node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `inspectRequest "${spec.inspectRequest}": back to manageable to inspect (then provide: automated cleaning per automatedCleaningMode)` };
             if (want && spec.online) return { kind: "deploy", rebuild: false, reason: "provisioning" };
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
@@ -201,6 +213,10 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
             if (spec.externallyProvisioned) {
                 // Applying RAID means cleaning, which wipes a disk this project did not write.
                 if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                // Servicing: the host keeps its disk and its deployment; only a reboot.
+                if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+                const dataImage = dataImageAction(spec, node, vmedia);
+                if (dataImage) return dataImage;
                 if (rebootPending(spec, node)) return rebootDecision(spec, node);
                 return powerAsSpec(spec, node);
             }
@@ -237,11 +253,49 @@ function provisioningStep(spec: HostSpec, node: Node): HostAction {
                     ? { kind: "undeploy", reason: "image or data changed (deploy interface changes: undeploy, then deploy)" }
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+            // Before a reboot: the boot it asks for sees the data image (BMO attaches before powering on).
+            const dataImage = dataImageAction(spec, node, vmedia);
+            if (dataImage) return dataImage;
             if (rebootPending(spec, node)) return rebootDecision(spec, node);
             return powerAsSpec(spec, node);
         }
+        case "service failed":
+            // Ironic leaves "service failed" only by servicing again (its state machine has no abort
+            // from there: ironic/common/state_machine.py). Settings still to apply: service again, and
+            // a failure again names Ironic's error. Nothing pending: nothing this program could retry.
+            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+            return {
+                kind: "fail",
+                message:
+                    `servicing failed (Ironic: ${node.last_error ?? "no error recorded"}); the server still runs its deployment, untouched by pulumi-metal3. ` +
+                    `Ironic leaves "service failed" only through a servicing that succeeds: change firmware.settings to values the BMC accepts and run pulumi again, ` +
+                    `or service the node by hand (\`baremetal node service ${node.name ?? node.uuid} --service-steps ...\`)`,
+            };
         default:
-            return { kind: "fail", message: `the node is in provision state "${state}", which pulumi-metal3 does not handle` };
+            return {
+                kind: "fail",
+                message:
+                    `the node is in provision state "${state}", which pulumi-metal3 does not handle${node.last_error ? ` (Ironic: ${node.last_error})` : ""}; ` +
+                    `bring it back to available, manageable or active with \`baremetal\` (e.g. \`baremetal node unrescue ${node.name ?? node.uuid}\` after a rescue) and run pulumi again`,
+            };
+    }
+}
+
+/** The provisioned host's data image step (data-image.ts), as a lifecycle action; undefined: nothing to do. */
+function dataImageAction(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): HostAction | undefined {
+    const step = dataImageStep(spec, node, vmedia);
+    switch (step.kind) {
+        case "none":
+            return undefined;
+        case "attach":
+            return { kind: "attach-data-image", url: step.url, reason: step.reason };
+        case "detach":
+            return { kind: "detach-data-image", url: step.url, reason: step.reason };
+        case "forget":
+            return { kind: "patch", ops: step.ops, reason: step.reason };
+        case "fail":
+            return step;
     }
 }
 
@@ -303,6 +357,12 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
     if (waiting) return { ...waiting, phase: "delete" } as HostAction;
     switch (state) {
         case "active":
+            // The data image attached by this host is ejected first: nothing else takes it out of
+            // the BMC's virtual CD once the node is gone (an undeploy through virtual media would, not one through PXE).
+            {
+                const dataImage = recordedDataImage(node);
+                if (dataImage && !node.maintenance) return { kind: "detach-data-image", url: dataImage, reason: "deleting the host" };
+            }
             if (spec.externallyProvisioned) {
                 if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
                 return { kind: "delete-node" };

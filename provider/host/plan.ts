@@ -17,6 +17,7 @@ import { stepText } from "./words";
 import { hostSpecFromInputs, newDigestKey } from "./desired";
 import type { PlainHostInputs } from "./inputs";
 import { holdsUnknown, PreviewContract, previewInputs, RecordedDigests, revertInput } from "./preview-inputs";
+import { dataImageWaits, FORGET_DATA_IMAGE, recordDataImageOps } from "./data-image";
 
 /** What the previous run recorded about the node (the resource's outputs). */
 export interface RecordedHost {
@@ -45,6 +46,8 @@ export interface ChangePlan {
     reattach?: boolean;
     /** What the change costs the running server beyond a wipe (day-two.ts dayTwoCosts). */
     costs: DayTwoCost[];
+    /** The update applies firmware settings: by servicing an active host (no wipe, a reboot) or by manual cleaning. */
+    firmware?: "service" | "clean";
 }
 
 /** How a wipe leaves the host: rebuilt with the new deployment, or deprovisioned (no image any more). */
@@ -66,6 +69,9 @@ export function recordedNode(spec: HostSpec, rec: RecordedHost): ObservedHost {
     // The requests the last run carried out (a reboot's is also recorded by registrationPatch above).
     Object.assign(node.extra, requestRecords(spec));
     if (spec.raid) node.extra[EXTRA.raid] = spec.raid.fingerprint;
+    if (spec.firmware) node.extra[EXTRA.firmware] = spec.firmware.fingerprint;
+    // The data image the last run attached (only a provisioned host gets one).
+    if (rec.provisionState === "active" && spec.dataImage) node.extra[EXTRA.dataImage] = spec.dataImage.url;
     if (DEPLOYED_STATES.has(rec.provisionState) && spec.deployment && !spec.externallyProvisioned) {
         node = applyPatch(node, instancePatch(node, spec.deployment));
         node.extra[EXTRA.deployment] = rec.deploymentPending ? pendingRecord(spec.deployment.fingerprint, node) : spec.deployment.fingerprint;
@@ -96,7 +102,10 @@ export function planChange(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHo
     if (oldSpec.detached) return planFromDetached(oldSpec, newSpec, rec);
     const before = recordedNode(oldSpec, rec);
     const { steps, end, refusal } = predictSteps(newSpec, before);
-    return summarise(steps, end, refusal, before.node.extra[EXTRA.deployment] !== undefined, { detach: newSpec.detached });
+    const plan = summarise(steps, end, refusal, before.node.extra[EXTRA.deployment] !== undefined, { detach: newSpec.detached });
+    const waits = newSpec.detached ? undefined : dataImageWaits(oldSpec, newSpec, plan.ends.provisionState);
+    if (waits) plan.costs.push({ kind: "data-image-waits", ...waits });
+    return plan;
 }
 
 /** The one reading of predicted steps the preview prints and the update follows: wipe, reboot, detach. */
@@ -106,6 +115,8 @@ function summarise(steps: HostAction[], end: Node, refusal: string | undefined, 
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
     const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal, costs: dayTwoCosts(steps, extra) };
     if (reboot) plan.reboot = reboot;
+    const firmware = steps.find((s): s is Extract<HostAction, { kind: "configure-firmware" }> => s.kind === "configure-firmware")?.via;
+    if (firmware) plan.firmware = firmware;
     if (extra.detach) plan.detach = true;
     if (extra.reattach) plan.reattach = true;
     return plan;
@@ -158,6 +169,8 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
             const d = spec.deployment!;
             const deployed = applyPatch(n, instancePatch(n, d));
             deployed.extra[EXTRA.deployment] = d.fingerprint;
+            // A deploy through virtual media ejects every virtual CD (Ironic's redfish boot.py prepare_instance): the data image goes too.
+            if (/virtual-media/.test(n.boot_interface ?? "")) delete deployed.extra[EXTRA.dataImage];
             Object.assign(deployed.extra, requestRecords({ rebootRequest: spec.rebootRequest }));
             return { node: { ...deployed, provision_state: "active", power_state: "power on" }, ports };
         }
@@ -169,6 +182,13 @@ function afterStep(spec: HostSpec, { node, ports }: ObservedHost, a: HostAction)
         case "configure-raid":
             n.extra[EXTRA.raid] = spec.raid!.fingerprint;
             return { node: n, ports };
+        case "configure-firmware":
+            n.extra[EXTRA.firmware] = spec.firmware!.fingerprint;
+            return { node: n, ports };
+        case "attach-data-image":
+            return { node: applyPatch(n, recordDataImageOps(a.url)), ports };
+        case "detach-data-image":
+            return { node: applyPatch(n, FORGET_DATA_IMAGE), ports };
         default:
             return { node: n, ports };
     }

@@ -2,6 +2,7 @@
 // "desired" half of the lifecycle decision (lifecycle.ts). Metal³ words; no Ironic calls here.
 import type { BmcProfile } from "./bmc";
 import type { OwnerKeys } from "../owner-record";
+import type { FirmwarePlan } from "./firmware";
 import type { HostImage, RaidPlan, RootDeviceHints, BootMode, AutomatedCleaningMode, InspectionMode } from "./spec-types";
 
 // The value types live in the leaf module spec-types.ts (no cycle with raid, instance and the
@@ -90,6 +91,10 @@ export interface HostSpec {
     inspectRequest?: string;
     /** Stop managing the host: its Ironic node is removed, the server left as it is (Metal³'s detached annotation). */
     detached: boolean;
+    /** An ISO to keep attached by virtual media to the provisioned host (Metal³'s DataImage spec.url); data-image.ts. */
+    dataImage?: { url: string };
     /** RAID the program manages (undefined: left alone), applied by manual cleaning before provide. */
     raid?: RaidPlan & { fingerprint: string };
+    /** Firmware (BIOS) settings the program manages (undefined: left alone): manual cleaning, or servicing when active (firmware.ts). */
+    firmware?: FirmwarePlan;
 }

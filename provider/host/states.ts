@@ -2,6 +2,7 @@
 // Differences from BMO, on purpose: a host that is ready to be claimed is Ironic `available`
 // (provided and cleaned) rather than `manageable`, so Ironic allocations can pick it.
 import type { Node } from "../ironic/types";
+import { knownProvisionState, unknownState } from "../ironic/provision-states";
 
 export type Metal3ProvisioningState =
     | ""
@@ -24,7 +25,7 @@ export { FAILED_STATES, TRANSIENT_STATES } from "../ironic/provision-states";
  */
 export function metal3State(node: Node | undefined, opts: { externallyProvisioned?: boolean; deprovisioning?: boolean } = {}): Metal3ProvisioningState {
     if (!node) return "";
-    const state = node.provision_state;
+    const state = knownProvisionState(node.provision_state);
     const target = node.target_provision_state;
     switch (state) {
         case "enroll":
@@ -69,6 +70,8 @@ export function metal3State(node: Node | undefined, opts: { externallyProvisione
         case "error":
             return "deprovisioning";
         default:
+            // A state a newer Ironic added: say nothing we cannot know.
+            unknownState(state);
             return "registering";
     }
 }

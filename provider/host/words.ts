@@ -27,6 +27,12 @@ function words(a: HostAction): string {
             return `reboot (${a.mode}${a.mode === "soft" ? ", hard if it does not go off in time" : ""})`;
         case "delete-node":
             return "delete the Ironic node";
+        case "configure-firmware":
+            return a.via === "service" ? "service (firmware settings, reboot)" : "manual cleaning (firmware settings, reboot)";
+        case "attach-data-image":
+            return `attach data image ${a.url} (virtual CD)`;
+        case "detach-data-image":
+            return `eject data image ${a.url}`;
         case "patch":
             return a.inMaintenance ? "patch in maintenance" : "patch";
         default:

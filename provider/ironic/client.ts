@@ -7,6 +7,7 @@ import { IronicError } from "./errors";
 import { sameJson } from "../canonical-json";
 import { HttpRequestOptions, HttpResponse, IronicHttp, RecoveryCheck } from "./http";
 import {
+    BiosSetting,
     Allocation,
     AllocationCreate,
     AllocationListFilter,
@@ -23,6 +24,7 @@ import {
     ProvisionTarget,
     RootVersion,
     ValidationResult,
+    VirtualMedia,
 } from "./types";
 import { sharedPoller } from "./poller";
 import * as wait from "./wait";
@@ -31,6 +33,11 @@ import * as wait from "./wait";
 export const REQUIRED_MICROVERSION = "1.81";
 /** Highest microversion this client knows; we use min(server max, this). */
 export const PREFERRED_MICROVERSION = "1.82";
+/** Servicing (PUT provision state `service` with service_steps) came with API 1.87. */
+export const SERVICE_MICROVERSION = "1.87";
+/** Virtual media attach / detach (API 1.89) and their read-back (1.93): asked for on those calls only. */
+export const VMEDIA_MICROVERSION = "1.89";
+export const VMEDIA_GET_MICROVERSION = "1.93";
 
 /** Compare "1.9" and "1.10" as versions, not strings. */
 export function compareMicroversions(a: string, b: string): number {
@@ -223,6 +230,39 @@ export class IronicClient {
         });
     }
 
+    /**
+     * Servicing (API 1.87, Ironic 2024.1): runs `steps` on an active node and brings it back to
+     * active, without deprovisioning (ironic/conductor/servicing.py). Asked at 1.87 for this one
+     * call: the rest of the client stays at its negotiated version.
+     */
+    async service(id: string, steps: object[]): Promise<void> {
+        const max = this.http.serverMaxVersion;
+        if (max && compareMicroversions(max, SERVICE_MICROVERSION) < 0) {
+            throw new Error(`servicing needs Ironic API ${SERVICE_MICROVERSION} (Ironic 2024.1 or later); this Ironic supports up to ${max}: upgrade Ironic`);
+        }
+        await this.http.send("PUT", `/v1/nodes/${enc(id)}/states/provision`, {
+            body: { target: "service", service_steps: steps },
+            microversion: SERVICE_MICROVERSION,
+            operation: `service node ${id}`,
+            node: id,
+            idempotent: false,
+            // After a lost connection: a node already servicing took the request.
+            recover: async (): Promise<RecoveryCheck<undefined>> => {
+                const node = await this.getNode(id);
+                return node.provision_state.startsWith("servic") ? { tookEffect: true, result: undefined } : { tookEffect: "unknown" };
+            },
+        });
+    }
+
+    /**
+     * The node's BIOS settings with their registry (allowable values, bounds, read-only; API
+     * 1.74 `?detail=True`), as Ironic cached them from the BMC.
+     */
+    async getBiosSettings(id: string): Promise<BiosSetting[]> {
+        const res = await this.body<{ bios?: BiosSetting[] }>("GET", `/v1/nodes/${enc(id)}/bios?detail=True`, { operation: `get BIOS settings of node ${id}`, node: id });
+        return res.bios ?? [];
+    }
+
     async setPowerState(id: string, target: PowerTarget, opts: { timeoutS?: number } = {}): Promise<void> {
         const body: Record<string, unknown> = { target };
         if (opts.timeoutS !== undefined) body.timeout = opts.timeoutS;
@@ -313,6 +353,45 @@ export class IronicClient {
     async listDriverNames(): Promise<string[]> {
         const res = await this.body<{ drivers: { name: string }[] }>("GET", "/v1/drivers", { operation: "list drivers" });
         return res.drivers.map((d) => d.name);
+    }
+
+    // ---- virtual media (API 1.89 attach/detach, 1.93 get) -----------------------------------------
+
+    /**
+     * Inserts `imageUrl` in the node's virtual `deviceType` (POST /v1/nodes/{id}/vmedia, API 1.89,
+     * Ironic's api/controllers/v1/node.py NodeVmediaController). Ironic answers at once and does
+     * the insert in a conductor worker holding the node's lock (its `reservation`); a failure ends
+     * in the node's last_error. `imageDownloadSource` left out: Ironic's default, "local" (the
+     * conductor downloads the image and the BMC reads it from Ironic's own web server), as
+     * baremetal-operator's AttachDataImage leaves it.
+     */
+    async attachVirtualMedia(nodeId: string, body: { device_type: "cdrom" | "disk" | "floppy"; image_url: string }): Promise<void> {
+        await this.http.send("POST", `/v1/nodes/${enc(nodeId)}/vmedia`, {
+            body,
+            microversion: VMEDIA_MICROVERSION,
+            operation: `attach virtual media (${body.device_type}) to node ${nodeId}`,
+            node: nodeId,
+        });
+    }
+
+    /** Ejects the node's virtual `deviceTypes` (DELETE /v1/nodes/{id}/vmedia?device_types=, API 1.89); asynchronous as the attach. */
+    async detachVirtualMedia(nodeId: string, deviceTypes: ("cdrom" | "disk" | "floppy")[]): Promise<void> {
+        await this.http.send("DELETE", `/v1/nodes/${enc(nodeId)}/vmedia`, {
+            query: { device_types: deviceTypes.join(",") },
+            microversion: VMEDIA_MICROVERSION,
+            operation: `detach virtual media (${deviceTypes.join(", ")}) from node ${nodeId}`,
+            node: nodeId,
+        });
+    }
+
+    /** The node's virtual media as the BMC reports them now (GET /v1/nodes/{id}/vmedia, API 1.93; synchronous). */
+    async getVirtualMedia(nodeId: string): Promise<VirtualMedia[]> {
+        const body = await this.body<VirtualMedia[] | { vmedia?: VirtualMedia[] }>("GET", `/v1/nodes/${enc(nodeId)}/vmedia`, {
+            microversion: VMEDIA_GET_MICROVERSION,
+            operation: `get virtual media of node ${nodeId}`,
+            node: nodeId,
+        });
+        return Array.isArray(body) ? body : (body?.vmedia ?? []);
     }
 
     // ---- traits --------------------------------------------------------------------------------------

@@ -2,8 +2,63 @@
 // conductor is still at work. One home for the lifecycle (../host), the waits (wait.ts) and the
 // renderers. Pure, a leaf.
 
+/**
+ * Every provision state a node can be in, as Ironic 39 names them (ironic/common/states.py; the
+ * verbs and target-only words such as `deleted` are not states a node rests in). A node's
+ * `provision_state` stays a string (a newer Ironic may add states); `knownProvisionState` narrows
+ * it, so a switch over the result is checked exhaustive by the compiler (`unknownState`).
+ */
+export const PROVISION_STATES = [
+    "enroll",
+    "verifying",
+    "manageable",
+    "inspecting",
+    "inspect wait",
+    "inspect failed",
+    "cleaning",
+    "clean wait",
+    "clean failed",
+    "clean hold",
+    "available",
+    "deploying",
+    "wait call-back",
+    "deploy failed",
+    "deploy hold",
+    "active",
+    "deleting",
+    "error",
+    "adopting",
+    "adopt failed",
+    "rescue",
+    "rescuing",
+    "rescue wait",
+    "rescue failed",
+    "unrescuing",
+    "unrescue failed",
+    "servicing",
+    "service wait",
+    "service failed",
+    "service hold",
+] as const;
+export type ProvisionState = (typeof PROVISION_STATES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set(PROVISION_STATES);
+
+/** The state as one of Ironic's known states, or undefined for a state this code does not know. */
+export function knownProvisionState(state: string | null | undefined): ProvisionState | undefined {
+    return state && KNOWN.has(state) ? (state as ProvisionState) : undefined;
+}
+
+/**
+ * The `default` of an exhaustive switch over `knownProvisionState(...)`: it compiles only when every
+ * known state has its case, so a state added to PROVISION_STATES is a compile error until handled.
+ */
+export function unknownState(state: undefined): undefined {
+    return state;
+}
+
 /** Ironic states where something is running in the conductor and we can only wait. */
-export const TRANSIENT_STATES = new Set([
+export const TRANSIENT_STATES: ReadonlySet<string> = new Set<ProvisionState>([
     "verifying",
     "inspecting",
     "inspect wait",
@@ -21,7 +76,7 @@ export const TRANSIENT_STATES = new Set([
 ]);
 
 /** Ironic states that mean the last operation failed (node.last_error says why). */
-export const FAILED_STATES = new Set([
+export const FAILED_STATES: ReadonlySet<string> = new Set<ProvisionState>([
     "inspect failed",
     "clean failed",
     "deploy failed",
@@ -37,7 +92,7 @@ export const FAILED_STATES = new Set([
  * step in the deploy, clean or service steps stops there until someone sends `unhold`. Neither
  * at work nor failed: a wait that meets one will not end by itself.
  */
-export const HOLD_STATES = new Set(["deploy hold", "clean hold", "service hold"]);
+export const HOLD_STATES: ReadonlySet<string> = new Set<ProvisionState>(["deploy hold", "clean hold", "service hold"]);
 
 /** What to tell the operator about a node in a hold state (`baremetal node unhold`). */
 export function holdMessage(state: string, node: string): string {

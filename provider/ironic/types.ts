@@ -14,6 +14,15 @@ export interface Link {
     rel: string;
 }
 
+/** One virtual media device as Ironic's GET /v1/nodes/{id}/vmedia reports it (ironic/drivers/modules/redfish/boot.py _get_vmedia). */
+export interface VirtualMedia {
+    /** Redfish MediaTypes of the device, e.g. ["CD", "DVD"]. */
+    media_types: string[];
+    inserted: boolean;
+    /** The URL the BMC reads (Ironic's own copy when Ironic served it). */
+    image: string | null;
+}
+
 export interface Node {
     uuid: string;
     name: string | null;
@@ -231,4 +240,19 @@ export interface RootVersion {
     min_version: string;
     version: string;
     status?: string;
+}
+
+/** One BIOS setting as Ironic reports it with its registry (API 1.74 `?detail=True`). */
+export interface BiosSetting {
+    name: string;
+    value: string | null;
+    attribute_type?: string | null;
+    allowable_values?: string[] | null;
+    lower_bound?: number | null;
+    upper_bound?: number | null;
+    min_length?: number | null;
+    max_length?: number | null;
+    read_only?: boolean | null;
+    reset_required?: boolean | null;
+    unique?: boolean | null;
 }

@@ -6,7 +6,8 @@ import { assertObjectMeta, compact, configDataText, looksLikeUuid, renderSecret 
 import { hostStatus, statusAnnotationValue } from "./status";
 import { withClaim } from "./claim";
 import { dayTwoAnnotations } from "./day-two";
-import type { BareMetalHostObject, HostRenderInput, RenderedHost, SecretObject, SecretReference } from "./types";
+import { renderHostFirmwareSettings } from "./firmware";
+import type { BareMetalHostObject, HostFirmwareSettingsObject, HostRenderInput, RenderedHost, SecretObject, SecretReference } from "./types";
 import {
   BMC_SECRET_LABEL,
   BMC_SECRET_LABEL_VALUE,
@@ -108,13 +109,14 @@ export function renderBareMetalHost(unclaimed: HostRenderInput): RenderedHost {
     }),
   };
   assertObjectMeta("BareMetalHost", host.metadata);
-  return { bmcSecret, dataSecrets, host };
+  const firmwareSettings = renderHostFirmwareSettings({ name, namespace, firmware: input.firmware });
+  return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}) };
 }
 
 /** The rendered objects in apply order (Secrets before the host that names them). */
-export function hostObjectList(rendered: RenderedHost): Array<SecretObject | BareMetalHostObject> {
+export function hostObjectList(rendered: RenderedHost): Array<SecretObject | BareMetalHostObject | HostFirmwareSettingsObject> {
   const data = (Object.keys(HOST_DATA_SECRETS) as HostDataKind[])
     .map((k) => rendered.dataSecrets[k])
     .filter((s): s is SecretObject => s !== undefined);
-  return [rendered.bmcSecret, ...data, rendered.host];
+  return [rendered.bmcSecret, ...data, rendered.host, ...(rendered.firmwareSettings ? [rendered.firmwareSettings] : [])];
 }

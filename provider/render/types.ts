@@ -226,11 +226,15 @@ export interface HostRenderInput {
   disablePowerOff?: boolean;
   inspectionMode?: InspectionMode;
   raid?: RaidConfig;
+  /** BIOS settings: rendered as a HostFirmwareSettings object beside the host (firmware.ts). */
+  firmware?: { settings?: Record<string, string | number> };
   /** Day-two requests, rendered as the annotations BMO reads (day-two.ts). */
   rebootRequest?: string;
   powerOffMode?: "hard" | "soft";
   inspectRequest?: string;
   detached?: boolean;
+  /** The data image kept in the host's virtual CD, emitted as a DataImage object of the host's name (data-image.ts). */
+  dataImage?: { url: string };
   /** Set when a Machine holds the host (CAPM3 points it at the Metal3Machine). */
   consumerRef?: ConsumerRef;
   /** What Ironic reports; becomes the `baremetalhost.metal3.io/status` annotation. */
@@ -272,8 +276,17 @@ export interface BareMetalHostObject extends KubeObject {
   spec: Record<string, unknown> & { online: boolean; bmc: { address: string; credentialsName: string } };
 }
 
+/** Metal³ HostFirmwareSettings (crds/metal3.io_hostfirmwaresettings.yaml): spec only, status is BMO's. */
+export interface HostFirmwareSettingsObject extends KubeObject {
+  apiVersion: "metal3.io/v1alpha1";
+  kind: "HostFirmwareSettings";
+  spec: { settings: Record<string, string | number> };
+}
+
 export interface RenderedHost {
   bmcSecret: SecretObject;
   dataSecrets: { userData?: SecretObject; networkData?: SecretObject; metaData?: SecretObject };
   host: BareMetalHostObject;
+  /** When the host sets firmware.settings. */
+  firmwareSettings?: HostFirmwareSettingsObject;
 }

@@ -22,6 +22,8 @@ type BareMetalHost struct {
 	AdoptNode pulumi.StringPtrOutput `pulumi:"adoptNode"`
 	// CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)
 	Architecture pulumi.StringPtrOutput `pulumi:"architecture"`
+	// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+	AttachedDataImage pulumi.StringPtrOutput `pulumi:"attachedDataImage"`
 	// metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never
 	AutomatedCleaningMode pulumi.StringPtrOutput `pulumi:"automatedCleaningMode"`
 	// How to reach the host's BMC (Metal³ BMCDetails; credentials inline instead of a Secret)
@@ -32,6 +34,8 @@ type BareMetalHost struct {
 	BootMode pulumi.StringPtrOutput `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrOutput `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrOutput `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrOutput `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -52,6 +56,12 @@ type BareMetalHost struct {
 	ErrorMessage pulumi.StringOutput `pulumi:"errorMessage"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrOutput `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrOutput `pulumi:"firmware"`
+	// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+	FirmwareRegistry pulumi.AnyOutput `pulumi:"firmwareRegistry"`
+	// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+	FirmwareSettings pulumi.AnyOutput `pulumi:"firmwareSettings"`
 	// Metal³ HardwareDetails from Ironic's inventory, else the node's properties.
 	Hardware pulumi.AnyOutput `pulumi:"hardware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
@@ -197,6 +207,8 @@ type bareMetalHostArgs struct {
 	BootMode *string `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy *BareMetalHostCustomDeploy `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage *BareMetalHostDataImage `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso *string `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -211,6 +223,8 @@ type bareMetalHostArgs struct {
 	DisablePowerOff *bool `pulumi:"disablePowerOff"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned *bool `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware *BareMetalHostFirmware `pulumi:"firmware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image *BareMetalHostImage `pulumi:"image"`
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -269,6 +283,8 @@ type BareMetalHostArgs struct {
 	BootMode pulumi.StringPtrInput
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrInput
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrInput
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrInput
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -283,6 +299,8 @@ type BareMetalHostArgs struct {
 	DisablePowerOff pulumi.BoolPtrInput
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrInput
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrInput
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrInput
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -375,6 +393,11 @@ func (o BareMetalHostOutput) Architecture() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.Architecture }).(pulumi.StringPtrOutput)
 }
 
+// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+func (o BareMetalHostOutput) AttachedDataImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.AttachedDataImage }).(pulumi.StringPtrOutput)
+}
+
 // metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never
 func (o BareMetalHostOutput) AutomatedCleaningMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringPtrOutput { return v.AutomatedCleaningMode }).(pulumi.StringPtrOutput)
@@ -398,6 +421,11 @@ func (o BareMetalHostOutput) BootMode() pulumi.StringPtrOutput {
 // Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 func (o BareMetalHostOutput) CustomDeploy() BareMetalHostCustomDeployPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) BareMetalHostCustomDeployPtrOutput { return v.CustomDeploy }).(BareMetalHostCustomDeployPtrOutput)
+}
+
+// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+func (o BareMetalHostOutput) DataImage() BareMetalHostDataImagePtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) BareMetalHostDataImagePtrOutput { return v.DataImage }).(BareMetalHostDataImagePtrOutput)
 }
 
 // URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
@@ -448,6 +476,21 @@ func (o BareMetalHostOutput) ErrorMessage() pulumi.StringOutput {
 // The host was installed by someone else: adopt it as active, manage power only
 func (o BareMetalHostOutput) ExternallyProvisioned() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.BoolPtrOutput { return v.ExternallyProvisioned }).(pulumi.BoolPtrOutput)
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+func (o BareMetalHostOutput) Firmware() BareMetalHostFirmwarePtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) BareMetalHostFirmwarePtrOutput { return v.Firmware }).(BareMetalHostFirmwarePtrOutput)
+}
+
+// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+func (o BareMetalHostOutput) FirmwareRegistry() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.AnyOutput { return v.FirmwareRegistry }).(pulumi.AnyOutput)
+}
+
+// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+func (o BareMetalHostOutput) FirmwareSettings() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHost) pulumi.AnyOutput { return v.FirmwareSettings }).(pulumi.AnyOutput)
 }
 
 // Metal³ HardwareDetails from Ironic's inventory, else the node's properties.

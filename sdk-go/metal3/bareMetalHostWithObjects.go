@@ -16,12 +16,18 @@ import (
 type BareMetalHostWithObjects struct {
 	pulumi.ResourceState
 
+	// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+	AttachedDataImage pulumi.StringPtrOutput `pulumi:"attachedDataImage"`
 	// While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.
 	DetachedDeploymentRecord pulumi.StringPtrOutput `pulumi:"detachedDeploymentRecord"`
 	// Ironic hardware type chosen from the BMC URL scheme.
 	Driver pulumi.StringOutput `pulumi:"driver"`
 	// Ironic last_error (empty when healthy).
 	ErrorMessage pulumi.StringOutput `pulumi:"errorMessage"`
+	// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+	FirmwareRegistry pulumi.AnyOutput `pulumi:"firmwareRegistry"`
+	// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+	FirmwareSettings pulumi.AnyOutput `pulumi:"firmwareSettings"`
 	// Metal³ HardwareDetails from Ironic's inventory, else the node's properties.
 	Hardware pulumi.AnyOutput `pulumi:"hardware"`
 	// Ironic's own provision state.
@@ -96,6 +102,8 @@ type bareMetalHostWithObjectsArgs struct {
 	BootMode *string `pulumi:"bootMode"`
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy *BareMetalHostCustomDeploy `pulumi:"customDeploy"`
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage *BareMetalHostDataImage `pulumi:"dataImage"`
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso *string `pulumi:"deployIso"`
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -110,6 +118,8 @@ type bareMetalHostWithObjectsArgs struct {
 	DisablePowerOff *bool `pulumi:"disablePowerOff"`
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned *bool `pulumi:"externallyProvisioned"`
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware *BareMetalHostFirmware `pulumi:"firmware"`
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image *BareMetalHostImage `pulumi:"image"`
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -170,6 +180,8 @@ type BareMetalHostWithObjectsArgs struct {
 	BootMode pulumi.StringPtrInput
 	// Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
 	CustomDeploy BareMetalHostCustomDeployPtrInput
+	// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+	DataImage BareMetalHostDataImagePtrInput
 	// URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
 	DeployIso pulumi.StringPtrInput
 	// URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
@@ -184,6 +196,8 @@ type BareMetalHostWithObjectsArgs struct {
 	DisablePowerOff pulumi.BoolPtrInput
 	// The host was installed by someone else: adopt it as active, manage power only
 	ExternallyProvisioned pulumi.BoolPtrInput
+	// Firmware settings of the host (Metal³ HostFirmwareSettings)
+	Firmware BareMetalHostFirmwarePtrInput
 	// Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 	Image BareMetalHostImagePtrInput
 	// A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
@@ -263,6 +277,11 @@ func (o BareMetalHostWithObjectsOutput) ToBareMetalHostWithObjectsOutputWithCont
 	return o
 }
 
+// The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+func (o BareMetalHostWithObjectsOutput) AttachedDataImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.StringPtrOutput { return v.AttachedDataImage }).(pulumi.StringPtrOutput)
+}
+
 // While detached: the deployment record (a keyed digest) the removed Ironic node carried, written on it again when it is re-attached.
 func (o BareMetalHostWithObjectsOutput) DetachedDeploymentRecord() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.StringPtrOutput { return v.DetachedDeploymentRecord }).(pulumi.StringPtrOutput)
@@ -276,6 +295,16 @@ func (o BareMetalHostWithObjectsOutput) Driver() pulumi.StringOutput {
 // Ironic last_error (empty when healthy).
 func (o BareMetalHostWithObjectsOutput) ErrorMessage() pulumi.StringOutput {
 	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.StringOutput { return v.ErrorMessage }).(pulumi.StringOutput)
+}
+
+// The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+func (o BareMetalHostWithObjectsOutput) FirmwareRegistry() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.AnyOutput { return v.FirmwareRegistry }).(pulumi.AnyOutput)
+}
+
+// The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+func (o BareMetalHostWithObjectsOutput) FirmwareSettings() pulumi.AnyOutput {
+	return o.ApplyT(func(v *BareMetalHostWithObjects) pulumi.AnyOutput { return v.FirmwareSettings }).(pulumi.AnyOutput)
 }
 
 // Metal³ HardwareDetails from Ironic's inventory, else the node's properties.

@@ -318,6 +318,286 @@ func (o BareMetalHostCustomDeployPtrOutput) Method() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+type BareMetalHostDataImage struct {
+	// URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+	Url string `pulumi:"url"`
+}
+
+// BareMetalHostDataImageInput is an input type that accepts BareMetalHostDataImageArgs and BareMetalHostDataImageOutput values.
+// You can construct a concrete instance of `BareMetalHostDataImageInput` via:
+//
+//	BareMetalHostDataImageArgs{...}
+type BareMetalHostDataImageInput interface {
+	pulumi.Input
+
+	ToBareMetalHostDataImageOutput() BareMetalHostDataImageOutput
+	ToBareMetalHostDataImageOutputWithContext(context.Context) BareMetalHostDataImageOutput
+}
+
+// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+type BareMetalHostDataImageArgs struct {
+	// URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+	Url pulumi.StringInput `pulumi:"url"`
+}
+
+func (BareMetalHostDataImageArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostDataImage)(nil)).Elem()
+}
+
+func (i BareMetalHostDataImageArgs) ToBareMetalHostDataImageOutput() BareMetalHostDataImageOutput {
+	return i.ToBareMetalHostDataImageOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostDataImageArgs) ToBareMetalHostDataImageOutputWithContext(ctx context.Context) BareMetalHostDataImageOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostDataImageOutput)
+}
+
+func (i BareMetalHostDataImageArgs) ToBareMetalHostDataImagePtrOutput() BareMetalHostDataImagePtrOutput {
+	return i.ToBareMetalHostDataImagePtrOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostDataImageArgs) ToBareMetalHostDataImagePtrOutputWithContext(ctx context.Context) BareMetalHostDataImagePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostDataImageOutput).ToBareMetalHostDataImagePtrOutputWithContext(ctx)
+}
+
+// BareMetalHostDataImagePtrInput is an input type that accepts BareMetalHostDataImageArgs, BareMetalHostDataImagePtr and BareMetalHostDataImagePtrOutput values.
+// You can construct a concrete instance of `BareMetalHostDataImagePtrInput` via:
+//
+//	        BareMetalHostDataImageArgs{...}
+//
+//	or:
+//
+//	        nil
+type BareMetalHostDataImagePtrInput interface {
+	pulumi.Input
+
+	ToBareMetalHostDataImagePtrOutput() BareMetalHostDataImagePtrOutput
+	ToBareMetalHostDataImagePtrOutputWithContext(context.Context) BareMetalHostDataImagePtrOutput
+}
+
+type bareMetalHostDataImagePtrType BareMetalHostDataImageArgs
+
+func BareMetalHostDataImagePtr(v *BareMetalHostDataImageArgs) BareMetalHostDataImagePtrInput {
+	return (*bareMetalHostDataImagePtrType)(v)
+}
+
+func (*bareMetalHostDataImagePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostDataImage)(nil)).Elem()
+}
+
+func (i *bareMetalHostDataImagePtrType) ToBareMetalHostDataImagePtrOutput() BareMetalHostDataImagePtrOutput {
+	return i.ToBareMetalHostDataImagePtrOutputWithContext(context.Background())
+}
+
+func (i *bareMetalHostDataImagePtrType) ToBareMetalHostDataImagePtrOutputWithContext(ctx context.Context) BareMetalHostDataImagePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostDataImagePtrOutput)
+}
+
+// An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+type BareMetalHostDataImageOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostDataImageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostDataImage)(nil)).Elem()
+}
+
+func (o BareMetalHostDataImageOutput) ToBareMetalHostDataImageOutput() BareMetalHostDataImageOutput {
+	return o
+}
+
+func (o BareMetalHostDataImageOutput) ToBareMetalHostDataImageOutputWithContext(ctx context.Context) BareMetalHostDataImageOutput {
+	return o
+}
+
+func (o BareMetalHostDataImageOutput) ToBareMetalHostDataImagePtrOutput() BareMetalHostDataImagePtrOutput {
+	return o.ToBareMetalHostDataImagePtrOutputWithContext(context.Background())
+}
+
+func (o BareMetalHostDataImageOutput) ToBareMetalHostDataImagePtrOutputWithContext(ctx context.Context) BareMetalHostDataImagePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BareMetalHostDataImage) *BareMetalHostDataImage {
+		return &v
+	}).(BareMetalHostDataImagePtrOutput)
+}
+
+// URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+func (o BareMetalHostDataImageOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v BareMetalHostDataImage) string { return v.Url }).(pulumi.StringOutput)
+}
+
+type BareMetalHostDataImagePtrOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostDataImagePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostDataImage)(nil)).Elem()
+}
+
+func (o BareMetalHostDataImagePtrOutput) ToBareMetalHostDataImagePtrOutput() BareMetalHostDataImagePtrOutput {
+	return o
+}
+
+func (o BareMetalHostDataImagePtrOutput) ToBareMetalHostDataImagePtrOutputWithContext(ctx context.Context) BareMetalHostDataImagePtrOutput {
+	return o
+}
+
+func (o BareMetalHostDataImagePtrOutput) Elem() BareMetalHostDataImageOutput {
+	return o.ApplyT(func(v *BareMetalHostDataImage) BareMetalHostDataImage {
+		if v != nil {
+			return *v
+		}
+		var ret BareMetalHostDataImage
+		return ret
+	}).(BareMetalHostDataImageOutput)
+}
+
+// URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+func (o BareMetalHostDataImagePtrOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostDataImage) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Url
+	}).(pulumi.StringPtrOutput)
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmware struct {
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	Settings map[string]interface{} `pulumi:"settings"`
+}
+
+// BareMetalHostFirmwareInput is an input type that accepts BareMetalHostFirmwareArgs and BareMetalHostFirmwareOutput values.
+// You can construct a concrete instance of `BareMetalHostFirmwareInput` via:
+//
+//	BareMetalHostFirmwareArgs{...}
+type BareMetalHostFirmwareInput interface {
+	pulumi.Input
+
+	ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput
+	ToBareMetalHostFirmwareOutputWithContext(context.Context) BareMetalHostFirmwareOutput
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmwareArgs struct {
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	Settings pulumi.MapInput `pulumi:"settings"`
+}
+
+func (BareMetalHostFirmwareArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput {
+	return i.ToBareMetalHostFirmwareOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwareOutputWithContext(ctx context.Context) BareMetalHostFirmwareOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwareOutput)
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return i.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostFirmwareArgs) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwareOutput).ToBareMetalHostFirmwarePtrOutputWithContext(ctx)
+}
+
+// BareMetalHostFirmwarePtrInput is an input type that accepts BareMetalHostFirmwareArgs, BareMetalHostFirmwarePtr and BareMetalHostFirmwarePtrOutput values.
+// You can construct a concrete instance of `BareMetalHostFirmwarePtrInput` via:
+//
+//	        BareMetalHostFirmwareArgs{...}
+//
+//	or:
+//
+//	        nil
+type BareMetalHostFirmwarePtrInput interface {
+	pulumi.Input
+
+	ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput
+	ToBareMetalHostFirmwarePtrOutputWithContext(context.Context) BareMetalHostFirmwarePtrOutput
+}
+
+type bareMetalHostFirmwarePtrType BareMetalHostFirmwareArgs
+
+func BareMetalHostFirmwarePtr(v *BareMetalHostFirmwareArgs) BareMetalHostFirmwarePtrInput {
+	return (*bareMetalHostFirmwarePtrType)(v)
+}
+
+func (*bareMetalHostFirmwarePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (i *bareMetalHostFirmwarePtrType) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return i.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (i *bareMetalHostFirmwarePtrType) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostFirmwarePtrOutput)
+}
+
+// Firmware settings of the host (Metal³ HostFirmwareSettings)
+type BareMetalHostFirmwareOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostFirmwareOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwareOutput() BareMetalHostFirmwareOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwareOutputWithContext(ctx context.Context) BareMetalHostFirmwareOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return o.ToBareMetalHostFirmwarePtrOutputWithContext(context.Background())
+}
+
+func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BareMetalHostFirmware) *BareMetalHostFirmware {
+		return &v
+	}).(BareMetalHostFirmwarePtrOutput)
+}
+
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+func (o BareMetalHostFirmwareOutput) Settings() pulumi.MapOutput {
+	return o.ApplyT(func(v BareMetalHostFirmware) map[string]interface{} { return v.Settings }).(pulumi.MapOutput)
+}
+
+type BareMetalHostFirmwarePtrOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostFirmwarePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostFirmware)(nil)).Elem()
+}
+
+func (o BareMetalHostFirmwarePtrOutput) ToBareMetalHostFirmwarePtrOutput() BareMetalHostFirmwarePtrOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwarePtrOutput) ToBareMetalHostFirmwarePtrOutputWithContext(ctx context.Context) BareMetalHostFirmwarePtrOutput {
+	return o
+}
+
+func (o BareMetalHostFirmwarePtrOutput) Elem() BareMetalHostFirmwareOutput {
+	return o.ApplyT(func(v *BareMetalHostFirmware) BareMetalHostFirmware {
+		if v != nil {
+			return *v
+		}
+		var ret BareMetalHostFirmware
+		return ret
+	}).(BareMetalHostFirmwareOutput)
+}
+
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+func (o BareMetalHostFirmwarePtrOutput) Settings() pulumi.MapOutput {
+	return o.ApplyT(func(v *BareMetalHostFirmware) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Settings
+	}).(pulumi.MapOutput)
+}
+
 // Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
 type BareMetalHostImage struct {
 	// Checksum value or URL of a checksum file; required unless format is live-iso or the URL is oci://
@@ -3544,6 +3824,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostBmcInput)(nil)).Elem(), BareMetalHostBmcArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostCustomDeployInput)(nil)).Elem(), BareMetalHostCustomDeployArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostCustomDeployPtrInput)(nil)).Elem(), BareMetalHostCustomDeployArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostDataImageInput)(nil)).Elem(), BareMetalHostDataImageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostDataImagePtrInput)(nil)).Elem(), BareMetalHostDataImageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostFirmwareInput)(nil)).Elem(), BareMetalHostFirmwareArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostFirmwarePtrInput)(nil)).Elem(), BareMetalHostFirmwareArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostImageInput)(nil)).Elem(), BareMetalHostImageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostImagePtrInput)(nil)).Elem(), BareMetalHostImageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostIronicInput)(nil)).Elem(), BareMetalHostIronicArgs{})
@@ -3580,6 +3864,10 @@ func init() {
 	pulumi.RegisterOutputType(BareMetalHostBmcPtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostCustomDeployOutput{})
 	pulumi.RegisterOutputType(BareMetalHostCustomDeployPtrOutput{})
+	pulumi.RegisterOutputType(BareMetalHostDataImageOutput{})
+	pulumi.RegisterOutputType(BareMetalHostDataImagePtrOutput{})
+	pulumi.RegisterOutputType(BareMetalHostFirmwareOutput{})
+	pulumi.RegisterOutputType(BareMetalHostFirmwarePtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostImageOutput{})
 	pulumi.RegisterOutputType(BareMetalHostImagePtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostIronicOutput{})

@@ -19,6 +19,10 @@ __all__ = [
     'BareMetalHostBmcArgsDict',
     'BareMetalHostCustomDeployArgs',
     'BareMetalHostCustomDeployArgsDict',
+    'BareMetalHostDataImageArgs',
+    'BareMetalHostDataImageArgsDict',
+    'BareMetalHostFirmwareArgs',
+    'BareMetalHostFirmwareArgsDict',
     'BareMetalHostImageArgs',
     'BareMetalHostImageArgsDict',
     'BareMetalHostIronicArgs',
@@ -197,6 +201,73 @@ class BareMetalHostCustomDeployArgs:
     @method.setter
     def method(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "method", value)
+
+
+class BareMetalHostDataImageArgsDict(TypedDict):
+    """
+    An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+    """
+    url: pulumi.Input[_builtins.str]
+    """
+    URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+    """
+
+@pulumi.input_type
+class BareMetalHostDataImageArgs:
+    def __init__(__self__, *,
+                 url: pulumi.Input[_builtins.str]):
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+
+        :param pulumi.Input[_builtins.str] url: URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> pulumi.Input[_builtins.str]:
+        """
+        URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        return pulumi.get(self, "url")
+
+    @url.setter
+    def url(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "url", value)
+
+
+class BareMetalHostFirmwareArgsDict(TypedDict):
+    """
+    Firmware settings of the host (Metal³ HostFirmwareSettings)
+    """
+    settings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+    """
+
+@pulumi.input_type
+class BareMetalHostFirmwareArgs:
+    def __init__(__self__, *,
+                 settings: pulumi.Input[Optional[Mapping[str, Any]]] = None):
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+
+        :param pulumi.Input[Mapping[str, Any]] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        if settings is not None:
+            pulumi.set(__self__, "settings", settings)
+
+    @_builtins.property
+    @pulumi.getter
+    def settings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        return pulumi.get(self, "settings")
+
+    @settings.setter
+    def settings(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "settings", value)
 
 
 class BareMetalHostImageArgsDict(TypedDict):

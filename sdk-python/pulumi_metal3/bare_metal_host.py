@@ -30,6 +30,7 @@ class BareMetalHostArgs:
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional['BareMetalHostCustomDeployArgs']] = None,
+                 data_image: pulumi.Input[Optional['BareMetalHostDataImageArgs']] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -37,6 +38,7 @@ class BareMetalHostArgs:
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional['BareMetalHostFirmwareArgs']] = None,
                  image: pulumi.Input[Optional['BareMetalHostImageArgs']] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -67,6 +69,7 @@ class BareMetalHostArgs:
         :param pulumi.Input[_builtins.str] boot_mac_address: MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled
         :param pulumi.Input[_builtins.str] boot_mode: Boot mode (default UEFI)
         :param pulumi.Input['BareMetalHostCustomDeployArgs'] custom_deploy: Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
+        :param pulumi.Input['BareMetalHostDataImageArgs'] data_image: An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
         :param pulumi.Input[_builtins.str] deploy_iso: URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
         :param pulumi.Input[_builtins.str] deploy_kernel: URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
         :param pulumi.Input[_builtins.str] deploy_ramdisk: URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk
@@ -74,6 +77,7 @@ class BareMetalHostArgs:
         :param pulumi.Input[_builtins.bool] detached: true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
         :param pulumi.Input[_builtins.bool] disable_power_off: Never power the host off (power changes become reboots; no power-off before delete)
         :param pulumi.Input[_builtins.bool] externally_provisioned: The host was installed by someone else: adopt it as active, manage power only
+        :param pulumi.Input['BareMetalHostFirmwareArgs'] firmware: Firmware settings of the host (Metal³ HostFirmwareSettings)
         :param pulumi.Input['BareMetalHostImageArgs'] image: Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
         :param pulumi.Input[_builtins.str] inspect_request: A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
         :param pulumi.Input[_builtins.str] inspection_mode: agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
@@ -109,6 +113,8 @@ class BareMetalHostArgs:
             pulumi.set(__self__, "boot_mode", boot_mode)
         if custom_deploy is not None:
             pulumi.set(__self__, "custom_deploy", custom_deploy)
+        if data_image is not None:
+            pulumi.set(__self__, "data_image", data_image)
         if deploy_iso is not None:
             pulumi.set(__self__, "deploy_iso", deploy_iso)
         if deploy_kernel is not None:
@@ -123,6 +129,8 @@ class BareMetalHostArgs:
             pulumi.set(__self__, "disable_power_off", disable_power_off)
         if externally_provisioned is not None:
             pulumi.set(__self__, "externally_provisioned", externally_provisioned)
+        if firmware is not None:
+            pulumi.set(__self__, "firmware", firmware)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if inspect_request is not None:
@@ -269,6 +277,18 @@ class BareMetalHostArgs:
         pulumi.set(self, "custom_deploy", value)
 
     @_builtins.property
+    @pulumi.getter(name="dataImage")
+    def data_image(self) -> pulumi.Input[Optional['BareMetalHostDataImageArgs']]:
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+        """
+        return pulumi.get(self, "data_image")
+
+    @data_image.setter
+    def data_image(self, value: pulumi.Input[Optional['BareMetalHostDataImageArgs']]):
+        pulumi.set(self, "data_image", value)
+
+    @_builtins.property
     @pulumi.getter(name="deployIso")
     def deploy_iso(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -351,6 +371,18 @@ class BareMetalHostArgs:
     @externally_provisioned.setter
     def externally_provisioned(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "externally_provisioned", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def firmware(self) -> pulumi.Input[Optional['BareMetalHostFirmwareArgs']]:
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+        """
+        return pulumi.get(self, "firmware")
+
+    @firmware.setter
+    def firmware(self, value: pulumi.Input[Optional['BareMetalHostFirmwareArgs']]):
+        pulumi.set(self, "firmware", value)
 
     @_builtins.property
     @pulumi.getter
@@ -583,6 +615,7 @@ class BareMetalHost(pulumi.CustomResource):
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']]] = None,
+                 data_image: pulumi.Input[Optional[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']]] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -590,6 +623,7 @@ class BareMetalHost(pulumi.CustomResource):
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']]] = None,
                  image: pulumi.Input[Optional[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']]] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -623,6 +657,7 @@ class BareMetalHost(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] boot_mac_address: MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled
         :param pulumi.Input[_builtins.str] boot_mode: Boot mode (default UEFI)
         :param pulumi.Input[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']] custom_deploy: Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
+        :param pulumi.Input[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']] data_image: An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
         :param pulumi.Input[_builtins.str] deploy_iso: URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso
         :param pulumi.Input[_builtins.str] deploy_kernel: URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel
         :param pulumi.Input[_builtins.str] deploy_ramdisk: URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk
@@ -630,6 +665,7 @@ class BareMetalHost(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] detached: true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned
         :param pulumi.Input[_builtins.bool] disable_power_off: Never power the host off (power changes become reboots; no power-off before delete)
         :param pulumi.Input[_builtins.bool] externally_provisioned: The host was installed by someone else: adopt it as active, manage power only
+        :param pulumi.Input[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']] firmware: Firmware settings of the host (Metal³ HostFirmwareSettings)
         :param pulumi.Input[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']] image: Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it
         :param pulumi.Input[_builtins.str] inspect_request: A token whose change means "inspect again" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)
         :param pulumi.Input[_builtins.str] inspection_mode: agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip
@@ -682,6 +718,7 @@ class BareMetalHost(pulumi.CustomResource):
                  boot_mac_address: pulumi.Input[Optional[_builtins.str]] = None,
                  boot_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  custom_deploy: pulumi.Input[Optional[Union['BareMetalHostCustomDeployArgs', 'BareMetalHostCustomDeployArgsDict']]] = None,
+                 data_image: pulumi.Input[Optional[Union['BareMetalHostDataImageArgs', 'BareMetalHostDataImageArgsDict']]] = None,
                  deploy_iso: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy_ramdisk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -689,6 +726,7 @@ class BareMetalHost(pulumi.CustomResource):
                  detached: pulumi.Input[Optional[_builtins.bool]] = None,
                  disable_power_off: pulumi.Input[Optional[_builtins.bool]] = None,
                  externally_provisioned: pulumi.Input[Optional[_builtins.bool]] = None,
+                 firmware: pulumi.Input[Optional[Union['BareMetalHostFirmwareArgs', 'BareMetalHostFirmwareArgsDict']]] = None,
                  image: pulumi.Input[Optional[Union['BareMetalHostImageArgs', 'BareMetalHostImageArgsDict']]] = None,
                  inspect_request: pulumi.Input[Optional[_builtins.str]] = None,
                  inspection_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -727,6 +765,7 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["boot_mac_address"] = boot_mac_address
             __props__.__dict__["boot_mode"] = boot_mode
             __props__.__dict__["custom_deploy"] = custom_deploy
+            __props__.__dict__["data_image"] = data_image
             __props__.__dict__["deploy_iso"] = deploy_iso
             __props__.__dict__["deploy_kernel"] = deploy_kernel
             __props__.__dict__["deploy_ramdisk"] = deploy_ramdisk
@@ -734,6 +773,7 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["detached"] = detached
             __props__.__dict__["disable_power_off"] = disable_power_off
             __props__.__dict__["externally_provisioned"] = externally_provisioned
+            __props__.__dict__["firmware"] = firmware
             __props__.__dict__["image"] = image
             __props__.__dict__["inspect_request"] = inspect_request
             __props__.__dict__["inspection_mode"] = inspection_mode
@@ -755,9 +795,12 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["timeouts"] = timeouts
             __props__.__dict__["traits"] = traits
             __props__.__dict__["user_data"] = None if user_data is None else pulumi.Output.secret(user_data)
+            __props__.__dict__["attached_data_image"] = None
             __props__.__dict__["detached_deployment_record"] = None
             __props__.__dict__["driver"] = None
             __props__.__dict__["error_message"] = None
+            __props__.__dict__["firmware_registry"] = None
+            __props__.__dict__["firmware_settings"] = None
             __props__.__dict__["hardware"] = None
             __props__.__dict__["ironic_provision_state"] = None
             __props__.__dict__["last_updated"] = None
@@ -797,11 +840,13 @@ class BareMetalHost(pulumi.CustomResource):
         __props__.__dict__["adopt_force"] = None
         __props__.__dict__["adopt_node"] = None
         __props__.__dict__["architecture"] = None
+        __props__.__dict__["attached_data_image"] = None
         __props__.__dict__["automated_cleaning_mode"] = None
         __props__.__dict__["bmc"] = None
         __props__.__dict__["boot_mac_address"] = None
         __props__.__dict__["boot_mode"] = None
         __props__.__dict__["custom_deploy"] = None
+        __props__.__dict__["data_image"] = None
         __props__.__dict__["deploy_iso"] = None
         __props__.__dict__["deploy_kernel"] = None
         __props__.__dict__["deploy_ramdisk"] = None
@@ -812,6 +857,9 @@ class BareMetalHost(pulumi.CustomResource):
         __props__.__dict__["driver"] = None
         __props__.__dict__["error_message"] = None
         __props__.__dict__["externally_provisioned"] = None
+        __props__.__dict__["firmware"] = None
+        __props__.__dict__["firmware_registry"] = None
+        __props__.__dict__["firmware_settings"] = None
         __props__.__dict__["hardware"] = None
         __props__.__dict__["image"] = None
         __props__.__dict__["inspect_request"] = None
@@ -868,6 +916,14 @@ class BareMetalHost(pulumi.CustomResource):
         return pulumi.get(self, "architecture")
 
     @_builtins.property
+    @pulumi.getter(name="attachedDataImage")
+    def attached_data_image(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The dataImage URL pulumi-metal3 attached to the host's virtual CD, once the BMC showed it inserted (Metal³ DataImage status.attachedImage.url); absent when none is.
+        """
+        return pulumi.get(self, "attached_data_image")
+
+    @_builtins.property
     @pulumi.getter(name="automatedCleaningMode")
     def automated_cleaning_mode(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -906,6 +962,14 @@ class BareMetalHost(pulumi.CustomResource):
         Provision through a custom deploy step (deploy_interface custom-agent) instead of an image
         """
         return pulumi.get(self, "custom_deploy")
+
+    @_builtins.property
+    @pulumi.getter(name="dataImage")
+    def data_image(self) -> pulumi.Output[Optional['outputs.BareMetalHostDataImage']]:
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+        """
+        return pulumi.get(self, "data_image")
 
     @_builtins.property
     @pulumi.getter(name="deployIso")
@@ -986,6 +1050,30 @@ class BareMetalHost(pulumi.CustomResource):
         The host was installed by someone else: adopt it as active, manage power only
         """
         return pulumi.get(self, "externally_provisioned")
+
+    @_builtins.property
+    @pulumi.getter
+    def firmware(self) -> pulumi.Output[Optional['outputs.BareMetalHostFirmware']]:
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+        """
+        return pulumi.get(self, "firmware")
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareRegistry")
+    def firmware_registry(self) -> pulumi.Output[Optional[Any]]:
+        """
+        The BIOS registry Ironic reported (per setting: type, allowableValues, lowerBound/upperBound, min/maxLength, readOnly): the next preview checks firmware.settings against it.
+        """
+        return pulumi.get(self, "firmware_registry")
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareSettings")
+    def firmware_settings(self) -> pulumi.Output[Optional[Any]]:
+        """
+        The BIOS settings Ironic reports after the last run (name → value; passwords left out), when the host's BIOS interface reads any.
+        """
+        return pulumi.get(self, "firmware_settings")
 
     @_builtins.property
     @pulumi.getter

@@ -18,6 +18,8 @@ from . import outputs
 __all__ = [
     'BareMetalHostBmc',
     'BareMetalHostCustomDeploy',
+    'BareMetalHostDataImage',
+    'BareMetalHostFirmware',
     'BareMetalHostImage',
     'BareMetalHostIronic',
     'BareMetalHostOwner',
@@ -146,6 +148,53 @@ class BareMetalHostCustomDeploy(dict):
         Custom deploy step name
         """
         return pulumi.get(self, "method")
+
+
+@pulumi.output_type
+class BareMetalHostDataImage(dict):
+    """
+    An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+    """
+    def __init__(__self__, *,
+                 url: _builtins.str):
+        """
+        An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC
+
+        :param _builtins.str url: URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> _builtins.str:
+        """
+        URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server
+        """
+        return pulumi.get(self, "url")
+
+
+@pulumi.output_type
+class BareMetalHostFirmware(dict):
+    """
+    Firmware settings of the host (Metal³ HostFirmwareSettings)
+    """
+    def __init__(__self__, *,
+                 settings: Optional[Mapping[str, Any]] = None):
+        """
+        Firmware settings of the host (Metal³ HostFirmwareSettings)
+
+        :param Mapping[str, Any] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        if settings is not None:
+            pulumi.set(__self__, "settings", settings)
+
+    @_builtins.property
+    @pulumi.getter
+    def settings(self) -> Optional[Mapping[str, Any]]:
+        """
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        """
+        return pulumi.get(self, "settings")
 
 
 @pulumi.output_type

@@ -6,19 +6,19 @@
 // with the component's URN and outputs once every child registration has completed.
 import * as pulumi from "@pulumi/pulumi";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const settings = require("@pulumi/pulumi/runtime/settings");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const runtimeConfig = require("@pulumi/pulumi/runtime/config");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const localState = require("@pulumi/pulumi/runtime/state");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const rpc = require("@pulumi/pulumi/runtime/rpc");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server");
 
 /** Builds the component `type` named `name`; returns it and the outputs to answer with. */

@@ -5,11 +5,11 @@
 import type { Logger } from "../../provider/log";
 import { stderrLogger } from "../../provider/log";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 
 /** A logger for the resource `urn`. */

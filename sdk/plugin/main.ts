@@ -5,9 +5,9 @@ import { watchEngine } from "../providers/engine-watch";
 import { engineLoggers } from "./engine-log";
 import { Metal3Provider } from "./server";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 
 function main(argv: string[]): void {

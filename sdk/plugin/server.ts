@@ -20,19 +20,19 @@ import { Path, unwrapSecrets, valueAt, wrapSecrets } from "./secrets";
 import { construct } from "./construct";
 import { COMPONENTS } from "./components";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const statusProto = require("@pulumi/pulumi/proto/status_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const anyProto = require("google-protobuf/google/protobuf/any_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const emptyProto = require("google-protobuf/google/protobuf/empty_pb");
 
 export const HOST_TOKEN = `${PACKAGE}:index:BareMetalHost`;

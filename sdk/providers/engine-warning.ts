@@ -6,11 +6,11 @@
 // to stderr. Each distinct message is sent once per provider process, i.e. once per run.
 import { format } from "util";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const grpc = require("@grpc/grpc-js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 
 const said = new Set<string>();

@@ -41,13 +41,23 @@ function costText(c: DayTwoCost, label: string): string {
             return `WILL DETACH host ${label} (no server change)`;
         case "reattach":
             return `WILL RE-ATTACH host ${label} (no reprovision)`;
+        case "firmware":
+            return c.via === "service"
+                ? `WILL SERVICE (no wipe; reboots the host) host ${label}: firmware settings changed`
+                : `WILL CLEAN (manual cleaning for firmware settings, no agent; reboots the host) host ${label}: firmware settings changed`;
+        case "attach-data-image":
+            return `WILL ATTACH DATA IMAGE ${c.url} to host ${label} (virtual CD; no reboot, no wipe)`;
+        case "detach-data-image":
+            return `WILL DETACH DATA IMAGE ${c.url} from host ${label} (ejected; no reboot, no wipe)`;
+        case "data-image-waits":
+            return `DATA IMAGE ${c.url} WAITS on host ${label}: the host is not provisioned (it ends ${c.ends}); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`;
     }
 }
 
 /**
  * The day-two costs of a change that wipes nothing, in the preview's words (undefined: nothing
  * worth a line): `WILL DETACH (no server change)`, `WILL RE-ATTACH (no reprovision)`, `WILL REBOOT
- * (soft|hard)`, `WILL RE-INSPECT`, each followed by the plan.
+ * (soft|hard)`, `WILL RE-INSPECT`, `WILL SERVICE` / `WILL CLEAN` (firmware), each followed by the plan.
  */
 export function dayTwoWords(plan: ChangePlan, label: string): string | undefined {
     const costs = plan.costs;

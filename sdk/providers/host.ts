@@ -34,6 +34,7 @@ import { stackOwnerKey } from "../owner";
 import { ChangePlan, identityChanges, NODE_IDENTITY_KEYS, predictUpdate } from "../../provider/host/plan";
 import type { PreviewContract } from "../../provider/host/preview-inputs";
 import { dayTwoWords, wipeWords } from "./host-preview";
+import { recordedDataImage } from "../../provider/host/data-image";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
 import { bmcDrift, bmcProfile, observedBmcAddress } from "../../provider/host/bmc";
 import { bareMetalHostInputsSchema, checkFailures } from "../schemas/baremetalhost";
@@ -44,6 +45,7 @@ import { engineError, PROVIDER_KEY } from "./errors";
 import { Logger, stderrLogger } from "../../provider/log";
 import { inputNames, resourceEntry } from "../schema/resources";
 import { checkAdoption } from "./adoption";
+import { firmwarePlan, firmwareProblems, registryOf, reportedSettings, type FirmwareRegistryEntry } from "../../provider/host/firmware";
 
 /**
  * Keyed digests (HMACs) of the secret inputs: enough to notice a change, useless to recover or
@@ -92,6 +94,12 @@ export interface BareMetalHostState extends PublicHostInputs {
     deploymentPending?: true;
     /** Detached: the deployment record the removed node carried, written on it again at re-attach. */
     detachedDeploymentRecord?: string;
+    /** The BIOS settings Ironic reports (passwords left out), when its BIOS interface has any. */
+    firmwareSettings?: Record<string, string>;
+    /** Their registry (allowed values, bounds, read-only): what the next preview checks `firmware.settings` against. */
+    firmwareRegistry?: Record<string, FirmwareRegistryEntry>;
+    /** The data image attached to the host's virtual CD (provider/host/data-image.ts). */
+    attachedDataImage?: string;
 }
 
 function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
@@ -117,12 +125,32 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     }
     // A detach needs a node to detach; a new host declared detached would never be enrolled.
     const creating = Object.keys(withoutProviderKey(olds ?? {})).length === 0;
+    failures.push(...firmwareFailures(withoutProviderKey(olds ?? {}), inputs));
     if (creating && news.detached === true) failures.push({ property: "detached", reason: "a new host cannot start detached: there is no Ironic node to detach yet; create it, then set detached: true" });
     if (failures.length) return { inputs: news, failures };
     const adoption = await checkAdoption(withoutProviderKey(olds ?? {}), inputs, stack);
     if (adoption.failure) return { inputs: news, failures: [{ property: "adoptNode", reason: adoption.failure }] };
     if (adoption.announcement) log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] ${adoption.announcement}`);
+    // A new host that will not be provisioned: its data image waits (an update's preview says so from its plan).
+    const dataImageUrl = (inputs.dataImage as { url?: unknown } | undefined)?.url;
+    if (creating && typeof dataImageUrl === "string" && !isUnknown(dataImageUrl) && !inputs.image && !inputs.customDeploy && inputs.externallyProvisioned !== true) {
+        log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] DATA IMAGE ${dataImageUrl} WAITS: the host is not provisioned (no image); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`);
+    }
     return { inputs: news };
+}
+
+/**
+ * `firmware.settings` checked against the BIOS registry the last run recorded (outputs
+ * firmwareRegistry): a read-only setting, a value not allowed or out of bounds fails the preview,
+ * naming the property. Nothing recorded (a new host, a BMC without BIOS): nothing to check yet.
+ */
+function firmwareFailures(olds: Record<string, unknown>, inputs: Record<string, unknown>): { property: string; reason: string }[] {
+    const settings = (inputs.firmware as { settings?: unknown } | undefined)?.settings;
+    if (!settings || typeof settings !== "object" || isUnknown(settings)) return [];
+    const known = Object.fromEntries(Object.entries(settings as Record<string, unknown>).filter(([, v]) => !isUnknown(v))) as Record<string, string | number>;
+    const plan = firmwarePlan(known);
+    if (!plan) return [];
+    return firmwareProblems(plan.settings, olds.firmwareRegistry as Record<string, FirmwareRegistryEntry> | undefined).map((p) => ({ property: `firmware.settings.${p.name}`, reason: p.message }));
 }
 
 async function connect(inputs: { ironic?: unknown }, stack: IronicConnectionInput | undefined): Promise<IronicClient> {
@@ -181,6 +209,7 @@ function stateFrom(i: PublicHostInputs, secretDigests: SecretDigests, node: Node
         lastUpdated: node.updated_at ?? node.created_at,
         driver: node.driver,
         ...(deploymentPending(node) ? { deploymentPending: true as const } : {}),
+        ...(recordedDataImage(node) ? { attachedDataImage: recordedDataImage(node) } : {}),
     };
 }
 
@@ -193,7 +222,21 @@ async function stateOf(client: IronicClient, i: PublicHostInputs, secretDigests:
     // Only an inspection leaves an inventory (fake inspection never does): skip the call otherwise.
     const inspected = !!node.inspection_finished_at && node.inspect_interface !== "fake";
     const inventory = inspected ? await client.getInventory(node.uuid).catch(() => undefined) : undefined;
-    return stateFrom(i, secretDigests, node, inventory);
+    return withFirmware(client, node, stateFrom(i, secretDigests, node, inventory));
+}
+
+/**
+ * The BIOS settings and registry Ironic reports, added to `state`; only where a BIOS interface
+ * reads them (not no-bios): one GET per host. Also on a failed update's state, so the next
+ * preview still checks firmware.settings against the registry.
+ */
+async function withFirmware(client: IronicClient, node: Node, state: BareMetalHostState): Promise<BareMetalHostState> {
+    if (node.bios_interface && node.bios_interface !== "no-bios") {
+        const bios = await client.getBiosSettings(node.uuid).catch(() => undefined);
+        const registry = bios && registryOf(bios);
+        if (bios && bios.length) Object.assign(state, { firmwareSettings: reportedSettings(bios), ...(registry ? { firmwareRegistry: registry } : {}) });
+    }
+    return state;
 }
 
 /** What a create/update learned of its node while converging, for the state of a failed one. */
@@ -229,7 +272,7 @@ async function initFailure(
     const secrets = [raw.bmc?.password, raw.ironic?.password, raw.ironic?.token].filter((s): s is string => typeof s === "string");
     const message = publicErrorText(e instanceof Error ? e.message : String(e), secrets);
     const state: BareMetalHostState = node
-        ? { ...stateFrom(host.pub, host.secretDigests, node), errorMessage: message }
+        ? { ...(fresh && client ? await withFirmware(client, fresh, stateFrom(host.pub, host.secretDigests, fresh)) : stateFrom(host.pub, host.secretDigests, node)), errorMessage: message }
         : {
               // Enrolled or adopted, then never seen: nothing to say of it but its name.
               ...host.pub,

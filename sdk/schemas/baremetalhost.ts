@@ -10,6 +10,7 @@ import { DURATION, parseDuration } from "../../provider/duration";
 import { COMMON_SECRET_INPUTS, containsUnknown, ironicConnectionSchema, timeoutSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
 import { AGENT_URL_SCHEMES, bmcAddressProblem, checksumProblem, IMAGE_URL_SCHEMES, urlString } from "./common";
 import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
+import { DATA_IMAGE_URL_SCHEMES, dataImageDriverProblem } from "../../provider/host/data-image";
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -94,6 +95,18 @@ export const raidSchema = z
     .strict()
     .describe("RAID configuration applied while preparing (Metal³ RAIDConfig)");
 
+/** Metal³ HostFirmwareSettings spec (baremetal-operator apis/metal3.io/v1alpha1/hostfirmwaresettings_types.go): settings is map[string]IntOrString. */
+export const firmwareSchema = z
+    .object({
+        settings: orUnknown(z.record(orUnknown(z.union([z.string().max(1024), z.number().int()]))))
+            .describe(
+                "BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)",
+            )
+            .optional(),
+    })
+    .strict()
+    .describe("Firmware settings of the host (Metal³ HostFirmwareSettings)");
+
 const duration = (d: string) => orUnknown(timeoutSchema("minutes")).describe(d);
 
 export const hostTimeoutsSchema = z
@@ -171,6 +184,7 @@ export const bareMetalHostInputsShape = {
     ).optional(),
     traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits").optional(),
     raid: orUnknown(raidSchema).optional(),
+    firmware: orUnknown(firmwareSchema).optional(),
     deployKernel: agentImageUrl("URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel").optional(),
     deployRamdisk: agentImageUrl("URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk").optional(),
     deployIso: agentImageUrl("URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso").optional(),
@@ -200,6 +214,17 @@ export const bareMetalHostInputsShape = {
     detached: bool(
         "true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned",
     ).optional(),
+    dataImage: orUnknown(
+        z
+            .object({
+                url: orUnknown(urlString("image", DATA_IMAGE_URL_SCHEMES)).describe("URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server"),
+            })
+            .strict(),
+    )
+        .describe(
+            "An ISO attached to the provisioned host's virtual CD through Ironic's virtual media API (Metal³'s DataImage, spec.url): no reboot, no wipe; removed: ejected. On a host that is not provisioned it waits until the host is (as Metal³). Needs a Redfish-family BMC",
+        )
+        .optional(),
     timeouts: orUnknown(hostTimeoutsSchema).optional(),
     ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment").optional(),
 };
@@ -268,6 +293,14 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     if (v.powerOffMode === "soft" && v.disablePowerOff === true) issue(ctx, ["powerOffMode"], "soft needs a power-off, which disablePowerOff forbids (reboots are then Ironic's own)");
     if (v.inspectRequest !== undefined && v.inspectionMode === "disabled") issue(ctx, ["inspectRequest"], "asks for an inspection, which inspectionMode: disabled forbids");
     if (v.detached === true && v.adoptNode !== undefined && !isUnknown(v.adoptNode)) issue(ctx, ["detached"], "cannot be combined with adoptNode: adopt the node first, then detach it");
+    if (v.dataImage !== undefined && profile) {
+        const problem = dataImageDriverProblem(profile.driver, profile.type);
+        if (problem) issue(ctx, ["dataImage"], problem);
+    }
+    // A live ISO is booted from the virtual CD a data image would take (Ironic's ramdisk deploy through virtual media).
+    if (v.dataImage !== undefined && v.image !== undefined && known(v.image) && (v.image as { format?: string }).format === "live-iso") {
+        issue(ctx, ["dataImage"], "cannot be combined with a live-iso image: the live ISO is booted from the virtual CD the data image would take");
+    }
 
     const image = v.image;
     if (image && given(image)) {

@@ -87,6 +87,7 @@ const CREDENTIALS_BELONG: Record<UrlRole, string> = {
 };
 
 /** Characters a WHATWG parser drops or rewrites, or that no URL may hold unencoded. */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern refuses
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/;
 
 /**

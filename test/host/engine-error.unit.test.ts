@@ -6,7 +6,7 @@ import { IronicError, isUnreachable } from "../../provider/ironic";
 import { HostError } from "../../provider/host/converge";
 import { engineError } from "../../sdk/providers/errors";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 const refused = () =>

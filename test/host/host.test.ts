@@ -14,7 +14,7 @@ import { EXTRA } from "../../provider/host/lifecycle";
 const provider = bareMetalHostProvider;
 // The dynamic-provider host sends results through protobuf Structs; anything they reject fails
 // only under the real engine ("Unexpected struct type"), so every result is checked here.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 function wireSafe<T>(v: T): T {
     expect(() => Struct.fromJavaScript(v), "result must survive the engine's protobuf Struct").to.not.throw();

@@ -227,6 +227,25 @@ describe("host/lifecycle: who owns the node (issue 9)", () => {
         expect(a.message).to.contain("baremetal node maintenance unset default~h1");
     });
 
+    it("service failed: settings still to apply are serviced again; nothing pending fails with Ironic's error and the way out", () => {
+        const withFirmware = spec({ image, firmware: { settings: { ProcTurboMode: "Disabled" } } } as Partial<PlainHostInputs>);
+        const deployed = { ...node(withFirmware, "x").extra, [EXTRA.deployment]: withFirmware.deployment!.fingerprint };
+        const failed = (s: HostSpec, extra: Record<string, unknown>) =>
+            node(s, "service failed", { power_state: "power on", last_error: "BIOS refused ProcTurboMode", extra });
+        expect(nextAction(withFirmware, observed(withFirmware, failed(withFirmware, deployed)))).to.deep.equal({ kind: "configure-firmware", via: "service" });
+        const plain = spec({ image });
+        const a = nextAction(plain, observed(plain, failed(plain, { ...node(plain, "x").extra, [EXTRA.deployment]: plain.deployment!.fingerprint }))) as { kind: string; message: string };
+        expect(a.kind).to.equal("fail");
+        expect(a.message).to.contain("BIOS refused ProcTurboMode").and.contain("firmware.settings").and.contain("baremetal node service default~h1");
+    });
+
+    it("a state the lifecycle does not handle names Ironic's error and the command back", () => {
+        const s = spec({ image });
+        const a = nextAction(s, observed(s, node(s, "rescue failed", { last_error: "rescue agent timed out" }))) as { kind: string; message: string };
+        expect(a.kind).to.equal("fail");
+        expect(a.message).to.contain('"rescue failed"').and.contain("rescue agent timed out").and.contain("baremetal node unrescue default~h1");
+    });
+
     it("deleting a claimed host names the allocation, its owner and the Machine", () => {
         const s = spec();
         const a = nextDeleteAction({ disablePowerOff: false, externallyProvisioned: false }, node(s, "active", { allocation_uuid: "al-1" }), {

@@ -29,7 +29,6 @@ const base: Record<string, unknown> = {
     metaData: '{"role": "db"}',
     labels: { rack: "r1" },
 };
-const SECRETS = ["userData", "networkData", "metaData"];
 
 interface Recorded {
     ironicProvisionState: string;

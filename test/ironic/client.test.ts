@@ -366,6 +366,21 @@ describe("IronicClient against a real Ironic", function () {
         expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.contain("ECONNREFUSED");
     });
 
+    it("by default retries an unreachable Ironic for a minute, then fails (README: PULUMI_METAL3_IRONIC_RETRY_SECONDS changes that window)", async function () {
+        this.timeout(180_000);
+        const port = await findFreePort();
+        const started = Date.now();
+        // No retryDeadlineMs and an environment without PULUMI_METAL3_IRONIC_RETRY_SECONDS: the default window.
+        const err = await expectIronicError(IronicClient.connect({ url: `http://127.0.0.1:${port}` }, {}));
+        const took = Date.now() - started;
+        // It gives up once the next back-off (at most 5 s) would pass the minute: between 55 and 60 s in.
+        expect(took).to.be.at.least(54_000).and.lessThan(90_000);
+        expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.contain("within 60 s");
+        const windowed = Date.now();
+        await expectIronicError(IronicClient.connect({ url: `http://127.0.0.1:${port}` }, { PULUMI_METAL3_IRONIC_RETRY_SECONDS: "2" }));
+        expect(Date.now() - windowed).to.be.lessThan(10_000);
+    });
+
     it("bounds each request by timeoutMs", async () => {
         // A listener that accepts connections and never answers: a hung Ironic.
         const accepted: net.Socket[] = [];

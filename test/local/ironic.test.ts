@@ -6,11 +6,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RunningIronic, stateFiles } from "../../local/ironic";
+import { stateFiles } from "../../local/ironic";
 import { ironicRequirementsFile, ironicVenvCacheDir, pinnedVersion } from "../../local/ironic-venv";
 import { findFreePort, httpGet, isProcessAlive, processCommandLine, readPidFile, waitForHttp } from "../../local/proc";
 import { compareMicroversions, IronicClient } from "../../provider/ironic/client";
-import { startExtraIronic } from "../support/hooks";
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
 const CLI = path.join(REPO_ROOT, "bin", "pulumi-metal3");
@@ -256,16 +255,42 @@ describe("pulumi-metal3 ironic start|status|stop", function () {
   });
 });
 
-describe("local Ironic with http_basic auth, slow fake power and short BMC retries", function () {
+// The flags of `ironic start` as the README lists them, given on the command line: each one's effect
+// is looked at in the running Ironic.
+describe("`ironic start --basic-auth U --basic-auth-password-file F --fake-delays power=2 --ipmi-retry-timeout 5 --deploy-kernel/--deploy-ramdisk --no-install`", function () {
   this.timeout(180_000);
   const credentials = { username: "metal3", password: "not-the-default-8413" };
   const authHeader = { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` };
   const apiHeaders = { ...authHeader, "X-OpenStack-Ironic-API-Version": "1.82", "Content-Type": "application/json" };
-  let ironic: RunningIronic;
+  const agentImages = { kernel: "http://127.0.0.1:9/ipa.kernel", ramdisk: "http://127.0.0.1:9/ipa.initramfs" };
+  let ironic: { url: string; stateDir: string };
 
   before(async function () {
     this.timeout(180_000);
-    ironic = await startExtraIronic({ basicAuth: credentials, fakeDelays: { power: "2" }, ipmiRetryTimeoutS: 5 });
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-ironic-flags-"));
+    const passwordFile = path.join(stateDir, "..", `${path.basename(stateDir)}.password`);
+    fs.writeFileSync(passwordFile, `${credentials.password}\n`, { mode: 0o600 });
+    try {
+      const started = await cli(
+        "ironic", "start", "--state-dir", stateDir, "--port", String(await findFreePort()),
+        "--basic-auth", credentials.username, "--basic-auth-password-file", passwordFile,
+        "--fake-delays", "power=2", "--ipmi-retry-timeout", "5",
+        "--deploy-kernel", agentImages.kernel, "--deploy-ramdisk", agentImages.ramdisk,
+        // The environment is built already (the run's own Ironic): nothing to install.
+        "--no-install",
+      );
+      expectOk(started, "ironic start with flags");
+      ironic = { url: printedVariables(started.stdout).IRONIC_URL, stateDir };
+    } finally {
+      fs.rmSync(passwordFile, { force: true });
+    }
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (!ironic) return;
+    expectOk(await cli("ironic", "stop", "--state-dir", ironic.stateDir), "ironic stop");
+    fs.rmSync(ironic.stateDir, { recursive: true, force: true });
   });
 
   async function api(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -346,5 +371,30 @@ describe("local Ironic with http_basic auth, slow fake power and short BMC retri
     expect(node.provision_state).to.equal("enroll");
     expect(node.last_error).to.match(/Failed to get power state/);
     expect(Date.now() - t0).to.be.below(30_000);
+  });
+
+  it("--deploy-kernel/--deploy-ramdisk: a node without agent images of its own validates for PXE boot and gets agent inspection; on an Ironic started without them it does not", async () => {
+    const node = { driver: "ipmi", driver_info: { ipmi_address: "127.0.0.1", ipmi_port: await findFreePort(), ipmi_username: "admin", ipmi_password: "secret" } };
+    const created = await api("POST", "/v1/nodes", { ...node, name: "agent-images" });
+    expect(created.status, JSON.stringify(created.json)).to.equal(201);
+    expect(created.json.inspect_interface).to.equal("agent");
+    expect((await api("POST", "/v1/ports", { node_uuid: created.json.uuid, address: "52:54:00:7a:00:01" })).status).to.equal(201);
+    const validated = await api("GET", `/v1/nodes/${created.json.uuid}/validate`);
+    expect(validated.json.boot, JSON.stringify(validated.json.boot)).to.deep.equal({ result: true });
+    // The run's own Ironic (test/support/hooks.ts) was started without agent images.
+    const bare = async (method: string, urlPath: string, body?: unknown) => {
+      const res = await fetch(`${process.env.IRONIC_URL}${urlPath}`, { method, headers: { "X-OpenStack-Ironic-API-Version": "1.82", "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return (await res.json()) as any;
+    };
+    const other = await bare("POST", "/v1/nodes", { ...node, name: `no-agent-images-${Math.random().toString(36).slice(2, 8)}` });
+    try {
+      expect(other.inspect_interface).to.equal("no-inspect");
+      await bare("POST", "/v1/ports", { node_uuid: other.uuid, address: `52:54:00:7b:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}:01` });
+      const otherValidated = await bare("GET", `/v1/nodes/${other.uuid}/validate`);
+      expect(otherValidated.boot.result).to.equal(false);
+      expect(otherValidated.boot.reason).to.include("deploy_kernel");
+    } finally {
+      await fetch(`${process.env.IRONIC_URL}/v1/nodes/${other.uuid}`, { method: "DELETE", headers: { "X-OpenStack-Ironic-API-Version": "1.82" } });
+    }
   });
 });

@@ -138,6 +138,31 @@ describe("pulumi-resource-metal3 plugin under the real engine", function () {
         });
     });
 
+    describe("pulumi import of a Machine", () => {
+        let p: PluginProject;
+        let uuid: string;
+        before(async () => {
+            uuid = (await client.createNode({ name: `default~plug-imp-m-${tag}`, driver: "fake-hardware" } as never)).uuid;
+            p = PluginProject.create("plugin-import-machine", binDir);
+            await p.must(["stack", "init", "dev"]);
+            await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
+            await p.setHosts([]);
+        });
+        after(async () => {
+            if (uuid && (await client.findNode(uuid))) await client.deleteNode(uuid).catch(() => undefined);
+        });
+
+        it("is refused, saying to import the host and declare the Machine; nothing enters the state and the node is untouched (docs/PLUGIN.md)", async () => {
+            const before = await client.getNode(uuid);
+            const imported = await p.run(["import", "metal3:index:Machine", `m-${tag}`, uuid, "--yes", "--generate-code=false"]);
+            expect(imported.code, imported.out).to.not.equal(0);
+            expect(imported.out).to.contain("importing a Machine is not supported: import its host (metal3:index:BareMetalHost) and declare the Machine");
+            const state = JSON.parse(await p.must(["stack", "export"]));
+            expect((state.deployment.resources ?? []).some((r: any) => r.type === "metal3:index:Machine")).to.equal(false);
+            expect((await client.getNode(uuid)).updated_at).to.equal(before.updated_at);
+        });
+    });
+
     describe("customTimeouts on a slow host", () => {
         let p: PluginProject;
         let slow: IronicClient;

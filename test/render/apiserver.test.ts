@@ -13,6 +13,7 @@ import {
   hostObjectList,
   renderBareMetalHost,
   renderMachine,
+  renderDataImage,
   type HostRenderInput,
   type KubeObject,
   type MachineApiVersion,
@@ -29,6 +30,8 @@ const PLURALS: Record<string, string> = {
   BareMetalHost: "baremetalhosts",
   Machine: "machines",
   Metal3Machine: "metal3machines",
+  HostFirmwareSettings: "hostfirmwaresettings",
+  DataImage: "dataimages",
 };
 
 function objectPath(o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, sub = ""): string {
@@ -104,6 +107,8 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
     ["fake://node-2", { customDeploy: { method: "install_coreos" }, description: "fake", externallyProvisioned: true }],
     // Day two: reboot.metal3.io {"mode":"soft"}, inspect.metal3.io "", baremetalhost.metal3.io/detached "" (provider/render/day-two.ts).
     ["ipmi://192.168.111.1:6231", { rebootRequest: "2026-12-07T21:00", powerOffMode: "soft", inspectRequest: "again-1", detached: true }],
+    // Firmware settings: a HostFirmwareSettings beside the host, IntOrString values (provider/render/firmware.ts).
+    ["redfish+https://192.168.111.1/redfish/v1/Systems/2", { firmware: { settings: { ProcTurboMode: "Disabled", NumCores: 12 } } }],
   ];
 
   hosts.forEach(([address, extra], i) => {
@@ -125,6 +130,10 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
       expect(live.metadata.labels).to.deep.equal(r.host.metadata.labels);
       const secret = await get(r.bmcSecret);
       expect(secret.data).to.deep.equal(r.bmcSecret.data);
+      if (extra.firmware) {
+        expect(r.firmwareSettings, "a HostFirmwareSettings beside the host").to.not.equal(undefined);
+        expect((await get(r.firmwareSettings!)).spec).to.deep.equal({ settings: { NumCores: 12, ProcTurboMode: "Disabled" } });
+      } else expect(r.firmwareSettings).to.equal(undefined);
     });
   });
 
@@ -159,6 +168,19 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
     const put = await kubeRequest(kube.kubeconfig, "PUT", `/apis/metal3.io/v1alpha1/namespaces/${NS}/baremetalhosts/held-0/status?fieldValidation=Strict`, { ...live, status });
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
     expect(put.body.status.provisioning.image.url).to.equal("http://172.22.0.1/os.qcow2");
+  });
+
+  it("a DataImage beside its host (provider/render/data-image.ts): applies strictly, its status.attachedImage accepted by the status subresource", async () => {
+    const o = renderDataImage({ name: "node-0", namespace: NS, url: "http://172.22.0.1/data.iso", attachedUrl: "http://172.22.0.1/data.iso" });
+    const { status, ...object } = o;
+    await expectApplied(object as typeof o);
+    const s = await apply({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: NS }, status }, "status-writer", "/status");
+    expect(s.status, JSON.stringify(s.body)).to.equal(200);
+    const live = await get(o);
+    expect(live.spec).to.deep.equal({ url: "http://172.22.0.1/data.iso" });
+    expect(live.status).to.deep.equal({ attachedImage: { url: "http://172.22.0.1/data.iso" } });
+    const typo = { ...object, spec: { url: "http://172.22.0.1/data.iso", checksum: "x" } };
+    expect((await apply(typo)).status, "an unknown spec field is refused").to.be.at.least(400);
   });
 
   it("the status annotation is accepted verbatim by the BareMetalHost status subresource", async () => {

@@ -53,6 +53,16 @@ describe("sdk/kubernetes: emitHostObjects / emitMachineObjects (Pulumi mocks)", 
     expect(out.parents.bmcSecret).to.match(/pulumi-metal3:test:Parent\$kubernetes:core\/v1:Secret::node-0-bmc-secret$/);
   });
 
+  it("a host with a dataImage: a DataImage of the host's name and namespace, spec.url, valid against the CRD; none for a host without one", () => {
+    const di = reg("node-0-dataimage");
+    expect(di.type).to.equal("kubernetes:metal3.io/v1alpha1:DataImage");
+    const o = asObject(di);
+    expect(o.metadata).to.deep.include({ name: "node-0", namespace: "metal3" });
+    expect((o as unknown as { spec: unknown }).spec).to.deep.equal({ url: "http://172.22.0.1/data.iso" });
+    expect(crds().validate(o)).to.deep.equal([]);
+    expect(out.registrations.filter((r) => r.type.endsWith(":DataImage")).map((r) => r.name)).to.deep.equal(["node-0-dataimage"]);
+  });
+
   it("sends Secret data as Pulumi secrets and keeps the custom resources readable", () => {
     for (const n of ["node-0-bmc-secret", "node-0-user-data", "node-0-meta-data", "worker-0-bootstrap-data"]) {
       expect(reg(n).inputs.data, n).to.have.property(SECRET_SIG);

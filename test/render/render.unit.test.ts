@@ -280,6 +280,21 @@ describe("render: BareMetalHost objects in detail", () => {
   });
 });
 
+describe("render: HostFirmwareSettings beside the host", () => {
+  it("firmware.settings: a HostFirmwareSettings named as the host, spec.settings as given (IntOrString), valid against the CRD; none without settings", () => {
+    const r = renderBareMetalHost(hostInput("redfish+http://127.0.0.1:8000/redfish/v1/Systems/1", { firmware: { settings: { ProcTurboMode: "Disabled", NumCores: 12 } } }));
+    const hfs = r.firmwareSettings!;
+    expect(hfs.kind).to.equal("HostFirmwareSettings");
+    expect(hfs.metadata).to.deep.equal({ name: r.host.metadata.name, namespace: r.host.metadata.namespace });
+    expect(hfs.spec).to.deep.equal({ settings: { NumCores: 12, ProcTurboMode: "Disabled" } });
+    expectValid(hfs);
+    expect(renderBareMetalHost(hostInput("redfish+http://127.0.0.1:8000/redfish/v1/Systems/1", { firmware: { settings: {} } })).firmwareSettings).to.equal(undefined);
+    expect(renderBareMetalHost(hostInput("redfish+http://127.0.0.1:8000/redfish/v1/Systems/1")).firmwareSettings).to.equal(undefined);
+    // The validator judges this kind too: a boolean is not an IntOrString.
+    expect(crds().validate({ ...hfs, spec: { settings: { QuietBoot: true } } } as unknown as KubeObject).join("\n")).to.match(/settings/);
+  });
+});
+
 describe("render: hostStatus and the status annotation", () => {
   const base: HostStatusInput = { nodeUuid: NODE_UUID, provisioningState: "available", poweredOn: false };
   const cases: Array<[string, HostStatusInput, Record<string, unknown>]> = [
