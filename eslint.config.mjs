@@ -18,7 +18,10 @@ export default tseslint.config(
             // (sdk/providers/host-dynamic.ts); the plugin loads generated gRPC stubs the same way.
             "@typescript-eslint/no-require-imports": "off",
             // A leading underscore names what a destructuring leaves out on purpose.
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", caughtErrors: "none" }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", caughtErrors: "none" },
+            ],
         },
     },
     {

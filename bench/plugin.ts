@@ -56,7 +56,9 @@ function pulumi(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<nu
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve((Date.now() - started) / 1000) : reject(new Error(`pulumi ${args.join(" ")} failed (${code}):\n${out.slice(-4000)}`))));
+        child.on("close", (code) =>
+            code === 0 ? resolve((Date.now() - started) / 1000) : reject(new Error(`pulumi ${args.join(" ")} failed (${code}):\n${out.slice(-4000)}`)),
+        );
     });
 }
 
@@ -108,7 +110,9 @@ async function main(): Promise<void> {
             `| pulumi up (no changes) | ${native.noop.toFixed(0)} s | ${dynamic.noop.toFixed(0)} s |`,
             `| pulumi destroy | ${native.destroy.toFixed(0)} s | ${dynamic.destroy.toFixed(0)} s |`,
         ];
-        process.stdout.write(`${rows.join("\n")}\n\nmeasured ${new Date().toISOString()} on ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}\n`);
+        process.stdout.write(
+            `${rows.join("\n")}\n\nmeasured ${new Date().toISOString()} on ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}\n`,
+        );
     } finally {
         await stopIronic({ stateDir, log: say });
         fs.rmSync(stateDir, { recursive: true, force: true });

@@ -50,7 +50,9 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
             "the fault took effect and after the recovery.",
     );
     out.push("");
-    out.push(`Run: ${generatedAt}; ${rows.length} scenarios recorded, ${Math.round(rows.reduce((t, r) => t + r.seconds, 0) / 60)} minutes of scenario time (fault to verified end state; Ironic and stack set-up not counted) on the machine that ran them.`);
+    out.push(
+        `Run: ${generatedAt}; ${rows.length} scenarios recorded, ${Math.round(rows.reduce((t, r) => t + r.seconds, 0) / 60)} minutes of scenario time (fault to verified end state; Ironic and stack set-up not counted) on the machine that ran them.`,
+    );
     out.push("");
     for (const [group, title] of GROUPS) {
         const mine = rows.filter((r) => r.group === group);
@@ -64,7 +66,9 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
         out.push("| Fault | Moment | Level | What the operator saw (first line) | What the next run did | Nodes/claims before | Nodes/claims after | s |");
         out.push("|---|---|---|---|---|---|---|---|");
         for (const r of mine) {
-            out.push(`| ${cell(r.fault)} | ${cell(r.moment)} | ${r.level} | ${cell(r.operatorSaw ? `“${r.operatorSaw}”` : "no error")} | ${cell(r.recovery)} | ${cell(census(r.before))} | ${cell(census(r.after))} | ${r.seconds} |`);
+            out.push(
+                `| ${cell(r.fault)} | ${cell(r.moment)} | ${r.level} | ${cell(r.operatorSaw ? `“${r.operatorSaw}”` : "no error")} | ${cell(r.recovery)} | ${cell(census(r.before))} | ${cell(census(r.after))} | ${r.seconds} |`,
+            );
         }
         out.push("");
     }
@@ -72,7 +76,7 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
     out.push("");
     out.push(
         "The faults come from the project's flaky TCP proxy (test/ironic/flaky-proxy.ts) between the provider and the real Ironic: " +
-            "connection resets before and after Ironic acted, 503s before and after forwarding, 409 \"node is locked\" storms in Ironic's own fault format, " +
+            'connection resets before and after Ironic acted, 503s before and after forwarding, 409 "node is locked" storms in Ironic\'s own fault format, ' +
             "answers held back past the client's timeout (`PULUMI_METAL3_IRONIC_TIMEOUT_SECONDS`), and a blackhole (accepts, never answers). " +
             "Why not toxiproxy: see *Not covered* below.",
     );
@@ -84,7 +88,9 @@ export function render(rows: ReliabilityRow[], missingFiles: string[], generated
         out.push("");
         out.push("## Missing from this run");
         out.push("");
-        out.push(`No rows from: ${missingFiles.map((f) => `\`test/faults/${f === "ironic-kill" ? "ironic-kill" : f}.test.ts\``).join(", ")} (not run, or failed before its first scenario).`);
+        out.push(
+            `No rows from: ${missingFiles.map((f) => `\`test/faults/${f === "ironic-kill" ? "ironic-kill" : f}.test.ts\``).join(", ")} (not run, or failed before its first scenario).`,
+        );
     }
     out.push("");
     return out.join("\n");

@@ -35,116 +35,123 @@ options:
 `;
 
 function printLab(lab: Lab): void {
-  process.stdout.write(`ACCEL=${lab.accel}${lab.accelReason ? ` (${lab.accelReason})` : ""}\n`);
-  process.stdout.write(`BMC_USERNAME=${lab.username}\n`);
-  process.stdout.write(`REDFISH_PASSWORD_FILE=${lab.redfishPasswordFile}\n`);
-  for (const vm of lab.vms) {
-    process.stdout.write(
-      `VM=${vm.name} MAC=${vm.mac} REDFISH=${vm.redfishAddress} IPMI=${vm.ipmiAddress} IPMI_PASSWORD_FILE=${vm.ipmiPasswordFile} ` +
-        `AGENT_PORT=${vm.agentPort} FIRMWARE=${vm.firmware} CONSOLE=${vm.consoleLog}${vm.state ? ` STATE="${vm.state}"` : ""}\n`,
-    );
-  }
+    process.stdout.write(`ACCEL=${lab.accel}${lab.accelReason ? ` (${lab.accelReason})` : ""}\n`);
+    process.stdout.write(`BMC_USERNAME=${lab.username}\n`);
+    process.stdout.write(`REDFISH_PASSWORD_FILE=${lab.redfishPasswordFile}\n`);
+    for (const vm of lab.vms) {
+        process.stdout.write(
+            `VM=${vm.name} MAC=${vm.mac} REDFISH=${vm.redfishAddress} IPMI=${vm.ipmiAddress} IPMI_PASSWORD_FILE=${vm.ipmiPasswordFile} ` +
+                `AGENT_PORT=${vm.agentPort} FIRMWARE=${vm.firmware} CONSOLE=${vm.consoleLog}${vm.state ? ` STATE="${vm.state}"` : ""}\n`,
+        );
+    }
 }
 
 /** `pulumi-metal3 lab ...`; resolves to the process exit code. */
 export async function labCommand(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const usage = (message?: string) => {
-    if (message) process.stderr.write(`error: ${message}\n\n`);
-    process.stderr.write(USAGE);
-    return message ? 2 : 0;
-  };
-  if (!command || ["-h", "--help", "help"].includes(command)) return usage(command ? undefined : "a command is required");
-  if (!["start", "stop", "status", "images", "ironic"].includes(command)) return usage(`unknown command "${command}"`);
-  let vms = 1;
-  let firmware: "bios" | "uefi" | undefined;
-  let memoryMiB: number | undefined;
-  let cpus: number | undefined;
-  let diskGiB: number | undefined;
-  let stateDir: string | undefined;
-  let prefix: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const [flag, inline] = rest[i].startsWith("--") && rest[i].includes("=") ? [rest[i].slice(0, rest[i].indexOf("=")), rest[i].slice(rest[i].indexOf("=") + 1)] : [rest[i], undefined];
-    const value = () => inline ?? rest[++i];
-    const num = (min: number, max: number) => {
-      const v = value();
-      const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`bad ${flag} "${v ?? ""}": a whole number from ${min} to ${max}`);
-      return n;
+    const [command, ...rest] = argv;
+    const usage = (message?: string) => {
+        if (message) process.stderr.write(`error: ${message}\n\n`);
+        process.stderr.write(USAGE);
+        return message ? 2 : 0;
     };
-    try {
-      switch (flag) {
-        case "--vms":
-          vms = num(1, 16);
-          break;
-        case "--memory":
-          memoryMiB = num(512, 65536);
-          break;
-        case "--cpus":
-          cpus = num(1, 16);
-          break;
-        case "--disk":
-          diskGiB = num(4, 1024);
-          break;
-        case "--firmware": {
-          const v = value();
-          if (v !== "bios" && v !== "uefi") return usage(`bad --firmware "${v ?? ""}": bios or uefi`);
-          firmware = v;
-          break;
+    if (!command || ["-h", "--help", "help"].includes(command)) return usage(command ? undefined : "a command is required");
+    if (!["start", "stop", "status", "images", "ironic"].includes(command)) return usage(`unknown command "${command}"`);
+    let vms = 1;
+    let firmware: "bios" | "uefi" | undefined;
+    let memoryMiB: number | undefined;
+    let cpus: number | undefined;
+    let diskGiB: number | undefined;
+    let stateDir: string | undefined;
+    let prefix: string | undefined;
+    for (let i = 0; i < rest.length; i++) {
+        const [flag, inline] =
+            rest[i].startsWith("--") && rest[i].includes("=")
+                ? [rest[i].slice(0, rest[i].indexOf("=")), rest[i].slice(rest[i].indexOf("=") + 1)]
+                : [rest[i], undefined];
+        const value = () => inline ?? rest[++i];
+        const num = (min: number, max: number) => {
+            const v = value();
+            const n = Number(v);
+            if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+                throw new Error(`bad ${flag} "${v ?? ""}": a whole number from ${min} to ${max}`);
+            return n;
+        };
+        try {
+            switch (flag) {
+                case "--vms":
+                    vms = num(1, 16);
+                    break;
+                case "--memory":
+                    memoryMiB = num(512, 65536);
+                    break;
+                case "--cpus":
+                    cpus = num(1, 16);
+                    break;
+                case "--disk":
+                    diskGiB = num(4, 1024);
+                    break;
+                case "--firmware": {
+                    const v = value();
+                    if (v !== "bios" && v !== "uefi") return usage(`bad --firmware "${v ?? ""}": bios or uefi`);
+                    firmware = v;
+                    break;
+                }
+                case "--prefix":
+                    prefix = value();
+                    if (!prefix) return usage("--prefix needs a value");
+                    break;
+                case "--state-dir":
+                    stateDir = value();
+                    if (!stateDir) return usage("--state-dir needs a value");
+                    break;
+                case "-h":
+                case "--help":
+                    return usage();
+                default:
+                    return usage(`unknown option "${rest[i]}"`);
+            }
+        } catch (err) {
+            return usage((err as Error).message);
         }
-        case "--prefix":
-          prefix = value();
-          if (!prefix) return usage("--prefix needs a value");
-          break;
-        case "--state-dir":
-          stateDir = value();
-          if (!stateDir) return usage("--state-dir needs a value");
-          break;
-        case "-h":
-        case "--help":
-          return usage();
-        default:
-          return usage(`unknown option "${rest[i]}"`);
-      }
+    }
+    try {
+        switch (command) {
+            case "start":
+                printLab(await startLab({ vms, firmware, memoryMiB, cpus, diskGiB, stateDir, prefix }));
+                return 0;
+            case "stop":
+                await stopLab({ stateDir });
+                return 0;
+            case "status": {
+                const lab = await labStatus({ stateDir });
+                printLab(lab);
+                if (!lab.vms.length) process.stdout.write(`no lab VMs (state ${lab.stateDir})\n`);
+                process.stdout.write(`REDFISH_BMC=${lab.redfishRunning ? "running" : "stopped"} IPMI_BMCS=${lab.ipmiRunning ? "running" : "stopped"}\n`);
+                return lab.redfishRunning && lab.ipmiRunning ? 0 : 3;
+            }
+            case "ironic": {
+                const agent = await ensureAgentImages();
+                const ironic = await startLabVmsIronic({ stateDir: stateDir ?? `${defaultLabStateDir()}-ironic`, agent });
+                process.stdout.write(`IRONIC_URL=${ironic.url}\nIMAGE_SERVER=http://127.0.0.1:${ironic.httpPort}\nHTTP_ROOT=${ironic.httpRoot}\n`);
+                // The password itself is never printed: it is in IRONIC_PASSWORD_FILE (0600) and clouds.yaml.
+                const c = ironic.credentials;
+                if (c)
+                    process.stdout.write(
+                        `IRONIC_USERNAME=${c.username}\nIRONIC_PASSWORD_FILE=${c.passwordFile}\nOS_CLIENT_CONFIG_FILE=${c.cloudsFile}\nOS_CLOUD=${c.cloud}\n`,
+                    );
+                return 0;
+            }
+            case "images": {
+                const agent = await ensureAgentImages();
+                const os = await ensureOsImage();
+                process.stdout.write(`AGENT_KERNEL=${agent.kernel}\nAGENT_RAMDISK=${agent.ramdisk}\nAGENT_ISO=${agent.iso}\n`);
+                process.stdout.write(`OS_IMAGE=${os.qcow2}\nOS_IMAGE_SHA256=${os.sha256}\n`);
+                return 0;
+            }
+        }
     } catch (err) {
-      return usage((err as Error).message);
+        process.stderr.write(`[lab] error: ${(err as Error).message}\n`);
+        return 1;
     }
-  }
-  try {
-    switch (command) {
-      case "start":
-        printLab(await startLab({ vms, firmware, memoryMiB, cpus, diskGiB, stateDir, prefix }));
-        return 0;
-      case "stop":
-        await stopLab({ stateDir });
-        return 0;
-      case "status": {
-        const lab = await labStatus({ stateDir });
-        printLab(lab);
-        if (!lab.vms.length) process.stdout.write(`no lab VMs (state ${lab.stateDir})\n`);
-        process.stdout.write(`REDFISH_BMC=${lab.redfishRunning ? "running" : "stopped"} IPMI_BMCS=${lab.ipmiRunning ? "running" : "stopped"}\n`);
-        return lab.redfishRunning && lab.ipmiRunning ? 0 : 3;
-      }
-      case "ironic": {
-        const agent = await ensureAgentImages();
-        const ironic = await startLabVmsIronic({ stateDir: stateDir ?? `${defaultLabStateDir()}-ironic`, agent });
-        process.stdout.write(`IRONIC_URL=${ironic.url}\nIMAGE_SERVER=http://127.0.0.1:${ironic.httpPort}\nHTTP_ROOT=${ironic.httpRoot}\n`);
-        // The password itself is never printed: it is in IRONIC_PASSWORD_FILE (0600) and clouds.yaml.
-        const c = ironic.credentials;
-        if (c) process.stdout.write(`IRONIC_USERNAME=${c.username}\nIRONIC_PASSWORD_FILE=${c.passwordFile}\nOS_CLIENT_CONFIG_FILE=${c.cloudsFile}\nOS_CLOUD=${c.cloud}\n`);
-        return 0;
-      }
-      case "images": {
-        const agent = await ensureAgentImages();
-        const os = await ensureOsImage();
-        process.stdout.write(`AGENT_KERNEL=${agent.kernel}\nAGENT_RAMDISK=${agent.ramdisk}\nAGENT_ISO=${agent.iso}\n`);
-        process.stdout.write(`OS_IMAGE=${os.qcow2}\nOS_IMAGE_SHA256=${os.sha256}\n`);
-        return 0;
-      }
-    }
-  } catch (err) {
-    process.stderr.write(`[lab] error: ${(err as Error).message}\n`);
-    return 1;
-  }
-  return 2;
+    return 2;
 }

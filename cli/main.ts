@@ -20,26 +20,26 @@ type Command = (argv: string[]) => Promise<number>;
 
 // Loaded lazily so that `pulumi-metal3 ironic ...` does not load the Kubernetes or Pulumi code.
 const commands: Record<string, () => Command> = {
-  ironic: () => require("./ironic").ironicCommand,
-  bmc: () => require("./bmc").bmcCommand,
-  lab: () => require("./lab").labCommand,
-  kube: () => require("./kube").kubeCommand,
-  toolchain: () => require("./toolchain").toolchainCommand,
-  "make-host": () => require("./make-host").makeHostCommand,
-  hosts: () => require("./hosts").hostsCommand,
-  "owner-key": () => require("./owner-key").ownerKeyCommand,
+    ironic: () => require("./ironic").ironicCommand,
+    bmc: () => require("./bmc").bmcCommand,
+    lab: () => require("./lab").labCommand,
+    kube: () => require("./kube").kubeCommand,
+    toolchain: () => require("./toolchain").toolchainCommand,
+    "make-host": () => require("./make-host").makeHostCommand,
+    hosts: () => require("./hosts").hostsCommand,
+    "owner-key": () => require("./owner-key").ownerKeyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === "-h" || name === "--help" || name === "help") {
-    process.stdout.write(USAGE);
-    return name ? 0 : 2;
-  }
-  const load = commands[name];
-  if (!load) {
-    process.stderr.write(`pulumi-metal3: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
-  }
-  return load()(rest);
+    const [name, ...rest] = argv;
+    if (!name || name === "-h" || name === "--help" || name === "help") {
+        process.stdout.write(USAGE);
+        return name ? 0 : 2;
+    }
+    const load = commands[name];
+    if (!load) {
+        process.stderr.write(`pulumi-metal3: unknown command "${name}"\n\n${USAGE}`);
+        return 2;
+    }
+    return load()(rest);
 }

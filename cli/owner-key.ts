@@ -45,15 +45,22 @@ export async function ownerKeyCommand(argv: string[]): Promise<number> {
         return 0;
     }
     const configKey = args["--plugin"] ? "metal3:ownerKey" : "pulumi-metal3:ownerKey";
-    const common = [...(typeof args["--cwd"] === "string" ? ["-C", args["--cwd"]] : []), ...(typeof args["--stack"] === "string" ? ["--stack", args["--stack"]] : [])];
+    const common = [
+        ...(typeof args["--cwd"] === "string" ? ["-C", args["--cwd"]] : []),
+        ...(typeof args["--stack"] === "string" ? ["--stack", args["--stack"]] : []),
+    ];
     const existing = spawnSync("pulumi", ["config", "get", configKey, ...common], { encoding: "utf8" });
     if (existing.status === 0 && existing.stdout.trim() !== "" && !args["--force"]) {
-        process.stderr.write(`pulumi-metal3 owner-key: the stack already has ${configKey}; kept (--force replaces it, which rekeys every host at the next \`pulumi up\`)\n`);
+        process.stderr.write(
+            `pulumi-metal3 owner-key: the stack already has ${configKey}; kept (--force replaces it, which rekeys every host at the next \`pulumi up\`)\n`,
+        );
         return 1;
     }
     const set = spawnSync("pulumi", ["config", "set", "--secret", configKey, ...common], { input: key, encoding: "utf8" });
     if (set.status !== 0) {
-        process.stderr.write(`pulumi-metal3 owner-key: \`pulumi config set --secret ${configKey}\` failed: ${(set.stderr || set.error?.message || "").trim()}\n`);
+        process.stderr.write(
+            `pulumi-metal3 owner-key: \`pulumi config set --secret ${configKey}\` failed: ${(set.stderr || set.error?.message || "").trim()}\n`,
+        );
         return 1;
     }
     process.stdout.write(`set ${configKey} (secret) in the stack's config\n`);

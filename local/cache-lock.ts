@@ -13,41 +13,41 @@ export type Logger = (line: string) => void;
  * became true while waiting (another process built it).
  */
 export async function acquireCacheLock(lockDir: string, done: () => boolean, what: string, log: Logger): Promise<(() => void) | undefined> {
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, "pid"), `${process.pid}\n`);
-      return () => fs.rmSync(lockDir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    let owner = 0;
-    try {
-      owner = Number.parseInt(fs.readFileSync(path.join(lockDir, "pid"), "utf8"), 10);
-    } catch {
-      /* being created right now, or left half-made */
-    }
-    const ownerAlive =
-      owner > 0 &&
-      (() => {
+    fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+    let announced = false;
+    for (;;) {
         try {
-          process.kill(owner, 0);
-          return true;
-        } catch {
-          return false;
+            fs.mkdirSync(lockDir);
+            fs.writeFileSync(path.join(lockDir, "pid"), `${process.pid}\n`);
+            return () => fs.rmSync(lockDir, { recursive: true, force: true });
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         }
-      })();
-    if (!ownerAlive && (owner > 0 || Date.now() - fs.statSync(lockDir).mtimeMs > 10000)) {
-      fs.rmSync(lockDir, { recursive: true, force: true });
-      continue;
+        let owner = 0;
+        try {
+            owner = Number.parseInt(fs.readFileSync(path.join(lockDir, "pid"), "utf8"), 10);
+        } catch {
+            /* being created right now, or left half-made */
+        }
+        const ownerAlive =
+            owner > 0 &&
+            (() => {
+                try {
+                    process.kill(owner, 0);
+                    return true;
+                } catch {
+                    return false;
+                }
+            })();
+        if (!ownerAlive && (owner > 0 || Date.now() - fs.statSync(lockDir).mtimeMs > 10000)) {
+            fs.rmSync(lockDir, { recursive: true, force: true });
+            continue;
+        }
+        if (!announced) {
+            log(`another process (pid ${owner || "?"}) is building ${what}; waiting for it`);
+            announced = true;
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+        if (done()) return undefined;
     }
-    if (!announced) {
-      log(`another process (pid ${owner || "?"}) is building ${what}; waiting for it`);
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-    if (done()) return undefined;
-  }
 }

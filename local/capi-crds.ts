@@ -13,12 +13,13 @@ const CRD_FILES = ["cluster.x-k8s.io_machines.yaml", "cluster.x-k8s.io_clusters.
 
 /** Paths of the vendored Cluster API Machine and Cluster CRDs (a checkout of the repository only). */
 export function capiCrdFiles(): string[] {
-  const dir = path.join(defaultCrdDir(), "cluster-api");
-  const files = CRD_FILES.map((f) => path.join(dir, f));
-  for (const f of files) {
-    if (!fs.existsSync(f)) throw new Error(`${f} is missing: Cluster API ${CAPI_VERSION}'s CRDs are vendored in the repository, not shipped in the npm package`);
-  }
-  return files;
+    const dir = path.join(defaultCrdDir(), "cluster-api");
+    const files = CRD_FILES.map((f) => path.join(dir, f));
+    for (const f of files) {
+        if (!fs.existsSync(f))
+            throw new Error(`${f} is missing: Cluster API ${CAPI_VERSION}'s CRDs are vendored in the repository, not shipped in the npm package`);
+    }
+    return files;
 }
 
 /**
@@ -28,7 +29,7 @@ export function capiCrdFiles(): string[] {
  * CRD (v1beta1 + v1beta2) sorts after the release-1.12 one and wins (installCrds keeps the last).
  */
 export function operatorCrdSources(): string[] {
-  const dir = defaultCrdDir();
-  const capi = path.join(dir, "cluster-api");
-  return fs.existsSync(capi) ? [dir, capi] : [dir];
+    const dir = defaultCrdDir();
+    const capi = path.join(dir, "cluster-api");
+    return fs.existsSync(capi) ? [dir, capi] : [dir];
 }

@@ -11,13 +11,13 @@ import { removeFile } from "./proc";
 
 /** Where the credentials of an http_basic local Ironic are; the password itself is never printed. */
 export interface LocalIronicCredentials {
-  username: string;
-  /** The generated password (0600), first line; absent when the caller gave its own (basicAuth). */
-  passwordFile?: string;
-  /** clouds.yaml (0600) with the endpoint, auth_type http_basic, username and password of cloud `cloud`: OS_CLIENT_CONFIG_FILE. */
-  cloudsFile?: string;
-  /** OS_CLOUD. */
-  cloud?: string;
+    username: string;
+    /** The generated password (0600), first line; absent when the caller gave its own (basicAuth). */
+    passwordFile?: string;
+    /** clouds.yaml (0600) with the endpoint, auth_type http_basic, username and password of cloud `cloud`: OS_CLIENT_CONFIG_FILE. */
+    cloudsFile?: string;
+    /** OS_CLOUD. */
+    cloud?: string;
 }
 
 /** The user name of generated credentials (API), and the cloud name in the state dir's clouds.yaml. */
@@ -26,20 +26,20 @@ export const LOCAL_CLOUD_NAME = "pulumi-metal3-local";
 
 /** An htpasswd line with a bcrypt hash (the only kind Ironic accepts), made by the bcrypt Ironic itself uses (`python`: the venv's). */
 export function bcryptHtpasswdLine(python: string, username: string, password: string): string {
-  if (!username || username.includes(":")) throw new Error("basic-auth user name must be non-empty and contain no ':'");
-  const script = "import sys, bcrypt; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=5)).decode())";
-  // The password goes through stdin, never the command line (visible in `ps`).
-  const result = spawnSync(python, ["-c", script], { input: password, encoding: "utf8" });
-  if (result.status !== 0) {
-    throw new Error(`could not hash the basic-auth password with ${python} + bcrypt: ${result.stderr}`);
-  }
-  return `${username}:${result.stdout.trim()}`;
+    if (!username || username.includes(":")) throw new Error("basic-auth user name must be non-empty and contain no ':'");
+    const script = "import sys, bcrypt; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=5)).decode())";
+    // The password goes through stdin, never the command line (visible in `ps`).
+    const result = spawnSync(python, ["-c", script], { input: password, encoding: "utf8" });
+    if (result.status !== 0) {
+        throw new Error(`could not hash the basic-auth password with ${python} + bcrypt: ${result.stderr}`);
+    }
+    return `${username}:${result.stdout.trim()}`;
 }
 
 /** Writes `text` readable by the owner only (0600), whatever the umask and an older file's mode. */
 export function writePrivateFile(file: string, text: string): void {
-  fs.writeFileSync(file, text, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
 }
 
 /**
@@ -47,76 +47,76 @@ export function writePrivateFile(file: string, text: string): void {
  * on the same state dir keeps it, so stack config and clouds.yaml made from it stay valid.
  */
 export function generatedPassword(file: string): string {
-  try {
-    const kept = fs.readFileSync(file, "utf8").split("\n")[0];
-    if (kept) return kept;
-  } catch {
-    /* none yet */
-  }
-  // 192 random bits in URL-safe base64: no character htpasswd, YAML or a shell treats specially.
-  const password = crypto.randomBytes(24).toString("base64url");
-  writePrivateFile(file, `${password}\n`);
-  return password;
+    try {
+        const kept = fs.readFileSync(file, "utf8").split("\n")[0];
+        if (kept) return kept;
+    } catch {
+        /* none yet */
+    }
+    // 192 random bits in URL-safe base64: no character htpasswd, YAML or a shell treats specially.
+    const password = crypto.randomBytes(24).toString("base64url");
+    writePrivateFile(file, `${password}\n`);
+    return password;
 }
 
 /** clouds.yaml (0600) naming this Ironic and its generated credentials, as `baremetal` and the provider read it (OS_CLIENT_CONFIG_FILE + OS_CLOUD). */
 export function writeCloudsYaml(files: StateFiles, url: string, auth: BasicAuth): void {
-  const lines = [
-    "# Written by pulumi-metal3 (local/ironic.ts) on every start of the local Ironic; edits are overwritten.",
-    "clouds:",
-    `  ${LOCAL_CLOUD_NAME}:`,
-    "    auth_type: http_basic",
-    "    auth:",
-    `      endpoint: ${url}`,
-    `      username: ${JSON.stringify(auth.username)}`,
-    `      password: ${JSON.stringify(auth.password)}`,
-    "",
-  ];
-  writePrivateFile(files.cloudsYaml, lines.join("\n"));
+    const lines = [
+        "# Written by pulumi-metal3 (local/ironic.ts) on every start of the local Ironic; edits are overwritten.",
+        "clouds:",
+        `  ${LOCAL_CLOUD_NAME}:`,
+        "    auth_type: http_basic",
+        "    auth:",
+        `      endpoint: ${url}`,
+        `      username: ${JSON.stringify(auth.username)}`,
+        `      password: ${JSON.stringify(auth.password)}`,
+        "",
+    ];
+    writePrivateFile(files.cloudsYaml, lines.join("\n"));
 }
 
 /** The API's authentication for a start: the caller's credentials, noauth, or generated ones (the default). */
 export function chooseApiAuth(
-  opts: { basicAuth?: BasicAuth; noauth?: boolean },
-  files: StateFiles,
+    opts: { basicAuth?: BasicAuth; noauth?: boolean },
+    files: StateFiles,
 ): { authStrategy: "noauth" | "http_basic"; auth?: BasicAuth; generated: boolean } {
-  if (opts.basicAuth && opts.noauth) throw new Error("basicAuth and noauth exclude each other");
-  if (opts.basicAuth) return { authStrategy: "http_basic", auth: opts.basicAuth, generated: false };
-  if (opts.noauth) return { authStrategy: "noauth", generated: false };
-  return { authStrategy: "http_basic", auth: { username: GENERATED_USERNAME, password: generatedPassword(files.password) }, generated: true };
+    if (opts.basicAuth && opts.noauth) throw new Error("basicAuth and noauth exclude each other");
+    if (opts.basicAuth) return { authStrategy: "http_basic", auth: opts.basicAuth, generated: false };
+    if (opts.noauth) return { authStrategy: "noauth", generated: false };
+    return { authStrategy: "http_basic", auth: { username: GENERATED_USERNAME, password: generatedPassword(files.password) }, generated: true };
 }
 
 /** Writes (or removes, for noauth) the API's htpasswd and, for generated credentials, clouds.yaml; the credentials to report. */
 export function writeApiAuthFiles(
-  files: StateFiles,
-  python: string,
-  url: string,
-  choice: ReturnType<typeof chooseApiAuth>,
+    files: StateFiles,
+    python: string,
+    url: string,
+    choice: ReturnType<typeof chooseApiAuth>,
 ): LocalIronicCredentials | undefined {
-  if (!choice.auth) {
-    removeFile(files.htpasswd);
-    removeFile(files.cloudsYaml);
-    return undefined;
-  }
-  writePrivateFile(files.htpasswd, `${bcryptHtpasswdLine(python, choice.auth.username, choice.auth.password)}\n`);
-  if (!choice.generated) {
-    removeFile(files.cloudsYaml);
-    return { username: choice.auth.username };
-  }
-  writeCloudsYaml(files, url, choice.auth);
-  return generatedCredentialsOf(files, choice.auth.username);
+    if (!choice.auth) {
+        removeFile(files.htpasswd);
+        removeFile(files.cloudsYaml);
+        return undefined;
+    }
+    writePrivateFile(files.htpasswd, `${bcryptHtpasswdLine(python, choice.auth.username, choice.auth.password)}\n`);
+    if (!choice.generated) {
+        removeFile(files.cloudsYaml);
+        return { username: choice.auth.username };
+    }
+    writeCloudsYaml(files, url, choice.auth);
+    return generatedCredentialsOf(files, choice.auth.username);
 }
 
 function generatedCredentialsOf(files: StateFiles, username: string): LocalIronicCredentials {
-  return { username, passwordFile: files.password, cloudsFile: files.cloudsYaml, cloud: LOCAL_CLOUD_NAME };
+    return { username, passwordFile: files.password, cloudsFile: files.cloudsYaml, cloud: LOCAL_CLOUD_NAME };
 }
 
 /** What RunningIronic says of a recorded instance's credentials. */
 export function credentialsOfRecord(files: StateFiles, record: InstanceRecord): LocalIronicCredentials | undefined {
-  if (record.authStrategy !== "http_basic" || !record.username) return undefined;
-  return record.generatedCredentials ? generatedCredentialsOf(files, record.username) : { username: record.username };
+    if (record.authStrategy !== "http_basic" || !record.username) return undefined;
+    return record.generatedCredentials ? generatedCredentialsOf(files, record.username) : { username: record.username };
 }
 
 export function basicAuthHeader(auth?: BasicAuth): Record<string, string> {
-  return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
+    return auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
 }

@@ -166,12 +166,36 @@ function ensureEtcdCredentials(stateDir: string): void {
     const f = files(stateDir);
     privateDir(f.etcdPki);
     if (!fs.existsSync(f.etcdCaCert) || !fs.existsSync(f.etcdCaKey)) {
-        openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.etcdCaKey, "-out", f.etcdCaCert, "-days", "3650", "-subj", "/CN=pulumi-metal3-local-etcd-ca"]);
+        openssl([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f.etcdCaKey,
+            "-out",
+            f.etcdCaCert,
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=pulumi-metal3-local-etcd-ca",
+        ]);
         for (const file of [f.etcdServerCert, f.etcdClientCert]) fs.rmSync(file, { force: true });
     }
     const ca = { cert: f.etcdCaCert, key: f.etcdCaKey };
-    signedCert(ca, { cert: f.etcdServerCert, key: f.etcdServerKey }, "etcd", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-    signedCert(ca, { cert: f.etcdClientCert, key: f.etcdClientKey }, "kube-apiserver-etcd-client", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+    signedCert(
+        ca,
+        { cert: f.etcdServerCert, key: f.etcdServerKey },
+        "etcd",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+    );
+    signedCert(
+        ca,
+        { cert: f.etcdClientCert, key: f.etcdClientKey },
+        "kube-apiserver-etcd-client",
+        "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+    );
     privateFiles(f.etcdPki);
 }
 
@@ -180,7 +204,21 @@ function ensureCredentials(stateDir: string): { token: string; ca: string } {
     const f = files(stateDir);
     privateDir(f.pki);
     if (!fs.existsSync(f.caCert) || !fs.existsSync(f.caKey)) {
-        openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.caKey, "-out", f.caCert, "-days", "3650", "-subj", "/CN=pulumi-metal3-local-kube-ca"]);
+        openssl([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f.caKey,
+            "-out",
+            f.caCert,
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=pulumi-metal3-local-kube-ca",
+        ]);
         fs.rmSync(f.serverCert, { force: true });
     }
     if (!fs.existsSync(f.serverCert) || !fs.existsSync(f.serverKey)) {
@@ -340,16 +378,23 @@ export async function installCrds(from: string | KubeConnection, sources: string
     const log = opts.log ?? stderrLogger;
     const byName = new Map<string, { source: string; doc: any }>();
     for (const m of await loadManifests(sources)) {
-        if (m.doc.kind !== "CustomResourceDefinition") throw new Error(`${m.source}: ${m.doc.kind ?? "a document"} is not a CustomResourceDefinition; only CRDs are installed here`);
+        if (m.doc.kind !== "CustomResourceDefinition")
+            throw new Error(`${m.source}: ${m.doc.kind ?? "a document"} is not a CustomResourceDefinition; only CRDs are installed here`);
         const name = m.doc.metadata?.name;
         if (!name) throw new Error(`${m.source}: CustomResourceDefinition without metadata.name`);
         if (byName.has(name)) log(`kube: ${name} is defined again in ${m.source}; using that one instead of ${byName.get(name)!.source}`);
         byName.set(name, m);
     }
     for (const [name, { source, doc }] of byName) {
-        const r = await kubeRequest(from, "PATCH", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=pulumi-metal3&force=true`, doc, {
-            contentType: "application/apply-patch+yaml",
-        });
+        const r = await kubeRequest(
+            from,
+            "PATCH",
+            `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=pulumi-metal3&force=true`,
+            doc,
+            {
+                contentType: "application/apply-patch+yaml",
+            },
+        );
         if (r.status >= 300) throw new Error(`applying CRD ${name} from ${source}: HTTP ${r.status}: ${r.body?.message ?? JSON.stringify(r.body)}`);
     }
     const deadline = Date.now() + (opts.timeoutMs ?? 60000);
@@ -400,7 +445,11 @@ function startDetached(binary: string, args: string[], logFile: string, pidFile:
     return child.pid;
 }
 
-async function waitFor(what: string, check: () => Promise<{ ok: boolean; detail: string }>, opts: { timeoutMs: number; pid: number; logFile: string }): Promise<void> {
+async function waitFor(
+    what: string,
+    check: () => Promise<{ ok: boolean; detail: string }>,
+    opts: { timeoutMs: number; pid: number; logFile: string },
+): Promise<void> {
     const deadline = Date.now() + opts.timeoutMs;
     let last = "";
     for (;;) {
@@ -408,7 +457,8 @@ async function waitFor(what: string, check: () => Promise<{ ok: boolean; detail:
         const r = await check();
         if (r.ok) return;
         last = r.detail;
-        if (Date.now() > deadline) throw new Error(`${what} not ready after ${opts.timeoutMs / 1000} s (${last}). Last lines of ${opts.logFile}:\n${tailFile(opts.logFile, 30)}`);
+        if (Date.now() > deadline)
+            throw new Error(`${what} not ready after ${opts.timeoutMs / 1000} s (${last}). Last lines of ${opts.logFile}:\n${tailFile(opts.logFile, 30)}`);
         await sleep(300);
     }
 }
@@ -416,7 +466,9 @@ async function waitFor(what: string, check: () => Promise<{ ok: boolean; detail:
 /** etcd's /health over TLS, with the API server's client certificate (etcd refuses anyone without one). */
 async function etcdHealthy(port: number, stateDir: string): Promise<{ ok: boolean; detail: string }> {
     const f = files(stateDir);
-    const dispatcher = new Agent({ connect: { ca: fs.readFileSync(f.etcdCaCert), cert: fs.readFileSync(f.etcdClientCert), key: fs.readFileSync(f.etcdClientKey) } });
+    const dispatcher = new Agent({
+        connect: { ca: fs.readFileSync(f.etcdCaCert), cert: fs.readFileSync(f.etcdClientCert), key: fs.readFileSync(f.etcdClientKey) },
+    });
     try {
         const res = await request(`https://127.0.0.1:${port}/health`, { headersTimeout: 2000, bodyTimeout: 2000, dispatcher });
         const text = await res.body.text();

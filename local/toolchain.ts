@@ -39,11 +39,37 @@ const KUBERNETES_PROVIDER_MODULE_VERSIONS: Record<string, string[]> = {
 const KUBERNETES_PROVIDER_FALLBACKS = ["v4.0.0-20260115033456-f47bc2d6f199"];
 
 const KUBERNETES_STAGING_MODULES = [
-    "api", "apiextensions-apiserver", "apimachinery", "apiserver", "cli-runtime", "client-go", "cloud-provider",
-    "cluster-bootstrap", "code-generator", "component-base", "component-helpers", "controller-manager", "cri-api",
-    "cri-client", "csi-translation-lib", "dynamic-resource-allocation", "endpointslice", "externaljwt", "kms",
-    "kube-aggregator", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl", "kubelet", "metrics",
-    "mount-utils", "pod-security-admission", "sample-apiserver", "sample-cli-plugin", "sample-controller",
+    "api",
+    "apiextensions-apiserver",
+    "apimachinery",
+    "apiserver",
+    "cli-runtime",
+    "client-go",
+    "cloud-provider",
+    "cluster-bootstrap",
+    "code-generator",
+    "component-base",
+    "component-helpers",
+    "controller-manager",
+    "cri-api",
+    "cri-client",
+    "csi-translation-lib",
+    "dynamic-resource-allocation",
+    "endpointslice",
+    "externaljwt",
+    "kms",
+    "kube-aggregator",
+    "kube-controller-manager",
+    "kube-proxy",
+    "kube-scheduler",
+    "kubectl",
+    "kubelet",
+    "metrics",
+    "mount-utils",
+    "pod-security-admission",
+    "sample-apiserver",
+    "sample-cli-plugin",
+    "sample-controller",
 ];
 
 export interface Toolchain {
@@ -126,7 +152,11 @@ export function runGo(args: string[], cwd: string, logFile: string, extraEnv: No
         child.on("error", (err) => reject(new GoCommandError(`could not run go (is Go >= 1.26 installed and on PATH?): ${err.message}`)));
         child.on("close", (code) => {
             if (code === 0) return resolve(output);
-            const tail = output.split("\n").filter((l) => !l.startsWith("go: downloading")).slice(-60).join("\n");
+            const tail = output
+                .split("\n")
+                .filter((l) => !l.startsWith("go: downloading"))
+                .slice(-60)
+                .join("\n");
             reject(new GoCommandError(`go ${args.join(" ")} failed in ${cwd} (exit ${code}); full log ${logFile}:\n${tail}`));
         });
     });
@@ -243,7 +273,8 @@ async function kubernetesProviderRecipe(sdkVersion: string, log: Logger): Promis
             }
             log(`toolchain: the module proxy does not serve ${modulePath}@${candidate}`);
         }
-        if (!chosen) throw new Error(`no version of ${modulePath} for @pulumi/kubernetes ${sdkVersion} is served by the module proxy (tried ${candidates.join(", ")})`);
+        if (!chosen)
+            throw new Error(`no version of ${modulePath} for @pulumi/kubernetes ${sdkVersion} is served by the module proxy (tried ${candidates.join(", ")})`);
     }
     const exact = (KUBERNETES_PROVIDER_MODULE_VERSIONS[sdkVersion] ?? []).includes(chosen);
     if (!exact) {
@@ -283,7 +314,11 @@ async function kubernetesProviderRecipe(sdkVersion: string, log: Logger): Promis
             );
             await runGo(["mod", "tidy"], workDir, logFile);
             const ldflags = `-w -s -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${stamp}`;
-            await runGo(["build", "-trimpath", "-ldflags", ldflags, "-o", "out/pulumi-resource-kubernetes", "./cmd/pulumi-resource-kubernetes"], workDir, logFile);
+            await runGo(
+                ["build", "-trimpath", "-ldflags", ldflags, "-o", "out/pulumi-resource-kubernetes", "./cmd/pulumi-resource-kubernetes"],
+                workDir,
+                logFile,
+            );
         },
     };
 }
@@ -334,14 +369,13 @@ function kubeApiserverRecipe(): Recipe {
             // server for an ancient one; stamp what hack/lib/version.sh stamps.
             const flags = ["-w", "-s"];
             for (const pkg of ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]) {
-                flags.push(
-                    `-X ${pkg}.gitVersion=${version}`,
-                    `-X ${pkg}.gitMajor=${major}`,
-                    `-X ${pkg}.gitMinor=${minor}`,
-                    `-X ${pkg}.gitTreeState=clean`,
-                );
+                flags.push(`-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`);
             }
-            await runGo(["build", "-trimpath", "-ldflags", flags.join(" "), "-o", "out/kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"], workDir, logFile);
+            await runGo(
+                ["build", "-trimpath", "-ldflags", flags.join(" "), "-o", "out/kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"],
+                workDir,
+                logFile,
+            );
         },
     };
 }
@@ -349,7 +383,12 @@ function kubeApiserverRecipe(): Recipe {
 /** One build of a recipe at a time across processes (local/cache-lock.ts); undefined when the binary appeared while waiting. */
 function lockRecipe(recipe: Recipe, log: Logger): Promise<(() => void) | undefined> {
     const lockDir = path.join(toolchainCacheDir(), "locks", `${recipe.name}-${recipe.version}`);
-    return acquireCacheLock(lockDir, () => fs.existsSync(installedPath(recipe.name, recipe.version)), `${recipe.name} ${recipe.version}`, (line) => log(`toolchain: ${line}`));
+    return acquireCacheLock(
+        lockDir,
+        () => fs.existsSync(installedPath(recipe.name, recipe.version)),
+        `${recipe.name} ${recipe.version}`,
+        (line) => log(`toolchain: ${line}`),
+    );
 }
 
 /** Builds a recipe unless its binary is cached; returns true when it compiled something. */
@@ -493,7 +532,10 @@ export async function ensureToolchain(opts: EnsureToolchainOptions = {}): Promis
     const pythonHost = path.join(path.dirname(hostScript), "python-host.js");
     launchers.set("pulumi-language-python", languageHostLauncher(pythonHost, "Python language host (local/toolchain/python-host.ts)"));
     // Go programs: ours as well (the module proxy refuses upstream's pulumi-language-go).
-    launchers.set("pulumi-language-go", languageHostLauncher(path.join(path.dirname(hostScript), "go-host.js"), "Go language host (local/toolchain/go-host.ts)"));
+    launchers.set(
+        "pulumi-language-go",
+        languageHostLauncher(path.join(path.dirname(hostScript), "go-host.js"), "Go language host (local/toolchain/go-host.ts)"),
+    );
 
     const key = crypto
         .createHash("sha256")

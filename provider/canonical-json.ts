@@ -5,7 +5,12 @@
 export function canonicalJson(value: unknown): string {
     const sort = (v: unknown): unknown => {
         if (Array.isArray(v)) return v.map(sort);
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)]));
+        if (v && typeof v === "object")
+            return Object.fromEntries(
+                Object.entries(v)
+                    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                    .map(([k, x]) => [k, sort(x)]),
+            );
         return v;
     };
     return JSON.stringify(sort(value) ?? null);

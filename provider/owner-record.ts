@@ -76,7 +76,9 @@ export function verdictText(verdict: OwnerVerdict, mac: unknown, keys: OwnerKeys
         case "unverifiable":
             return (
                 `its owner record is keyed under key id ${ownerMacKeyId(mac)}, not this stack's` +
-                (keys.stackKeyed ? ` ownerKey (key id ${ownerKeyId(keys.write)})` : " (this stack sets no ownerKey; the record may be an interrupted create's, whose key was lost with it)")
+                (keys.stackKeyed
+                    ? ` ownerKey (key id ${ownerKeyId(keys.write)})`
+                    : " (this stack sets no ownerKey; the record may be an interrupted create's, whose key was lost with it)")
             );
         case "unkeyed":
             return "its owner record carries no MAC (plain text, which anyone who can write to Ironic can write; or a release before keyed owner records)";

@@ -7,9 +7,9 @@ const path = require("path");
 const root = path.resolve(__dirname, "..");
 const link = path.join(root, "node_modules", "pulumi-metal3");
 try {
-  const st = fs.lstatSync(link);
-  if (st.isSymbolicLink() && fs.realpathSync(link) === fs.realpathSync(root)) process.exit(0);
-  fs.rmSync(link, { recursive: true, force: true });
+    const st = fs.lstatSync(link);
+    if (st.isSymbolicLink() && fs.realpathSync(link) === fs.realpathSync(root)) process.exit(0);
+    fs.rmSync(link, { recursive: true, force: true });
 } catch {}
 fs.mkdirSync(path.dirname(link), { recursive: true });
 fs.symlinkSync("..", link, "dir");

@@ -41,7 +41,12 @@ export interface BareMetalHostArgs {
     externallyProvisioned?: pulumi.Input<boolean>;
     disablePowerOff?: pulumi.Input<boolean>;
     /** Setting it (with online) provisions; changing it reprovisions (wipes); removing it deprovisions. */
-    image?: pulumi.Input<{ url: pulumi.Input<string>; checksum?: pulumi.Input<string>; checksumType?: pulumi.Input<ChecksumType>; format?: pulumi.Input<ImageFormat> }>;
+    image?: pulumi.Input<{
+        url: pulumi.Input<string>;
+        checksum?: pulumi.Input<string>;
+        checksumType?: pulumi.Input<ChecksumType>;
+        format?: pulumi.Input<ImageFormat>;
+    }>;
     customDeploy?: pulumi.Input<{ method: pulumi.Input<string> }>;
     /** Config drive data; always stored as secrets. */
     userData?: pulumi.Input<string | Record<string, unknown>>;
@@ -74,7 +79,20 @@ export interface BareMetalHostArgs {
     /** An ISO kept in the provisioned host's virtual CD (Metal³'s DataImage spec.url): attached with no reboot or wipe, ejected when removed; waits while the host is not provisioned. Redfish-family BMCs only. */
     dataImage?: pulumi.Input<{ url: pulumi.Input<string> }>;
     /** Deadlines as durations like customTimeouts ("90s", "20m", "1h30m"): whole operations (create/update/delete) and phases (register, inspect, clean, deploy, deprovision, power, softPowerOff). */
-    timeouts?: pulumi.Input<Inputs<{ create: string; update: string; delete: string; register: string; inspect: string; clean: string; deploy: string; deprovision: string; power: string; softPowerOff: string }>>;
+    timeouts?: pulumi.Input<
+        Inputs<{
+            create: string;
+            update: string;
+            delete: string;
+            register: string;
+            inspect: string;
+            clean: string;
+            deploy: string;
+            deprovision: string;
+            power: string;
+            softPowerOff: string;
+        }>
+    >;
     /** Which Ironic (missing fields: stack config `pulumi-metal3:ironic*`, then the environment). */
     ironic?: pulumi.Input<Inputs<IronicConnectionInput>>;
     /** Also publish the host as Metal³ Kubernetes objects (BMC Secret, data Secrets, BareMetalHost). */
@@ -85,7 +103,12 @@ export interface BareMetalHostArgs {
 function bmcFields(bmc: BareMetalHostArgs["bmc"]): any {
     const plain = bmc && typeof bmc === "object" && !pulumi.Output.isInstance(bmc) && !(bmc instanceof Promise);
     if (!plain) return pulumi.output(bmc).apply((b) => ({ ...b, username: b.username ?? "", password: pulumi.secret(b.password ?? "") }));
-    const b = bmc as { address: pulumi.Input<string>; username?: pulumi.Input<string>; password?: pulumi.Input<string>; disableCertificateVerification?: pulumi.Input<boolean> };
+    const b = bmc as {
+        address: pulumi.Input<string>;
+        username?: pulumi.Input<string>;
+        password?: pulumi.Input<string>;
+        disableCertificateVerification?: pulumi.Input<boolean>;
+    };
     return {
         address: b.address,
         username: b.username ?? "",
@@ -234,7 +257,9 @@ export function emitHostKubernetesObjects(
                 ? undefined
                 : pulumi
                       .all([rest.image, rest.customDeploy, rest.externallyProvisioned])
-                      .apply(([image, customDeploy, external]) => (image || customDeploy || external ? undefined : hostClaimFor(namespace, hostName, self.nodeUuid))),
+                      .apply(([image, customDeploy, external]) =>
+                          image || customDeploy || external ? undefined : hostClaimFor(namespace, hostName, self.nodeUuid),
+                      ),
         },
     );
 }

@@ -16,23 +16,23 @@ import { parseHostNodeName } from "../provider/claim/candidates";
 
 /** One Machine's hold: the host (namespace/name), the Machine, and what the host object shows for it. */
 export interface HostClaimEntry {
-  namespace: string;
-  host: string;
-  /** The Machine holding the host, `<namespace>/<name>` (what `hostState` reports as heldBy). */
-  machine?: string;
-  claim: HostClaim;
+    namespace: string;
+    host: string;
+    /** The Machine holding the host, `<namespace>/<name>` (what `hostState` reports as heldBy). */
+    machine?: string;
+    claim: HostClaim;
 }
 
 // On globalThis: one registry per program even if the package is loaded twice (self-link and path).
 const KEY = Symbol.for("pulumi-metal3.hostClaims");
 function entries(): pulumi.Output<HostClaimEntry | undefined>[] {
-  const g = globalThis as unknown as Record<symbol, pulumi.Output<HostClaimEntry | undefined>[]>;
-  return (g[KEY] ??= []);
+    const g = globalThis as unknown as Record<symbol, pulumi.Output<HostClaimEntry | undefined>[]>;
+    return (g[KEY] ??= []);
 }
 
 /** A Machine says which host it holds (undefined while it holds none). */
 export function registerHostClaim(entry: pulumi.Input<HostClaimEntry | undefined>): void {
-  entries().push(pulumi.output(entry));
+    entries().push(pulumi.output(entry));
 }
 
 /**
@@ -40,30 +40,32 @@ export function registerHostClaim(entry: pulumi.Input<HostClaimEntry | undefined
  * known; undefined when no Machine of the program holds it.
  */
 export function hostClaimFor(namespace: pulumi.Input<string>, name: pulumi.Input<string>, after: pulumi.Input<unknown>): pulumi.Output<HostClaim | undefined> {
-  return claimEntryFor(namespace, name, after).apply((e) => e?.claim);
+    return claimEntryFor(namespace, name, after).apply((e) => e?.claim);
 }
 
 function claimEntryFor(namespace: pulumi.Input<string>, name: pulumi.Input<string>, after: pulumi.Input<unknown>): pulumi.Output<HostClaimEntry | undefined> {
-  return pulumi.all([namespace, name, after]).apply(([ns, n]) =>
-    pulumi.all(entries().slice()).apply((list) => list.find((e): e is HostClaimEntry => e !== undefined && e.namespace === ns && e.host === n)),
-  );
+    return pulumi
+        .all([namespace, name, after])
+        .apply(([ns, n]) =>
+            pulumi.all(entries().slice()).apply((list) => list.find((e): e is HostClaimEntry => e !== undefined && e.namespace === ns && e.host === n)),
+        );
 }
 
 /** A host as `hostState` reports it after an `up`. */
 export interface HostState {
-  /** Metal³ provisioning state: the Machine's view when one holds the host (`provisioned` once deployed), else the host's own. */
-  provisioningState: string;
-  poweredOn: boolean;
-  /** `<namespace>/<name>` of the Machine of this program holding the host; undefined for a spare. */
-  heldBy?: string;
+    /** Metal³ provisioning state: the Machine's view when one holds the host (`provisioned` once deployed), else the host's own. */
+    provisioningState: string;
+    poweredOn: boolean;
+    /** `<namespace>/<name>` of the Machine of this program holding the host; undefined for a spare. */
+    heldBy?: string;
 }
 
 /** The outputs of a host resource `hostState` reads (the dynamic BareMetalHost or the plugin's). */
 export interface HostStateOutputs {
-  nodeName: pulumi.Output<string>;
-  nodeUuid: pulumi.Output<string>;
-  provisioningState: pulumi.Output<string>;
-  poweredOn: pulumi.Output<boolean>;
+    nodeName: pulumi.Output<string>;
+    nodeUuid: pulumi.Output<string>;
+    provisioningState: pulumi.Output<string>;
+    poweredOn: pulumi.Output<boolean>;
 }
 
 /**
@@ -75,10 +77,16 @@ export interface HostStateOutputs {
  * a `pulumi refresh` reads them again (docs/HANDOVER.md, "What the outputs say").
  */
 export function hostState(host: HostStateOutputs): pulumi.Output<HostState> {
-  // The node is `<namespace>~<name>`, the host's namespace and name the Machines register under.
-  const parts = host.nodeName.apply((n) => parseHostNodeName(n) ?? { namespace: "", host: "" });
-  const entry = claimEntryFor(parts.apply((p) => p.namespace), parts.apply((p) => p.host), host.nodeUuid);
-  return pulumi.all([entry, host.provisioningState, host.poweredOn]).apply(([e, state, poweredOn]) =>
-    e ? { provisioningState: e.claim.provisioningState, poweredOn: e.claim.poweredOn, heldBy: e.machine } : { provisioningState: state, poweredOn },
-  );
+    // The node is `<namespace>~<name>`, the host's namespace and name the Machines register under.
+    const parts = host.nodeName.apply((n) => parseHostNodeName(n) ?? { namespace: "", host: "" });
+    const entry = claimEntryFor(
+        parts.apply((p) => p.namespace),
+        parts.apply((p) => p.host),
+        host.nodeUuid,
+    );
+    return pulumi
+        .all([entry, host.provisioningState, host.poweredOn])
+        .apply(([e, state, poweredOn]) =>
+            e ? { provisioningState: e.claim.provisioningState, poweredOn: e.claim.poweredOn, heldBy: e.machine } : { provisioningState: state, poweredOn },
+        );
 }

@@ -109,13 +109,29 @@ export class Machine extends pulumi.dynamic.Resource {
         const ownImage =
             args.image === undefined
                 ? undefined
-                : pulumi.output(args.image).apply((i) => ({ url: i.url as string, checksum: i.checksum as string | undefined, checksumType: i.checksumType as any, format: (i.diskFormat ?? i.format) as any }));
+                : pulumi.output(args.image).apply((i) => ({
+                      url: i.url as string,
+                      checksum: i.checksum as string | undefined,
+                      checksumType: i.checksumType as any,
+                      format: (i.diskFormat ?? i.format) as any,
+                  }));
         registerHostClaim(
             pulumi
-                .all([pulumi.all([this.machineNamespace, this.machineName]), this.hostName, this.nodeUuid, this.provisioningState, this.ready, emitted?.hostClaim, ownImage, args.customDeploy])
+                .all([
+                    pulumi.all([this.machineNamespace, this.machineName]),
+                    this.hostName,
+                    this.nodeUuid,
+                    this.provisioningState,
+                    this.ready,
+                    emitted?.hostClaim,
+                    ownImage,
+                    args.customDeploy,
+                ])
                 .apply(([[namespace, machineName], host, nodeUuid, provisioningState, ready, patch, image, customDeploy]) => {
                     if (!host) return undefined;
-                    const spec = patch ? { ...(patch.spec as object) } : compactDefined({ image, customDeploy: customDeploy ? { method: String((customDeploy as { method: unknown }).method) } : undefined });
+                    const spec = patch
+                        ? { ...(patch.spec as object) }
+                        : compactDefined({ image, customDeploy: customDeploy ? { method: String((customDeploy as { method: unknown }).method) } : undefined });
                     return {
                         namespace,
                         host,

@@ -8,7 +8,12 @@ import { unwrapSecrets } from "../sdk/plugin/secrets";
 const registrations: Array<{ type: string; name: string; secretInputs: string[]; secretOutputs: string[] }> = [];
 
 async function main(): Promise<void> {
-    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, "project", "stack", false);
+    await pulumi.runtime.setMocks(
+        { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
+        "project",
+        "stack",
+        false,
+    );
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: unknown) => {
@@ -24,7 +29,13 @@ async function main(): Promise<void> {
     const { BareMetalHost, Machine, native } = require("../sdk") as typeof import("../sdk");
     const ironic = { url: "http://127.0.0.1:6385", authType: "http_basic" as const, username: "u", password: "ironic-pw", token: "ironic-token" };
     const data = { userData: "#cloud-config\n", networkData: { links: [] }, metaData: { a: "b" } };
-    const host = { bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "bmc-pw" }, online: false, bootMACAddress: "52:54:00:00:00:07", ironic, ...data };
+    const host = {
+        bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "bmc-pw" },
+        online: false,
+        bootMACAddress: "52:54:00:00:00:07",
+        ironic,
+        ...data,
+    };
     const machine = { image: { url: "http://x/os.iso", diskFormat: "live-iso" as const }, ironic, poolOwnerKeys: ["p".repeat(64)], ...data };
     new BareMetalHost("dyn-host", host);
     new Machine("dyn-machine", machine);

@@ -10,9 +10,8 @@ import { resourceEntry, ResourceType, secretOutputNames } from "../sdk/schema/re
 import { alwaysSecretOutputs, HOST_TOKEN, MACHINE_TOKEN, Metal3Provider } from "../sdk/plugin/server";
 import { unwrapSecrets } from "../sdk/plugin/secrets";
 
- 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
- 
+
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -21,7 +20,13 @@ const ironic = { url: "http://127.0.0.1:6385", authType: "http_basic", username:
 const data = { userData: "#cloud-config\n", networkData: { links: [] }, metaData: { a: "b" } };
 /** Inputs as a YAML or Go program sends them: every secret a plain literal. */
 const PLAIN: Record<ResourceType, Record<string, unknown>> = {
-    BareMetalHost: { bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "bmc-pw" }, online: false, bootMACAddress: "52:54:00:00:00:07", ironic, ...data },
+    BareMetalHost: {
+        bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "bmc-pw" },
+        online: false,
+        bootMACAddress: "52:54:00:00:00:07",
+        ironic,
+        ...data,
+    },
     Machine: { image: { url: "http://x/os.iso", diskFormat: "live-iso" }, ironic, poolOwnerKeys: ["p".repeat(64)], ...data },
 };
 
@@ -51,7 +56,9 @@ function schemaSecrets(type: ResourceType): { inputs: string[]; outputs: string[
         const ref = typeof p.$ref === "string" && p.$ref.startsWith("#/types/") ? schema.types[p.$ref.slice("#/types/".length)] : undefined;
         for (const [leaf, q] of Object.entries<any>(ref?.properties ?? {})) if (q.secret) inputs.push(`${name}.${leaf}`);
     }
-    const outputs = Object.entries<any>(r.properties).filter(([, p]) => p.secret).map(([k]) => k);
+    const outputs = Object.entries<any>(r.properties)
+        .filter(([, p]) => p.secret)
+        .map(([k]) => k);
     return { inputs: sorted(inputs), outputs: sorted(outputs) };
 }
 

@@ -9,9 +9,8 @@ import { machineProps } from "../sdk/resource-props";
 import { configureOwnerKey, setStackOwnerKey, stackOwnerKey } from "../sdk/owner";
 import { ownerKeyCommand } from "../cli/owner-key";
 
- 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
- 
+
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
 
 async function pluginFailures(token: string, news: Record<string, unknown>): Promise<string[]> {
@@ -27,7 +26,12 @@ async function pluginFailures(token: string, news: Record<string, unknown>): Pro
 }
 
 describe("the owner is not an input", () => {
-    const host = { bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "pw" }, online: false, bootMACAddress: "52:54:00:00:00:07", ironic: { url: "http://127.0.0.1:6385" } };
+    const host = {
+        bmc: { address: "ipmi://10.0.0.7", username: "admin", password: "pw" },
+        online: false,
+        bootMACAddress: "52:54:00:00:00:07",
+        ironic: { url: "http://127.0.0.1:6385" },
+    };
     const machine = { image: { url: "http://x/os.iso", diskFormat: "live-iso" }, ironic: { url: "http://127.0.0.1:6385" } };
 
     it("the plugin refuses an owner or claimOwner naming another stack, and accepts its own", async () => {

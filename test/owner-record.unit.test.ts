@@ -15,7 +15,16 @@ const inputs = { name: "web-0", namespace: "metal3", bmc: { address: "fake://x" 
 const specWith = (ownerKey?: string, digestKey = DIGEST_KEY) => hostSpecFromInputs(inputs, { apiVersion: "1.81", digestKey, ownerKey });
 
 function node(extra: Record<string, unknown>, patch: Partial<Node> = {}): Node {
-    return { uuid: "u-1", name: "metal3~web-0", provision_state: "available", power_state: "power off", extra, instance_uuid: null, allocation_uuid: null, ...patch } as Node;
+    return {
+        uuid: "u-1",
+        name: "metal3~web-0",
+        provision_state: "available",
+        power_state: "power off",
+        extra,
+        instance_uuid: null,
+        allocation_uuid: null,
+        ...patch,
+    } as Node;
 }
 
 describe("owner record: keyed, bound to node, stack and resource", () => {
@@ -54,7 +63,9 @@ describe("ownership decisions on the keyed record", () => {
         for (const extra of [plain, keyed("x".repeat(64))]) {
             const d = takeOverDecision(specWith(), node(extra, active), "its name");
             expect(d.kind).to.equal("fail");
-            expect(d.kind === "fail" && d.message).to.include("nothing was changed on it").and.include("deployed or claimed");
+            expect(d.kind === "fail" && d.message)
+                .to.include("nothing was changed on it")
+                .and.include("deployed or claimed");
             expect(takeOverDecision(specWith(), node(extra, { allocation_uuid: "a-1", instance_uuid: "a-1" }), "its name").kind).to.equal("fail");
             expect(takeOverDecision(specWith(), node({ ...extra, pulumi_metal3_deployment: "hmac-sha256:aa:bb" }), "its name").kind).to.equal("fail");
         }
@@ -91,7 +102,9 @@ describe("ownership decisions on the keyed record", () => {
         // A deployment recorded just before a deploy Ironic never took (provision_updated_at unchanged since): nothing on the disk.
         const t = "2026-12-07T20:00:00+00:00";
         expect(nothingToLose(node({ pulumi_metal3_deployment: `pending:hmac-sha256:aa:bb@${t}` }, { provision_updated_at: t }))).to.equal(true);
-        expect(nothingToLose(node({ pulumi_metal3_deployment: `pending:hmac-sha256:aa:bb@${t}` }, { provision_updated_at: "2026-12-07T20:05:00+00:00" }))).to.equal(false);
+        expect(
+            nothingToLose(node({ pulumi_metal3_deployment: `pending:hmac-sha256:aa:bb@${t}` }, { provision_updated_at: "2026-12-07T20:05:00+00:00" })),
+        ).to.equal(false);
         expect(nothingToLose(node({ pulumi_metal3_deployment: "hmac-sha256:aa:bb" }))).to.equal(false);
     });
 });

@@ -13,10 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BareMetalHost } from "pulumi-metal3";
 
 interface HostConfig {
-  name: string;
-  bmcAddress: string;
-  bootMACAddress: string;
-  online?: boolean;
+    name: string;
+    bmcAddress: string;
+    bootMACAddress: string;
+    online?: boolean;
 }
 
 const config = new pulumi.Config();
@@ -26,15 +26,15 @@ const bmcPassword = config.requireSecret("bmcPassword");
 const namespace = pulumi.getStack();
 
 const hosts = hostList.map(
-  (h) =>
-    new BareMetalHost(h.name, {
-      namespace,
-      bmc: { address: h.bmcAddress, username: config.get("bmcUsername") ?? "admin", password: bmcPassword },
-      bootMACAddress: h.bootMACAddress,
-      online: h.online ?? true,
-      image: { url: imageUrl, checksum: config.get("imageChecksum") ?? `${imageUrl}.sha256sum`, checksumType: "sha256", format: "qcow2" },
-      labels: { environment: namespace },
-    }),
+    (h) =>
+        new BareMetalHost(h.name, {
+            namespace,
+            bmc: { address: h.bmcAddress, username: config.get("bmcUsername") ?? "admin", password: bmcPassword },
+            bootMACAddress: h.bootMACAddress,
+            online: h.online ?? true,
+            image: { url: imageUrl, checksum: config.get("imageChecksum") ?? `${imageUrl}.sha256sum`, checksumType: "sha256", format: "qcow2" },
+            labels: { environment: namespace },
+        }),
 );
 
 export const nodes = hosts.map((h) => h.nodeUuid);

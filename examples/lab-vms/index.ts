@@ -16,9 +16,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { BareMetalHost, Machine } from "pulumi-metal3";
 
 interface Vm {
-  name: string;
-  bmcAddress: string;
-  bootMac: string;
+    name: string;
+    bmcAddress: string;
+    bootMac: string;
 }
 
 const cfg = new pulumi.Config();
@@ -27,38 +27,42 @@ const vms = cfg.requireObject<Vm[]>("vms");
 const image = { url: cfg.require("imageUrl"), checksum: cfg.require("imageChecksum"), checksumType: "sha256" as const, diskFormat: "qcow2" as const };
 
 export const machines = vms.map((vm) => {
-  const host = new BareMetalHost(vm.name, {
-    namespace,
-    bmc: { address: vm.bmcAddress, username: cfg.get("bmcUsername") ?? "admin", password: cfg.requireSecret("bmcPassword") },
-    bootMACAddress: vm.bootMac,
-    // The lab's VMs boot SeaBIOS; the agent ISO Ironic builds and the OS image are BIOS-only.
-    bootMode: "legacy",
-    online: true,
-    inspectionMode: "agent",
-    automatedCleaningMode: "metadata",
-    deployKernel: cfg.require("deployKernel"),
-    deployRamdisk: cfg.require("deployRamdisk"),
-    labels: { lab: "vms" },
-    // Every agent boot takes minutes under TCG (docs/LAB.md).
-    timeouts: { create: "90m", update: "90m", delete: "60m", inspect: "30m", clean: "30m", deploy: "40m", deprovision: "40m", power: "5m" },
-  });
-  const hostname = `${vm.name}-os`;
-  const machine = new Machine(`${vm.name}-machine`, {
-    namespace,
-    host: vm.name,
-    image,
-    metaData: { hostname },
-    // What the OS image's first boot runs (local/lab/build-os-image.sh): one line on the serial console.
-    userData: pulumi.secret(`#!/bin/sh\necho "pulumi-metal3 demo: user-data ran on ${hostname}"\n`),
-    timeouts: { claim: "10m", create: "60m", delete: "60m" },
-  }, { dependsOn: [host] });
-  return {
-    vm: vm.name,
-    hostname,
-    host: host.provisioningState,
-    nodeUuid: host.nodeUuid,
-    cpus: host.hardware.apply((h) => h?.cpu?.count),
-    ramMebibytes: host.hardware.apply((h) => h?.ramMebibytes),
-    machine: machine.provisioningState,
-  };
+    const host = new BareMetalHost(vm.name, {
+        namespace,
+        bmc: { address: vm.bmcAddress, username: cfg.get("bmcUsername") ?? "admin", password: cfg.requireSecret("bmcPassword") },
+        bootMACAddress: vm.bootMac,
+        // The lab's VMs boot SeaBIOS; the agent ISO Ironic builds and the OS image are BIOS-only.
+        bootMode: "legacy",
+        online: true,
+        inspectionMode: "agent",
+        automatedCleaningMode: "metadata",
+        deployKernel: cfg.require("deployKernel"),
+        deployRamdisk: cfg.require("deployRamdisk"),
+        labels: { lab: "vms" },
+        // Every agent boot takes minutes under TCG (docs/LAB.md).
+        timeouts: { create: "90m", update: "90m", delete: "60m", inspect: "30m", clean: "30m", deploy: "40m", deprovision: "40m", power: "5m" },
+    });
+    const hostname = `${vm.name}-os`;
+    const machine = new Machine(
+        `${vm.name}-machine`,
+        {
+            namespace,
+            host: vm.name,
+            image,
+            metaData: { hostname },
+            // What the OS image's first boot runs (local/lab/build-os-image.sh): one line on the serial console.
+            userData: pulumi.secret(`#!/bin/sh\necho "pulumi-metal3 demo: user-data ran on ${hostname}"\n`),
+            timeouts: { claim: "10m", create: "60m", delete: "60m" },
+        },
+        { dependsOn: [host] },
+    );
+    return {
+        vm: vm.name,
+        hostname,
+        host: host.provisioningState,
+        nodeUuid: host.nodeUuid,
+        cpus: host.hardware.apply((h) => h?.cpu?.count),
+        ramMebibytes: host.hardware.apply((h) => h?.ramMebibytes),
+        machine: machine.provisioningState,
+    };
 });

@@ -28,23 +28,23 @@ const bootMacs = config.getObject<string[]>("bootMacs");
 const disableCertificateVerification = config.getBoolean("disableCertificateVerification");
 
 const hosts = addresses.map((address, i) => {
-  const deployed = i === 0 && liveIsoUrl !== undefined;
-  return new BareMetalHost(`lab-${i}`, {
-    namespace,
-    bmc: { address, username, password: passwords.apply((p) => p[i]), ...(disableCertificateVerification ? { disableCertificateVerification } : {}) },
-    bootMACAddress: bootMacs?.[i] ?? `${macPrefix}:30:00:${(i + 1).toString(16).padStart(2, "0")}`,
-    // No agent image here: cleaning and in-band inspection would wait for one forever.
-    automatedCleaningMode: "disabled",
-    inspectionMode: "disabled",
-    online: deployed,
-    ...(deployed ? { image: { url: liveIsoUrl!, format: "live-iso" as const } } : {}),
-    labels: { role: deployed ? "live" : "spare", stack },
-  });
+    const deployed = i === 0 && liveIsoUrl !== undefined;
+    return new BareMetalHost(`lab-${i}`, {
+        namespace,
+        bmc: { address, username, password: passwords.apply((p) => p[i]), ...(disableCertificateVerification ? { disableCertificateVerification } : {}) },
+        bootMACAddress: bootMacs?.[i] ?? `${macPrefix}:30:00:${(i + 1).toString(16).padStart(2, "0")}`,
+        // No agent image here: cleaning and in-band inspection would wait for one forever.
+        automatedCleaningMode: "disabled",
+        inspectionMode: "disabled",
+        online: deployed,
+        ...(deployed ? { image: { url: liveIsoUrl!, format: "live-iso" as const } } : {}),
+        labels: { role: deployed ? "live" : "spare", stack },
+    });
 });
 
 export const hostsTable = hosts.map((h) => ({
-  name: h.urn.apply((u) => u.split("::").pop()),
-  state: h.provisioningState,
-  poweredOn: h.poweredOn,
-  nodeUuid: h.nodeUuid,
+    name: h.urn.apply((u) => u.split("::").pop()),
+    state: h.provisioningState,
+    poweredOn: h.poweredOn,
+    nodeUuid: h.nodeUuid,
 }));

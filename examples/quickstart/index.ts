@@ -21,7 +21,7 @@ const macPrefix = config.get("macPrefix") ?? "52:54:00";
 // Images: changing `hostImageUrl` reprovisions the database host in place (an update that wipes it);
 // changing `machineImageUrl` replaces the Machine (a new host is claimed, the old one released).
 function image(url: string) {
-  return { url, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256" as const, format: "qcow2" as const };
+    return { url, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256" as const, format: "qcow2" as const };
 }
 const hostImageUrl = config.get("hostImageUrl") ?? "http://images.example/ubuntu-24.04.qcow2";
 const machineImageUrl = config.get("machineImageUrl") ?? "http://images.example/ubuntu-24.04.qcow2";
@@ -30,75 +30,77 @@ const machineImageUrl = config.get("machineImageUrl") ?? "http://images.example/
 const kubeconfigPath = config.get("kubeconfig");
 const renderDir = config.get("renderDir");
 const k8sProvider = kubeconfigPath
-  ? new k8s.Provider("management-cluster", { kubeconfig: require("fs").readFileSync(kubeconfigPath, "utf8") })
-  : renderDir
-    ? new k8s.Provider("rendered-manifests", { renderYamlToDirectory: renderDir })
-    : undefined;
+    ? new k8s.Provider("management-cluster", { kubeconfig: require("fs").readFileSync(kubeconfigPath, "utf8") })
+    : renderDir
+      ? new k8s.Provider("rendered-manifests", { renderYamlToDirectory: renderDir })
+      : undefined;
 const kubernetes = k8sProvider ? { provider: k8sProvider, namespace } : undefined;
 
 const database = new BareMetalHost("db-0", {
-  namespace,
-  bmc: { address: "fake://bmc-db-0", username: "admin", password: bmcPassword },
-  bootMACAddress: config.get("dbBootMACAddress") ?? `${macPrefix}:10:00:01`,
-  bootMode: "UEFI",
-  online: true,
-  image: image(hostImageUrl),
-  userData: "#cloud-config\nhostname: db-0\n",
-  labels: { role: "database", stack },
-  kubernetes,
+    namespace,
+    bmc: { address: "fake://bmc-db-0", username: "admin", password: bmcPassword },
+    bootMACAddress: config.get("dbBootMACAddress") ?? `${macPrefix}:10:00:01`,
+    bootMode: "UEFI",
+    online: true,
+    image: image(hostImageUrl),
+    userData: "#cloud-config\nhostname: db-0\n",
+    labels: { role: "database", stack },
+    kubernetes,
 });
 
-const pool = Array.from({ length: poolSize }, (_, i) =>
-  new BareMetalHost(`worker-${i}`, {
-    namespace,
-    bmc: { address: `fake://bmc-worker-${i}`, username: "admin", password: bmcPassword },
-    bootMACAddress: `${macPrefix}:20:00:${(i + 1).toString(16).padStart(2, "0")}`,
-    online: false,
-    labels: { role: "worker", stack },
-    kubernetes,
-  }),
+const pool = Array.from(
+    { length: poolSize },
+    (_, i) =>
+        new BareMetalHost(`worker-${i}`, {
+            namespace,
+            bmc: { address: `fake://bmc-worker-${i}`, username: "admin", password: bmcPassword },
+            bootMACAddress: `${macPrefix}:20:00:${(i + 1).toString(16).padStart(2, "0")}`,
+            online: false,
+            labels: { role: "worker", stack },
+            kubernetes,
+        }),
 );
 
 const machine = new Machine(
-  "worker-machine-0",
-  {
-    namespace,
-    clusterName: "demo",
-    hostSelector: { matchLabels: { role: "worker", stack } },
-    image: image(machineImageUrl),
-    userData: "#cloud-config\nhostname: worker-machine-0\n",
-    // Cluster API ≥ 1.11 and CAPM3 main store v1beta2; emit that version so nothing is lost in
-    // conversion (set "v1beta1" for clusters whose CRDs still store v1beta1).
-    kubernetes: kubernetes && { ...kubernetes, apiVersion: (config.get("capiApiVersion") ?? "v1beta2") as "v1beta1" | "v1beta2" },
-  },
-  { dependsOn: pool },
+    "worker-machine-0",
+    {
+        namespace,
+        clusterName: "demo",
+        hostSelector: { matchLabels: { role: "worker", stack } },
+        image: image(machineImageUrl),
+        userData: "#cloud-config\nhostname: worker-machine-0\n",
+        // Cluster API ≥ 1.11 and CAPM3 main store v1beta2; emit that version so nothing is lost in
+        // conversion (set "v1beta1" for clusters whose CRDs still store v1beta1).
+        kubernetes: kubernetes && { ...kubernetes, apiVersion: (config.get("capiApiVersion") ?? "v1beta2") as "v1beta1" | "v1beta2" },
+    },
+    { dependsOn: pool },
 );
 
 // A node someone enrolled by hand, taken over by Pulumi. Dynamic resources cannot be brought in with
 // `pulumi import` (pulumi/pulumi#16175), so BareMetalHost takes the node's UUID or name as `adoptNode`.
 const adoptNode = config.get("adoptNode");
 const adopted = adoptNode
-  ? new BareMetalHost("adopted-0", {
-      namespace,
-      adoptNode,
-      bmc: { address: "fake://bmc-adopted-0" },
-      online: false,
-      labels: { role: "adopted", stack },
-    })
-  : undefined;
+    ? new BareMetalHost("adopted-0", {
+          namespace,
+          adoptNode,
+          bmc: { address: "fake://bmc-adopted-0" },
+          online: false,
+          labels: { role: "adopted", stack },
+      })
+    : undefined;
 
 // The hosts table: each host as this `up` left it. `hostState` takes the Machine's view of the host
 // it holds (the Machine runs after its pool, so the host's own outputs still say `available`,
 // powered off, until a `pulumi refresh`: docs/HANDOVER.md, "What the outputs say").
 export const hosts = [database, ...pool, ...(adopted ? [adopted] : [])].map((h) => {
-  const now = hostState(h);
-  return {
-    name: h.urn.apply((u) => u.split("::").pop()),
-    state: now.provisioningState,
-    poweredOn: now.poweredOn,
-    heldBy: now.apply((s) => s.heldBy ?? ""),
-    nodeUuid: h.nodeUuid,
-  };
+    const now = hostState(h);
+    return {
+        name: h.urn.apply((u) => u.split("::").pop()),
+        state: now.provisioningState,
+        poweredOn: now.poweredOn,
+        heldBy: now.apply((s) => s.heldBy ?? ""),
+        nodeUuid: h.nodeUuid,
+    };
 });
 export const machineHost = machine.hostName;
 export const machineProviderID = machine.providerID;

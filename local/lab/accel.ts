@@ -12,45 +12,69 @@ import * as path from "path";
 export type Accel = "kvm" | "tcg";
 
 export interface AccelProbe {
-  accel: Accel;
-  /** Why KVM is not used, when it is not. */
-  reason?: string;
+    accel: Accel;
+    /** Why KVM is not used, when it is not. */
+    reason?: string;
 }
 
 const cache = new Map<string, AccelProbe>();
 
 /** `kvm` when QEMU starts with `-accel kvm` (and `kernel`, when given, prints its banner under it); else `tcg` with the reason. */
 export function probeAccel(kernel?: string, qemu = "qemu-system-x86_64"): AccelProbe {
-  const key = kernel ?? "";
-  const known = cache.get(key);
-  if (known) return known;
-  const r = spawnSync(qemu, ["-accel", "kvm", "-machine", "none", "-nodefaults", "-display", "none", "-monitor", "stdio"], {
-    input: "quit\n",
-    encoding: "utf8",
-    timeout: 20_000,
-  });
-  if (r.error) throw new Error(`cannot run ${qemu}: ${r.error.message}`);
-  let result: AccelProbe;
-  if (r.status !== 0) {
-    result = { accel: "tcg", reason: `${r.stderr || r.stdout}`.trim().split("\n").slice(-2).join(" ") || `exit ${r.status}` };
-  } else if (kernel) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-accel-"));
-    const log = path.join(dir, "console");
-    try {
-      spawnSync(qemu, ["-accel", "kvm", "-m", "512", "-nodefaults", "-display", "none", "-monitor", "none", "-serial", `file:${log}`, "-kernel", kernel, "-append", "console=ttyS0 earlyprintk=ttyS0 panic=-1", "-no-reboot"], {
-        timeout: 15_000,
-        killSignal: "SIGKILL",
-      });
-      const out = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
-      result = /Linux version/.test(out)
-        ? { accel: "kvm" }
-        : { accel: "tcg", reason: `QEMU starts with -accel kvm but ${path.basename(kernel)} printed no "Linux version" on the serial console within 15 s under KVM` };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const key = kernel ?? "";
+    const known = cache.get(key);
+    if (known) return known;
+    const r = spawnSync(qemu, ["-accel", "kvm", "-machine", "none", "-nodefaults", "-display", "none", "-monitor", "stdio"], {
+        input: "quit\n",
+        encoding: "utf8",
+        timeout: 20_000,
+    });
+    if (r.error) throw new Error(`cannot run ${qemu}: ${r.error.message}`);
+    let result: AccelProbe;
+    if (r.status !== 0) {
+        result = { accel: "tcg", reason: `${r.stderr || r.stdout}`.trim().split("\n").slice(-2).join(" ") || `exit ${r.status}` };
+    } else if (kernel) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-accel-"));
+        const log = path.join(dir, "console");
+        try {
+            spawnSync(
+                qemu,
+                [
+                    "-accel",
+                    "kvm",
+                    "-m",
+                    "512",
+                    "-nodefaults",
+                    "-display",
+                    "none",
+                    "-monitor",
+                    "none",
+                    "-serial",
+                    `file:${log}`,
+                    "-kernel",
+                    kernel,
+                    "-append",
+                    "console=ttyS0 earlyprintk=ttyS0 panic=-1",
+                    "-no-reboot",
+                ],
+                {
+                    timeout: 15_000,
+                    killSignal: "SIGKILL",
+                },
+            );
+            const out = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
+            result = /Linux version/.test(out)
+                ? { accel: "kvm" }
+                : {
+                      accel: "tcg",
+                      reason: `QEMU starts with -accel kvm but ${path.basename(kernel)} printed no "Linux version" on the serial console within 15 s under KVM`,
+                  };
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    } else {
+        result = { accel: "kvm" };
     }
-  } else {
-    result = { accel: "kvm" };
-  }
-  cache.set(key, result);
-  return result;
+    cache.set(key, result);
+    return result;
 }

@@ -10,19 +10,19 @@
 // it (local/lab/build-agent.sh lab-agent), so several VMs share one Ironic's kernel parameters.
 
 export interface LabDomainSpec {
-  name: string;
-  uuid: string;
-  mac: string;
-  accel: "kvm" | "tcg";
-  firmware: "bios" | "uefi";
-  memoryMiB: number;
-  cpus: number;
-  disk: string;
-  consoleLog: string;
-  /** UEFI variable store of this VM (copied from OVMF's template); required for uefi. */
-  nvram?: string;
-  /** Loopback port forwarded to the guest's agent API port (9999). */
-  agentPort: number;
+    name: string;
+    uuid: string;
+    mac: string;
+    accel: "kvm" | "tcg";
+    firmware: "bios" | "uefi";
+    memoryMiB: number;
+    cpus: number;
+    disk: string;
+    consoleLog: string;
+    /** UEFI variable store of this VM (copied from OVMF's template); required for uefi. */
+    nvram?: string;
+    /** Loopback port forwarded to the guest's agent API port (9999). */
+    agentPort: number;
 }
 
 /** The ironic-python-agent's API port inside the guest (its default `listen_port`). */
@@ -31,17 +31,17 @@ export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
 function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
 }
 
 export function renderDomainXml(d: LabDomainSpec): string {
-  if (d.firmware === "uefi" && !d.nvram) throw new Error(`VM ${d.name}: uefi firmware needs an nvram file`);
-  const loader =
-    d.firmware === "uefi"
-      ? `\n    <loader readonly='yes' type='pflash'>${esc(OVMF_CODE)}</loader>\n    <nvram template='${esc(OVMF_VARS)}'>${esc(d.nvram as string)}</nvram>`
-      : "";
-  const netdev = `user,id=labnet0,hostfwd=tcp:127.0.0.1:${d.agentPort}-:${AGENT_GUEST_PORT}`;
-  return `<domain type='${d.accel === "kvm" ? "kvm" : "qemu"}' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+    if (d.firmware === "uefi" && !d.nvram) throw new Error(`VM ${d.name}: uefi firmware needs an nvram file`);
+    const loader =
+        d.firmware === "uefi"
+            ? `\n    <loader readonly='yes' type='pflash'>${esc(OVMF_CODE)}</loader>\n    <nvram template='${esc(OVMF_VARS)}'>${esc(d.nvram as string)}</nvram>`
+            : "";
+    const netdev = `user,id=labnet0,hostfwd=tcp:127.0.0.1:${d.agentPort}-:${AGENT_GUEST_PORT}`;
+    return `<domain type='${d.accel === "kvm" ? "kvm" : "qemu"}' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>${esc(d.name)}</name>
   <uuid>${esc(d.uuid)}</uuid>
   <memory unit='MiB'>${d.memoryMiB}</memory>

@@ -30,7 +30,10 @@ import {
 /** `go args...` in dir, synchronously; its stdout, or an error naming the command and its stderr's tail. */
 function goOutput(args: string[], dir: string): string {
     const r = spawnSync("go", args, { cwd: dir, encoding: "utf8", timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`go ${args.join(" ")} in ${dir} failed (${r.status ?? r.error?.message}): ${(r.stderr || "").trim().split("\n").slice(-10).join("\n")}`);
+    if (r.status !== 0)
+        throw new Error(
+            `go ${args.join(" ")} in ${dir} failed (${r.status ?? r.error?.message}): ${(r.stderr || "").trim().split("\n").slice(-10).join("\n")}`,
+        );
     return r.stdout;
 }
 

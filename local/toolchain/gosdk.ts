@@ -24,7 +24,11 @@ export const GO_SDK_DIR = "sdk-go";
  * program's own text, so an edit rebuilds it. Serves the Go SDK (gosdk/, `gen-go-sdk`) and the
  * Python SDK (pysdk/, `gen-python-sdk`, local/toolchain/pysdk.ts).
  */
-export async function generateSdk(generator: { name: string; dir: string }, schemaFile: string, log: Logger = (l) => process.stderr.write(l + "\n")): Promise<string> {
+export async function generateSdk(
+    generator: { name: string; dir: string },
+    schemaFile: string,
+    log: Logger = (l) => process.stderr.write(l + "\n"),
+): Promise<string> {
     const source = fs.readFileSync(path.join(repoRoot(), "local", "toolchain", generator.dir, "main.go"), "utf8");
     const recipe: Recipe = {
         name: generator.name,

@@ -19,13 +19,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { watchEngine } from "../../sdk/providers/engine-watch";
 
- 
 const grpc = require("@grpc/grpc-js");
- 
+
 const languageGrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
- 
+
 const languageProto = require("@pulumi/pulumi/proto/language_pb");
- 
+
 const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
 
 /** What GetPluginInfo reports: the SDK line it serves, marked as not the upstream binary. */
@@ -77,7 +76,11 @@ function resourcePluginsUnder(programDirectory: string): Array<{ name: string; v
             continue;
         }
         if (!pkg?.pulumi?.resource) continue;
-        const rawName: string = pkg.pulumi.name ?? String(pkg.name ?? "").replace(/^@pulumi\//, "").replace(/^@/, "");
+        const rawName: string =
+            pkg.pulumi.name ??
+            String(pkg.name ?? "")
+                .replace(/^@pulumi\//, "")
+                .replace(/^@/, "");
         const version: string = pkg.pulumi.version ?? pkg.version;
         if (!rawName || !version) continue;
         found.set(rawName, { name: rawName, version: version.startsWith("v") ? version : `v${version}`, server: pkg.pulumi.server });

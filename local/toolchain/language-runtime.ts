@@ -5,13 +5,12 @@
 // (language-host.ts) predates this file and keeps its own copy.
 import { watchEngine } from "../../sdk/providers/engine-watch";
 
- 
 export const grpc = require("@grpc/grpc-js");
- 
+
 const languageGrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
- 
+
 export const languageProto = require("@pulumi/pulumi/proto/language_pb");
- 
+
 export const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
 
 /** What GetPluginInfo reports: the SDK line our hosts serve, marked as not upstream's binaries. */

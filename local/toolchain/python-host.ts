@@ -40,7 +40,9 @@ export interface PythonCommand {
 export function pythonCommandFor(info: Pick<ProgramInfo, "rootDirectory" | "options">, base: NodeJS.ProcessEnv = process.env): PythonCommand {
     const { toolchain, typechecker, virtualenv } = info.options;
     if (toolchain !== undefined && toolchain !== "pip") {
-        throw new Error(`runtime.options.toolchain: ${JSON.stringify(toolchain)} is not supported by this Python host (only pip with runtime.options.virtualenv)`);
+        throw new Error(
+            `runtime.options.toolchain: ${JSON.stringify(toolchain)} is not supported by this Python host (only pip with runtime.options.virtualenv)`,
+        );
     }
     if (typechecker !== undefined && typechecker !== "none") {
         throw new Error(`runtime.options.typechecker: ${JSON.stringify(typechecker)} is not supported by this Python host`);
@@ -50,7 +52,9 @@ export function pythonCommandFor(info: Pick<ProgramInfo, "rootDirectory" | "opti
     const venv = path.resolve(info.rootDirectory, virtualenv);
     const python = path.join(venv, "bin", "python");
     if (!fs.existsSync(python)) {
-        throw new Error(`the virtual environment ${venv} (runtime.options.virtualenv) has no bin/python: create it with \`python3 -m venv ${virtualenv}\` and install the program's packages`);
+        throw new Error(
+            `the virtual environment ${venv} (runtime.options.virtualenv) has no bin/python: create it with \`python3 -m venv ${virtualenv}\` and install the program's packages`,
+        );
     }
     const env: NodeJS.ProcessEnv = { ...base, VIRTUAL_ENV: venv, PATH: [path.join(venv, "bin"), base.PATH ?? ""].filter(Boolean).join(path.delimiter) };
     delete env.PYTHONHOME;

@@ -36,8 +36,8 @@ const PATCHES: Patch[] = [
     // host when given none: the caller makes it (pkg/v3/host.New, as the CLI's own commands do).
     {
         file: "pkg/pulumiyaml/packages.go",
-        from: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n",
-        to: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n\tpkghost \"github.com/pulumi/pulumi/pkg/v3/host\"\n",
+        from: '\t"github.com/pulumi/pulumi/pkg/v3/codegen/schema"\n',
+        to: '\t"github.com/pulumi/pulumi/pkg/v3/codegen/schema"\n\tpkghost "github.com/pulumi/pulumi/pkg/v3/host"\n',
     },
     {
         file: "pkg/pulumiyaml/packages.go",
@@ -48,8 +48,8 @@ const PATCHES: Patch[] = [
     },
     {
         file: "pkg/pulumiyaml/codegen/convert.go",
-        from: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n",
-        to: "\t\"github.com/pulumi/pulumi/pkg/v3/codegen/schema\"\n\tpkghost \"github.com/pulumi/pulumi/pkg/v3/host\"\n",
+        from: '\t"github.com/pulumi/pulumi/pkg/v3/codegen/schema"\n',
+        to: '\t"github.com/pulumi/pulumi/pkg/v3/codegen/schema"\n\tpkghost "github.com/pulumi/pulumi/pkg/v3/host"\n',
     },
     {
         file: "pkg/pulumiyaml/codegen/convert.go",
@@ -98,7 +98,8 @@ function patchedCopy(moduleDir: string, target: string): void {
         const f = path.join(target, file);
         fs.chmodSync(f, 0o644);
         const text = fs.readFileSync(f, "utf8");
-        if (!text.includes(from)) throw new Error(`pulumi-yaml ${PULUMI_YAML_VERSION}: ${file} no longer contains ${JSON.stringify(from)} (local/toolchain/yaml.ts PATCHES)`);
+        if (!text.includes(from))
+            throw new Error(`pulumi-yaml ${PULUMI_YAML_VERSION}: ${file} no longer contains ${JSON.stringify(from)} (local/toolchain/yaml.ts PATCHES)`);
         fs.writeFileSync(f, text.replace(from, to));
     }
 }
@@ -120,17 +121,25 @@ export function yamlLanguageHostRecipe(): Recipe {
             patchedCopy(info.Dir, path.join(workDir, "pulumi-yaml"));
             writeIfChanged(
                 path.join(workDir, "go.mod"),
-                pulumiWrapperGoMod("pulumi-language-yaml", [`github.com/pulumi/pulumi-yaml ${PULUMI_YAML_VERSION}`], [
-                    "replace github.com/pulumi/pulumi-yaml => ./pulumi-yaml",
-                    "tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
-                ]),
+                pulumiWrapperGoMod(
+                    "pulumi-language-yaml",
+                    [`github.com/pulumi/pulumi-yaml ${PULUMI_YAML_VERSION}`],
+                    ["replace github.com/pulumi/pulumi-yaml => ./pulumi-yaml", "tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"],
+                ),
             );
             await runGo(["mod", "tidy"], workDir, logFile);
             const ldflags = `-w -s -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION}`;
             await runGo(
                 [
-                    "build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags,
-                    "-o", "out/pulumi-language-yaml", "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
+                    "build",
+                    "-trimpath",
+                    "-tags",
+                    "osusergo,grpcnotrace",
+                    "-ldflags",
+                    ldflags,
+                    "-o",
+                    "out/pulumi-language-yaml",
+                    "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
                 ],
                 workDir,
                 logFile,

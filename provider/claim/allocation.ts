@@ -186,7 +186,13 @@ export function isSameMachine(allocation: Allocation, owner: ClaimOwner): boolea
         // One under another key (an interrupted create's lost digest key) is left to the spec
         // hash below, itself keyed: it is never reused, only passed over.
         (!owner.ownerKeys ||
-            verifyOwnerMac(owner.ownerKeys.verify, allocation.extra?.[OWNER_MAC_KEY], allocationNames(owner)[0], owner.owner ?? "", `${owner.namespace}/${owner.machine}`) !== "forged")
+            verifyOwnerMac(
+                owner.ownerKeys.verify,
+                allocation.extra?.[OWNER_MAC_KEY],
+                allocationNames(owner)[0],
+                owner.owner ?? "",
+                `${owner.namespace}/${owner.machine}`,
+            ) !== "forged")
     );
 }
 
@@ -269,13 +275,7 @@ function conflict(owner: ClaimOwner, existing: Allocation): Error {
 }
 
 /** POST the allocation and wait until Ironic has processed it; a failed one is deleted before returning it. */
-async function allocate(
-    client: IronicClient,
-    name: string,
-    resourceClass: string,
-    candidates: Node[],
-    request: ClaimRequest,
-): Promise<Allocation> {
+async function allocate(client: IronicClient, name: string, resourceClass: string, candidates: Node[], request: ClaimRequest): Promise<Allocation> {
     let created: Allocation;
     try {
         created = await client.createAllocation({
@@ -332,9 +332,7 @@ async function noHostError(
         for (const a of await client.listAllocations().catch(() => [] as Allocation[])) if (a.name) holders.set(a.uuid, a.name);
     }
     const who = `${request.owner.namespace}/${request.owner.machine}`;
-    const lead = rounds
-        ? `no host could be claimed for machine ${who} after ${rounds} rounds of allocation`
-        : `no host available for machine ${who}`;
+    const lead = rounds ? `no host could be claimed for machine ${who} after ${rounds} rounds of allocation` : `no host available for machine ${who}`;
     const ironicSaid = ironicErrors.length ? `\nIronic's last allocation error: ${ironicErrors[ironicErrors.length - 1]}` : "";
     return new NoHostAvailableError(`${lead}: ${explainNoHost(evaluation, holders)}${ironicSaid}`, evaluation);
 }

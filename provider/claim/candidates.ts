@@ -111,8 +111,7 @@ export function failureDomainOf(node: Pick<Node, "extra">): string | undefined {
  * associated, has a resource class) plus what CAPM3 refuses (hosts with an error).
  */
 export function ineligibilityReason(node: Node): string | undefined {
-    if (node.maintenance)
-        return `in maintenance${node.maintenance_reason ? ` (${node.maintenance_reason})` : ""}`;
+    if (node.maintenance) return `in maintenance${node.maintenance_reason ? ` (${node.maintenance_reason})` : ""}`;
     const holder = node.allocation_uuid ?? node.instance_uuid;
     if (holder) return `already claimed by instance_uuid ${holder}`;
     if (node.retired) return "retired";
@@ -124,8 +123,7 @@ export function ineligibilityReason(node: Node): string | undefined {
         return `Ironic provision state is ${node.provision_state}${target}, not available`;
     }
     if (node.last_error) return `has an error: ${node.last_error}`;
-    if (!node.power_state || node.power_state === "None")
-        return "power state unknown (Ironic's allocation API only considers nodes with a known power state)";
+    if (!node.power_state || node.power_state === "None") return "power state unknown (Ironic's allocation API only considers nodes with a known power state)";
     if (!node.resource_class) return "has no resource class";
     return undefined;
 }
@@ -169,7 +167,8 @@ export function poolVerdict(node: Pick<Node, "name" | "extra">, keys: readonly s
 }
 
 const UNVERIFIED_WHY: Record<UnverifiedHost["verdict"], string> = {
-    unkeyed: "its owner record has no MAC (enrolled by hand, by another tool, or by a release before keyed owner records: its own stack's next `pulumi up` keys it)",
+    unkeyed:
+        "its owner record has no MAC (enrolled by hand, by another tool, or by a release before keyed owner records: its own stack's next `pulumi up` keys it)",
     unverifiable: "its owner record is keyed under a key this Machine does not hold (another stack's ownerKey, or a host of a stack without one)",
     forged: "its owner record's MAC does not verify (copied, edited or forged)",
 };
@@ -202,8 +201,7 @@ export function claimAttempts(evaluation: PoolEvaluation): ClaimAttempt[] {
         }
         // Largest class first: the most likely to still have a free host under contention.
         const classes = [...byClass.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
-        for (const [resourceClass, candidates] of classes)
-            attempts.push({ resourceClass, candidates, inFailureDomain: tier.inFailureDomain });
+        for (const [resourceClass, candidates] of classes) attempts.push({ resourceClass, candidates, inFailureDomain: tier.inFailureDomain });
     }
     return attempts;
 }
@@ -224,9 +222,7 @@ export function describeRequest(request: HostRequest): string {
  */
 export function explainNoHost(evaluation: PoolEvaluation, allocationNames: Map<string, string> = new Map()): string {
     const { request, poolSize, matched, eligible, ineligible, unverified = [] } = evaluation;
-    const head =
-        `${describeRequest(request)} matched ${matched.length} of ${poolSize} host(s) managed by pulumi-metal3, ` +
-        `${eligible.length} eligible`;
+    const head = `${describeRequest(request)} matched ${matched.length} of ${poolSize} host(s) managed by pulumi-metal3, ` + `${eligible.length} eligible`;
     const skipped = unverified.length
         ? `\n${unverified.length} more host(s) it matched were skipped as unverified: a Machine claims only hosts whose owner record verifies ` +
           `under this stack's ownerKey (stack config pulumi-metal3:ownerKey, metal3:ownerKey for the plugin; \`pulumi-metal3 owner-key --set\` makes one) ` +

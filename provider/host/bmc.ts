@@ -74,7 +74,13 @@ interface SchemeRule {
     alwaysSystemId?: boolean;
 }
 
-const IPMI: SchemeRule = { driver: "ipmi", family: "ipmi", interfaces: { boot_interface: "ipxe", raid_interface: "no-raid" }, supportsSecureBoot: false, supportsIsoRamdisk: false };
+const IPMI: SchemeRule = {
+    driver: "ipmi",
+    family: "ipmi",
+    interfaces: { boot_interface: "ipxe", raid_interface: "no-raid" },
+    supportsSecureBoot: false,
+    supportsIsoRamdisk: false,
+};
 const REDFISH: SchemeRule = {
     driver: "redfish",
     family: "redfish",
@@ -194,7 +200,8 @@ export function bmcProfile(bmc: BmcAccess): BmcProfile {
         // Ironic's ipmi_cipher_suite (IPMI 2.0 cipher suite, e.g. 3 or 17): skips the slow fallback when the BMC cannot list its suites.
         const cipherSuite = parsed.query.get("ciphersuite");
         if (cipherSuite !== null) {
-            if (!/^\d{1,2}$/.test(cipherSuite) || Number(cipherSuite) > 17) throw new BmcAddressError(`BMC address "${bmc.address}": ciphersuite must be an IPMI cipher suite number 0-17 (got "${cipherSuite}")`);
+            if (!/^\d{1,2}$/.test(cipherSuite) || Number(cipherSuite) > 17)
+                throw new BmcAddressError(`BMC address "${bmc.address}": ciphersuite must be an IPMI cipher suite number 0-17 (got "${cipherSuite}")`);
             driverInfo.ipmi_cipher_suite = cipherSuite;
         }
         if (bmc.username !== undefined) driverInfo.ipmi_username = bmc.username;
@@ -284,7 +291,9 @@ export function bmcDrift(profile: BmcProfile, driverInfo: Record<string, unknown
     const on = driverInfo ?? {};
     const text = (v: unknown) => (v === undefined || v === null ? "(none)" : String(v));
     const keys = [...visibleBmcKeys(profile), ...VERIFY_KEYS.filter((k) => k in on && !(k in profile.driverInfo))];
-    return [...new Set(keys)].filter((k) => text(on[k]) !== text(profile.driverInfo[k])).map((k) => `${k}: ${text(on[k])} (declared ${text(profile.driverInfo[k])})`);
+    return [...new Set(keys)]
+        .filter((k) => text(on[k]) !== text(profile.driverInfo[k]))
+        .map((k) => `${k}: ${text(on[k])} (declared ${text(profile.driverInfo[k])})`);
 }
 
 /**

@@ -133,7 +133,14 @@ export async function enrolNode(client: IronicClient, spec: HostSpec, reattach?:
         resource_class: spec.resourceClass,
         automated_clean: spec.automatedCleaningMode !== "disabled",
         ...(spec.description !== undefined ? { description: spec.description } : {}),
-        extra: { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.labels]: spec.labels, ...ownerExtra(spec), ...requestRecords(spec), ...reattachExtra(reattach) },
+        extra: {
+            [EXTRA.managed]: "true",
+            [EXTRA.bmcFingerprint]: spec.bmcFingerprint,
+            [EXTRA.labels]: spec.labels,
+            ...ownerExtra(spec),
+            ...requestRecords(spec),
+            ...reattachExtra(reattach),
+        },
         ...(reattach ? { uuid: reattach.uuid } : {}),
     } as Parameters<IronicClient["createNode"]>[0]);
 }
@@ -184,7 +191,12 @@ class Runner {
 
     guard(action: HostAction, node: Node | undefined) {
         if (this.opts.overallMs !== undefined && Date.now() - this.start > this.opts.overallMs) {
-            throw new HostError(`host ${this.opts.label}: timed out after ${Math.round(this.opts.overallMs / 1000)}s (${describe(node)})`, node?.uuid, node?.provision_state, node?.last_error ?? undefined);
+            throw new HostError(
+                `host ${this.opts.label}: timed out after ${Math.round(this.opts.overallMs / 1000)}s (${describe(node)})`,
+                node?.uuid,
+                node?.provision_state,
+                node?.last_error ?? undefined,
+            );
         }
         const key = `${node?.provision_state}/${node?.power_state}/${JSON.stringify(action)}`;
         const n = (this.seen.get(key) ?? 0) + 1;
@@ -202,7 +214,9 @@ class Runner {
     progress(phase: string) {
         return (n: Node, ms: number) => {
             this.opts.onNode?.(n.uuid, n);
-            this.log(`${phase}: Ironic ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""}, power ${n.power_state ?? "unknown"} [${Math.round(ms / 1000)}s in phase]`);
+            this.log(
+                `${phase}: Ironic ${n.provision_state}${n.target_provision_state ? ` → ${n.target_provision_state}` : ""}, power ${n.power_state ?? "unknown"} [${Math.round(ms / 1000)}s in phase]`,
+            );
         };
     }
 
@@ -227,11 +241,13 @@ class Runner {
             case "enrol": {
                 this.log(`registering (enrolling Ironic node ${spec!.nodeName}, driver ${spec!.bmc.driver})`);
                 try {
-                    if (this.opts.reattach) this.log(`re-attaching: enrolling node ${this.opts.reattach.uuid} again (it was "${this.opts.reattach.provisionState}" when detached)`);
+                    if (this.opts.reattach)
+                        this.log(`re-attaching: enrolling node ${this.opts.reattach.uuid} again (it was "${this.opts.reattach.provisionState}" when detached)`);
                     const created = await enrolNode(c, spec!, this.opts.reattach);
                     return { uuid: created.uuid, node: created, ports: [] };
                 } catch (e) {
-                    if (e instanceof IronicError && e.status === 400 && /supports driver/.test(e.message)) throw await driverNotOffered(c, spec!, this.opts.label, e);
+                    if (e instanceof IronicError && e.status === 400 && /supports driver/.test(e.message))
+                        throw await driverNotOffered(c, spec!, this.opts.label, e);
                     // 409: a node with this name exists: ours when an interrupted create left it
                     // (it carries our owner record), else refused untouched.
                     const existing = e instanceof IronicError && e.status === 409 ? await c.findNode(spec!.nodeName) : undefined;
@@ -330,7 +346,14 @@ class Runner {
             case "power":
                 this.log(`${action.target}${action.mode ? ` (${action.mode})` : ""} (${action.reason})`);
                 if (action.target === "power off" && action.mode === "soft") {
-                    return { uuid, node: await powerOffNode(c, uuid, { softMs: this.opts.timeouts.softPowerOff, timeoutMs: this.timeout("power"), log: (m) => this.log(m) }) };
+                    return {
+                        uuid,
+                        node: await powerOffNode(c, uuid, {
+                            softMs: this.opts.timeouts.softPowerOff,
+                            timeoutMs: this.timeout("power"),
+                            log: (m) => this.log(m),
+                        }),
+                    };
                 }
                 await c.setPowerState(uuid, action.target);
                 return { uuid, node: await c.waitForPowerState(uuid, action.target, { timeoutMs: this.timeout("power"), label: action.target }) };
@@ -363,13 +386,29 @@ class Runner {
                 return { uuid, node: await c.patchNode(uuid, [{ op: "add", path: `/extra/${EXTRA.raid}`, value: plan.fingerprint }]) };
             }
             case "configure-firmware":
-                return { uuid, node: await applyFirmware(c, uuid, spec!.firmware!, action.via, (m) => this.log(m), (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label), node!.bios_interface) };
+                return {
+                    uuid,
+                    node: await applyFirmware(
+                        c,
+                        uuid,
+                        spec!.firmware!,
+                        action.via,
+                        (m) => this.log(m),
+                        (label) => wait([action.via === "service" ? "active" : "manageable"], "clean", label, label),
+                        node!.bios_interface,
+                    ),
+                };
             case "delete-node":
                 this.log("deleting the Ironic node");
                 await c.deleteNode(uuid);
                 return { uuid, gone: true };
             case "fail":
-                throw new HostError(`host ${this.opts.label}: ${action.message}: ${describe(node)}`, uuid, node?.provision_state, node?.last_error ?? undefined);
+                throw new HostError(
+                    `host ${this.opts.label}: ${action.message}: ${describe(node)}`,
+                    uuid,
+                    node?.provision_state,
+                    node?.last_error ?? undefined,
+                );
             case "done":
                 return { uuid, node };
         }
@@ -383,12 +422,21 @@ class Runner {
         const msg = e instanceof Error ? e.message : String(e);
         // Ironic's wait errors already name the state and last_error; add the node's current
         // state only when it says something new.
-        const said = e instanceof IronicError && e.provisionState !== undefined && e.provisionState === node?.provision_state && (e.lastError ?? null) === (node?.last_error ?? null);
+        const said =
+            e instanceof IronicError &&
+            e.provisionState !== undefined &&
+            e.provisionState === node?.provision_state &&
+            (e.lastError ?? null) === (node?.last_error ?? null);
         const now = said || !node ? "" : ` [now: ${describe(node)}]`;
         // Ironic's "Missing are: ['deploy_kernel', ...]" names its keys; say which inputs to set first.
-        const hint = node && missingAgentImages(node.last_error) ? `${agentImagesNeeded(agentProfile(node), node.provision_state === "clean failed" ? "automated cleaning (automatedCleaningMode: metadata)" : "this deploy")}. ` : "";
+        const hint =
+            node && missingAgentImages(node.last_error)
+                ? `${agentImagesNeeded(agentProfile(node), node.provision_state === "clean failed" ? "automated cleaning (automatedCleaningMode: metadata)" : "this deploy")}. `
+                : "";
         // Unreachable: the state is unknown now, but the way on is not (the faults campaign, test/faults/).
-        const next = isUnreachable(e) ? `. Once Ironic answers again, run the same pulumi command again (\`pulumi up\`, or \`pulumi destroy\`): it continues${uuid ? ` on node ${uuid}` : ""}` : "";
+        const next = isUnreachable(e)
+            ? `. Once Ironic answers again, run the same pulumi command again (\`pulumi up\`, or \`pulumi destroy\`): it continues${uuid ? ` on node ${uuid}` : ""}`
+            : "";
         return new HostError(`host ${this.opts.label}: ${hint}${msg}${now}${next}`, uuid, node?.provision_state, node?.last_error ?? undefined, e);
     }
 }
@@ -435,14 +483,22 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
             }
             // A provisioned host's virtual CD, as its BMC reports it, when a data image is wanted or
             // was attached: looked at again after every step (a deploy through virtual media ejects it).
-            if (known && !known.vmedia && known.node.provision_state === "active" && !known.node.reservation && (spec.dataImage || recordedDataImage(known.node))) {
+            if (
+                known &&
+                !known.vmedia &&
+                known.node.provision_state === "active" &&
+                !known.node.reservation &&
+                (spec.dataImage || recordedDataImage(known.node))
+            ) {
                 known.vmedia = await client.getVirtualMedia(known.node.uuid);
             }
             if (known) lastSeen = known.node;
             const action = nextAction(spec, known);
             if (action.kind === "done") {
                 if (spec.detached) {
-                    runner.log(`detached: the Ironic node is removed; the server is left as it was (${lastSeen ? `Ironic ${lastSeen.provision_state}, power ${lastSeen.power_state}` : "no node"})`);
+                    runner.log(
+                        `detached: the Ironic node is removed; the server is left as it was (${lastSeen ? `Ironic ${lastSeen.provision_state}, power ${lastSeen.power_state}` : "no node"})`,
+                    );
                     return { node: lastSeen!, steps, detached: true };
                 }
                 runner.log(`ready: Ironic ${known!.node.provision_state}, power ${known!.node.power_state}`);
@@ -464,7 +520,12 @@ export async function converge(client: IronicClient, spec: HostSpec, uuid: strin
 }
 
 /** Removes the host's node (deprovisioning first when deployed). A node already gone is success. */
-export async function removeHost(client: IronicClient, spec: DeleteSpec & { automatedCleaningMode?: "metadata" | "disabled" }, uuid: string, opts: ConvergeOptions): Promise<HostAction[]> {
+export async function removeHost(
+    client: IronicClient,
+    spec: DeleteSpec & { automatedCleaningMode?: "metadata" | "disabled" },
+    uuid: string,
+    opts: ConvergeOptions,
+): Promise<HostAction[]> {
     const runner = new Runner(client, opts);
     const steps: HostAction[] = [];
     try {
@@ -488,7 +549,9 @@ export async function removeHost(client: IronicClient, spec: DeleteSpec & { auto
                 // An eject the BMC refused (or a BMC gone): the host is deleted all the same, the
                 // CD left as it is; said in the log.
                 if (action.kind === "detach-data-image" && node) {
-                    runner.log(`could not eject data image ${action.url} (${e instanceof Error ? e.message : String(e)}); deleting the node anyway, the BMC's virtual CD left as it is`);
+                    runner.log(
+                        `could not eject data image ${action.url} (${e instanceof Error ? e.message : String(e)}); deleting the node anyway, the BMC's virtual CD left as it is`,
+                    );
                     const { [EXTRA.dataImage]: _ejected, ...extra } = node.extra;
                     known = { ...node, extra };
                     continue;

@@ -66,7 +66,11 @@ export const FORGET_DATA_IMAGE: JsonPatchOp[] = [{ op: "remove", path: `/extra/$
  * now (undefined: not looked at, e.g. at preview; the record is taken as what is inserted). One
  * step at a time: a changed URL is ejected first, then attached (as BMO detaches, then attaches).
  */
-export function dataImageStep(spec: Pick<HostSpec, "dataImage"> & { bmc: Pick<HostSpec["bmc"], "driver" | "type"> }, node: Pick<Node, "extra">, vmedia?: readonly VirtualMedia[]): DataImageStep {
+export function dataImageStep(
+    spec: Pick<HostSpec, "dataImage"> & { bmc: Pick<HostSpec["bmc"], "driver" | "type"> },
+    node: Pick<Node, "extra">,
+    vmedia?: readonly VirtualMedia[],
+): DataImageStep {
     const want = spec.dataImage?.url;
     const recorded = recordedDataImage(node);
     const inCd = vmedia ? cdInserted(vmedia) : undefined;
@@ -87,14 +91,22 @@ export function dataImageStep(spec: Pick<HostSpec, "dataImage"> & { bmc: Pick<Ho
                 "eject it first (`baremetal node vmedia detach <node> --device-types cdrom`), or remove dataImage",
         };
     }
-    return { kind: "attach", url: want, reason: recorded === want ? `the BMC shows no media inserted: attaching data image ${want} again` : `dataImage ${want}` };
+    return {
+        kind: "attach",
+        url: want,
+        reason: recorded === want ? `the BMC shows no media inserted: attaching data image ${want} again` : `dataImage ${want}`,
+    };
 }
 
 /**
  * A data image asked for on a host that will not be provisioned after this update: it waits, as
  * in Metal³ (attached once the host is provisioned). Undefined when there is nothing to say.
  */
-export function dataImageWaits(oldSpec: Pick<HostSpec, "dataImage">, newSpec: Pick<HostSpec, "dataImage">, endsProvisionState: string): { url: string; ends: string } | undefined {
+export function dataImageWaits(
+    oldSpec: Pick<HostSpec, "dataImage">,
+    newSpec: Pick<HostSpec, "dataImage">,
+    endsProvisionState: string,
+): { url: string; ends: string } | undefined {
     const url = newSpec.dataImage?.url;
     if (!url || url === oldSpec.dataImage?.url || endsProvisionState === "active") return undefined;
     return { url, ends: endsProvisionState };

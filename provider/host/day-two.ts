@@ -49,12 +49,19 @@ export function inspectPending(spec: Pick<HostSpec, "inspectRequest">, node: Pic
  * only record the token (a host that is off has nothing to reboot; `online` says what it ends as,
  * as BMO drops its reboot annotation on a host that is powered off).
  */
-export function rebootDecision(spec: HostSpec, node: Node): { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string } | { kind: "patch"; ops: JsonPatchOp[]; reason: string } {
+export function rebootDecision(
+    spec: HostSpec,
+    node: Node,
+): { kind: "reboot"; mode: "soft" | "hard"; record: JsonPatchOp[]; reason: string } | { kind: "patch"; ops: JsonPatchOp[]; reason: string } {
     const record = recordOp(EXTRA.reboot, spec.rebootRequest!);
     if (node.power_state === "power on" && spec.online) {
         return { kind: "reboot", mode: spec.powerOffMode, record, reason: `rebootRequest "${spec.rebootRequest}"` };
     }
-    return { kind: "patch", ops: record, reason: `rebootRequest "${spec.rebootRequest}" recorded: the host is ${node.power_state ?? "in an unknown power state"}, nothing to reboot` };
+    return {
+        kind: "patch",
+        ops: record,
+        reason: `rebootRequest "${spec.rebootRequest}" recorded: the host is ${node.power_state ?? "in an unknown power state"}, nothing to reboot`,
+    };
 }
 
 /** Refusal for an inspection asked of a provisioned host. */
@@ -97,23 +104,37 @@ export const DETACH_MAINTENANCE = "pulumi-metal3: detaching (the server is left 
 export function nextDetachStep(node: Node | undefined, operatorMaintenance: boolean): DetachStep {
     if (!node) return { kind: "done" };
     if (node.allocation_uuid) {
-        return { kind: "fail", message: `detached: the host is claimed by a Machine (Ironic allocation ${node.allocation_uuid}); detaching would remove that Machine's node. Delete the Machine first` };
+        return {
+            kind: "fail",
+            message: `detached: the host is claimed by a Machine (Ironic allocation ${node.allocation_uuid}); detaching would remove that Machine's node. Delete the Machine first`,
+        };
     }
     if (operatorMaintenance) {
-        return { kind: "fail", message: `detached: the node is in maintenance set by someone else (reason: "${node.maintenance_reason ?? "none given"}"); pulumi-metal3 will not delete it from under them. Run \`baremetal node maintenance unset ${node.name ?? node.uuid}\` when that work is done, then run pulumi again` };
+        return {
+            kind: "fail",
+            message: `detached: the node is in maintenance set by someone else (reason: "${node.maintenance_reason ?? "none given"}"); pulumi-metal3 will not delete it from under them. Run \`baremetal node maintenance unset ${node.name ?? node.uuid}\` when that work is done, then run pulumi again`,
+        };
     }
     const state = node.provision_state;
     if (node.target_provision_state || !STABLE.has(state)) {
         if (state.endsWith("failed") || state === "error") {
-            return { kind: "fail", message: `detached: the node is in "${state}" (last_error: ${node.last_error ?? "none"}); fix the host first (run pulumi with detached: false), then detach it` };
+            return {
+                kind: "fail",
+                message: `detached: the node is in "${state}" (last_error: ${node.last_error ?? "none"}); fix the host first (run pulumi with detached: false), then detach it`,
+            };
         }
-        return { kind: "wait", expect: node.target_provision_state ? [node.target_provision_state] : ["manageable", "available", "active"], reason: `Ironic is ${state}; detaching once it is done` };
+        return {
+            kind: "wait",
+            expect: node.target_provision_state ? [node.target_provision_state] : ["manageable", "available", "active"],
+            reason: `Ironic is ${state}; detaching once it is done`,
+        };
     }
     if (state === "active") {
         if (!node.maintenance) return { kind: "set-maintenance", reason: DETACH_MAINTENANCE };
         return { kind: "delete-node" };
     }
-    if (node.instance_uuid) return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid before detaching" };
+    if (node.instance_uuid)
+        return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid before detaching" };
     return { kind: "delete-node" };
 }
 
@@ -132,9 +153,15 @@ export interface DetachRecord {
  * stays detached (`stays`: still declared detached, so nothing is to be done once its node is
  * confirmed gone; a node still there is a detach an earlier run did not finish, which goes on).
  */
-export function fromDetached(last: DetachRecord | undefined, uuid: string | undefined, spec: Pick<HostSpec, "detached">): { stays: boolean; reattach?: Reattach } | undefined {
+export function fromDetached(
+    last: DetachRecord | undefined,
+    uuid: string | undefined,
+    spec: Pick<HostSpec, "detached">,
+): { stays: boolean; reattach?: Reattach } | undefined {
     if (last?.detached !== true) return undefined;
-    const reattach = uuid ? { uuid, provisionState: String(last.ironicProvisionState ?? "available"), deploymentRecord: last.detachedDeploymentRecord as string | undefined } : undefined;
+    const reattach = uuid
+        ? { uuid, provisionState: String(last.ironicProvisionState ?? "available"), deploymentRecord: last.detachedDeploymentRecord as string | undefined }
+        : undefined;
     return { stays: spec.detached, ...(reattach ? { reattach } : {}) };
 }
 

@@ -121,7 +121,10 @@ function supportsFirmwareInterface(apiVersion: string): boolean {
  * Inputs must have passed the schema and contain no unknowns (create/update time). `digestKey`
  * keys the fingerprints written on the node (the resource's secret key, see keyedDigest).
  */
-export function hostSpecFromInputs(i: PlainHostInputs, opts: { apiVersion: string; digestKey: string; deployImageDefaults?: DeployImages; ownerKey?: string }): HostSpec {
+export function hostSpecFromInputs(
+    i: PlainHostInputs,
+    opts: { apiVersion: string; digestKey: string; deployImageDefaults?: DeployImages; ownerKey?: string },
+): HostSpec {
     const bmc = i.bmc as { address: string; username?: string; password?: string; disableCertificateVerification?: boolean; caFile?: string };
     const profile = bmcProfile(bmc);
     if (!supportsFirmwareInterface(opts.apiVersion)) delete profile.interfaces.firmware_interface;

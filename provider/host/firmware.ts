@@ -41,7 +41,13 @@ export function firmwarePlan(settings: Record<string, string | number | boolean>
     if (!settings || Object.keys(settings).length === 0) return undefined;
     const out: Record<string, string> = {};
     for (const k of Object.keys(settings).sort()) out[k] = String(settings[k]);
-    return { settings: out, fingerprint: createHash("sha256").update(`firmware\0${canonicalJson(out)}`).digest("hex").slice(0, 32) };
+    return {
+        settings: out,
+        fingerprint: createHash("sha256")
+            .update(`firmware\0${canonicalJson(out)}`)
+            .digest("hex")
+            .slice(0, 32),
+    };
 }
 
 /** The program manages firmware settings and the node does not carry them yet. */
@@ -99,7 +105,10 @@ export function registryOf(settings: BiosSetting[]): Record<string, FirmwareRegi
  * setting, a value outside the allowable values or bounds. Empty: nothing to refuse (also when no
  * registry was recorded: nothing to check against yet).
  */
-export function firmwareProblems(settings: Record<string, string>, registry: Record<string, FirmwareRegistryEntry> | undefined): { name: string; message: string }[] {
+export function firmwareProblems(
+    settings: Record<string, string>,
+    registry: Record<string, FirmwareRegistryEntry> | undefined,
+): { name: string; message: string }[] {
     if (!registry || Object.keys(registry).length === 0) return [];
     const problems: { name: string; message: string }[] = [];
     for (const [name, value] of Object.entries(settings)) {
@@ -119,16 +128,20 @@ export function firmwareProblems(settings: Record<string, string>, registry: Rec
         if (r.type === "Integer" || r.lowerBound !== undefined || r.upperBound !== undefined) {
             const n = Number(value);
             if (r.type === "Integer" && !/^-?\d+$/.test(value)) problems.push({ name, message: `BIOS setting "${name}" takes an integer (got "${value}")` });
-            else if (r.lowerBound !== undefined && n < r.lowerBound) problems.push({ name, message: `BIOS setting "${name}" must be at least ${r.lowerBound} (got ${value})` });
-            else if (r.upperBound !== undefined && n > r.upperBound) problems.push({ name, message: `BIOS setting "${name}" must be at most ${r.upperBound} (got ${value})` });
+            else if (r.lowerBound !== undefined && n < r.lowerBound)
+                problems.push({ name, message: `BIOS setting "${name}" must be at least ${r.lowerBound} (got ${value})` });
+            else if (r.upperBound !== undefined && n > r.upperBound)
+                problems.push({ name, message: `BIOS setting "${name}" must be at most ${r.upperBound} (got ${value})` });
             continue;
         }
         if (r.type === "Boolean" && value !== "true" && value !== "false") {
             problems.push({ name, message: `BIOS setting "${name}" takes true or false (got "${value}")` });
             continue;
         }
-        if (r.minLength !== undefined && value.length < r.minLength) problems.push({ name, message: `BIOS setting "${name}" must be at least ${r.minLength} characters` });
-        else if (r.maxLength !== undefined && value.length > r.maxLength) problems.push({ name, message: `BIOS setting "${name}" must be at most ${r.maxLength} characters` });
+        if (r.minLength !== undefined && value.length < r.minLength)
+            problems.push({ name, message: `BIOS setting "${name}" must be at least ${r.minLength} characters` });
+        else if (r.maxLength !== undefined && value.length > r.maxLength)
+            problems.push({ name, message: `BIOS setting "${name}" must be at most ${r.maxLength} characters` });
     }
     return problems;
 }

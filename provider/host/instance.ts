@@ -54,7 +54,16 @@ export function capabilitiesWithBootMode(current: unknown, mode: BootMode): stri
 }
 
 /** The instance_info keys a deployment owns (removed before a new one is written). */
-const IMAGE_KEYS = ["image_source", "image_disk_format", "image_checksum", "image_os_hash_algo", "image_os_hash_value", "boot_iso", "root_device", "capabilities"];
+const IMAGE_KEYS = [
+    "image_source",
+    "image_disk_format",
+    "image_checksum",
+    "image_os_hash_algo",
+    "image_os_hash_value",
+    "boot_iso",
+    "root_device",
+    "capabilities",
+];
 
 export interface InstancePlan {
     image?: HostImage;
@@ -103,7 +112,8 @@ export function instancePatch(node: Node, plan: InstancePlan): JsonPatchOp[] {
     }
     const deployInterface = deployInterfaceFor(node, plan);
     if (deployInterface === null) ops.push({ op: "remove", path: "/deploy_interface" });
-    else if (deployInterface !== undefined && deployInterface !== node.deploy_interface) ops.push({ op: "add", path: "/deploy_interface", value: deployInterface });
+    else if (deployInterface !== undefined && deployInterface !== node.deploy_interface)
+        ops.push({ op: "add", path: "/deploy_interface", value: deployInterface });
     return ops;
 }
 

@@ -120,15 +120,25 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     // an operator's is kept: metadata may still change, nothing that powers or provisions.
     const maintenance = maintenanceBy(node);
     if (maintenance === "ours" || (maintenance === "ironic" && FAILED_STATES.has(state))) return { kind: "unset-maintenance" };
-    if (maintenance === "ironic") return { kind: "fail", message: `the node is in maintenance because of fault "${node.fault}" (${node.maintenance_reason ?? "no reason given"})` };
+    if (maintenance === "ironic")
+        return { kind: "fail", message: `the node is in maintenance because of fault "${node.fault}" (${node.maintenance_reason ?? "no reason given"})` };
 
     const ops = registrationPatch(spec, node);
     if (ops.length && changesInterfaces(ops) && !INTERFACE_CHANGE_STATES.has(state)) {
-        return { kind: "patch", ops, reason: `BMC driver switch in place (in maintenance, as Ironic requires on a node in "${state}")`, inMaintenance: DRIVER_SWITCH_MAINTENANCE };
+        return {
+            kind: "patch",
+            ops,
+            reason: `BMC driver switch in place (in maintenance, as Ironic requires on a node in "${state}")`,
+            inMaintenance: DRIVER_SWITCH_MAINTENANCE,
+        };
     }
     const drift = node.driver === spec.bmc.driver ? bmcDrift(spec.bmc, node.driver_info) : [];
     if (ops.length && drift.length) {
-        return { kind: "patch", ops, reason: `the node's BMC settings were changed outside pulumi-metal3 (${drift.join("; ")}): putting the declared BMC back` };
+        return {
+            kind: "patch",
+            ops,
+            reason: `the node's BMC settings were changed outside pulumi-metal3 (${drift.join("; ")}): putting the declared BMC back`,
+        };
     }
     if (ops.length) return { kind: "patch", ops, reason: "registration" };
 
@@ -140,7 +150,8 @@ export function nextAction(spec: HostSpec, observed: ObservedHost | undefined): 
     if (!sameJson([...(node.traits ?? [])].sort(), traits)) return { kind: "set-traits", traits };
 
     const step = provisioningStep(spec, node, observed.vmedia);
-    if (maintenance === "operator" && step.kind !== "done") return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
+    if (maintenance === "operator" && step.kind !== "done")
+        return { kind: "fail", message: operatorMaintenanceMessage(node, `take its next step (${stepText(step, { reason: true })})`) };
     return step;
 }
 
@@ -155,7 +166,11 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
     // the pool host must never power off, undeploy or redeploy the machine running on it.
     if (node.allocation_uuid && !want && !spec.externallyProvisioned) {
         const asked = rebootPending(spec, node) ? "rebootRequest" : inspectPending(spec, node) ? "inspectRequest" : undefined;
-        if (asked) return { kind: "fail", message: `${asked}: the host is held by a Machine (Ironic allocation ${node.allocation_uuid}), which owns its power and disk; pulumi-metal3 will not ${asked === "rebootRequest" ? "reboot" : "inspect"} it from the host's program. Remove the ${asked} change` };
+        if (asked)
+            return {
+                kind: "fail",
+                message: `${asked}: the host is held by a Machine (Ironic allocation ${node.allocation_uuid}), which owns its power and disk; pulumi-metal3 will not ${asked === "rebootRequest" ? "reboot" : "inspect"} it from the host's program. Remove the ${asked} change`,
+            };
         return { kind: "done" };
     }
 
@@ -169,21 +184,42 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
                     const ops = [...instancePatch(node, want), { op: "add" as const, path: `/extra/${EXTRA.reattach}`, value: REATTACH_DESCRIBED }];
                     return { kind: "patch", ops, reason: "re-attaching: describing the deployment the server runs, for adoption" };
                 }
-                return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "re-attaching: adopting the deployment the server runs (no deploy, no cleaning)" };
+                return {
+                    kind: "provision",
+                    target: "adopt",
+                    expect: ["active"],
+                    phase: "register",
+                    reason: "re-attaching: adopting the deployment the server runs (no deploy, no cleaning)",
+                };
             }
-            if (reattachingActive(node) || spec.externallyProvisioned) return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "adopting an externally provisioned host" };
+            if (reattachingActive(node) || spec.externallyProvisioned)
+                return { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "adopting an externally provisioned host" };
             if (inspectPending(spec, node) && canInspect(node)) {
-                return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: `inspecting (inspectRequest "${spec.inspectRequest}")`, record: recordOp(EXTRA.inspect, spec.inspectRequest!) };
+                return {
+                    kind: "provision",
+                    target: "inspect",
+                    expect: ["manageable"],
+                    phase: "inspect",
+                    reason: `inspecting (inspectRequest "${spec.inspectRequest}")`,
+                    record: recordOp(EXTRA.inspect, spec.inspectRequest!),
+                };
             }
             if (spec.inspectionMode !== "disabled" && !node.inspection_finished_at && canInspect(node)) {
                 return { kind: "provision", target: "inspect", expect: ["manageable"], phase: "inspect", reason: "inspecting" };
             }
             if (raidPending(spec, node)) return { kind: "configure-raid" };
             if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "clean" };
-            return { kind: "provision", target: "provide", expect: ["available"], phase: "clean", reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}` };
+            return {
+                kind: "provision",
+                target: "provide",
+                expect: ["available"],
+                phase: "clean",
+                reason: `preparing (provide, automated cleaning)${inspectionSkipped(spec, node)}`,
+            };
         case "clean failed":
             // Still cleaning and still no agent: retrying fails the same way.
-            if (missingAgentImages(node.last_error) && spec.automatedCleaningMode !== "disabled" && !Object.values(spec.deployImages).some((v) => v)) return { kind: "fail", message: agentImagesNeeded(spec.bmc, "automated cleaning (automatedCleaningMode: metadata)") };
+            if (missingAgentImages(node.last_error) && spec.automatedCleaningMode !== "disabled" && !Object.values(spec.deployImages).some((v) => v))
+                return { kind: "fail", message: agentImagesNeeded(spec.bmc, "automated cleaning (automatedCleaningMode: metadata)") };
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };
         case "inspect failed":
             return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `recovering from ${state}` };
@@ -192,10 +228,32 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
                 ? { kind: "provision", target: "adopt", expect: ["active"], phase: "register", reason: "retrying adoption" }
                 : { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "recovering from adopt failed" };
         case "available":
-            if (spec.externallyProvisioned) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
-            if (raidPending(spec, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "RAID changed: back to manageable to apply it" };
-            if (firmwarePending(spec.firmware, node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "firmware settings changed: back to manageable to apply them (manual cleaning, no agent)" };
-            if (inspectPending(spec, node) && canInspect(node)) return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: `inspectRequest "${spec.inspectRequest}": back to manageable to inspect (then provide: automated cleaning per automatedCleaningMode)` };
+            if (spec.externallyProvisioned)
+                return { kind: "provision", target: "manage", expect: ["manageable"], phase: "register", reason: "switching to externally provisioned" };
+            if (raidPending(spec, node))
+                return {
+                    kind: "provision",
+                    target: "manage",
+                    expect: ["manageable"],
+                    phase: "register",
+                    reason: "RAID changed: back to manageable to apply it",
+                };
+            if (firmwarePending(spec.firmware, node))
+                return {
+                    kind: "provision",
+                    target: "manage",
+                    expect: ["manageable"],
+                    phase: "register",
+                    reason: "firmware settings changed: back to manageable to apply them (manual cleaning, no agent)",
+                };
+            if (inspectPending(spec, node) && canInspect(node))
+                return {
+                    kind: "provision",
+                    target: "manage",
+                    expect: ["manageable"],
+                    phase: "register",
+                    reason: `inspectRequest "${spec.inspectRequest}": back to manageable to inspect (then provide: automated cleaning per automatedCleaningMode)`,
+                };
             if (want && spec.online) return { kind: "deploy", rebuild: false, reason: "provisioning" };
             if (wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "available hosts wait powered off" };
             return { kind: "done" };
@@ -212,7 +270,11 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
             if (inspectPending(spec, node)) return { kind: "fail", message: inspectRefusal(spec) };
             if (spec.externallyProvisioned) {
                 // Applying RAID means cleaning, which wipes a disk this project did not write.
-                if (raidPending(spec, node)) return { kind: "fail", message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first" };
+                if (raidPending(spec, node))
+                    return {
+                        kind: "fail",
+                        message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first",
+                    };
                 // Servicing: the host keeps its disk and its deployment; only a reboot.
                 if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
                 const dataImage = dataImageAction(spec, node, vmedia);
@@ -245,7 +307,12 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
             // RAID is built by cleaning, which only runs on the way back to available: a rebuild would ignore it.
             if (raidPending(spec, node)) return { kind: "undeploy", reason: "RAID changed: deprovisioning to apply it (then RAID, cleaning and a new deploy)" };
             // Ironic took the deploy but the run ended before the record could be written: write it.
-            if (record.pending && record.accepted) return { kind: "patch", ops: [{ op: "add", path: `/extra/${EXTRA.deployment}`, value: record.value }], reason: "recording the deployment Ironic accepted" };
+            if (record.pending && record.accepted)
+                return {
+                    kind: "patch",
+                    ops: [{ op: "add", path: `/extra/${EXTRA.deployment}`, value: record.value }],
+                    reason: "recording the deployment Ironic accepted",
+                };
             if (record.value !== want.fingerprint || record.pending) {
                 if (!spec.online) return { kind: "undeploy", reason: "image or data changed while offline: deprovisioning" };
                 const needsInterfaceChange = deployInterfaceFor(node, { image: want.image, customDeploy: want.customDeploy }) !== undefined;
@@ -318,7 +385,8 @@ function inspectionSkipped(spec: HostSpec, node: Node): string {
 
 function powerAsSpec(spec: HostSpec, node: Node): HostAction {
     if (spec.online && node.power_state !== "power on") return { kind: "power", target: "power on", reason: "online: true" };
-    if (!spec.online && wantsPowerOff(spec, node)) return { kind: "power", target: "power off", reason: "online: false", ...(spec.powerOffMode === "soft" ? { mode: "soft" as const } : {}) };
+    if (!spec.online && wantsPowerOff(spec, node))
+        return { kind: "power", target: "power off", reason: "online: false", ...(spec.powerOffMode === "soft" ? { mode: "soft" as const } : {}) };
     return { kind: "done" };
 }
 
@@ -351,7 +419,13 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
         return { kind: "undeploy", reason: "deprovisioning a deployment that waits for the agent's call-back, before delete" };
     }
     if (state === "inspect wait" || state === "clean wait") {
-        return { kind: "provision", target: "abort", expect: [state === "inspect wait" ? "inspect failed" : "clean failed", "manageable"], phase: "delete", reason: `aborting ${state}` };
+        return {
+            kind: "provision",
+            target: "abort",
+            expect: [state === "inspect wait" ? "inspect failed" : "clean failed", "manageable"],
+            phase: "delete",
+            reason: `aborting ${state}`,
+        };
     }
     const waiting = busy(node);
     if (waiting) return { ...waiting, phase: "delete" } as HostAction;
@@ -364,7 +438,8 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
                 if (dataImage && !node.maintenance) return { kind: "detach-data-image", url: dataImage, reason: "deleting the host" };
             }
             if (spec.externallyProvisioned) {
-                if (!node.maintenance) return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
+                if (!node.maintenance)
+                    return { kind: "set-maintenance", reason: ownMaintenanceReason("deleting an externally provisioned host without deprovisioning") };
                 return { kind: "delete-node" };
             }
             if (maintenance === "ours") return { kind: "unset-maintenance" };
@@ -384,7 +459,8 @@ export function nextDeleteAction(spec: DeleteSpec, node: Node | undefined, holde
             if (!node.maintenance && wantsPowerOff(spec as HostSpec, node) && node.power_state === "power on") {
                 return { kind: "power", target: "power off", reason: "powering off before delete" };
             }
-            if (node.instance_uuid && !node.allocation_uuid) return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid" };
+            if (node.instance_uuid && !node.allocation_uuid)
+                return { kind: "patch", ops: [{ op: "remove", path: "/instance_uuid" }], reason: "clearing a stale instance_uuid" };
             return { kind: "delete-node" };
         default:
             // Failed states Ironic will not delete from: force it as BMO does.
@@ -419,7 +495,8 @@ export type UndeployStep =
  */
 export function undeployStep(state: string): UndeployStep {
     if (state === "available") return { kind: "done" };
-    if (state === "active" || state === "deploy failed" || state === "wait call-back" || state === "error") return { kind: "provision", target: "deleted", waitFor: "available" };
+    if (state === "active" || state === "deploy failed" || state === "wait call-back" || state === "error")
+        return { kind: "provision", target: "deleted", waitFor: "available" };
     if (state === "clean failed" || state === "enroll") return { kind: "provision", target: "manage", waitFor: "manageable" };
     if (state === "manageable") return { kind: "provision", target: "provide", waitFor: "available" };
     if (isTransientProvisionState(state)) return { kind: "wait", waitFor: "available" };

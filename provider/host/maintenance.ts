@@ -56,13 +56,14 @@ export function operatorMaintenanceMessage(node: Pick<Node, "uuid" | "name" | "m
     );
 }
 
-
 /**
  * Before a deploy or undeploy: Ironic refuses provision changes on nodes in maintenance. As BMO,
  * ours (or none given by a fault) is unset; a fault Ironic recorded, or an operator's
  * maintenance (any reason not ours), is refused and never cleared.
  */
-export function maintenanceBeforeProvisioning(node: Pick<Node, "maintenance" | "maintenance_reason" | "fault">): "none" | "unset" | "refuse-fault" | "refuse-operator" {
+export function maintenanceBeforeProvisioning(
+    node: Pick<Node, "maintenance" | "maintenance_reason" | "fault">,
+): "none" | "unset" | "refuse-fault" | "refuse-operator" {
     if (!node.maintenance) return "none";
     if (node.fault) return "refuse-fault";
     return maintenanceBy(node) === "operator" ? "refuse-operator" : "unset";

@@ -51,7 +51,10 @@ export function rekeyPatch(spec: HostSpec, node: Pick<Node, "extra">): JsonPatch
  * - else the node's record as it is now: its key id when it verifies, "unverified" when it was
  *   removed, edited or never keyed (the next update writes it back).
  */
-export function refreshedOwnerKeyId(opts: { importing: boolean; hasOwner: boolean; verdict: OwnerVerdict | "other"; recorded: RecordedOwnerKey; stackKey: string | undefined }, node: Pick<Node, "extra">): string | undefined {
+export function refreshedOwnerKeyId(
+    opts: { importing: boolean; hasOwner: boolean; verdict: OwnerVerdict | "other"; recorded: RecordedOwnerKey; stackKey: string | undefined },
+    node: Pick<Node, "extra">,
+): string | undefined {
     if (opts.importing) return ownerKeyId(opts.stackKey ?? opts.recorded.key!);
     if (!opts.hasOwner) return opts.recorded.ownerKeyId;
     return opts.verdict === "verified" ? ownerMacKeyId(node.extra?.[OWNER_MAC_KEY]) : "unverified";

@@ -109,11 +109,23 @@ export function planChange(oldSpec: HostSpec, newSpec: HostSpec, rec: RecordedHo
 }
 
 /** The one reading of predicted steps the preview prints and the update follows: wipe, reboot, detach. */
-function summarise(steps: HostAction[], end: Node, refusal: string | undefined, wasDeployed: boolean, extra: Pick<ChangePlan, "detach" | "reattach">): ChangePlan {
+function summarise(
+    steps: HostAction[],
+    end: Node,
+    refusal: string | undefined,
+    wasDeployed: boolean,
+    extra: Pick<ChangePlan, "detach" | "reattach">,
+): ChangePlan {
     const wipes = wasDeployed && steps.some((s) => s.kind === "undeploy" || (s.kind === "deploy" && s.rebuild));
     const wipe: WipeKind | undefined = !wipes ? undefined : end.provision_state === "active" ? "reprovision" : "deprovision";
     const reboot = steps.find((s): s is Extract<HostAction, { kind: "reboot" }> => s.kind === "reboot")?.mode;
-    const plan: ChangePlan = { steps, wipe, ends: { provisionState: end.provision_state, powerState: end.power_state }, refusal, costs: dayTwoCosts(steps, extra) };
+    const plan: ChangePlan = {
+        steps,
+        wipe,
+        ends: { provisionState: end.provision_state, powerState: end.power_state },
+        refusal,
+        costs: dayTwoCosts(steps, extra),
+    };
     if (reboot) plan.reboot = reboot;
     const firmware = steps.find((s): s is Extract<HostAction, { kind: "configure-firmware" }> => s.kind === "configure-firmware")?.via;
     if (firmware) plan.firmware = firmware;
@@ -227,7 +239,11 @@ export const NODE_IDENTITY_KEYS = ["name", "namespace", "bootMACAddress"] as con
  * Which identity inputs changed: `replaces` force a new node; a boot MAC given for the first time
  * is an update (`changed`). `unknown(v)`: v is not known until apply, taken as changed.
  */
-export function identityChanges(olds: Record<string, unknown>, news: Record<string, unknown>, unknown: (v: unknown) => boolean): { replaces: string[]; changed: string[] } {
+export function identityChanges(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    unknown: (v: unknown) => boolean,
+): { replaces: string[]; changed: string[] } {
     const replaces: string[] = [];
     const changed: string[] = [];
     for (const k of ["name", "namespace"] as const) {
@@ -248,7 +264,8 @@ export function identityChanges(olds: Record<string, unknown>, news: Record<stri
 /** What the recorded node shows, from the resource's outputs (older states lack ironicProvisionState / powerState). */
 export function recordedFromOutputs(outs: Record<string, unknown>): RecordedHost {
     const metal3 = String(outs.provisioningState ?? "");
-    const provisionState = (outs.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
+    const provisionState =
+        (outs.ironicProvisionState as string | undefined) ?? (metal3 === "provisioned" || metal3 === "externally provisioned" ? "active" : "available");
     const powerState = (outs.powerState as string | null | undefined) ?? (outs.poweredOn === true ? "power on" : "power off");
     return { provisionState, powerState, deploymentPending: outs.deploymentPending === true };
 }
@@ -290,7 +307,8 @@ export function predictUpdate(c: PreviewContract, olds: Record<string, unknown>,
     const specOf = (i: PlainHostInputs) => hostSpecFromInputs(i, { apiVersion: PREVIEW_API_VERSION, digestKey });
     try {
         const oldSpec = specOf(previewInputs(c, olds, olds, true, "same"));
-        const planFor = (inputs: Record<string, unknown>, unknowns: "same" | "changed") => planChange(oldSpec, specOf(previewInputs(c, inputs, olds, false, unknowns)), rec);
+        const planFor = (inputs: Record<string, unknown>, unknowns: "same" | "changed") =>
+            planChange(oldSpec, specOf(previewInputs(c, inputs, olds, false, unknowns)), rec);
         const plan = planFor(n, "changed");
         const unknownNow = holdsUnknown(c, n);
         // Refused only on what is known: values unknown at preview are taken as they were.

@@ -49,12 +49,21 @@ export function holdsUnknown(c: PreviewContract, v: unknown): boolean {
  * them; values unknown at preview taken as the old ones (`same`) or as changed (`changed`).
  * `fromState`: `inputs` are the old outputs themselves.
  */
-export function previewInputs(c: PreviewContract, inputs: Record<string, unknown>, olds: Record<string, unknown>, fromState: boolean, unknowns: "same" | "changed"): PlainHostInputs {
+export function previewInputs(
+    c: PreviewContract,
+    inputs: Record<string, unknown>,
+    olds: Record<string, unknown>,
+    fromState: boolean,
+    unknowns: "same" | "changed",
+): PlainHostInputs {
     const d = (olds.secretDigests ?? { salt: "" }) as RecordedDigests;
     const resolve = (v: unknown, old: unknown): unknown => {
         if (c.unknown(v)) return unknowns === "same" ? old : changedFrom(old);
         if (Array.isArray(v)) return v.map((x, i) => resolve(x, Array.isArray(old) ? old[i] : undefined));
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, old && typeof old === "object" ? (old as Record<string, unknown>)[k] : undefined)]));
+        if (v && typeof v === "object")
+            return Object.fromEntries(
+                Object.entries(v).map(([k, x]) => [k, resolve(x, old && typeof old === "object" ? (old as Record<string, unknown>)[k] : undefined)]),
+            );
         return v;
     };
     const out: Record<string, unknown> = {};

@@ -112,7 +112,8 @@ async function explainInvalid(client: IronicClient, node: Node): Promise<void> {
 /** Puts instance_info and deploy_interface back as they were before a refused deploy. */
 async function revertInstance(client: IronicClient, before: Node, patched: Node): Promise<void> {
     const ops: JsonPatchOp[] = [{ op: "add", path: "/instance_info", value: before.instance_info ?? {} }];
-    if (before.deploy_interface && before.deploy_interface !== patched.deploy_interface) ops.push({ op: "add", path: "/deploy_interface", value: before.deploy_interface });
+    if (before.deploy_interface && before.deploy_interface !== patched.deploy_interface)
+        ops.push({ op: "add", path: "/deploy_interface", value: before.deploy_interface });
     await client.patchNode(before.uuid, ops);
 }
 
@@ -140,7 +141,8 @@ export async function deployImage(client: IronicClient, node: Node, d: DeployReq
     if (!target) throw failure(current, "deploy");
 
     const plan = { image: d.image, customDeploy: d.customDeploy, rootDeviceHints: d.rootDeviceHints, bootMode: d.bootMode };
-    const marks = (pending: boolean) => Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: pending ? pendingRecord(v, current) : v }));
+    const marks = (pending: boolean) =>
+        Object.entries(d.extra ?? {}).map(([k, v]) => ({ op: "add" as const, path: `/extra/${k}`, value: pending ? pendingRecord(v, current) : v }));
     // The record goes on as pending with the image fields: an interrupted run then still knows
     // this deployment was ours, and that it is not known to be on the disk.
     const ops = [...instancePatch(current, plan), ...marks(true)];
@@ -238,7 +240,9 @@ export async function undeploy(client: IronicClient, node: Node, u: UndeployRequ
         if (!fresh) return current;
         current = fresh;
         if (current.instance_uuid || current.target_provision_state || current.provision_state !== "available") {
-            u.onProgress?.(`back in the pool and already taken again (provision state "${current.provision_state}"); its new holder's markers and power are left alone`);
+            u.onProgress?.(
+                `back in the pool and already taken again (provision state "${current.provision_state}"); its new holder's markers and power are left alone`,
+            );
             return current;
         }
     }

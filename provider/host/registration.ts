@@ -18,7 +18,21 @@ const BMC_KEY = /^(ipmi|redfish)_/;
 export const INTERFACE_CHANGE_STATES = new Set(["enroll", "inspecting", "inspect wait", "manageable", "available"]);
 
 /** Ironic's hardware interface fields (firmware_interface from API 1.86). */
-const INTERFACE_FIELDS = ["bios", "boot", "console", "deploy", "firmware", "inspect", "management", "network", "power", "raid", "rescue", "storage", "vendor"].map((i) => `${i}_interface`);
+const INTERFACE_FIELDS = [
+    "bios",
+    "boot",
+    "console",
+    "deploy",
+    "firmware",
+    "inspect",
+    "management",
+    "network",
+    "power",
+    "raid",
+    "rescue",
+    "storage",
+    "vendor",
+].map((i) => `${i}_interface`);
 
 /** Maintenance reason while the BMC driver is switched on a node Ironic otherwise refuses it for. */
 export const DRIVER_SWITCH_MAINTENANCE = ownMaintenanceReason("switching the BMC driver in place");
@@ -101,7 +115,8 @@ export function registrationPatch(spec: HostSpec, node: Node): JsonPatchOp[] {
     if (node.provision_state === "active" && node.extra?.[EXTRA.reattach] !== undefined) ops.push({ op: "remove", path: `/extra/${EXTRA.reattach}` });
     // The same deployment recorded in the unkeyed form of older releases: re-record, never reprovision.
     const recordedDeployment = node.extra?.[EXTRA.deployment];
-    if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint) set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
+    if (spec.deployment?.legacyFingerprint && recordedDeployment === spec.deployment.legacyFingerprint)
+        set(`/extra/${EXTRA.deployment}`, spec.deployment.fingerprint);
     return ops;
 }
 
@@ -127,7 +142,6 @@ export function ownerExtra(spec: HostSpec): Record<string, string> {
     if (carriesOwnImage(spec)) extra[EXTRA.hostImage] = "true";
     return extra;
 }
-
 
 /** inspect_interface per inspectionMode; undefined = Ironic's default (a Metal³ Ironic defaults to agent). */
 export function inspectInterface(spec: HostSpec): string | undefined {

@@ -5,16 +5,7 @@ import type { Node } from "../ironic/types";
 import { knownProvisionState, unknownState } from "../ironic/provision-states";
 
 export type Metal3ProvisioningState =
-    | ""
-    | "registering"
-    | "inspecting"
-    | "preparing"
-    | "available"
-    | "provisioning"
-    | "provisioned"
-    | "externally provisioned"
-    | "deprovisioning"
-    | "deleting";
+    "" | "registering" | "inspecting" | "preparing" | "available" | "provisioning" | "provisioned" | "externally provisioned" | "deprovisioning" | "deleting";
 
 // The failed and transient sets are Ironic's words, defined once with the client.
 export { FAILED_STATES, TRANSIENT_STATES } from "../ironic/provision-states";

@@ -27,7 +27,19 @@ export function ownVerdict(spec: Pick<HostSpec, "owner" | "ownerKeys" | "nodeNam
 }
 
 /** States before any deployment: a node in them holds no image or data that a take-over could wipe. */
-const PRE_DEPLOY_STATES = new Set(["enroll", "verifying", "manageable", "inspecting", "inspect wait", "inspect failed", "cleaning", "clean wait", "clean failed", "clean hold", "available"]);
+const PRE_DEPLOY_STATES = new Set([
+    "enroll",
+    "verifying",
+    "manageable",
+    "inspecting",
+    "inspect wait",
+    "inspect failed",
+    "cleaning",
+    "clean wait",
+    "clean failed",
+    "clean hold",
+    "available",
+]);
 
 /**
  * Nothing on the node can be lost by taking it over: not deployed, not claimed, and no deployment
@@ -37,7 +49,12 @@ const PRE_DEPLOY_STATES = new Set(["enroll", "verifying", "manageable", "inspect
 export function nothingToLose(node: Node): boolean {
     const raw = node.extra?.[EXTRA.deployment];
     const record = raw === undefined ? undefined : readRecord(raw, node);
-    return PRE_DEPLOY_STATES.has(node.provision_state) && !node.instance_uuid && !node.allocation_uuid && (record === undefined || (record.pending && !record.accepted));
+    return (
+        PRE_DEPLOY_STATES.has(node.provision_state) &&
+        !node.instance_uuid &&
+        !node.allocation_uuid &&
+        (record === undefined || (record.pending && !record.accepted))
+    );
 }
 
 /**
@@ -49,7 +66,9 @@ export function nothingToLose(node: Node): boolean {
 export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): { kind: "take-over" } | { kind: "fail"; message: string } {
     const nodeLabel = `Ironic node ${node.name ?? "(unnamed)"} (${node.uuid}, provision state "${node.provision_state}")`;
     // Someone else's node (another owner, deployment or claim): adoptNode alone refuses it too.
-    const force = adoptionTakes(spec, node).length ? " together with adoptForce: true (it is someone else's node: the preview says what taking it changes)" : "";
+    const force = adoptionTakes(spec, node).length
+        ? " together with adoptForce: true (it is someone else's node: the preview says what taking it changes)"
+        : "";
     const howToAdopt = `To take this node over on purpose, set adoptNode: "${node.uuid}"${force} on the host (pulumi-metal3's explicit takeover); nothing was changed on it.`;
     if (node.name && node.name !== spec.nodeName) {
         return {
@@ -71,7 +90,10 @@ export function takeOverDecision(spec: HostSpec, node: Node, foundBy: string): {
     // stack writes verifies, so anything else is refused.
     const plainMatch = !!spec.owner && found.stack === spec.owner.stack && found.resource === spec.owner.resource;
     if (plainMatch && (verdict === "unverifiable" || verdict === "unkeyed") && !spec.ownerKeys?.stackKeyed && nothingToLose(node)) return { kind: "take-over" };
-    const unverified = plainMatch && spec.ownerKeys ? ` but ${verdictText(verdict as OwnerVerdict, node.extra?.[OWNER_MAC_KEY], spec.ownerKeys)}${nothingToLose(node) ? "" : ` and the node is deployed or claimed (provision state "${node.provision_state}")`}` : "";
+    const unverified =
+        plainMatch && spec.ownerKeys
+            ? ` but ${verdictText(verdict as OwnerVerdict, node.extra?.[OWNER_MAC_KEY], spec.ownerKeys)}${nothingToLose(node) ? "" : ` and the node is deployed or claimed (provision state "${node.provision_state}")`}`
+            : "";
     const owner = found.stack
         ? `belongs to ${found.stack}${found.resource ? ` (resource ${found.resource})` : ""}${unverified}`
         : found.managed
@@ -96,7 +118,8 @@ export function adoptionTakes(spec: Pick<HostSpec, "owner" | "ownerKeys" | "node
     const ours = verdict === "verified";
     const why = verdict !== "other" && !ours && spec.ownerKeys ? `; ${verdictText(verdict, node.extra?.[OWNER_MAC_KEY], spec.ownerKeys)}` : "";
     if (found.stack && !ours) takes.push(`its owner record (it belongs to ${found.stack}${found.resource ? `, resource ${found.resource}` : ""}${why})`);
-    if (node.extra?.[EXTRA.deployment] !== undefined && !ours) takes.push("a deployment another pulumi-metal3 resource recorded (its disk holds that resource's image and data)");
+    if (node.extra?.[EXTRA.deployment] !== undefined && !ours)
+        takes.push("a deployment another pulumi-metal3 resource recorded (its disk holds that resource's image and data)");
     if (node.allocation_uuid) takes.push(`a claim: ${claimText(node, claim)}`);
     return takes;
 }
@@ -106,7 +129,11 @@ export function adoptionTakes(spec: Pick<HostSpec, "owner" | "ownerKeys" | "node
  * record, no deployment recorded by another resource, no allocation), or when `adoptForce` says
  * to take it anyway. A copy-pasted UUID must never undeploy another team's server.
  */
-export function adoptionDecision(spec: Pick<HostSpec, "nodeName" | "owner" | "ownerKeys" | "adoptForce">, node: Node, claim?: AllocationHolder): { kind: "adopt"; takes: string[] } | { kind: "fail"; message: string } {
+export function adoptionDecision(
+    spec: Pick<HostSpec, "nodeName" | "owner" | "ownerKeys" | "adoptForce">,
+    node: Node,
+    claim?: AllocationHolder,
+): { kind: "adopt"; takes: string[] } | { kind: "fail"; message: string } {
     const takes = adoptionTakes(spec, node, claim);
     if (!takes.length || spec.adoptForce) return { kind: "adopt", takes };
     return {
@@ -118,7 +145,6 @@ export function adoptionDecision(spec: Pick<HostSpec, "nodeName" | "owner" | "ow
             `(the preview then says everything the adoption will change on it)`,
     };
 }
-
 
 /** The claim on a node, when Machines hold it: whose it is, for the refusal. */
 export function claimText(node: Node, holder: AllocationHolder | undefined): string {

@@ -22,7 +22,10 @@ async function whenUnlocked(client: IronicClient, uuid: string, what: string, op
     for (;;) {
         const node = await client.getNode(uuid);
         if (!node.reservation) return node;
-        if (Date.now() > deadline) throw new IronicError(`${what}: Ironic still holds node ${uuid} (reservation ${node.reservation}) after ${Math.round(opts.timeoutMs / 1000)}s`, { operation: what });
+        if (Date.now() > deadline)
+            throw new IronicError(`${what}: Ironic still holds node ${uuid} (reservation ${node.reservation}) after ${Math.round(opts.timeoutMs / 1000)}s`, {
+                operation: what,
+            });
         await new Promise((r) => setTimeout(r, POLL_MS));
     }
 }

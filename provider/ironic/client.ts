@@ -259,7 +259,10 @@ export class IronicClient {
      * 1.74 `?detail=True`), as Ironic cached them from the BMC.
      */
     async getBiosSettings(id: string): Promise<BiosSetting[]> {
-        const res = await this.body<{ bios?: BiosSetting[] }>("GET", `/v1/nodes/${enc(id)}/bios?detail=True`, { operation: `get BIOS settings of node ${id}`, node: id });
+        const res = await this.body<{ bios?: BiosSetting[] }>("GET", `/v1/nodes/${enc(id)}/bios?detail=True`, {
+            operation: `get BIOS settings of node ${id}`,
+            node: id,
+        });
         return res.bios ?? [];
     }
 
@@ -475,12 +478,24 @@ export class IronicClient {
 
     waitForProvisionState(id: string, expected: string | string[], opts: wait.WaitOptions<Node>): Promise<Node> {
         const poller = sharedPoller(this.http.connection);
-        return wait.waitForProvisionState(() => poller.look(id, this), id, expected, opts, (n) => poller.complete(n, this));
+        return wait.waitForProvisionState(
+            () => poller.look(id, this),
+            id,
+            expected,
+            opts,
+            (n) => poller.complete(n, this),
+        );
     }
 
     waitForPowerState(id: string, expected: "power on" | "power off", opts: wait.WaitOptions<Node>): Promise<Node> {
         const poller = sharedPoller(this.http.connection);
-        return wait.waitForPowerState(() => poller.look(id, this), id, expected, opts, (n) => poller.complete(n, this));
+        return wait.waitForPowerState(
+            () => poller.look(id, this),
+            id,
+            expected,
+            opts,
+            (n) => poller.complete(n, this),
+        );
     }
 
     waitForAllocation(idOrName: string, opts: wait.WaitOptions<Allocation>): Promise<Allocation> {
@@ -514,9 +529,13 @@ export class IronicClient {
             const next = res.body?.next as string | undefined;
             if (!next) return items;
             // A `next` chain that repeats or does not end would hold the provider (and Ironic) forever.
-            if (seen.has(next)) throw new IronicError(`${operation} failed: Ironic's next link ${next} repeats an earlier page (after ${pages} pages)`, { operation });
+            if (seen.has(next))
+                throw new IronicError(`${operation} failed: Ironic's next link ${next} repeats an earlier page (after ${pages} pages)`, { operation });
             if (pages >= maxPages) {
-                throw new IronicError(`${operation} failed: still more pages after ${pages} (${items.length} rows); pulumi-metal3 follows at most ${maxPages} pages of one list`, { operation });
+                throw new IronicError(
+                    `${operation} failed: still more pages after ${pages} (${items.length} rows); pulumi-metal3 follows at most ${maxPages} pages of one list`,
+                    { operation },
+                );
             }
             seen.add(next);
             res = await this.http.send<Record<string, any>>("GET", next, { operation: `${operation} (next page)` });

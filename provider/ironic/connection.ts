@@ -123,14 +123,19 @@ function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, opts: { posit
     }
     // undici reads a timeout of 0 as "no timeout": a request to a hung Ironic would then wait forever.
     if (opts.positive && seconds === 0) {
-        throw new IronicError(`${OPERATION} failed: ${name}="${raw}": a request timeout must be more than 0 seconds (0 would disable it; default ${DEFAULT_TIMEOUT_MS / 1000})`, {
-            operation: OPERATION,
-        });
+        throw new IronicError(
+            `${OPERATION} failed: ${name}="${raw}": a request timeout must be more than 0 seconds (0 would disable it; default ${DEFAULT_TIMEOUT_MS / 1000})`,
+            {
+                operation: OPERATION,
+            },
+        );
     }
     return seconds * 1000;
 }
 
-type Layer = Partial<Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "maxConnections" | "maxResponseBytes" | "maxListPages" | "source" | "warnings">> & {
+type Layer = Partial<
+    Omit<ResolvedConnection, "timeoutMs" | "retryDeadlineMs" | "maxConnections" | "maxResponseBytes" | "maxListPages" | "source" | "warnings">
+> & {
     source: string;
 };
 
@@ -212,14 +217,20 @@ export function resolveConnection(options: IronicConnectionOptions = {}, env: No
                 { operation: OPERATION },
             );
         }
-        resolved.warnings.push(`Ironic credentials (auth type ${resolved.authType}) go over plain http:// to ${resolved.url} (from ${resolved.source}): allowInsecureHttp is set`);
+        resolved.warnings.push(
+            `Ironic credentials (auth type ${resolved.authType}) go over plain http:// to ${resolved.url} (from ${resolved.source}): allowInsecureHttp is set`,
+        );
     }
     if (resolved.insecure && resolved.url.startsWith("https:")) {
         resolved.warnings.push(
             `TLS certificate verification of Ironic at ${resolved.url} is OFF (insecure, from ${insecureWhere(insecure.source ?? resolved.source)}): any server on the path can pose as Ironic and read the credentials and BMC passwords sent to it; give its CA (caFile) instead`,
         );
     }
-    for (const [what, file] of [["CA file", resolved.caFile], ["client certificate", resolved.certFile], ["client key", resolved.keyFile]] as const) {
+    for (const [what, file] of [
+        ["CA file", resolved.caFile],
+        ["client certificate", resolved.certFile],
+        ["client key", resolved.keyFile],
+    ] as const) {
         if (file && !fs.existsSync(file)) {
             throw new IronicError(`${OPERATION} failed: ${what} ${file} does not exist (from ${resolved.source})`, { operation: OPERATION });
         }

@@ -57,7 +57,10 @@ export class IronicHttp {
     private readonly lease: AgentLease;
     private readonly authHeaders: Record<string, string>;
 
-    constructor(readonly connection: ResolvedConnection, initialMicroversion: string) {
+    constructor(
+        readonly connection: ResolvedConnection,
+        initialMicroversion: string,
+    ) {
         this.microversion = initialMicroversion;
         this.lease = leaseAgent(connection);
         this.authHeaders = {};
@@ -106,7 +109,8 @@ export class IronicHttp {
         // An earlier attempt got no answer or a 503: it may have been carried out all the same.
         let mayHaveActed = false;
         /** Before repeating a request that is not idempotent: did the last attempt take effect? */
-        const lookFirst = async (): Promise<RecoveryCheck<T>> => (idempotent ? { tookEffect: false } : opts.recover ? opts.recover() : { tookEffect: "unknown" });
+        const lookFirst = async (): Promise<RecoveryCheck<T>> =>
+            idempotent ? { tookEffect: false } : opts.recover ? opts.recover() : { tookEffect: "unknown" };
         for (;;) {
             attempt++;
             let outcome: Attempt;

@@ -61,7 +61,12 @@ export function planBatch(ids: string[], few = FEW_NODES_FOR_GETS): { kind: "get
 }
 
 /** When the next list of every node may start, given when the last one started and how long it took. Pure. */
-export function nextListAt(lastListStartedAt: number | undefined, lastListTookMs: number, minIntervalMs = LIST_MIN_INTERVAL_MS, costFactor = LIST_COST_FACTOR): number {
+export function nextListAt(
+    lastListStartedAt: number | undefined,
+    lastListTookMs: number,
+    minIntervalMs = LIST_MIN_INTERVAL_MS,
+    costFactor = LIST_COST_FACTOR,
+): number {
     if (lastListStartedAt === undefined) return -Infinity;
     return lastListStartedAt + Math.max(minIntervalMs, costFactor * lastListTookMs);
 }
@@ -199,7 +204,9 @@ const pollers = new Map<string, NodePoller>();
 
 /** Which clients may share a poller: same endpoint, same credentials (they may see different nodes). */
 export function pollerKey(c: Pick<ResolvedConnection, "url" | "authType" | "username" | "password" | "token">): string {
-    const secret = createHash("sha256").update(`${c.username ?? ""}\0${c.password ?? ""}\0${c.token ?? ""}`).digest("hex");
+    const secret = createHash("sha256")
+        .update(`${c.username ?? ""}\0${c.password ?? ""}\0${c.token ?? ""}`)
+        .digest("hex");
     return `${c.url}|${c.authType}|${secret}`;
 }
 

@@ -179,17 +179,7 @@ export interface ValidationResult {
     reason: string | null;
 }
 
-export type ProvisionTarget =
-    | "manage"
-    | "inspect"
-    | "provide"
-    | "active"
-    | "rebuild"
-    | "deleted"
-    | "abort"
-    | "adopt"
-    | "clean"
-    | "undeploy";
+export type ProvisionTarget = "manage" | "inspect" | "provide" | "active" | "rebuild" | "deleted" | "abort" | "adopt" | "clean" | "undeploy";
 
 export type PowerTarget = "power on" | "power off" | "rebooting" | "soft power off" | "soft rebooting";
 

@@ -171,7 +171,10 @@ async function poll<T>(
     // When the kind is only known from the node, that first look stays even if the kind has been
     // learned: it catches quick changes and shows progress.
     const learnedFirst = kind !== undefined ? learnedMs.get(kind) : undefined;
-    const firstLook = learnedFirst !== undefined ? plannedSleepMs({ elapsedMs: 0, learnedMs: learnedFirst, backoffMs: FIRST_POLL_MS, timeoutMs: opts.timeoutMs }) : FIRST_POLL_MS;
+    const firstLook =
+        learnedFirst !== undefined
+            ? plannedSleepMs({ elapsedMs: 0, learnedMs: learnedFirst, backoffMs: FIRST_POLL_MS, timeoutMs: opts.timeoutMs })
+            : FIRST_POLL_MS;
     await sleep(Math.min(firstLook, opts.timeoutMs));
     delay = Math.min(MAX_POLL_MS, delay * POLL_BACKOFF);
     let pastLearned = learnedFirst !== undefined;

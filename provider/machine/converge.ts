@@ -45,12 +45,7 @@ export async function createMachine(client: IronicClient, spec: MachineSpec, pro
  * the node). If the host is not active (a deploy that failed earlier, or a deprovision out of
  * band), the deploy is finished on the same claimed host.
  */
-export async function updateMachine(
-    client: IronicClient,
-    allocationId: string,
-    spec: MachineSpec,
-    progress: Progress = () => {},
-): Promise<MachineStatus> {
+export async function updateMachine(client: IronicClient, allocationId: string, spec: MachineSpec, progress: Progress = () => {}): Promise<MachineStatus> {
     const claim = await findClaim(client, allocationId);
     return converge(client, spec, { claim, mayClaim: false, allocationId }, progress, new Deadline(spec.timeouts.create));
 }
@@ -207,7 +202,13 @@ export async function deleteMachine(
 }
 
 /** The outputs, from the allocation and node (plus the inventory's addresses, when Ironic has one). */
-export async function observe(client: IronicClient, spec: MachineSpec, allocation: Allocation, node: Node, opts: { offline?: boolean } = {}): Promise<MachineStatus> {
+export async function observe(
+    client: IronicClient,
+    spec: MachineSpec,
+    allocation: Allocation,
+    node: Node,
+    opts: { offline?: boolean } = {},
+): Promise<MachineStatus> {
     const hostName = parseHostNodeName(node.name)?.host ?? node.name ?? node.uuid;
     const provisioningState = metal3State(node);
     return {

@@ -42,7 +42,8 @@ export function foreignDeployment(spec: Pick<MachineSpec, "image">, node: Pick<N
     if (spec.image) {
         const info = (node.instance_info ?? {}) as Record<string, unknown>;
         const key = spec.image.format === "live-iso" ? "boot_iso" : "image_source";
-        if (info[key] !== spec.image.url) return `Ironic's instance_info.${key} is ${info[key] === undefined ? "not set" : `"${String(info[key])}"`}, not this Machine's image "${spec.image.url}"`;
+        if (info[key] !== spec.image.url)
+            return `Ironic's instance_info.${key} is ${info[key] === undefined ? "not set" : `"${String(info[key])}"`}, not this Machine's image "${spec.image.url}"`;
     }
     return undefined;
 }
@@ -115,7 +116,13 @@ export function nextMachineAction(spec: MachineSpec, observed: ObservedMachine):
     }
     // The claim's records: the keyed spec hash, and (state says the claim is ours) the keyed owner
     // record an allocation of a release before keyed records lacks: extra patches, nothing else.
-    const claimOwner = { namespace: spec.namespace, machine: spec.name, owner: spec.claimOwner, specHash: machineSpecHash(spec), ownerKeys: ownerKeys(spec.ownerKey, spec.digestKey) };
+    const claimOwner = {
+        namespace: spec.namespace,
+        machine: spec.name,
+        owner: spec.claimOwner,
+        specHash: machineSpecHash(spec),
+        ownerKeys: ownerKeys(spec.ownerKey, spec.digestKey),
+    };
     const hashOps = [...specHashPatch(observed.claim.allocation, claimOwner), ...ownerMacPatch(observed.claim.allocation, claimOwner)];
     if (hashOps.length) return { kind: "record-spec-hash", ops: hashOps };
     const node = observed.claim.node;

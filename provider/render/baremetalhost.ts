@@ -9,19 +9,19 @@ import { dayTwoAnnotations } from "./day-two";
 import { renderHostFirmwareSettings } from "./firmware";
 import type { BareMetalHostObject, HostFirmwareSettingsObject, HostRenderInput, RenderedHost, SecretObject, SecretReference } from "./types";
 import {
-  BMC_SECRET_LABEL,
-  BMC_SECRET_LABEL_VALUE,
-  CLUSTER_NAME_LABEL,
-  DEFAULT_NAMESPACE,
-  HOST_DATA_SECRETS,
-  INSPECT_ANNOTATION,
-  METAL3_API_VERSION,
-  PAUSED_ANNOTATION,
-  PAUSED_BY_US,
-  STATUS_ANNOTATION,
-  bmcSecretName,
-  hostDataSecretName,
-  type HostDataKind,
+    BMC_SECRET_LABEL,
+    BMC_SECRET_LABEL_VALUE,
+    CLUSTER_NAME_LABEL,
+    DEFAULT_NAMESPACE,
+    HOST_DATA_SECRETS,
+    INSPECT_ANNOTATION,
+    METAL3_API_VERSION,
+    PAUSED_ANNOTATION,
+    PAUSED_BY_US,
+    STATUS_ANNOTATION,
+    bmcSecretName,
+    hostDataSecretName,
+    type HostDataKind,
 } from "./well-known";
 
 /**
@@ -39,84 +39,82 @@ import {
  *   day-two requests (day-two.ts says which keys and why).
  */
 export function renderBareMetalHost(unclaimed: HostRenderInput): RenderedHost {
-  const input = withClaim(unclaimed);
-  const name = input.name;
-  const namespace = input.namespace || DEFAULT_NAMESPACE;
-  if (looksLikeUuid(name)) throw new Error(`BareMetalHost ${namespace}/${name}: a host name must not be a UUID (BMO's webhook refuses it)`);
-  const labels = input.labels && Object.keys(input.labels).length ? { ...input.labels } : undefined;
+    const input = withClaim(unclaimed);
+    const name = input.name;
+    const namespace = input.namespace || DEFAULT_NAMESPACE;
+    if (looksLikeUuid(name)) throw new Error(`BareMetalHost ${namespace}/${name}: a host name must not be a UUID (BMO's webhook refuses it)`);
+    const labels = input.labels && Object.keys(input.labels).length ? { ...input.labels } : undefined;
 
-  // The BMC Secret carries BMO's label, and the cluster-name label when the host is claimed
-  // (CAPM3 labels it on claim, cluster-api-provider-metal3 baremetal/metal3machine_manager.go).
-  const secretLabels: Record<string, string> = { [BMC_SECRET_LABEL]: BMC_SECRET_LABEL_VALUE };
-  if (labels?.[CLUSTER_NAME_LABEL]) secretLabels[CLUSTER_NAME_LABEL] = labels[CLUSTER_NAME_LABEL];
-  const bmcSecret = renderSecret(
-    { name: bmcSecretName(name), namespace, labels: secretLabels },
-    { username: input.bmc.username ?? "", password: input.bmc.password ?? "" },
-  );
+    // The BMC Secret carries BMO's label, and the cluster-name label when the host is claimed
+    // (CAPM3 labels it on claim, cluster-api-provider-metal3 baremetal/metal3machine_manager.go).
+    const secretLabels: Record<string, string> = { [BMC_SECRET_LABEL]: BMC_SECRET_LABEL_VALUE };
+    if (labels?.[CLUSTER_NAME_LABEL]) secretLabels[CLUSTER_NAME_LABEL] = labels[CLUSTER_NAME_LABEL];
+    const bmcSecret = renderSecret(
+        { name: bmcSecretName(name), namespace, labels: secretLabels },
+        { username: input.bmc.username ?? "", password: input.bmc.password ?? "" },
+    );
 
-  const dataSecrets: RenderedHost["dataSecrets"] = {};
-  const dataRefs: Partial<Record<HostDataKind, SecretReference>> = {};
-  for (const kind of Object.keys(HOST_DATA_SECRETS) as HostDataKind[]) {
-    const value = input[kind];
-    if (value === undefined) continue;
-    const secretName = hostDataSecretName(name, kind);
-    dataSecrets[kind] = renderSecret({ name: secretName, namespace }, { [HOST_DATA_SECRETS[kind].key]: configDataText(value) });
-    dataRefs[kind] = { name: secretName, namespace };
-  }
+    const dataSecrets: RenderedHost["dataSecrets"] = {};
+    const dataRefs: Partial<Record<HostDataKind, SecretReference>> = {};
+    for (const kind of Object.keys(HOST_DATA_SECRETS) as HostDataKind[]) {
+        const value = input[kind];
+        if (value === undefined) continue;
+        const secretName = hostDataSecretName(name, kind);
+        dataSecrets[kind] = renderSecret({ name: secretName, namespace }, { [HOST_DATA_SECRETS[kind].key]: configDataText(value) });
+        dataRefs[kind] = { name: secretName, namespace };
+    }
 
-  const annotations: Record<string, string> = { [PAUSED_ANNOTATION]: PAUSED_BY_US };
-  if (input.inspectionMode === "disabled") annotations[INSPECT_ANNOTATION] = "disabled";
-  Object.assign(annotations, dayTwoAnnotations(input));
-  if (input.status) {
-    const status = hostStatus(input.status, {
-      image: input.image,
-      customDeploy: input.customDeploy,
-      bootMode: input.bootMode,
-      rootDeviceHints: input.rootDeviceHints,
-      raid: input.raid,
-      credentials: { name: bmcSecret.metadata.name, namespace },
-    });
-    annotations[STATUS_ANNOTATION] = statusAnnotationValue(status);
-  }
+    const annotations: Record<string, string> = { [PAUSED_ANNOTATION]: PAUSED_BY_US };
+    if (input.inspectionMode === "disabled") annotations[INSPECT_ANNOTATION] = "disabled";
+    Object.assign(annotations, dayTwoAnnotations(input));
+    if (input.status) {
+        const status = hostStatus(input.status, {
+            image: input.image,
+            customDeploy: input.customDeploy,
+            bootMode: input.bootMode,
+            rootDeviceHints: input.rootDeviceHints,
+            raid: input.raid,
+            credentials: { name: bmcSecret.metadata.name, namespace },
+        });
+        annotations[STATUS_ANNOTATION] = statusAnnotationValue(status);
+    }
 
-  const host: BareMetalHostObject = {
-    apiVersion: METAL3_API_VERSION,
-    kind: "BareMetalHost",
-    metadata: compact({ name, namespace, labels, annotations }),
-    spec: compact({
-      online: input.online,
-      bmc: compact({
-        address: input.bmc.address,
-        credentialsName: bmcSecret.metadata.name,
-        disableCertificateVerification: input.bmc.disableCertificateVerification,
-      }),
-      bootMACAddress: input.bootMACAddress,
-      bootMode: input.bootMode,
-      description: input.description,
-      architecture: input.architecture,
-      externallyProvisioned: input.externallyProvisioned,
-      disablePowerOff: input.disablePowerOff,
-      inspectionMode: input.inspectionMode,
-      automatedCleaningMode: input.automatedCleaningMode,
-      rootDeviceHints: input.rootDeviceHints ? compact({ ...input.rootDeviceHints }) : undefined,
-      raid: input.raid,
-      image: input.image ? compact({ ...input.image }) : undefined,
-      customDeploy: input.customDeploy ? { method: input.customDeploy.method } : undefined,
-      userData: dataRefs.userData ?? input.claim?.spec.userData,
-      networkData: dataRefs.networkData ?? input.claim?.spec.networkData,
-      metaData: dataRefs.metaData ?? input.claim?.spec.metaData,
-      consumerRef: input.consumerRef ? { ...input.consumerRef } : undefined,
-    }),
-  };
-  assertObjectMeta("BareMetalHost", host.metadata);
-  const firmwareSettings = renderHostFirmwareSettings({ name, namespace, firmware: input.firmware });
-  return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}) };
+    const host: BareMetalHostObject = {
+        apiVersion: METAL3_API_VERSION,
+        kind: "BareMetalHost",
+        metadata: compact({ name, namespace, labels, annotations }),
+        spec: compact({
+            online: input.online,
+            bmc: compact({
+                address: input.bmc.address,
+                credentialsName: bmcSecret.metadata.name,
+                disableCertificateVerification: input.bmc.disableCertificateVerification,
+            }),
+            bootMACAddress: input.bootMACAddress,
+            bootMode: input.bootMode,
+            description: input.description,
+            architecture: input.architecture,
+            externallyProvisioned: input.externallyProvisioned,
+            disablePowerOff: input.disablePowerOff,
+            inspectionMode: input.inspectionMode,
+            automatedCleaningMode: input.automatedCleaningMode,
+            rootDeviceHints: input.rootDeviceHints ? compact({ ...input.rootDeviceHints }) : undefined,
+            raid: input.raid,
+            image: input.image ? compact({ ...input.image }) : undefined,
+            customDeploy: input.customDeploy ? { method: input.customDeploy.method } : undefined,
+            userData: dataRefs.userData ?? input.claim?.spec.userData,
+            networkData: dataRefs.networkData ?? input.claim?.spec.networkData,
+            metaData: dataRefs.metaData ?? input.claim?.spec.metaData,
+            consumerRef: input.consumerRef ? { ...input.consumerRef } : undefined,
+        }),
+    };
+    assertObjectMeta("BareMetalHost", host.metadata);
+    const firmwareSettings = renderHostFirmwareSettings({ name, namespace, firmware: input.firmware });
+    return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}) };
 }
 
 /** The rendered objects in apply order (Secrets before the host that names them). */
 export function hostObjectList(rendered: RenderedHost): Array<SecretObject | BareMetalHostObject | HostFirmwareSettingsObject> {
-  const data = (Object.keys(HOST_DATA_SECRETS) as HostDataKind[])
-    .map((k) => rendered.dataSecrets[k])
-    .filter((s): s is SecretObject => s !== undefined);
-  return [rendered.bmcSecret, ...data, rendered.host, ...(rendered.firmwareSettings ? [rendered.firmwareSettings] : [])];
+    const data = (Object.keys(HOST_DATA_SECRETS) as HostDataKind[]).map((k) => rendered.dataSecrets[k]).filter((s): s is SecretObject => s !== undefined);
+    return [rendered.bmcSecret, ...data, rendered.host, ...(rendered.firmwareSettings ? [rendered.firmwareSettings] : [])];
 }

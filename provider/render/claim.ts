@@ -20,29 +20,29 @@ import type { HostRenderInput } from "./types";
 
 /** The host input with the claim's fields in place of the host's own (a claimed host has none of its own). */
 export function withClaim(input: HostRenderInput): HostRenderInput {
-  const claim = input.claim;
-  if (!claim) return input;
-  const who = `BareMetalHost ${input.namespace ?? "default"}/${input.name}`;
-  if (input.image || input.customDeploy || input.externallyProvisioned)
-    throw new Error(`${who}: claimed by a Machine but has its own image/customDeploy/externallyProvisioned (such a host is never claimed)`);
-  const labels = { ...(input.labels ?? {}), ...(claim.labels ?? {}) };
-  return {
-    ...input,
-    labels: Object.keys(labels).length ? labels : undefined,
-    online: claim.online,
-    image: claim.spec.image,
-    customDeploy: claim.spec.customDeploy,
-    automatedCleaningMode: claim.spec.automatedCleaningMode ?? input.automatedCleaningMode,
-    consumerRef: claim.spec.consumerRef,
-    status: input.status && {
-      ...input.status,
-      nodeUuid: claim.nodeUuid || input.status.nodeUuid,
-      provisioningState: claim.provisioningState,
-      ironicProvisionState: claim.ironicProvisionState,
-      poweredOn: claim.poweredOn,
-      // The host resource's own error (if any) is from before the claim; the Machine's state rules.
-      errorMessage: "",
-      errorType: undefined,
-    },
-  };
+    const claim = input.claim;
+    if (!claim) return input;
+    const who = `BareMetalHost ${input.namespace ?? "default"}/${input.name}`;
+    if (input.image || input.customDeploy || input.externallyProvisioned)
+        throw new Error(`${who}: claimed by a Machine but has its own image/customDeploy/externallyProvisioned (such a host is never claimed)`);
+    const labels = { ...(input.labels ?? {}), ...(claim.labels ?? {}) };
+    return {
+        ...input,
+        labels: Object.keys(labels).length ? labels : undefined,
+        online: claim.online,
+        image: claim.spec.image,
+        customDeploy: claim.spec.customDeploy,
+        automatedCleaningMode: claim.spec.automatedCleaningMode ?? input.automatedCleaningMode,
+        consumerRef: claim.spec.consumerRef,
+        status: input.status && {
+            ...input.status,
+            nodeUuid: claim.nodeUuid || input.status.nodeUuid,
+            provisioningState: claim.provisioningState,
+            ironicProvisionState: claim.ironicProvisionState,
+            poweredOn: claim.poweredOn,
+            // The host resource's own error (if any) is from before the claim; the Machine's state rules.
+            errorMessage: "",
+            errorType: undefined,
+        },
+    };
 }

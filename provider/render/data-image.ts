@@ -11,29 +11,29 @@ import type { KubeObject } from "./types";
 import { DEFAULT_NAMESPACE, METAL3_API_VERSION } from "./well-known";
 
 export interface DataImageRenderInput {
-  /** The BareMetalHost's name and namespace (the DataImage takes both). */
-  name: string;
-  namespace?: string;
-  url: string;
-  /** The URL attached to the host's virtual CD now (the host's attachedDataImage output); absent: none. */
-  attachedUrl?: string;
+    /** The BareMetalHost's name and namespace (the DataImage takes both). */
+    name: string;
+    namespace?: string;
+    url: string;
+    /** The URL attached to the host's virtual CD now (the host's attachedDataImage output); absent: none. */
+    attachedUrl?: string;
 }
 
 export interface DataImageObject extends KubeObject {
-  apiVersion: "metal3.io/v1alpha1";
-  kind: "DataImage";
-  spec: { url: string };
-  status?: { attachedImage: { url: string } };
+    apiVersion: "metal3.io/v1alpha1";
+    kind: "DataImage";
+    spec: { url: string };
+    status?: { attachedImage: { url: string } };
 }
 
 export function renderDataImage(input: DataImageRenderInput): DataImageObject {
-  const object: DataImageObject = {
-    apiVersion: METAL3_API_VERSION,
-    kind: "DataImage",
-    metadata: compact({ name: input.name, namespace: input.namespace || DEFAULT_NAMESPACE }),
-    spec: { url: input.url },
-  };
-  if (input.attachedUrl !== undefined) object.status = { attachedImage: { url: input.attachedUrl } };
-  assertObjectMeta("DataImage", object.metadata);
-  return object;
+    const object: DataImageObject = {
+        apiVersion: METAL3_API_VERSION,
+        kind: "DataImage",
+        metadata: compact({ name: input.name, namespace: input.namespace || DEFAULT_NAMESPACE }),
+        spec: { url: input.url },
+    };
+    if (input.attachedUrl !== undefined) object.status = { attachedImage: { url: input.attachedUrl } };
+    assertObjectMeta("DataImage", object.metadata);
+    return object;
 }

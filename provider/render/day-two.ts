@@ -18,10 +18,12 @@
 import { DETACHED_ANNOTATION, INSPECT_ANNOTATION, REBOOT_ANNOTATION } from "./well-known";
 import type { HostRenderInput } from "./types";
 
-export function dayTwoAnnotations(input: Pick<HostRenderInput, "rebootRequest" | "powerOffMode" | "inspectRequest" | "detached" | "inspectionMode">): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (input.rebootRequest !== undefined) out[REBOOT_ANNOTATION] = JSON.stringify({ mode: input.powerOffMode ?? "hard" });
-  if (input.inspectRequest !== undefined && input.inspectionMode !== "disabled") out[INSPECT_ANNOTATION] = "";
-  if (input.detached === true) out[DETACHED_ANNOTATION] = "";
-  return out;
+export function dayTwoAnnotations(
+    input: Pick<HostRenderInput, "rebootRequest" | "powerOffMode" | "inspectRequest" | "detached" | "inspectionMode">,
+): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (input.rebootRequest !== undefined) out[REBOOT_ANNOTATION] = JSON.stringify({ mode: input.powerOffMode ?? "hard" });
+    if (input.inspectRequest !== undefined && input.inspectionMode !== "disabled") out[INSPECT_ANNOTATION] = "";
+    if (input.detached === true) out[DETACHED_ANNOTATION] = "";
+    return out;
 }

@@ -9,14 +9,20 @@ import type { HostFirmwareSettingsObject, HostRenderInput } from "./types";
 import { DEFAULT_NAMESPACE, METAL3_API_VERSION } from "./well-known";
 
 export function renderHostFirmwareSettings(input: Pick<HostRenderInput, "name" | "namespace" | "firmware">): HostFirmwareSettingsObject | undefined {
-  const settings = input.firmware?.settings;
-  if (!settings || Object.keys(settings).length === 0) return undefined;
-  const obj: HostFirmwareSettingsObject = {
-    apiVersion: METAL3_API_VERSION,
-    kind: "HostFirmwareSettings",
-    metadata: compact({ name: input.name, namespace: input.namespace || DEFAULT_NAMESPACE }),
-    spec: { settings: Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]])) },
-  };
-  assertObjectMeta("HostFirmwareSettings", obj.metadata);
-  return obj;
+    const settings = input.firmware?.settings;
+    if (!settings || Object.keys(settings).length === 0) return undefined;
+    const obj: HostFirmwareSettingsObject = {
+        apiVersion: METAL3_API_VERSION,
+        kind: "HostFirmwareSettings",
+        metadata: compact({ name: input.name, namespace: input.namespace || DEFAULT_NAMESPACE }),
+        spec: {
+            settings: Object.fromEntries(
+                Object.keys(settings)
+                    .sort()
+                    .map((k) => [k, settings[k]]),
+            ),
+        },
+    };
+    assertObjectMeta("HostFirmwareSettings", obj.metadata);
+    return obj;
 }

@@ -43,14 +43,14 @@ import type { BareMetalHostObject } from "./types";
  * annotations it carries are named.
  */
 export function handOverPatch(host?: Pick<BareMetalHostObject, "metadata">): { metadata: { annotations: Record<string, null> } } {
-  const annotations: Record<string, null> = { [PAUSED_ANNOTATION]: null };
-  const has = (k: string) => !host || host.metadata.annotations?.[k] !== undefined;
-  if (has(REBOOT_ANNOTATION)) annotations[REBOOT_ANNOTATION] = null;
-  if (host?.metadata.annotations?.[INSPECT_ANNOTATION] === "") annotations[INSPECT_ANNOTATION] = null;
-  return { metadata: { annotations } };
+    const annotations: Record<string, null> = { [PAUSED_ANNOTATION]: null };
+    const has = (k: string) => !host || host.metadata.annotations?.[k] !== undefined;
+    if (has(REBOOT_ANNOTATION)) annotations[REBOOT_ANNOTATION] = null;
+    if (host?.metadata.annotations?.[INSPECT_ANNOTATION] === "") annotations[INSPECT_ANNOTATION] = null;
+    return { metadata: { annotations } };
 }
 
 /** True when the host is paused by pulumi-metal3 (not by CAPM3's `metal3.io/capm3` or someone else). */
 export function pausedByUs(host: Pick<BareMetalHostObject, "metadata">): boolean {
-  return host.metadata.annotations?.[PAUSED_ANNOTATION] === PAUSED_BY_US;
+    return host.metadata.annotations?.[PAUSED_ANNOTATION] === PAUSED_BY_US;
 }

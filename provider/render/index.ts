@@ -9,14 +9,14 @@ export { renderDataImage } from "./data-image";
 export type { DataImageObject, DataImageRenderInput } from "./data-image";
 export { renderMachine, machineObjectList } from "./machine";
 export type {
-  MachineApiVersion,
-  MachineRenderInput,
-  HostSelectorInput,
-  SelectorOperator,
-  RenderedMachine,
-  MachineObject,
-  Metal3MachineObject,
-  HostClaimPatch,
+    MachineApiVersion,
+    MachineRenderInput,
+    HostSelectorInput,
+    SelectorOperator,
+    RenderedMachine,
+    MachineObject,
+    Metal3MachineObject,
+    HostClaimPatch,
 } from "./machine";
 export { hostStatus, statusAnnotationValue, kubeTime, ANNOTATION_OPERATIONAL_STATUSES, ANNOTATION_ERROR_TYPES } from "./status";
 export type { AppliedHostSpec } from "./status";

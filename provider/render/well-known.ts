@@ -30,9 +30,9 @@ export const bmcSecretName = (host: string): string => `${host}-bmc-secret`;
 
 /** BMH data Secrets: name suffix and the data key BMO reads first (baremetal-operator apis/metal3.io/v1alpha1/baremetalhost_types.go: userData/networkData/metaData). */
 export const HOST_DATA_SECRETS = {
-  userData: { suffix: "user-data", key: "userData" },
-  networkData: { suffix: "network-data", key: "networkData" },
-  metaData: { suffix: "meta-data", key: "metaData" },
+    userData: { suffix: "user-data", key: "userData" },
+    networkData: { suffix: "network-data", key: "networkData" },
+    metaData: { suffix: "meta-data", key: "metaData" },
 } as const;
 export type HostDataKind = keyof typeof HOST_DATA_SECRETS;
 export const hostDataSecretName = (host: string, kind: HostDataKind): string => `${host}-${HOST_DATA_SECRETS[kind].suffix}`;
@@ -44,7 +44,6 @@ export const machineMetaDataSecretName = (m3m: string): string => `${m3m}-metada
 export const machineNetworkDataSecretName = (m3m: string): string => `${m3m}-networkdata`;
 
 /** CAPM3's providerID form (cluster-api-provider-metal3 baremetal/metal3machine_manager.go). */
-export const providerID = (namespace: string, host: string, machine: string): string =>
-  `metal3://${namespace}/${host}/${machine}`;
+export const providerID = (namespace: string, host: string, machine: string): string => `metal3://${namespace}/${host}/${machine}`;
 
 export const DEFAULT_NAMESPACE = "default";

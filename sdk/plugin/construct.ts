@@ -6,19 +6,18 @@
 // with the component's URN and outputs once every child registration has completed.
 import * as pulumi from "@pulumi/pulumi";
 
- 
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
- 
+
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
- 
+
 const settings = require("@pulumi/pulumi/runtime/settings");
- 
+
 const runtimeConfig = require("@pulumi/pulumi/runtime/config");
- 
+
 const localState = require("@pulumi/pulumi/runtime/state");
- 
+
 const rpc = require("@pulumi/pulumi/runtime/rpc");
- 
+
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server");
 
 /** Builds the component `type` named `name`; returns it and the outputs to answer with. */
@@ -35,7 +34,15 @@ export function construct(engineAddr: string, factories: Record<string, Componen
         const name: string = req.getName();
         const factory = factories[type];
         if (!factory) throw new Error(`pulumi-resource-metal3 has no component ${type} (it builds ${Object.keys(factories).join(", ")})`);
-        settings.resetOptions(req.getProject(), req.getStack(), req.getParallel(), engineAddr, req.getMonitorendpoint(), req.getDryrun(), req.getOrganization());
+        settings.resetOptions(
+            req.getProject(),
+            req.getStack(),
+            req.getParallel(),
+            engineAddr,
+            req.getMonitorendpoint(),
+            req.getDryrun(),
+            req.getOrganization(),
+        );
         await settings.awaitFeatureSupport();
         const config: Record<string, string> = {};
         for (const [k, v] of req.getConfigMap().entries()) config[k] = v;

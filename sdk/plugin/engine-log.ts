@@ -5,11 +5,10 @@
 import type { Logger } from "../../provider/log";
 import { stderrLogger } from "../../provider/log";
 
- 
 const grpc = require("@grpc/grpc-js");
- 
+
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
- 
+
 const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 
 /** A logger for the resource `urn`. */

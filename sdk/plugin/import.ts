@@ -23,7 +23,9 @@ export function bmcAddressOf(node: Node): string {
         return `${scheme}${transport}://${base}${typeof di.redfish_system_id === "string" ? di.redfish_system_id : ""}`;
     }
     if (typeof di.ipmi_address === "string") return `ipmi://${di.ipmi_address}${di.ipmi_port && String(di.ipmi_port) !== "623" ? `:${di.ipmi_port}` : ""}`;
-    throw new Error(`node ${node.name ?? node.uuid} (${node.uuid}): driver ${node.driver} has no BMC address this provider can read back (ipmi_address / redfish_address)`);
+    throw new Error(
+        `node ${node.name ?? node.uuid} (${node.uuid}): driver ${node.driver} has no BMC address this provider can read back (ipmi_address / redfish_address)`,
+    );
 }
 
 function usernameOf(node: Node): string | undefined {

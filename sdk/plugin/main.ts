@@ -5,9 +5,8 @@ import { watchEngine } from "../providers/engine-watch";
 import { engineLoggers } from "./engine-log";
 import { Metal3Provider } from "./server";
 
- 
 const grpc = require("@grpc/grpc-js");
- 
+
 const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 
 function main(argv: string[]): void {

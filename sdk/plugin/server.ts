@@ -20,19 +20,18 @@ import { Path, unwrapSecrets, valueAt, wrapSecrets } from "./secrets";
 import { construct } from "./construct";
 import { COMPONENTS } from "./components";
 
- 
 const grpc = require("@grpc/grpc-js");
- 
+
 const providerProto = require("@pulumi/pulumi/proto/provider_pb");
- 
+
 const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
- 
+
 const statusProto = require("@pulumi/pulumi/proto/status_pb");
- 
+
 const structProto = require("google-protobuf/google/protobuf/struct_pb");
- 
+
 const anyProto = require("google-protobuf/google/protobuf/any_pb");
- 
+
 const emptyProto = require("google-protobuf/google/protobuf/empty_pb");
 
 export const HOST_TOKEN = `${PACKAGE}:index:BareMetalHost`;
@@ -189,7 +188,9 @@ export class Metal3Provider {
         }
         const authType = news.ironicAuthType;
         if (authType !== undefined && !["none", "http_basic", "token", "noauth"].includes(authType)) {
-            failures.push(new providerProto.CheckFailure().setProperty("ironicAuthType").setReason(`must be none, http_basic or token, not ${JSON.stringify(authType)}`));
+            failures.push(
+                new providerProto.CheckFailure().setProperty("ironicAuthType").setReason(`must be none, http_basic or token, not ${JSON.stringify(authType)}`),
+            );
         }
         // Handed back as received: the engine keeps the secret ones secret.
         return new providerProto.CheckResponse().setInputs(req.getNews()).setFailuresList(failures);
@@ -238,7 +239,12 @@ export class Metal3Provider {
         const owner = { stack: `${project}/${stack}`, resource: req.getName() || name };
         const ownerFailure =
             type === HOST_TOKEN && news.owner !== undefined && !sameOwner(news.owner, owner)
-                ? [{ property: "owner", reason: `is not an input: the provider records the declaring stack itself (${owner.stack}, resource ${owner.resource})` }]
+                ? [
+                      {
+                          property: "owner",
+                          reason: `is not an input: the provider records the declaring stack itself (${owner.stack}, resource ${owner.resource})`,
+                      },
+                  ]
                 : [];
         if (type === HOST_TOKEN) news.owner = owner;
         // The claim's owner likewise: a Machine naming another stack would reuse that stack's claims.
@@ -247,7 +253,8 @@ export class Metal3Provider {
                 ? [{ property: "claimOwner", reason: `is not an input: the provider records the declaring stack itself (${owner.stack})` }]
                 : [];
         if (type === MACHINE_TOKEN) news.claimOwner = owner.stack;
-        const checked = type === HOST_TOKEN ? await host.check(olds, news, this.connection, this.logFor(req.getUrn())) : await machine.check(olds, news, this.connection);
+        const checked =
+            type === HOST_TOKEN ? await host.check(olds, news, this.connection, this.logFor(req.getUrn())) : await machine.check(olds, news, this.connection);
         const result = { ...checked, failures: [...ownerFailure, ...claimOwnerFailure, ...(checked.failures ?? [])] };
         const resp = new providerProto.CheckResponse().setInputs(toStruct(wrapSecrets(result.inputs ?? news, [...secrets, ...knownSecretInputs(type)])));
         resp.setFailuresList((result.failures ?? []).map((f) => new providerProto.CheckFailure().setProperty(f.property).setReason(f.reason)));
@@ -284,7 +291,18 @@ export class Metal3Provider {
             const before = valueAt(olds, path);
             const after = valueAt(news, path);
             const replace = replaces.includes(k) || replaces.includes(path[0]);
-            const kind = before === undefined ? (replace ? K.ADD_REPLACE : K.ADD) : after === undefined ? (replace ? K.DELETE_REPLACE : K.DELETE) : replace ? K.UPDATE_REPLACE : K.UPDATE;
+            const kind =
+                before === undefined
+                    ? replace
+                        ? K.ADD_REPLACE
+                        : K.ADD
+                    : after === undefined
+                      ? replace
+                          ? K.DELETE_REPLACE
+                          : K.DELETE
+                      : replace
+                        ? K.UPDATE_REPLACE
+                        : K.UPDATE;
             detailed.set(k, new providerProto.PropertyDiff().setKind(kind).setInputdiff(true));
         }
         return resp;

@@ -35,8 +35,10 @@ function patchedParts(spec: HostSpec, steps: ReturnType<typeof predictSteps>["st
         if (s.kind !== "patch") continue;
         for (const op of s.ops) {
             const p = op.path;
-            if (p === `/extra/${EXTRA.owner}` || p === `/extra/${EXTRA.resource}` || p === `/extra/${OWNER_MAC_KEY}`) parts.add(`owner record → ${spec.owner?.stack ?? "this program"}`);
-            else if (p.startsWith("/driver_info/") || p === `/extra/${EXTRA.bmcFingerprint}` || p === "/driver" || p.endsWith("_interface")) parts.add("BMC driver and credentials");
+            if (p === `/extra/${EXTRA.owner}` || p === `/extra/${EXTRA.resource}` || p === `/extra/${OWNER_MAC_KEY}`)
+                parts.add(`owner record → ${spec.owner?.stack ?? "this program"}`);
+            else if (p.startsWith("/driver_info/") || p === `/extra/${EXTRA.bmcFingerprint}` || p === "/driver" || p.endsWith("_interface"))
+                parts.add("BMC driver and credentials");
             else if (p === "/name") parts.add(`name → ${spec.nodeName}`);
             else if (p.startsWith("/extra/")) parts.add(p.slice("/extra/".length));
             else parts.add(p.slice(1).split("/")[0]);
@@ -49,7 +51,11 @@ function patchedParts(spec: HostSpec, steps: ReturnType<typeof predictSteps>["st
  * Looks at the node `adoptNode` names for a host being created (no old inputs). Unknown inputs or
  * an unreachable Ironic leave the decision to the create (which makes the same one).
  */
-export async function checkAdoption(olds: Record<string, unknown>, news: Record<string, unknown>, stack: IronicConnectionInput | undefined): Promise<AdoptionCheck> {
+export async function checkAdoption(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    stack: IronicConnectionInput | undefined,
+): Promise<AdoptionCheck> {
     const adoptNode = news.adoptNode;
     if (typeof adoptNode !== "string" || isUnknown(adoptNode) || Object.keys(olds).length > 0) return {};
     const label = nodeNameFor(news.namespace as string | undefined, String(news.name));
@@ -66,7 +72,11 @@ export async function checkAdoption(olds: Record<string, unknown>, news: Record<
         if (decision.kind === "fail") return { failure: decision.message };
         const from = decision.takes.length ? `; it takes ${decision.takes.join("; ")} (adoptForce)` : "";
         if (containsUnknown(news)) return { announcement: `adopt node ${nodeText(node)}${from}; what it then changes is known after apply` };
-        const spec = hostSpecFromInputs(news as unknown as PlainHostInputs, { apiVersion: client.apiVersion, digestKey: newDigestKey(), ownerKey: stackOwnerKey() });
+        const spec = hostSpecFromInputs(news as unknown as PlainHostInputs, {
+            apiVersion: client.apiVersion,
+            digestKey: newDigestKey(),
+            ownerKey: stackOwnerKey(),
+        });
         const ports = await client.listPorts({ node: node.uuid });
         const { steps, end, refusal } = predictSteps(spec, { node, ports });
         const deployed = node.extra?.[EXTRA.deployment] !== undefined || node.provision_state === "active";
@@ -74,10 +84,18 @@ export async function checkAdoption(olds: Record<string, unknown>, news: Record<
         const wipe = wipes ? (end.provision_state === "active" ? "REPROVISION (wipe)" : "DEPROVISION (wipe)") : undefined;
         const parts = patchedParts(spec, steps);
         const plan = describePlan({ steps, ends: { provisionState: end.provision_state, powerState: end.power_state } });
-        const then = refusal ? `then the create fails: ${refusal}` : wipe ? `WILL ${wipe} it: ${plan}` : plan.startsWith("ends ") ? `then it ${plan}` : `WILL ${plan}`;
+        const then = refusal
+            ? `then the create fails: ${refusal}`
+            : wipe
+              ? `WILL ${wipe} it: ${plan}`
+              : plan.startsWith("ends ")
+                ? `then it ${plan}`
+                : `WILL ${plan}`;
         return { announcement: `adopt node ${nodeText(node)}${from}; WILL rewrite ${parts.length ? parts.join(", ") : "nothing"}; ${then}` };
     } catch (e) {
-        return { announcement: `adoptNode ${adoptNode}: the node could not be looked at now (${e instanceof Error ? e.message : String(e)}); the create decides when it runs` };
+        return {
+            announcement: `adoptNode ${adoptNode}: the node could not be looked at now (${e instanceof Error ? e.message : String(e)}); the create decides when it runs`,
+        };
     } finally {
         await client?.close();
     }

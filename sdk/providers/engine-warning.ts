@@ -6,11 +6,10 @@
 // to stderr. Each distinct message is sent once per provider process, i.e. once per run.
 import { format } from "util";
 
- 
 const grpc = require("@grpc/grpc-js");
- 
+
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
- 
+
 const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 
 const said = new Set<string>();

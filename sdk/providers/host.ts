@@ -112,7 +112,12 @@ function withoutProviderKey<T extends Record<string, unknown>>(v: T): T {
  * the node `adoptNode` names (refused at preview when it is someone else's; otherwise what the
  * adoption will change is announced).
  */
-export async function check(olds: Record<string, unknown>, news: Record<string, unknown>, stack?: IronicConnectionInput, log: Logger = stderrLogger): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    log: Logger = stderrLogger,
+): Promise<pulumi.dynamic.CheckResult> {
     const inputs = withoutProviderKey(news);
     const parsed = bareMetalHostInputsSchema.safeParse(inputs);
     const failures = parsed.success ? [] : checkFailures(parsed.error);
@@ -126,15 +131,28 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     // A detach needs a node to detach; a new host declared detached would never be enrolled.
     const creating = Object.keys(withoutProviderKey(olds ?? {})).length === 0;
     failures.push(...firmwareFailures(withoutProviderKey(olds ?? {}), inputs));
-    if (creating && news.detached === true) failures.push({ property: "detached", reason: "a new host cannot start detached: there is no Ironic node to detach yet; create it, then set detached: true" });
+    if (creating && news.detached === true)
+        failures.push({
+            property: "detached",
+            reason: "a new host cannot start detached: there is no Ironic node to detach yet; create it, then set detached: true",
+        });
     if (failures.length) return { inputs: news, failures };
     const adoption = await checkAdoption(withoutProviderKey(olds ?? {}), inputs, stack);
     if (adoption.failure) return { inputs: news, failures: [{ property: "adoptNode", reason: adoption.failure }] };
     if (adoption.announcement) log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] ${adoption.announcement}`);
     // A new host that will not be provisioned: its data image waits (an update's preview says so from its plan).
     const dataImageUrl = (inputs.dataImage as { url?: unknown } | undefined)?.url;
-    if (creating && typeof dataImageUrl === "string" && !isUnknown(dataImageUrl) && !inputs.image && !inputs.customDeploy && inputs.externallyProvisioned !== true) {
-        log.warn(`[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] DATA IMAGE ${dataImageUrl} WAITS: the host is not provisioned (no image); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`);
+    if (
+        creating &&
+        typeof dataImageUrl === "string" &&
+        !isUnknown(dataImageUrl) &&
+        !inputs.image &&
+        !inputs.customDeploy &&
+        inputs.externallyProvisioned !== true
+    ) {
+        log.warn(
+            `[bmh ${hostLabel(inputs as { name: string; namespace?: string })}] DATA IMAGE ${dataImageUrl} WAITS: the host is not provisioned (no image); it is attached once the host is provisioned, as Metal³ attaches data images only to provisioned hosts`,
+        );
     }
     return { inputs: news };
 }
@@ -150,7 +168,10 @@ function firmwareFailures(olds: Record<string, unknown>, inputs: Record<string, 
     const known = Object.fromEntries(Object.entries(settings as Record<string, unknown>).filter(([, v]) => !isUnknown(v))) as Record<string, string | number>;
     const plan = firmwarePlan(known);
     if (!plan) return [];
-    return firmwareProblems(plan.settings, olds.firmwareRegistry as Record<string, FirmwareRegistryEntry> | undefined).map((p) => ({ property: `firmware.settings.${p.name}`, reason: p.message }));
+    return firmwareProblems(plan.settings, olds.firmwareRegistry as Record<string, FirmwareRegistryEntry> | undefined).map((p) => ({
+        property: `firmware.settings.${p.name}`,
+        reason: p.message,
+    }));
 }
 
 async function connect(inputs: { ironic?: unknown }, stack: IronicConnectionInput | undefined): Promise<IronicClient> {
@@ -162,7 +183,9 @@ function parseInputs(raw: Record<string, unknown>): PlainHostInputs {
     const inputs = withoutProviderKey(raw);
     const parsed = bareMetalHostInputsSchema.safeParse(inputs);
     if (!parsed.success) {
-        const failures = checkFailures(parsed.error).map((f) => `${f.property}: ${f.reason}`).join("; ");
+        const failures = checkFailures(parsed.error)
+            .map((f) => `${f.property}: ${f.reason}`)
+            .join("; ");
         throw new Error(`invalid BareMetalHost inputs: ${failures}`);
     }
     if (containsUnknown(inputs)) throw new Error("BareMetalHost inputs still contain unknown values");
@@ -272,7 +295,12 @@ async function initFailure(
     const secrets = [raw.bmc?.password, raw.ironic?.password, raw.ironic?.token].filter((s): s is string => typeof s === "string");
     const message = publicErrorText(e instanceof Error ? e.message : String(e), secrets);
     const state: BareMetalHostState = node
-        ? { ...(fresh && client ? await withFirmware(client, fresh, stateFrom(host.pub, host.secretDigests, fresh)) : stateFrom(host.pub, host.secretDigests, node)), errorMessage: message }
+        ? {
+              ...(fresh && client
+                  ? await withFirmware(client, fresh, stateFrom(host.pub, host.secretDigests, fresh))
+                  : stateFrom(host.pub, host.secretDigests, node)),
+              errorMessage: message,
+          }
         : {
               // Enrolled or adopted, then never seen: nothing to say of it but its name.
               ...host.pub,
@@ -319,7 +347,8 @@ async function converged(
         // Detached by the last run (provider/host/day-two.ts fromDetached): still detached and its
         // node gone, the state keeps what the detach recorded, with the new inputs.
         const detachedBefore = fromDetached(previous, existingUuid, spec);
-        if (detachedBefore?.stays && !(await client.findNode(existingUuid!))) return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
+        if (detachedBefore?.stays && !(await client.findNode(existingUuid!)))
+            return { id: existingUuid!, outs: clean({ ...recordedOnly(previous!), ...pub, secretDigests }) as BareMetalHostState };
         const reattach = detachedBefore?.reattach;
         if (!progress.uuid) {
             // A node found here is taken over only once converge starts on it (a refusal below is not ours to record).
@@ -344,7 +373,9 @@ async function converged(
         });
         if (detached) {
             // The node is gone; the state says how the server was left (and what to write back at re-attach).
-            const last = node ? stateFrom(pub, secretDigests, { ...node, maintenance: false, maintenance_reason: null }) : ({ ...recordedOnly(previous ?? {}), ...pub, secretDigests } as BareMetalHostState);
+            const last = node
+                ? stateFrom(pub, secretDigests, { ...node, maintenance: false, maintenance_reason: null })
+                : ({ ...recordedOnly(previous ?? {}), ...pub, secretDigests } as BareMetalHostState);
             const record = node?.extra?.[EXTRA.deployment];
             return { id: existingUuid!, outs: clean({ ...last, ...(typeof record === "string" ? { detachedDeploymentRecord: record } : {}) }) };
         }
@@ -430,7 +461,12 @@ async function rekeyOwnerRecord(id: string, raw: Record<string, unknown>, stack:
     }
 }
 
-export async function read(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, log: Logger = stderrLogger): Promise<pulumi.dynamic.ReadResult> {
+export async function read(
+    id: string,
+    props: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    log: Logger = stderrLogger,
+): Promise<pulumi.dynamic.ReadResult> {
     // Detached: the node was removed on purpose; the host is still declared (re-attach brings it back).
     if (!refreshReadsNode(props)) return { id, props, inputs: pickPublicInputs(withoutProviderKey(props)) as unknown as Record<string, unknown> };
     const client = await connect(props, stack);
@@ -476,7 +512,10 @@ export async function read(id: string, props: Record<string, unknown>, stack?: I
         const secrets = old.secretDigests ?? { key: newDigestKey() };
         const owner = (props.owner ?? undefined) as HostOwner | undefined;
         const verdict = owner ? ownVerdict({ owner, ownerKeys: ownerKeys(stackOwnerKey(), secrets.key), nodeName: node.name ?? "" }, node) : "other";
-        const recordKeyId = refreshedOwnerKeyId({ importing: old.secretDigests === undefined, hasOwner: !!owner, verdict, recorded: secrets, stackKey: stackOwnerKey() }, node);
+        const recordKeyId = refreshedOwnerKeyId(
+            { importing: old.secretDigests === undefined, hasOwner: !!owner, verdict, recorded: secrets, stackKey: stackOwnerKey() },
+            node,
+        );
         const outs = await stateOf(client, clean(pub), { ...secrets, ownerKeyId: recordKeyId }, node);
         return { id: node.uuid, props: clean(outs), inputs: clean(pub) };
     } finally {
@@ -510,7 +549,13 @@ function pickPublicInputs(state: Record<string, unknown>): PublicHostInputs {
  * Deletes from whatever state the engine holds, a partial one included: every property but the
  * id may be missing (a state recorded by an older version after a failed create had none).
  */
-export async function remove(id: string, props: Record<string, unknown>, stack?: IronicConnectionInput, deadlineMs?: number, log: Logger = stderrLogger): Promise<void> {
+export async function remove(
+    id: string,
+    props: Record<string, unknown>,
+    stack?: IronicConnectionInput,
+    deadlineMs?: number,
+    log: Logger = stderrLogger,
+): Promise<void> {
     const label = typeof props.name === "string" ? hostLabel(props as { name: string; namespace?: string }) : `node ${id}`;
     // Detached: its node is already gone from Ironic; the server is left as it is (as BMO deletes a detached host).
     if (props.detached === true) {
@@ -528,7 +573,12 @@ export async function remove(id: string, props: Record<string, unknown>, stack?:
                 automatedCleaningMode: props.automatedCleaningMode === "disabled" ? "disabled" : "metadata",
             },
             id,
-            { label, log: (line) => log.info(line), timeouts: phaseTimeouts(props.timeouts as never), overallMs: deadlineMs ?? operationTimeoutMs(props.timeouts as never, "delete") },
+            {
+                label,
+                log: (line) => log.info(line),
+                timeouts: phaseTimeouts(props.timeouts as never),
+                overallMs: deadlineMs ?? operationTimeoutMs(props.timeouts as never, "delete"),
+            },
         );
     } catch (e) {
         throw engineError(e);

@@ -29,7 +29,6 @@ export interface MachineProviderContext {
 
 type Props = Record<string, any>;
 
-
 function inputsOf(props: Props): Props {
     const out: Props = {};
     for (const k of MACHINE_INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
@@ -201,7 +200,12 @@ function outputs(inputs: Props, status: MachineStatus, spec: Pick<MachineSpec, "
 }
 
 /** `deadlineMs` (create/update/delete): the engine's `customTimeouts`, over the `timeouts` input. */
-export async function create(ctx: MachineProviderContext, inputs: Props, deadlineMs?: number, log: Logger = stderrLogger): Promise<pulumi.dynamic.CreateResult> {
+export async function create(
+    ctx: MachineProviderContext,
+    inputs: Props,
+    deadlineMs?: number,
+    log: Logger = stderrLogger,
+): Promise<pulumi.dynamic.CreateResult> {
     const spec = machineSpec(inputs);
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, inputs);
@@ -227,7 +231,14 @@ export async function read(ctx: MachineProviderContext, id: string, props: Props
     return { id, props: outputs(inputsOf(props), status, spec) };
 }
 
-export async function update(ctx: MachineProviderContext, id: string, olds: Props, news: Props, deadlineMs?: number, log: Logger = stderrLogger): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+    ctx: MachineProviderContext,
+    id: string,
+    olds: Props,
+    news: Props,
+    deadlineMs?: number,
+    log: Logger = stderrLogger,
+): Promise<pulumi.dynamic.UpdateResult> {
     const spec = machineSpec(news, digestKeyOf(olds));
     if (deadlineMs) spec.timeouts.create = deadlineMs;
     const client = await clientFor(ctx, news);

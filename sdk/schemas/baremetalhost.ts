@@ -7,7 +7,19 @@ import { BmcAddressError, BMC_SCHEMES, bmcProfile, parseBmcAddress } from "../..
 import { DEFAULT_NAMESPACE } from "../../provider/render/well-known";
 import type { HostInputs } from "../../provider/host/inputs";
 import { DURATION, parseDuration } from "../../provider/duration";
-import { COMMON_SECRET_INPUTS, containsUnknown, ironicConnectionSchema, timeoutSchema, type Known, ironicNameProblem, isUnknown, namespaceSchema, objectNameSchema, orUnknown, UNKNOWN } from "./common";
+import {
+    COMMON_SECRET_INPUTS,
+    containsUnknown,
+    ironicConnectionSchema,
+    timeoutSchema,
+    type Known,
+    ironicNameProblem,
+    isUnknown,
+    namespaceSchema,
+    objectNameSchema,
+    orUnknown,
+    UNKNOWN,
+} from "./common";
 import { AGENT_URL_SCHEMES, bmcAddressProblem, checksumProblem, IMAGE_URL_SCHEMES, urlString } from "./common";
 import { DEFAULT_OPERATION_MINUTES, DEFAULT_PHASE_MINUTES } from "../../provider/host/desired";
 import { DATA_IMAGE_URL_SCHEMES, dataImageDriverProblem } from "../../provider/host/data-image";
@@ -74,7 +86,9 @@ const hardwareRaidVolumeSchema = z
         rotational: bool("true: HDDs only; false: SSDs only").optional(),
         numberOfPhysicalDisks: orUnknown(z.number().int().min(1)).describe("How many physical disks to use (>= 1)").optional(),
         controller: str("RAID controller to use").optional(),
-        physicalDisks: orUnknown(z.array(z.string().min(1))).describe("Physical disk names (requires controller; count must equal numberOfPhysicalDisks)").optional(),
+        physicalDisks: orUnknown(z.array(z.string().min(1)))
+            .describe("Physical disk names (requires controller; count must equal numberOfPhysicalDisks)")
+            .optional(),
     })
     .strict();
 
@@ -90,7 +104,9 @@ const softwareRaidVolumeSchema = z
 export const raidSchema = z
     .object({
         hardwareRAIDVolumes: orUnknown(z.array(hardwareRaidVolumeSchema)).describe("Hardware RAID volumes; [] clears the configuration").optional(),
-        softwareRAIDVolumes: orUnknown(z.array(softwareRaidVolumeSchema).max(2)).describe("Software RAID volumes (at most 2; the first must be RAID-1)").optional(),
+        softwareRAIDVolumes: orUnknown(z.array(softwareRaidVolumeSchema).max(2))
+            .describe("Software RAID volumes (at most 2; the first must be RAID-1)")
+            .optional(),
     })
     .strict()
     .describe("RAID configuration applied while preparing (Metal³ RAIDConfig)");
@@ -120,11 +136,13 @@ export const hostTimeoutsSchema = z
         deploy: duration(`Phase: deploy until active (default ${DEFAULT_PHASE_MINUTES.deploy}m)`).optional(),
         deprovision: duration(`Phase: undeploy + cleaning until available (default ${DEFAULT_PHASE_MINUTES.deprovision}m)`).optional(),
         power: duration(`Phase: one power change (default ${DEFAULT_PHASE_MINUTES.power}m)`).optional(),
-        softPowerOff: duration(`powerOffMode soft: how long the host may take to shut down before it is powered off hard (default ${DEFAULT_PHASE_MINUTES.softPowerOff}m, as baremetal-operator)`).optional(),
+        softPowerOff: duration(
+            `powerOffMode soft: how long the host may take to shut down before it is powered off hard (default ${DEFAULT_PHASE_MINUTES.softPowerOff}m, as baremetal-operator)`,
+        ).optional(),
     })
     .strict()
     .describe(
-        "Deadlines, as durations like customTimeouts (\"90s\", \"20m\", \"1h30m\"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. " +
+        'Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. ' +
             "Each phase runs under its own deadline and under what is left of the whole operation's",
     );
 
@@ -145,8 +163,12 @@ const imageSchema = z
     .object({
         url: orUnknown(urlString("image", IMAGE_URL_SCHEMES)).describe("Image URL (http, https, ftp, oci...)"),
         checksum: str("Checksum value or URL of a checksum file; required unless format is live-iso or the URL is oci://").optional(),
-        checksumType: orUnknown(z.enum(["md5", "sha256", "sha512", "auto"])).describe("Checksum algorithm; unset/auto lets Ironic detect it").optional(),
-        format: orUnknown(z.enum(["raw", "qcow2", "vdi", "vmdk", "live-iso"])).describe("Disk format; live-iso boots the ISO without writing the disk (no config drive)").optional(),
+        checksumType: orUnknown(z.enum(["md5", "sha256", "sha512", "auto"]))
+            .describe("Checksum algorithm; unset/auto lets Ironic detect it")
+            .optional(),
+        format: orUnknown(z.enum(["raw", "qcow2", "vdi", "vmdk", "live-iso"]))
+            .describe("Disk format; live-iso boots the ISO without writing the disk (no config drive)")
+            .optional(),
     })
     .strict()
     .describe("Image to provision; setting it (with online: true) provisions the host, changing it reprovisions (wipes) it");
@@ -159,16 +181,24 @@ export const bareMetalHostInputsShape = {
     ),
     namespace: orUnknown(namespaceSchema).describe('Kubernetes namespace of the host (default "default")').optional(),
     bmc: orUnknown(bmcSchema),
-    bootMACAddress: orUnknown(z.string().regex(MAC, "must be a MAC address like 00:11:22:33:44:55")).describe(
-        "MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled",
-    ).optional(),
-    bootMode: orUnknown(z.enum(["UEFI", "UEFISecureBoot", "legacy"])).describe("Boot mode (default UEFI)").optional(),
+    bootMACAddress: orUnknown(z.string().regex(MAC, "must be a MAC address like 00:11:22:33:44:55"))
+        .describe("MAC of the NIC the host PXE-boots from; becomes an Ironic port. Required for libvirt:// and when inspection is disabled")
+        .optional(),
+    bootMode: orUnknown(z.enum(["UEFI", "UEFISecureBoot", "legacy"]))
+        .describe("Boot mode (default UEFI)")
+        .optional(),
     online: bool("Desired power state (required, as in Metal³)"),
     description: str("Free text, stored as the Ironic node description").optional(),
     architecture: str("CPU architecture, e.g. x86_64 or aarch64 (Ironic properties.cpu_arch)").optional(),
     rootDeviceHints: orUnknown(rootDeviceHintsSchema).optional(),
-    automatedCleaningMode: orUnknown(z.enum(["metadata", "disabled"])).describe("metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never").optional(),
-    inspectionMode: orUnknown(z.enum(["agent", "fast", "disabled"])).describe("agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip").optional(),
+    automatedCleaningMode: orUnknown(z.enum(["metadata", "disabled"]))
+        .describe("metadata (default): Ironic cleans disk metadata on provide/deprovision; disabled: never")
+        .optional(),
+    inspectionMode: orUnknown(z.enum(["agent", "fast", "disabled"]))
+        .describe(
+            "agent (default): Ironic's default inspect interface (in-band by the agent on a Metal³-configured Ironic, and on the local Ironic when it has agent images); fast: out-of-band through the BMC (Redfish only); disabled: skip",
+        )
+        .optional(),
     externallyProvisioned: bool("The host was installed by someone else: adopt it as active, manage power only").optional(),
     disablePowerOff: bool("Never power the host off (power changes become reboots; no power-off before delete)").optional(),
     image: orUnknown(imageSchema).optional(),
@@ -177,18 +207,38 @@ export const bareMetalHostInputsShape = {
         .optional(),
     userData: dataValue("Config drive user_data, e.g. cloud-config (secret)").optional(),
     networkData: dataValue("Config drive network_data (OpenStack network_data.json), JSON/YAML text or object (secret)").optional(),
-    metaData: dataValue("Config drive meta_data merged over BMO's defaults (uuid, metal3-name, metal3-namespace, local-hostname, local_hostname, name) (secret)").optional(),
-    labels: orUnknown(z.record(orUnknown(z.string()))).describe("Host labels (Kubernetes label syntax), stored as Ironic node extra.metal3_labels; Machines select hosts by them").optional(),
-    resourceClass: orUnknown(z.string().min(1).max(80).regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '.', '-'")).describe(
-        'Ironic resource_class (default "baremetal")',
+    metaData: dataValue(
+        "Config drive meta_data merged over BMO's defaults (uuid, metal3-name, metal3-namespace, local-hostname, local_hostname, name) (secret)",
     ).optional(),
-    traits: orUnknown(z.array(orUnknown(z.string()))).describe("Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits").optional(),
+    labels: orUnknown(z.record(orUnknown(z.string())))
+        .describe("Host labels (Kubernetes label syntax), stored as Ironic node extra.metal3_labels; Machines select hosts by them")
+        .optional(),
+    resourceClass: orUnknown(
+        z
+            .string()
+            .min(1)
+            .max(80)
+            .regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '.', '-'"),
+    )
+        .describe('Ironic resource_class (default "baremetal")')
+        .optional(),
+    traits: orUnknown(z.array(orUnknown(z.string())))
+        .describe("Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits")
+        .optional(),
     raid: orUnknown(raidSchema).optional(),
     firmware: orUnknown(firmwareSchema).optional(),
-    deployKernel: agentImageUrl("URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel").optional(),
-    deployRamdisk: agentImageUrl("URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk").optional(),
-    deployIso: agentImageUrl("URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso").optional(),
-    adoptNode: str("Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record").optional(),
+    deployKernel: agentImageUrl(
+        "URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel",
+    ).optional(),
+    deployRamdisk: agentImageUrl(
+        "URL of the ironic-python-agent initramfs (driver_info deploy_ramdisk; Metal³ DEPLOY_RAMDISK_URL). Default: stack config pulumi-metal3:deployRamdisk",
+    ).optional(),
+    deployIso: agentImageUrl(
+        "URL of the ironic-python-agent ISO for virtual-media drivers (driver_info deploy_iso; Metal³ DEPLOY_ISO_URL). Default: stack config pulumi-metal3:deployIso",
+    ).optional(),
+    adoptNode: str(
+        "Ironic node UUID or name to adopt instead of enrolling (this provider's `pulumi import`); the only way to take over a node that does not carry this stack's owner record",
+    ).optional(),
     adoptForce: bool(
         "With adoptNode: take the node over even though it carries another owner's record, a deployment another resource recorded, or an Ironic allocation (a Machine's claim). The preview says everything the adoption will change; without it such a node is refused untouched",
     ).optional(),
@@ -202,22 +252,30 @@ export const bareMetalHostInputsShape = {
     )
         .describe("Who declares the host, recorded on the Ironic node at enrol (the SDK sets it): find-or-enrol only takes over a node carrying this record")
         .optional(),
-    rebootRequest: orUnknown(z.string().min(1).max(255)).describe(
-        "A token (e.g. a timestamp) whose change means \"reboot now\" (Metal³'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it",
-    ).optional(),
-    powerOffMode: orUnknown(z.enum(["hard", "soft"])).describe(
-        "How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)",
-    ).optional(),
-    inspectRequest: orUnknown(z.string().min(1).max(255)).describe(
-        "A token whose change means \"inspect again\" (Metal³'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)",
-    ).optional(),
+    rebootRequest: orUnknown(z.string().min(1).max(255))
+        .describe(
+            'A token (e.g. a timestamp) whose change means "reboot now" (Metal³\'s reboot.metal3.io annotation): a provisioned, powered-on host is rebooted by Ironic without any provision state change; elsewhere the token is only recorded. Setting it on a new host does not reboot it',
+        )
+        .optional(),
+    powerOffMode: orUnknown(z.enum(["hard", "soft"]))
+        .describe(
+            "How reboots and online: false on a provisioned host power the server off: hard (default, as before) or soft (ACPI shutdown through Ironic's soft power off, powered off hard when it has not gone off within timeouts.softPowerOff; the log says so)",
+        )
+        .optional(),
+    inspectRequest: orUnknown(z.string().min(1).max(255))
+        .describe(
+            'A token whose change means "inspect again" (Metal³\'s inspect.metal3.io annotation): a host that is not provisioned goes manage → inspect → provide (automated cleaning per automatedCleaningMode) back to available; refused at preview on a provisioned host (Ironic inspects only manageable nodes)',
+        )
+        .optional(),
     detached: bool(
         "true: stop managing the host without touching the server (Metal³'s baremetalhost.metal3.io/detached): its Ironic node is removed as baremetal-operator's detach does, the server stays powered and provisioned; false again: re-enrolled under the same node UUID and adopted, never reprovisioned",
     ).optional(),
     dataImage: orUnknown(
         z
             .object({
-                url: orUnknown(urlString("image", DATA_IMAGE_URL_SCHEMES)).describe("URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server"),
+                url: orUnknown(urlString("image", DATA_IMAGE_URL_SCHEMES)).describe(
+                    "URL of the ISO (http or https), downloaded by Ironic's conductor and served to the BMC from Ironic's web server",
+                ),
             })
             .strict(),
     )
@@ -226,7 +284,11 @@ export const bareMetalHostInputsShape = {
         )
         .optional(),
     timeouts: orUnknown(hostTimeoutsSchema).optional(),
-    ironic: orUnknown(ironicConnectionSchema).describe("Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment").optional(),
+    ironic: orUnknown(ironicConnectionSchema)
+        .describe(
+            "Ironic connection. With a url (or cloud) it is the whole connection, credentials included; unset, the stack config pulumi-metal3:ironic* is, else the environment",
+        )
+        .optional(),
 };
 
 type Ctx = z.RefinementCtx;
@@ -264,7 +326,12 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
         const caFile = bmc.caFile;
         if (caFile !== undefined && given(caFile)) {
             if (!caFile.startsWith("/")) issue(ctx, ["bmc", "caFile"], "must be an absolute path (a file on the Ironic conductor's machine)");
-            if (bmc.disableCertificateVerification === true) issue(ctx, ["bmc", "caFile"], "cannot be combined with disableCertificateVerification (a CA verifies the certificate; the other turns verification off)");
+            if (bmc.disableCertificateVerification === true)
+                issue(
+                    ctx,
+                    ["bmc", "caFile"],
+                    "cannot be combined with disableCertificateVerification (a CA verifies the certificate; the other turns verification off)",
+                );
             if (profile && !profile.usesTls) issue(ctx, ["bmc", "caFile"], `a ${profile.type}:// BMC does not use TLS; caFile is for Redfish-family BMCs`);
         }
         if (profile && !profile.isFake) {
@@ -279,20 +346,29 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
 
     if (profile?.needsMac && v.bootMACAddress === undefined) issue(ctx, ["bootMACAddress"], `is required for a ${profile.type}:// BMC`);
     if (v.inspectionMode === "disabled" && v.bootMACAddress === undefined) issue(ctx, ["bootMACAddress"], "is required when inspectionMode is disabled");
-    if (profile && v.inspectionMode === "fast" && !profile.fastInspectInterface) issue(ctx, ["inspectionMode"], `"fast" (out-of-band) inspection is not possible with a ${profile.type}:// BMC`);
-    if (profile && v.bootMode === "UEFISecureBoot" && !profile.supportsSecureBoot) issue(ctx, ["bootMode"], `UEFISecureBoot is not supported by the ${profile.driver} driver (${profile.type}://)`);
+    if (profile && v.inspectionMode === "fast" && !profile.fastInspectInterface)
+        issue(ctx, ["inspectionMode"], `"fast" (out-of-band) inspection is not possible with a ${profile.type}:// BMC`);
+    if (profile && v.bootMode === "UEFISecureBoot" && !profile.supportsSecureBoot)
+        issue(ctx, ["bootMode"], `UEFISecureBoot is not supported by the ${profile.driver} driver (${profile.type}://)`);
 
     if ((v.deployKernel === undefined) !== (v.deployRamdisk === undefined)) {
-        issue(ctx, [v.deployKernel === undefined ? "deployKernel" : "deployRamdisk"], "deployKernel and deployRamdisk go together (the agent's kernel and its initramfs)");
+        issue(
+            ctx,
+            [v.deployKernel === undefined ? "deployKernel" : "deployRamdisk"],
+            "deployKernel and deployRamdisk go together (the agent's kernel and its initramfs)",
+        );
     }
     if (profile && v.deployIso !== undefined && !profile.supportsIsoRamdisk && v.deployKernel === undefined) {
         issue(ctx, ["deployIso"], `a ${profile.type}:// BMC cannot boot an ISO by virtual media: set deployKernel and deployRamdisk instead`);
     }
 
     if (v.online === false && v.disablePowerOff === true) issue(ctx, ["online"], "cannot be false when disablePowerOff is true");
-    if (v.powerOffMode === "soft" && v.disablePowerOff === true) issue(ctx, ["powerOffMode"], "soft needs a power-off, which disablePowerOff forbids (reboots are then Ironic's own)");
-    if (v.inspectRequest !== undefined && v.inspectionMode === "disabled") issue(ctx, ["inspectRequest"], "asks for an inspection, which inspectionMode: disabled forbids");
-    if (v.detached === true && v.adoptNode !== undefined && !isUnknown(v.adoptNode)) issue(ctx, ["detached"], "cannot be combined with adoptNode: adopt the node first, then detach it");
+    if (v.powerOffMode === "soft" && v.disablePowerOff === true)
+        issue(ctx, ["powerOffMode"], "soft needs a power-off, which disablePowerOff forbids (reboots are then Ironic's own)");
+    if (v.inspectRequest !== undefined && v.inspectionMode === "disabled")
+        issue(ctx, ["inspectRequest"], "asks for an inspection, which inspectionMode: disabled forbids");
+    if (v.detached === true && v.adoptNode !== undefined && !isUnknown(v.adoptNode))
+        issue(ctx, ["detached"], "cannot be combined with adoptNode: adopt the node first, then detach it");
     if (v.dataImage !== undefined && profile) {
         const problem = dataImageDriverProblem(profile.driver, profile.type);
         if (problem) issue(ctx, ["dataImage"], problem);
@@ -308,9 +384,12 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
         const oci = typeof url === "string" && given(url) && url.startsWith("oci://");
         const format = image.format;
         const checksumKnown = image.checksum !== undefined;
-        if (!oci && !checksumKnown && format !== "live-iso" && !isUnknown(format) && !isUnknown(url)) issue(ctx, ["image", "checksum"], "is required unless image.format is live-iso or the URL is oci://");
-        if (oci && typeof image.checksum === "string" && given(image.checksum) && image.checksum !== "") issue(ctx, ["image", "checksum"], "must be empty for an oci:// image");
-        if (typeof url === "string" && given(url) && !/^(https?|ftp|gopher|oci|file):\/\//.test(url)) issue(ctx, ["image", "url"], "scheme must be http, https, ftp, oci or file");
+        if (!oci && !checksumKnown && format !== "live-iso" && !isUnknown(format) && !isUnknown(url))
+            issue(ctx, ["image", "checksum"], "is required unless image.format is live-iso or the URL is oci://");
+        if (oci && typeof image.checksum === "string" && given(image.checksum) && image.checksum !== "")
+            issue(ctx, ["image", "checksum"], "must be empty for an oci:// image");
+        if (typeof url === "string" && given(url) && !/^(https?|ftp|gopher|oci|file):\/\//.test(url))
+            issue(ctx, ["image", "url"], "scheme must be http, https, ftp, oci or file");
         if (image.checksum === "" && !oci) issue(ctx, ["image", "checksum"], "must not be empty");
         else if (!oci && typeof image.checksum === "string" && given(image.checksum) && (image.checksumType === undefined || given(image.checksumType))) {
             const problem = checksumProblem(image.checksum, image.checksumType);
@@ -325,31 +404,48 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
     const hints = v.rootDeviceHints;
     if (hints && given(hints)) {
         const dn = hints.deviceName;
-        if (typeof dn === "string" && given(dn) && !dn.startsWith("/dev/")) issue(ctx, ["rootDeviceHints", "deviceName"], `"${dn}" must be a path under /dev/ (e.g. /dev/sda or /dev/disk/by-path/...)`);
+        if (typeof dn === "string" && given(dn) && !dn.startsWith("/dev/"))
+            issue(ctx, ["rootDeviceHints", "deviceName"], `"${dn}" must be a path under /dev/ (e.g. /dev/sda or /dev/disk/by-path/...)`);
     }
 
     const raid = v.raid;
     if (raid && given(raid)) {
         const hw = raid.hardwareRAIDVolumes;
         const sw = raid.softwareRAIDVolumes;
-        if (profile && !profile.supportsRaid && Array.isArray(hw) && hw.length > 0) issue(ctx, ["raid", "hardwareRAIDVolumes"], `hardware RAID is not supported by the ${profile.driver} driver (${profile.type}://, raid_interface no-raid)`);
-        if (Array.isArray(hw) && hw.length > 0 && Array.isArray(sw) && sw.length > 0) issue(ctx, ["raid"], "hardwareRAIDVolumes and softwareRAIDVolumes cannot be combined");
+        if (profile && !profile.supportsRaid && Array.isArray(hw) && hw.length > 0)
+            issue(
+                ctx,
+                ["raid", "hardwareRAIDVolumes"],
+                `hardware RAID is not supported by the ${profile.driver} driver (${profile.type}://, raid_interface no-raid)`,
+            );
+        if (Array.isArray(hw) && hw.length > 0 && Array.isArray(sw) && sw.length > 0)
+            issue(ctx, ["raid"], "hardwareRAIDVolumes and softwareRAIDVolumes cannot be combined");
         if (Array.isArray(hw)) {
             hw.forEach((vol, i) => {
                 if (vol.physicalDisks !== undefined && given(vol.physicalDisks)) {
                     if (vol.controller === undefined) issue(ctx, ["raid", "hardwareRAIDVolumes", i, "controller"], "is required when physicalDisks are listed");
-                    if (typeof vol.numberOfPhysicalDisks === "number" && Array.isArray(vol.physicalDisks) && vol.physicalDisks.length !== vol.numberOfPhysicalDisks) {
-                        issue(ctx, ["raid", "hardwareRAIDVolumes", i, "physicalDisks"], `lists ${vol.physicalDisks.length} disks but numberOfPhysicalDisks is ${vol.numberOfPhysicalDisks}`);
+                    if (
+                        typeof vol.numberOfPhysicalDisks === "number" &&
+                        Array.isArray(vol.physicalDisks) &&
+                        vol.physicalDisks.length !== vol.numberOfPhysicalDisks
+                    ) {
+                        issue(
+                            ctx,
+                            ["raid", "hardwareRAIDVolumes", i, "physicalDisks"],
+                            `lists ${vol.physicalDisks.length} disks but numberOfPhysicalDisks is ${vol.numberOfPhysicalDisks}`,
+                        );
                     }
                 }
             });
         }
         if (Array.isArray(sw)) {
-            if (sw.length > 0 && sw[0].level !== "1" && given(sw[0].level)) issue(ctx, ["raid", "softwareRAIDVolumes", 0, "level"], 'the first software RAID volume must be RAID-1 ("1")');
+            if (sw.length > 0 && sw[0].level !== "1" && given(sw[0].level))
+                issue(ctx, ["raid", "softwareRAIDVolumes", 0, "level"], 'the first software RAID volume must be RAID-1 ("1")');
             const roots = sw.filter((s) => s.rootVolume === true);
             if (roots.length > 1) issue(ctx, ["raid", "softwareRAIDVolumes"], "at most one volume can be the rootVolume");
             sw.forEach((s, i) => {
-                if (s.rootVolume === true && s.level !== "1" && given(s.level)) issue(ctx, ["raid", "softwareRAIDVolumes", i, "rootVolume"], "the root volume must be RAID-1");
+                if (s.rootVolume === true && s.level !== "1" && given(s.level))
+                    issue(ctx, ["raid", "softwareRAIDVolumes", i, "rootVolume"], "the root volume must be RAID-1");
             });
             if (roots.length > 0 && v.rootDeviceHints !== undefined) issue(ctx, ["rootDeviceHints"], "cannot be combined with a software RAID rootVolume");
         }
@@ -361,7 +457,8 @@ function crossFieldRules(v: z.infer<z.ZodObject<typeof bareMetalHostInputsShape>
         const seen = new Set<string>();
         traits.forEach((t, i) => {
             if (!given(t)) return;
-            if (t.length > 255 || !TRAIT.test(t)) issue(ctx, ["traits", i], `"${t}" is not an Ironic trait: use CUSTOM_[A-Z0-9_]+ or a standard os-traits name (upper case)`);
+            if (t.length > 255 || !TRAIT.test(t))
+                issue(ctx, ["traits", i], `"${t}" is not an Ironic trait: use CUSTOM_[A-Z0-9_]+ or a standard os-traits name (upper case)`);
             if (seen.has(t)) issue(ctx, ["traits", i], `"${t}" is listed twice`);
             seen.add(t);
         });

@@ -78,9 +78,14 @@ describe("data images on a Redfish BMC (sushy-tools) with the real Pulumi engine
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
         shared = await sharedRedfishLab("http");
         [system] = shared.takeSystems(1);
-        stack = await TestStack.inline("data-image", { "Pulumi.yaml": "name: data-image\nruntime: nodejs\n", "package.json": '{"name":"data-image","main":"index.js"}\n', "index.js": PROGRAM }, "dev");
+        stack = await TestStack.inline(
+            "data-image",
+            { "Pulumi.yaml": "name: data-image\nruntime: nodejs\n", "package.json": '{"name":"data-image","main":"index.js"}\n', "index.js": PROGRAM },
+            "dev",
+        );
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
-        for (const [k, v] of Object.entries({ namespace: ns, host: hostName, address: redfishAddress(shared.lab, system), mac: system.mac })) await stack.setConfig(k, v);
+        for (const [k, v] of Object.entries({ namespace: ns, host: hostName, address: redfishAddress(shared.lab, system), mac: system.mac }))
+            await stack.setConfig(k, v);
         await stack.setConfig("password", shared.lab.password, { secret: true });
         await stack.must(["up", "--yes", "--skip-preview"]);
     });
@@ -99,7 +104,9 @@ describe("data images on a Redfish BMC (sushy-tools) with the real Pulumi engine
 
         await stack.setConfig("dataImageUrl", isoUrl);
         const preview = said(await stack.must(["preview", "--diff"]));
-        expect(preview).to.contain(`WILL ATTACH DATA IMAGE ${isoUrl} to host ${label} (virtual CD; no reboot, no wipe): attach data image ${isoUrl} (virtual CD); ends active, power on`);
+        expect(preview).to.contain(
+            `WILL ATTACH DATA IMAGE ${isoUrl} to host ${label} (virtual CD; no reboot, no wipe): attach data image ${isoUrl} (virtual CD); ends active, power on`,
+        );
         expect(preview).to.not.match(/WILL (REPROVISION|DEPROVISION|REBOOT)/);
 
         const up = said(await stack.must(["up", "--yes", "--skip-preview"]));
@@ -108,7 +115,9 @@ describe("data images on a Redfish BMC (sushy-tools) with the real Pulumi engine
 
         const cd = await redfishVirtualCd(shared.lab, system);
         expect(cd.Inserted, JSON.stringify(cd)).to.equal(true);
-        expect(cd.Image, JSON.stringify(cd)).to.be.a("string").and.match(/^https?:\/\/127\.0\.0\.1[:/]/);
+        expect(cd.Image, JSON.stringify(cd))
+            .to.be.a("string")
+            .and.match(/^https?:\/\/127\.0\.0\.1[:/]/);
         const copy = await fetchBytes(cd.Image!);
         expect(copy.status).to.equal(200);
         expect(copy.body.equals(iso), "the BMC's image is the ISO served").to.equal(true);
@@ -129,7 +138,9 @@ describe("data images on a Redfish BMC (sushy-tools) with the real Pulumi engine
         const before = await client.getNode(label);
         await stack.must(["config", "rm", "dataImageUrl"]);
         const preview = said(await stack.must(["preview", "--diff"]));
-        expect(preview).to.contain(`WILL DETACH DATA IMAGE ${isoUrl} from host ${label} (ejected; no reboot, no wipe): eject data image ${isoUrl}; ends active, power on`);
+        expect(preview).to.contain(
+            `WILL DETACH DATA IMAGE ${isoUrl} from host ${label} (ejected; no reboot, no wipe): eject data image ${isoUrl}; ends active, power on`,
+        );
         expect(preview).to.not.match(/WILL (REPROVISION|DEPROVISION|REBOOT)/);
 
         const up = said(await stack.must(["up", "--yes", "--skip-preview"]));

@@ -92,7 +92,10 @@ describe("day two on a real IPMI BMC (virtual-BMC lab)", function () {
         from = logSize(bmc);
         const hard = await provider.update(nodeId, created.outs, { ...host, rebootRequest: "boot-1" });
         let seen = bmcLogSince(bmc, from);
-        expect(seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")), seen.join("\n")).to.deep.equal(["off", "on"]);
+        expect(
+            seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")),
+            seen.join("\n"),
+        ).to.deep.equal(["off", "on"]);
         let node = await client.getNode(nodeId);
         expect(node.provision_state).to.equal("active");
         expect(node.provision_updated_at, "no provision state change").to.equal(provisioned);
@@ -103,7 +106,10 @@ describe("day two on a real IPMI BMC (virtual-BMC lab)", function () {
         from = logSize(bmc);
         const soft = await provider.update(nodeId, hard.outs!, { ...host, rebootRequest: "boot-2", powerOffMode: "soft" });
         seen = bmcLogSince(bmc, from);
-        expect(seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")), seen.join("\n")).to.deep.equal(["soft-off", "on"]);
+        expect(
+            seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")),
+            seen.join("\n"),
+        ).to.deep.equal(["soft-off", "on"]);
         expect(bmcPowerState(bmc)).to.equal("on");
 
         // Detach: the node goes, the BMC gets no power command, the server stays on.
@@ -133,7 +139,10 @@ describe("day two on a real IPMI BMC (virtual-BMC lab)", function () {
         from = logSize(bmc);
         const off = await provider.update(nodeId, back.outs!, { ...host, rebootRequest: "boot-2", powerOffMode: "soft", online: false });
         seen = bmcLogSince(bmc, from);
-        expect(seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")), seen.join("\n")).to.deep.equal(["soft-off"]);
+        expect(
+            seen.map((l) => (/abruptly/.test(l) ? "off" : /politely/.test(l) ? "soft-off" : "on")),
+            seen.join("\n"),
+        ).to.deep.equal(["soft-off"]);
         expect(bmcPowerState(bmc)).to.equal("off");
 
         // Back on, detached again, then deleted: as BMO deletes a detached host, nothing reaches the BMC.

@@ -79,7 +79,13 @@ describe("BMC drift and the BMC CA certificate, against the real Ironic", functi
     });
 
     it("bmc.caFile is set as redfish_verify_ca, kept through re-registration (a credential change), and put back when changed by hand", async () => {
-        const base = { name: `${tag}-redfish`, bmc: { address: "redfish+https://127.0.0.1:1/redfish/v1/Systems/1", username: "admin", password: "one", caFile: "/etc/ironic/bmc-ca.pem" }, online: false, inspectionMode: "disabled", bootMACAddress: "52:54:0c:00:00:02" };
+        const base = {
+            name: `${tag}-redfish`,
+            bmc: { address: "redfish+https://127.0.0.1:1/redfish/v1/Systems/1", username: "admin", password: "one", caFile: "/etc/ironic/bmc-ca.pem" },
+            online: false,
+            inspectionMode: "disabled",
+            bootMACAddress: "52:54:0c:00:00:02",
+        };
         const specOf = (i: object) => hostSpecFromInputs(i as PlainHostInputs, { apiVersion: client.apiVersion, digestKey: newDigestKey() });
         const node = await enrolNode(client, specOf(base));
         nodes.push(node.uuid);

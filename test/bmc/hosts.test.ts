@@ -185,7 +185,11 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         expect(e1!.message).to.not.match(/^[^:]*Missing are/); // Ironic's words only after ours
         expect(first.seconds).to.be.lessThan(120);
 
-        const deploy = { ...cleaning, automatedCleaningMode: "disabled", image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" } };
+        const deploy = {
+            ...cleaning,
+            automatedCleaningMode: "disabled",
+            image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" },
+        };
         const second = await timed(() => provider.update(e1!.id!, e1!.properties!, deploy));
         expect(second.error, "an agent deploy needs the agent").to.be.instanceOf(Error);
         expect(second.error!.message).to.match(/deploy .*needs the ironic-python-agent images: set deployKernel and deployRamdisk/);
@@ -205,7 +209,11 @@ describe("BareMetalHost with real IPMI BMCs (virtual-BMC lab)", function () {
         nodes.push(e1!.id!);
         expect((await client.getNode(e1!.id!)).provision_state).to.equal("deploy failed");
 
-        const qcow2 = { ...host, image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" }, timeouts: { deploy: "45s" } };
+        const qcow2 = {
+            ...host,
+            image: { url: `${filesUrl}/disk.qcow2`, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" },
+            timeouts: { deploy: "45s" },
+        };
         const second = await timed(() => provider.update(e1!.id!, e1!.properties!, qcow2));
         // No agent calls back here, so the new deploy cannot finish; what matters is that it started.
         expect(second.error?.message ?? "").to.not.match(/409|can not have deploy_interface updated/);

@@ -15,7 +15,11 @@ const qcow2 = { url: "http://images.example/os.qcow2", checksum: "abc", format: 
 const liveIso = { url: "http://images.example/live.iso", format: "live-iso" };
 
 function spec(extra: Record<string, unknown> = {}, defaults = {}) {
-    return hostSpecFromInputs({ name: "h1", bmc, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, { apiVersion: "1.82", digestKey: "test-digest-key", deployImageDefaults: defaults });
+    return hostSpecFromInputs({ name: "h1", bmc, online: true, bootMACAddress: "52:54:00:00:00:01", ...extra } as PlainHostInputs, {
+        apiVersion: "1.82",
+        digestKey: "test-digest-key",
+        deployImageDefaults: defaults,
+    });
 }
 
 function ironicNode(state: string, over: Partial<Node> = {}): Node {
@@ -51,7 +55,10 @@ function registered(s: ReturnType<typeof spec>, n: Node): Node {
     }
     return out;
 }
-const at = (s: ReturnType<typeof spec>, n: Node) => ({ node: registered(s, n), ports: [{ uuid: "p", address: "52:54:00:00:00:01", node_uuid: "u1", pxe_enabled: true, extra: {}, created_at: "", updated_at: null }] });
+const at = (s: ReturnType<typeof spec>, n: Node) => ({
+    node: registered(s, n),
+    ports: [{ uuid: "p", address: "52:54:00:00:00:01", node_uuid: "u1", pxe_enabled: true, extra: {}, created_at: "", updated_at: null }],
+});
 
 describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", () => {
     it("writes deploy_kernel/deploy_ramdisk (or deploy_iso for virtual media) as BMO's setDeployImage does", () => {
@@ -67,12 +74,17 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
     });
 
     it("the host's own agent images win field by field over stack config; none leaves Ironic's defaults alone", () => {
-        const stack = deployImagesFromStackConfig((k) => ({ "pulumi-metal3:deployKernel": "http://stack/k", "pulumi-metal3:deployRamdisk": "http://stack/r" })[k]);
+        const stack = deployImagesFromStackConfig(
+            (k) => ({ "pulumi-metal3:deployKernel": "http://stack/k", "pulumi-metal3:deployRamdisk": "http://stack/r" })[k],
+        );
         expect(spec({}, stack).deployImages).to.deep.equal({ deploy_kernel: "http://stack/k", deploy_ramdisk: "http://stack/r", deploy_iso: null });
         expect(spec({ deployKernel: "http://own/k", deployRamdisk: "http://own/r" }, stack).deployImages.deploy_kernel).to.equal("http://own/k");
         expect(spec().deployImages).to.deep.equal({});
         const s = spec({}, stack);
-        const ops = registrationPatch(s, ironicNode("manageable", { driver_info: { deploy_kernel: "http://old/k", deploy_ramdisk: "http://stack/r", deploy_iso: "http://old/iso" } }));
+        const ops = registrationPatch(
+            s,
+            ironicNode("manageable", { driver_info: { deploy_kernel: "http://old/k", deploy_ramdisk: "http://stack/r", deploy_iso: "http://old/iso" } }),
+        );
         expect(ops).to.deep.include({ op: "add", path: "/driver_info/deploy_kernel", value: "http://stack/k" });
         expect(ops).to.deep.include({ op: "remove", path: "/driver_info/deploy_iso" });
         expect(ops.map((o) => o.path)).to.not.include("/driver_info/deploy_ramdisk");
@@ -87,7 +99,10 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         expect(lone.success).to.equal(false);
         expect(JSON.stringify(lone.error?.issues)).to.include("deployRamdisk");
         expect(bareMetalHostInputsSchema.safeParse({ ...base, deployIso: "http://x/ipa.iso" }).success).to.equal(false);
-        expect(bareMetalHostInputsSchema.safeParse({ ...base, bmc: { ...bmc, address: "redfish-virtualmedia://10.0.0.5" }, deployIso: "http://x/ipa.iso" }).success).to.equal(true);
+        expect(
+            bareMetalHostInputsSchema.safeParse({ ...base, bmc: { ...bmc, address: "redfish-virtualmedia://10.0.0.5" }, deployIso: "http://x/ipa.iso" })
+                .success,
+        ).to.equal(true);
     });
 
     it("ipmi_cipher_suite from the BMC URL's ciphersuite query, checked", () => {
@@ -97,7 +112,11 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
     });
 
     it("recognises Ironic's missing-agent-image text", () => {
-        expect(missingAgentImages("Cannot validate PXE bootloader. Some parameters were missing in node's driver_info and configuration. Missing are: ['deploy_kernel', 'deploy_ramdisk']")).to.equal(true);
+        expect(
+            missingAgentImages(
+                "Cannot validate PXE bootloader. Some parameters were missing in node's driver_info and configuration. Missing are: ['deploy_kernel', 'deploy_ramdisk']",
+            ),
+        ).to.equal(true);
         expect(missingAgentImages("IPMI call failed: power status.")).to.equal(false);
     });
 
@@ -105,7 +124,9 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         const d = { disablePowerOff: false, externallyProvisioned: false };
         expect(nextDeleteAction(d, ironicNode("wait call-back", { target_provision_state: "active" })).kind).to.equal("undeploy");
         expect(nextAction(spec(), at(spec(), ironicNode("wait call-back", { target_provision_state: "active" }))).kind).to.equal("undeploy");
-        expect(nextAction(spec({ image: qcow2 }), at(spec({ image: qcow2 }), ironicNode("wait call-back", { target_provision_state: "active" }))).kind).to.equal("wait");
+        expect(
+            nextAction(spec({ image: qcow2 }), at(spec({ image: qcow2 }), ironicNode("wait call-back", { target_provision_state: "active" }))).kind,
+        ).to.equal("wait");
         expect(nextAction(spec(), at(spec(), ironicNode("wait call-back", { target_provision_state: "active", allocation_uuid: "a1" }))).kind).to.equal("wait");
     });
 
@@ -113,7 +134,10 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
         const d = { disablePowerOff: false, externallyProvisioned: false };
         expect(nextDeleteAction(d, ironicNode("error")).kind).to.equal("set-maintenance");
         // Our own maintenance (set on the way here) goes on into the delete...
-        expect(nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "pulumi-metal3: forcing deletion after a failed deprovisioning" })).kind).to.equal("delete-node");
+        expect(
+            nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "pulumi-metal3: forcing deletion after a failed deprovisioning" }))
+                .kind,
+        ).to.equal("delete-node");
         // ...an operator's is neither cleared nor deleted through: the refusal names the reason.
         const held = nextDeleteAction(d, ironicNode("error", { maintenance: true, maintenance_reason: "operator: bad disk" }));
         expect(held.kind).to.equal("fail");
@@ -137,32 +161,53 @@ describe("real BMCs: agent images, cipher suite, lifecycle decisions (unit)", ()
     });
 
     it("clean failed for lack of agent images: a clear failure naming the inputs, not a manage/provide loop", () => {
-        const n = ironicNode("clean failed", { last_error: "Failed to prepare node for cleaning: ... Missing are: ['deploy_kernel', 'deploy_ramdisk']", extra: {} });
+        const n = ironicNode("clean failed", {
+            last_error: "Failed to prepare node for cleaning: ... Missing are: ['deploy_kernel', 'deploy_ramdisk']",
+            extra: {},
+        });
         const a = nextAction(spec(), at(spec(), n));
         expect(a.kind).to.equal("fail");
-        expect(a.kind === "fail" && a.message).to.include("deployKernel").and.include("deployRamdisk").and.include("pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk").and.include("metal3:deployKernel etc. in YAML, Python and Go programs");
+        expect(a.kind === "fail" && a.message)
+            .to.include("deployKernel")
+            .and.include("deployRamdisk")
+            .and.include("pulumi-metal3:deployKernel / pulumi-metal3:deployRamdisk")
+            .and.include("metal3:deployKernel etc. in YAML, Python and Go programs");
         const off = spec({ automatedCleaningMode: "disabled" });
         expect(nextAction(off, { ...at(off, n), node: { ...registered(off, n), automated_clean: false } }).kind).to.not.equal("fail");
     });
 
     it("ironic.conf: http_url, use_swift, endpoint_override, agent image defaults, all hardware types, no password logging", () => {
         const files = stateFiles("/tmp/x-state");
-        const conf = renderIronicConfig({ files, port: 7000, authStrategy: "noauth", httpUrl: "http://127.0.0.1:6180", agentImages: { deployKernel: "http://x/k", deployRamdisk: "http://x/r" } });
+        const conf = renderIronicConfig({
+            files,
+            port: 7000,
+            authStrategy: "noauth",
+            httpUrl: "http://127.0.0.1:6180",
+            agentImages: { deployKernel: "http://x/k", deployRamdisk: "http://x/r" },
+        });
         const section = (name: string) => conf.split(`[${name}]\n`)[1].split("\n[")[0];
         expect(section("deploy")).to.include("http_url = http://127.0.0.1:6180").and.include(`http_root = ${files.httpRoot}`);
         expect(section("redfish")).to.include("use_swift = false");
         expect(section("service_catalog")).to.include("endpoint_override = http://127.0.0.1:7000");
         expect(section("conductor")).to.include("deploy_kernel = http://x/k").and.include("deploy_ramdisk = http://x/r");
         // Every type ironic 39 ships (ilo, ilo5, irmc, xclarity, snmp were removed upstream: enabling one stops Ironic from starting).
-        expect(section("DEFAULT")).to.match(/^enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management,idrac,intel-ipmi$/m).and.match(/default_log_levels = .*ironic\.conductor\.cleaning=WARNING/);
+        expect(section("DEFAULT"))
+            .to.match(/^enabled_hardware_types = fake-hardware,ipmi,redfish,manual-management,idrac,intel-ipmi$/m)
+            .and.match(/default_log_levels = .*ironic\.conductor\.cleaning=WARNING/);
         // Built-in (agent) inspection only when an agent image exists; firmware updates through redfish.
-        expect(section("DEFAULT")).to.match(/^enabled_inspect_interfaces = .*,agent$/m).and.match(/^enabled_firmware_interfaces = fake,no-firmware,redfish$/m);
-        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.match(/^enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish$/m);
+        expect(section("DEFAULT"))
+            .to.match(/^enabled_inspect_interfaces = .*,agent$/m)
+            .and.match(/^enabled_firmware_interfaces = fake,no-firmware,redfish$/m);
+        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.match(
+            /^enabled_inspect_interfaces = fake,no-inspect,redfish,idrac-redfish$/m,
+        );
         expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.not.include("deploy_kernel");
         // With an agent, in-band inspection is the default (a redfish node would otherwise inspect out-of-band).
         expect(section("DEFAULT")).to.match(/^default_inspect_interface = agent$/m);
         expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth" })).to.not.include("default_inspect_interface");
         // Fewer types on request (test/bmc/drivers.test.ts: how a type Ironic lacks is reported).
-        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth", hardwareTypes: ["fake-hardware", "ipmi"] })).to.match(/^enabled_hardware_types = fake-hardware,ipmi$/m);
+        expect(renderIronicConfig({ files, port: 7000, authStrategy: "noauth", hardwareTypes: ["fake-hardware", "ipmi"] })).to.match(
+            /^enabled_hardware_types = fake-hardware,ipmi$/m,
+        );
     });
 });

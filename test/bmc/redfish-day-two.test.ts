@@ -61,11 +61,16 @@ describe("powerOffMode soft on a Redfish BMC: the fall-back to a hard power-off"
             expect(node.provision_state).to.equal("active");
             expect(node.power_state).to.equal("power on");
             expect(node.extra[EXTRA.reboot]).to.equal(`r${i}`);
-            const line = log.text().split("\n").find((l) => l.includes("soft power off did not complete within 1s"));
+            const line = log
+                .text()
+                .split("\n")
+                .find((l) => l.includes("soft power off did not complete within 1s"));
             if (line) fellBack = line;
             process.stderr.write(`[redfish-day-two] reboot r${i}: ${line ?? "soft power-off done in time (no fall-back)"}\n`);
         }
-        expect(fellBack, "one of five soft power-offs fell back to hard").to.match(/soft power off did not complete within 1s \(.+\): falling back to a hard power off/);
+        expect(fellBack, "one of five soft power-offs fell back to hard").to.match(
+            /soft power off did not complete within 1s \(.+\): falling back to a hard power off/,
+        );
         expect((await client.getNode(nodeId)).provision_updated_at, "no provision state change").to.equal(provisioned);
         // The emulator itself ends on (its last pending change is the power-on).
         for (let t = 0; t < 15 && (await redfishPowerState(lab.lab, system)) !== "On"; t++) await sleep(1000);

@@ -43,7 +43,11 @@ interface HostEntry {
 }
 
 async function stackWith(ns: string, tag: string): Promise<TestStack> {
-    const stack = await TestStack.inline("redfish", { "Pulumi.yaml": "name: redfish\nruntime: nodejs\n", "package.json": '{"name":"redfish","main":"index.js"}\n', "index.js": PROGRAM }, tag);
+    const stack = await TestStack.inline(
+        "redfish",
+        { "Pulumi.yaml": "name: redfish\nruntime: nodejs\n", "package.json": '{"name":"redfish","main":"index.js"}\n', "index.js": PROGRAM },
+        tag,
+    );
     await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
     await stack.setConfig("namespace", ns);
     return stack;
@@ -75,7 +79,8 @@ describe("BareMetalHost on Redfish BMCs (sushy-tools) with the real Pulumi engin
 
     after(async function () {
         this.timeout(600_000);
-        for (const stack of stacks) if ((await stack.run(["destroy", "--yes", "--skip-preview"])).code === 0) fs.rmSync(stack.dir, { recursive: true, force: true });
+        for (const stack of stacks)
+            if ((await stack.run(["destroy", "--yes", "--skip-preview"])).code === 0) fs.rmSync(stack.dir, { recursive: true, force: true });
         await client?.close();
     });
 
@@ -91,7 +96,11 @@ describe("BareMetalHost on Redfish BMCs (sushy-tools) with the real Pulumi engin
         ];
         const stack = await stackWith(ns, "ok");
         stacks.push(stack);
-        await setHosts(stack, hosts, hosts.map((h) => (h.name === "ok-http" ? http.lab.password : https.lab.password)));
+        await setHosts(
+            stack,
+            hosts,
+            hosts.map((h) => (h.name === "ok-http" ? http.lab.password : https.lab.password)),
+        );
         await stack.must(["up", "--yes", "--skip-preview"]);
 
         const nodes = await byName("ok-");
@@ -125,7 +134,11 @@ describe("BareMetalHost on Redfish BMCs (sushy-tools) with the real Pulumi engin
         const up = await stack.run(["up", "--yes", "--skip-preview"]);
         expect(up.code, "a host that cannot reach its BMC must fail the update").to.not.equal(0);
         const out = up.stdout + up.stderr;
-        const lines = (name: string) => out.split("\n").filter((l) => l.includes(`${ns}~${name}`) && l.includes("last_error")).join("\n");
+        const lines = (name: string) =>
+            out
+                .split("\n")
+                .filter((l) => l.includes(`${ns}~${name}`) && l.includes("last_error"))
+                .join("\n");
         const verify = lines("bad-verify");
         expect(verify, out.slice(-3000)).to.match(/CERTIFICATE_VERIFY_FAILED|certificate verify failed/);
         expect(verify).to.include("self-signed certificate").and.include(`127.0.0.1:${https.lab.port}`);
@@ -160,7 +173,9 @@ describe("BareMetalHost on Redfish BMCs (sushy-tools) with the real Pulumi engin
             await http.restart();
         }
         expect(failed.code, `the up must fail while the BMC is gone:\n${failed.stdout.slice(-2000)}`).to.not.equal(0);
-        expect(failed.stdout + failed.stderr).to.include(`${ns}~outage-0`).and.match(/last_error|BMC|Redfish/);
+        expect(failed.stdout + failed.stderr)
+            .to.include(`${ns}~outage-0`)
+            .and.match(/last_error|BMC|Redfish/);
 
         await stack.must(["up", "--yes", "--skip-preview"]);
         const after = await nodesOf("outage-0");

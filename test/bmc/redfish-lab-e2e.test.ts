@@ -49,7 +49,10 @@ describe("e2e: examples/lab on Redfish BMCs (sushy-tools) with the real Pulumi e
         stack = await TestStack.create("lab", "e2e");
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL as string);
         await stack.setConfig("namespace", ns);
-        await stack.setConfig("bmcAddresses", JSON.stringify([redfishAddress(shared.lab, systems[0], "redfish-virtualmedia+https"), redfishAddress(shared.lab, systems[1])]));
+        await stack.setConfig(
+            "bmcAddresses",
+            JSON.stringify([redfishAddress(shared.lab, systems[0], "redfish-virtualmedia+https"), redfishAddress(shared.lab, systems[1])]),
+        );
         await stack.setConfig("bootMacs", JSON.stringify(systems.map((s) => s.mac)));
         await stack.setConfig("disableCertificateVerification", "true");
         await stack.setConfig("bmcPasswords", JSON.stringify(systems.map(() => shared.lab.password)), { secret: true });

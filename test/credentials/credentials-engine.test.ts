@@ -23,7 +23,9 @@ new BareMetalHost(cfg.require("hostName"), {
 });
 `;
 
-const RUN = Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+const RUN = Math.floor(Math.random() * 256)
+    .toString(16)
+    .padStart(2, "0");
 let macCounter = 0;
 const nextMac = () => `52:54:6c:${RUN}:00:${(macCounter++).toString(16).padStart(2, "0")}`;
 
@@ -61,7 +63,11 @@ describe("credentials and addresses under the real pulumi engine", function () {
 
     /** A stack of PROGRAM; Ironic only through stack config (the environment's is removed). */
     async function stack(name: string, config: Record<string, string>, secrets: Record<string, string> = {}): Promise<TestStack> {
-        const s = await TestStack.inline(`credentials-${name}`, { "Pulumi.yaml": `name: credentials-${name}\nruntime: nodejs\n`, "index.js": PROGRAM, "package.json": '{"main":"index.js"}' }, "dev");
+        const s = await TestStack.inline(
+            `credentials-${name}`,
+            { "Pulumi.yaml": `name: credentials-${name}\nruntime: nodejs\n`, "index.js": PROGRAM, "package.json": '{"main":"index.js"}' },
+            "dev",
+        );
         for (const k of ["IRONIC_URL", "OS_ENDPOINT", "OS_AUTH_TYPE", "OS_CLOUD"]) delete s.env[k];
         stacks.push(s);
         await s.setConfig("hostName", `cred-${name}-${process.pid}`);
@@ -73,13 +79,20 @@ describe("credentials and addresses under the real pulumi engine", function () {
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
     it("a BMC URL carrying user:password is refused at preview, naming bmc.address and where credentials belong; Ironic is not touched", async () => {
-        const s = await stack("bmc-userinfo", {
-            "pulumi-metal3:ironicUrl": process.env.IRONIC_URL!,
-            bmcAddress: "redfish+https://admin:pw-in-the-url@127.0.0.1:8000/redfish/v1/Systems/1",
-        }, { bmcPassword: "bmc-pw" });
+        const s = await stack(
+            "bmc-userinfo",
+            {
+                "pulumi-metal3:ironicUrl": process.env.IRONIC_URL!,
+                bmcAddress: "redfish+https://admin:pw-in-the-url@127.0.0.1:8000/redfish/v1/Systems/1",
+            },
+            { bmcPassword: "bmc-pw" },
+        );
         const r = await s.run(["preview"]);
         expect(r.code, said(r)).to.not.equal(0);
-        expect(said(r)).to.match(/bmc\.address/).and.match(/credentials in the URL/).and.match(/bmc\.username and bmc\.password/);
+        expect(said(r))
+            .to.match(/bmc\.address/)
+            .and.match(/credentials in the URL/)
+            .and.match(/bmc\.username and bmc\.password/);
         expect(await client.findNode(`default~cred-bmc-userinfo-${process.pid}`)).to.equal(undefined);
         // up refuses the same way and leaves no state holding the password.
         const up = await s.run(["up", "--yes"]);
@@ -93,7 +106,9 @@ describe("credentials and addresses under the real pulumi engine", function () {
         await s.setConfig("bmcAddress", " redfish://127.0.0.1:8000/redfish/v1/Sys\ttems/1");
         const r = await s.run(["preview"]);
         expect(r.code, said(r)).to.not.equal(0);
-        expect(said(r)).to.match(/bmc\.address/).and.match(/white space around it/);
+        expect(said(r))
+            .to.match(/bmc\.address/)
+            .and.match(/white space around it/);
         expect(await client.findNode(`default~cred-bmc-space-${process.pid}`)).to.equal(undefined);
     });
 
@@ -105,14 +120,20 @@ describe("credentials and addresses under the real pulumi engine", function () {
         );
         const r = await s.run(["preview"]);
         expect(r.code, said(r)).to.not.equal(0);
-        expect(said(r)).to.match(/refusing to send Ironic credentials .* over plain http:\/\/ to http:\/\/192\.0\.2\.10:6385/).and.match(/allowInsecureHttp/);
+        expect(said(r))
+            .to.match(/refusing to send Ironic credentials .* over plain http:\/\/ to http:\/\/192\.0\.2\.10:6385/)
+            .and.match(/allowInsecureHttp/);
         await s.setConfig("pulumi-metal3:ironicAllowInsecureHttp", "true");
         const allowed = await s.must(["preview"]);
         expect(said(allowed)).to.match(/warning: .*credentials \(auth type http_basic\) go over plain http:\/\/ to http:\/\/192\.0\.2\.10:6385/);
     });
 
     it("TLS verification turned off (stack config insecure, OS_INSECURE) is a warning on every preview", async () => {
-        const s = await stack("insecure", { "pulumi-metal3:ironicUrl": "https://127.0.0.1:9", "pulumi-metal3:ironicInsecure": "true", bmcAddress: "fake://insecure" }, { bmcPassword: "bmc-pw" });
+        const s = await stack(
+            "insecure",
+            { "pulumi-metal3:ironicUrl": "https://127.0.0.1:9", "pulumi-metal3:ironicInsecure": "true", bmcAddress: "fake://insecure" },
+            { bmcPassword: "bmc-pw" },
+        );
         for (let run = 0; run < 2; run++) {
             const r = await s.must(["preview"]);
             expect(said(r)).to.match(/warning: TLS certificate verification of Ironic at https:\/\/127\.0\.0\.1:9 is OFF \(insecure, from stack config/);
@@ -129,7 +150,12 @@ describe("credentials and addresses under the real pulumi engine", function () {
         try {
             const s = await stack(
                 "layers",
-                { "pulumi-metal3:ironicUrl": process.env.IRONIC_URL!, "pulumi-metal3:ironicUsername": "stack-user", ownIronicUrl: proxy.url, bmcAddress: "fake://layers" },
+                {
+                    "pulumi-metal3:ironicUrl": process.env.IRONIC_URL!,
+                    "pulumi-metal3:ironicUsername": "stack-user",
+                    ownIronicUrl: proxy.url,
+                    bmcAddress: "fake://layers",
+                },
                 { "pulumi-metal3:ironicPassword": "stack-pw-not-for-other-ironics", bmcPassword: "bmc-pw" },
             );
             await s.must(["up", "--yes"]);

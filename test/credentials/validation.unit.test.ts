@@ -20,27 +20,77 @@ async function hostFailures(inputs: Record<string, unknown>, stack?: Record<stri
 
 describe("URL, address and checksum inputs are what Ironic will receive", () => {
     const BAD_HOST: Array<[string, Record<string, unknown>, string, RegExp]> = [
-        ["BMC URL with user:password@", { ...base, bmc: { ...bmc, address: "redfish+https://admin:secret@10.0.0.1/redfish/v1/Systems/1" } }, "bmc.address", /credentials.*bmc\.username and bmc\.password/],
+        [
+            "BMC URL with user:password@",
+            { ...base, bmc: { ...bmc, address: "redfish+https://admin:secret@10.0.0.1/redfish/v1/Systems/1" } },
+            "bmc.address",
+            /credentials.*bmc\.username and bmc\.password/,
+        ],
         ["BMC URL with user@ only", { ...base, bmc: { ...bmc, address: "ipmi://admin@10.0.0.1" } }, "bmc.address", /credentials/],
         ["BMC address without scheme, with credentials", { ...base, bmc: { ...bmc, address: "admin:pw@10.0.0.1" } }, "bmc.address", /credentials/],
         ["BMC address with a trailing space", { ...base, bmc: { ...bmc, address: "redfish://10.0.0.1/redfish/v1/Systems/1 " } }, "bmc.address", /white space/],
         ["BMC address with a newline inside", { ...base, bmc: { ...bmc, address: "redfish://10.0.\n0.1/redfish/v1/Systems/1" } }, "bmc.address", /line feed/],
         ["BMC address with a tab inside", { ...base, bmc: { ...bmc, address: "redfish://10.0.0.1/redfish/v1/Sys\ttems/1" } }, "bmc.address", /tab/],
         ["BMC address with no host", { ...base, bmc: { ...bmc, address: "redfish:///redfish/v1/Systems/1" } }, "bmc.address", /no host/],
-        ["image URL with credentials", { ...base, image: { url: "https://user:pw@images.example/os.qcow2", checksum: digest64, checksumType: "sha256" } }, "image.url", /credentials/],
-        ["image URL with CR LF", { ...base, image: { url: "http://images.example/os.qcow2\r\n", checksum: digest64 } }, "image.url", /white space|carriage return/],
+        [
+            "image URL with credentials",
+            { ...base, image: { url: "https://user:pw@images.example/os.qcow2", checksum: digest64, checksumType: "sha256" } },
+            "image.url",
+            /credentials/,
+        ],
+        [
+            "image URL with CR LF",
+            { ...base, image: { url: "http://images.example/os.qcow2\r\n", checksum: digest64 } },
+            "image.url",
+            /white space|carriage return/,
+        ],
         ["image URL with a tab", { ...base, image: { url: "http://images.exa\tmple/os.qcow2", checksum: digest64 } }, "image.url", /tab/],
         ["image URL without //", { ...base, image: { url: "http:images.example/os.qcow2", checksum: digest64 } }, "image.url", /no "\/\/"/],
         ["image URL with no host", { ...base, image: { url: "http:///os.qcow2", checksum: digest64 } }, "image.url", /./],
-        ["image URL with a backslash", { ...base, image: { url: "http:\\\\images.example\\os.qcow2", checksum: digest64 } }, "image.url", /backslash|no "\/\/"/],
+        [
+            "image URL with a backslash",
+            { ...base, image: { url: "http:\\\\images.example\\os.qcow2", checksum: digest64 } },
+            "image.url",
+            /backslash|no "\/\/"/,
+        ],
         ["image URL with a leading space", { ...base, image: { url: " http://images.example/os.qcow2", checksum: digest64 } }, "image.url", /white space/],
-        ["sha256 checksum of md5 length", { ...base, image: { url: "http://images.example/os.qcow2", checksum: "0".repeat(32), checksumType: "sha256" } }, "image.checksum", /32 hex digits; a sha256 digest has 64/],
-        ["md5 checksum too short", { ...base, image: { url: "http://images.example/os.qcow2", checksum: "abc", checksumType: "md5" } }, "image.checksum", /md5 digest has 32/],
-        ["checksum not hex", { ...base, image: { url: "http://images.example/os.qcow2", checksum: "sha256-digest!" } }, "image.checksum", /not a hex digest|neither/],
+        [
+            "sha256 checksum of md5 length",
+            { ...base, image: { url: "http://images.example/os.qcow2", checksum: "0".repeat(32), checksumType: "sha256" } },
+            "image.checksum",
+            /32 hex digits; a sha256 digest has 64/,
+        ],
+        [
+            "md5 checksum too short",
+            { ...base, image: { url: "http://images.example/os.qcow2", checksum: "abc", checksumType: "md5" } },
+            "image.checksum",
+            /md5 digest has 32/,
+        ],
+        [
+            "checksum not hex",
+            { ...base, image: { url: "http://images.example/os.qcow2", checksum: "sha256-digest!" } },
+            "image.checksum",
+            /not a hex digest|neither/,
+        ],
         ["checksum with a newline", { ...base, image: { url: "http://images.example/os.qcow2", checksum: `${digest64}\n` } }, "image.checksum", /white space/],
-        ["checksum URL with credentials", { ...base, image: { url: "http://images.example/os.qcow2", checksum: "http://u:p@images.example/SHA256SUMS" } }, "image.checksum", /credentials/],
-        ["deployKernel with credentials", { ...base, deployKernel: "http://u:p@images.example/ipa.kernel", deployRamdisk: "http://images.example/ipa.initramfs" }, "deployKernel", /credentials/],
-        ["deployRamdisk with a space", { ...base, deployKernel: "http://images.example/ipa.kernel", deployRamdisk: "http://images.example/ipa .initramfs" }, "deployRamdisk", /space/],
+        [
+            "checksum URL with credentials",
+            { ...base, image: { url: "http://images.example/os.qcow2", checksum: "http://u:p@images.example/SHA256SUMS" } },
+            "image.checksum",
+            /credentials/,
+        ],
+        [
+            "deployKernel with credentials",
+            { ...base, deployKernel: "http://u:p@images.example/ipa.kernel", deployRamdisk: "http://images.example/ipa.initramfs" },
+            "deployKernel",
+            /credentials/,
+        ],
+        [
+            "deployRamdisk with a space",
+            { ...base, deployKernel: "http://images.example/ipa.kernel", deployRamdisk: "http://images.example/ipa .initramfs" },
+            "deployRamdisk",
+            /space/,
+        ],
         ["deployIso with no host", { ...base, deployIso: "https:///ipa.iso" }, "deployIso", /./],
         ["Ironic URL with credentials", { ...base, ironic: { url: "https://ironic:pw@ironic.example:6385" } }, "ironic.url", /ironic\.username/],
         ["Ironic URL with a newline", { ...base, ironic: { url: "http://127.0.0.1:6385\n" } }, "ironic.url", /white space/],
@@ -80,7 +130,10 @@ describe("URL, address and checksum inputs are what Ironic will receive", () => 
             [{ url: "http://images.example/os.qcow2\t", checksum: digest64 }, "image.url"],
         ] as const) {
             const failures = (await machineCheck({}, { ...machine, image })).failures ?? [];
-            expect(failures.map((f) => f.property), JSON.stringify(failures)).to.include(property);
+            expect(
+                failures.map((f) => f.property),
+                JSON.stringify(failures),
+            ).to.include(property);
         }
     });
 
@@ -99,7 +152,14 @@ describe("URL, address and checksum inputs are what Ironic will receive", () => 
 });
 
 describe("Ironic connection: credentials only from the layer that names the Ironic", () => {
-    const stack = { url: "https://ironic.stack.example:6385", authType: "http_basic" as const, username: "stack-user", password: "stack-pw", certFile: "/x.crt", keyFile: "/x.key" };
+    const stack = {
+        url: "https://ironic.stack.example:6385",
+        authType: "http_basic" as const,
+        username: "stack-user",
+        password: "stack-pw",
+        certFile: "/x.crt",
+        keyFile: "/x.key",
+    };
 
     it("a resource's own url takes nothing of the stack's credentials or client certificate", () => {
         const options = mergeConnection({ url: "http://127.0.0.1:7000" }, stack);
@@ -115,7 +175,9 @@ describe("Ironic connection: credentials only from the layer that names the Iron
     it("a setting in a layer that names no Ironic is refused, naming it", () => {
         expect(connectionLayerProblems({ password: "pw" }, stack).map((p) => p.property)).to.deep.equal(["ironic.password"]);
         const stackOnly = connectionLayerProblems(undefined, { password: "pw", insecure: true });
-        expect(stackOnly.map((p) => p.reason).join("\n")).to.match(/pulumi-metal3:ironicPassword is set but pulumi-metal3:ironicUrl/).and.match(/pulumi-metal3:ironicInsecure/);
+        expect(stackOnly.map((p) => p.reason).join("\n"))
+            .to.match(/pulumi-metal3:ironicPassword is set but pulumi-metal3:ironicUrl/)
+            .and.match(/pulumi-metal3:ironicInsecure/);
         expect(() => mergeConnection({ token: "t" }, stack)).to.throw(/ironic\.token/);
     });
 
@@ -137,9 +199,15 @@ describe("Ironic connection: credentials only from the layer that names the Iron
     });
 
     it("TLS verification turned off is a warning, wherever it was turned off", () => {
-        expect(connectionCheck({ url: "https://ironic.example:6385", insecure: true }, undefined, noEnv).warnings.join()).to.match(/verification .* is OFF \(insecure, from resource input ironic\)/);
-        expect(connectionCheck(undefined, { url: "https://ironic.example:6385", insecure: true }, noEnv).warnings.join()).to.match(/OFF \(insecure, from stack config/);
-        expect(connectionCheck(undefined, undefined, { OS_ENDPOINT: "https://ironic.example:6385", OS_INSECURE: "true" }).warnings.join()).to.match(/OFF \(insecure, from OS_INSECURE\)/);
+        expect(connectionCheck({ url: "https://ironic.example:6385", insecure: true }, undefined, noEnv).warnings.join()).to.match(
+            /verification .* is OFF \(insecure, from resource input ironic\)/,
+        );
+        expect(connectionCheck(undefined, { url: "https://ironic.example:6385", insecure: true }, noEnv).warnings.join()).to.match(
+            /OFF \(insecure, from stack config/,
+        );
+        expect(connectionCheck(undefined, undefined, { OS_ENDPOINT: "https://ironic.example:6385", OS_INSECURE: "true" }).warnings.join()).to.match(
+            /OFF \(insecure, from OS_INSECURE\)/,
+        );
         expect(connectionCheck({ url: "https://ironic.example:6385" }, undefined, noEnv).warnings).to.deep.equal([]);
     });
 
@@ -154,7 +222,10 @@ describe("error text copied into plain outputs", () => {
     it("is bounded and masked of known secrets and credential shapes", () => {
         expect(publicErrorText(undefined)).to.equal("");
         expect(publicErrorText("IPMI call failed: power status.")).to.equal("IPMI call failed: power status.");
-        const masked = publicErrorText("failed with bmc-pw-123 for redfish+https://root:calvin@10.0.0.1/x, password=abc&x=1, \"redfish_password\": \"p w\", X-Auth-Token: tok", ["bmc-pw-123"]);
+        const masked = publicErrorText(
+            'failed with bmc-pw-123 for redfish+https://root:calvin@10.0.0.1/x, password=abc&x=1, "redfish_password": "p w", X-Auth-Token: tok',
+            ["bmc-pw-123"],
+        );
         expect(masked).to.not.match(/bmc-pw-123|calvin|abc&|p w|tok$/);
         expect(masked).to.include("redfish+https://***@10.0.0.1/x").and.include("password=***").and.include('"redfish_password": "***"');
         const long = publicErrorText("e".repeat(10_000));

@@ -60,7 +60,10 @@ describe("e2e: adoptNode naming another stack's deployed server (packed package,
 
     before(async function () {
         this.timeout(3600_000);
-        const packed = await packedProgram("pm3-adopt-e2e", { "Pulumi.yaml": `name: ${PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`, "index.js": PROGRAM });
+        const packed = await packedProgram("pm3-adopt-e2e", {
+            "Pulumi.yaml": `name: ${PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+            "index.js": PROGRAM,
+        });
         workDir = packed.workDir;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
         a = await TestStack.init(packed.programDir, "team-a", path.join(workDir, "backend"));

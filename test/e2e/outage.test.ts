@@ -66,7 +66,11 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
         // deploy have their own delays. Long enough that each phase is sure to be under way at once.
         ironic = await startExtraIronic({ fakeDelays: { power: "0", boot: "0", management: "0", bios: "15", inspect: "45", deploy: "20" } });
         client = await IronicClient.connect({ url: ironic.url });
-        stack = await TestStack.inline("outage", { "Pulumi.yaml": "name: outage\nruntime: nodejs\n", "package.json": '{"name":"outage","main":"index.js"}\n', "index.js": PROGRAM }, `outage${tag}`);
+        stack = await TestStack.inline(
+            "outage",
+            { "Pulumi.yaml": "name: outage\nruntime: nodejs\n", "package.json": '{"name":"outage","main":"index.js"}\n', "index.js": PROGRAM },
+            `outage${tag}`,
+        );
         await stack.setConfig("pulumi-metal3:ironicUrl", ironic.url);
         await stack.setConfig("tag", tag);
     });
@@ -126,7 +130,9 @@ describe("e2e: Ironic killed in the middle of a create, restarted on the same po
         // `preview --json` lists unchanged resources as "same", or not at all.
         expect([undefined, "same"]).to.include(steps.get(`quick-${tag}`));
         const preview = await stack.must(["preview", "--diff"]);
-        expect(preview.stdout + preview.stderr).to.not.contain("WILL REPLACE").and.to.not.match(/to replace/);
+        expect(preview.stdout + preview.stderr)
+            .to.not.contain("WILL REPLACE")
+            .and.to.not.match(/to replace/);
 
         const converged = await stack.must(["up", "--yes", "--skip-preview"]);
         const log = converged.stdout + converged.stderr;

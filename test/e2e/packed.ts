@@ -25,7 +25,10 @@ export async function packedProgram(prefix: string, files: Record<string, string
     const npmEnv: NodeJS.ProcessEnv = { ...process.env };
     const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") });
     const pulumiOnly = (d: string) => d === tc.binDir || (fs.existsSync(path.join(d, "pulumi")) && !fs.existsSync(path.join(d, "npm")));
-    npmEnv.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !pulumiOnly(d)).join(path.delimiter);
+    npmEnv.PATH = (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter((d) => !pulumiOnly(d))
+        .join(path.delimiter);
     if (!(process.env.PATH ?? "").split(path.delimiter).includes(tc.binDir)) process.env.PATH = `${tc.binDir}${path.delimiter}${process.env.PATH}`;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     npmEnv.PULUMI_HOME = path.join(workDir, "pulumi-home-for-npm");

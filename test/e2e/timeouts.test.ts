@@ -38,7 +38,10 @@ describe("timeouts: one unit, and stacks of earlier releases migrated without a 
     let stack: TestStack;
     let client: IronicClient;
     const ns = `tmo-${process.pid.toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-    const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+    const b = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
     const mac = `52:54:${b()}:${b()}:${b()}:${b()}`;
     const nodesOf = async () => (await client.listNodes()).filter((n) => String(n.name).startsWith(`${ns}~`));
 
@@ -46,7 +49,11 @@ describe("timeouts: one unit, and stacks of earlier releases migrated without a 
         const tc = await ensureToolchain({ skipKubeApiserver: true });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
-        stack = await TestStack.inline("timeouts", { "Pulumi.yaml": "name: timeouts\nruntime: nodejs\n", "package.json": '{"name":"timeouts","main":"index.js"}', "index.js": PROGRAM }, "dev");
+        stack = await TestStack.inline(
+            "timeouts",
+            { "Pulumi.yaml": "name: timeouts\nruntime: nodejs\n", "package.json": '{"name":"timeouts","main":"index.js"}', "index.js": PROGRAM },
+            "dev",
+        );
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL!);
         await stack.setConfig("namespace", ns);
         await stack.setConfig("mac", mac);
@@ -61,7 +68,9 @@ describe("timeouts: one unit, and stacks of earlier releases migrated without a 
         await stack.setConfig("numbers", "true");
         const r = await stack.run(["preview"]);
         expect(r.code).to.not.equal(0);
-        expect(r.stdout + r.stderr).to.contain("timeouts.create").and.contain('write "30m"');
+        expect(r.stdout + r.stderr)
+            .to.contain("timeouts.create")
+            .and.contain('write "30m"');
         expect(await nodesOf()).to.have.length(0);
         await stack.must(["config", "rm", "numbers"]);
     });

@@ -33,7 +33,16 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
         const bmc = lab.bmcs[i];
         // Cipher suite 3: IPMI power changes in seconds, not half a minute.
         const address = `${bmc.address}?ciphersuite=3`;
-        return faultHostInputs({ tag, what, seq: i, macByte: "0e", stack: "faults/bmc", url: process.env.IRONIC_URL!, online, bmc: { address, username: bmc.username, password: bmc.password } });
+        return faultHostInputs({
+            tag,
+            what,
+            seq: i,
+            macByte: "0e",
+            stack: "faults/bmc",
+            url: process.env.IRONIC_URL!,
+            online,
+            bmc: { address, username: bmc.username, password: bmc.password },
+        });
     };
     /** The BMC's process back, on its recorded port with its recorded password. */
     const startAgain = () => startBmcs({ count: lab.bmcs.length, stateDir: lab.stateDir, log: (l) => process.stderr.write(`[faults-bmc] ${l}\n`) });
@@ -43,7 +52,9 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
         const inputs = hostInputs(0, "register", false);
         await lab.stopOne(0);
         const err = await rejection(provider.create(inputs), "create with the BMC down");
-        expect(err.message).to.contain(`host ${NS}~${inputs.name}`).and.to.match(/last_error: .*(IPMI|ipmitool|power|BMC)/i);
+        expect(err.message)
+            .to.contain(`host ${NS}~${inputs.name}`)
+            .and.to.match(/last_error: .*(IPMI|ipmitool|power|BMC)/i);
         expect(err.message).to.not.contain(lab.bmcs[0].password);
         expect(err.id, "the node stays in the state, so the next run continues on it").to.be.a("string");
         const before = await census(client, inputs.name);
@@ -73,7 +84,9 @@ describe("faults: a real IPMI BMC stopped mid-operation, then started again (han
         await lab.stopOne(1);
         const on: Record<string, any> = { ...off, online: true };
         const err = await rejection(provider.update(created.id, created.outs!, on), "power on with the BMC down");
-        expect(err.message).to.contain(`host ${NS}~${on.name}`).and.to.match(/last_error: .*(IPMI|ipmitool|power|BMC)/i);
+        expect(err.message)
+            .to.contain(`host ${NS}~${on.name}`)
+            .and.to.match(/last_error: .*(IPMI|ipmitool|power|BMC)/i);
         const before = await census(client, on.name);
         await startAgain();
         // The engine kept the old state (the update failed): the next `up` runs the same update.

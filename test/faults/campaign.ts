@@ -51,7 +51,12 @@ export function recordRow(file: string, row: ReliabilityRow): void {
 /** The first line of an error, as the operator reads it first. */
 export function firstLine(err: unknown): string {
     const text = err instanceof Error ? err.message : String(err ?? "");
-    return text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+    return (
+        text
+            .split("\n")
+            .find((l) => l.trim() !== "")
+            ?.trim() ?? ""
+    );
 }
 
 /** Nodes and allocations whose name contains `tag` (every scenario names its hosts with a unique tag). */
@@ -81,7 +86,10 @@ export async function expectDeclared(
     const duplicated = names.filter((n, i) => names.indexOf(n) !== i);
     expect(duplicated, `duplicated nodes: ${c.nodes.join(", ")}`).to.deep.equal([]);
     const owners = c.raw.filter((n) => n.extra?.[EXTRA.owner]).map((n) => `${n.extra[EXTRA.owner]}/${n.extra[EXTRA.resource]}`);
-    expect(owners.filter((o, i) => owners.indexOf(o) !== i), `nodes sharing one owner record: ${owners.join(", ")}`).to.deep.equal([]);
+    expect(
+        owners.filter((o, i) => owners.indexOf(o) !== i),
+        `nodes sharing one owner record: ${owners.join(", ")}`,
+    ).to.deep.equal([]);
     expect([...names].sort(), `orphaned or missing nodes: ${c.nodes.join(", ")}`).to.deep.equal(Object.keys(declared).sort());
     for (const [name, want] of Object.entries(declared)) {
         const node = c.raw.find((n) => n.name === name)!;

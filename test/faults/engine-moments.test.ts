@@ -84,7 +84,11 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
     before(async function () {
         this.timeout(3600_000);
         ({ ironic, client } = await engineAndIronic(DELAYS));
-        base = await TestStack.inline("faults-moments", { "Pulumi.yaml": "name: faults-moments\nruntime: nodejs\n", "package.json": '{"name":"faults-moments","main":"index.js"}\n', "index.js": PROGRAM }, `base${tag}`);
+        base = await TestStack.inline(
+            "faults-moments",
+            { "Pulumi.yaml": "name: faults-moments\nruntime: nodejs\n", "package.json": '{"name":"faults-moments","main":"index.js"}\n', "index.js": PROGRAM },
+            `base${tag}`,
+        );
     });
     after(async function () {
         this.timeout(600_000);
@@ -135,7 +139,11 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             .find((l) => l.startsWith(subject)) ?? "";
     /** A pool of claimable hosts made directly in Ironic (as BareMetalHosts of another stack would leave them). */
     async function pool(name: string, size: number): Promise<Node[]> {
-        const made = await createPoolHosts(client, NS, Array.from({ length: size }, (_, i) => ({ name: `${name}-h${i}`, labels: { pool: name } })));
+        const made = await createPoolHosts(
+            client,
+            NS,
+            Array.from({ length: size }, (_, i) => ({ name: `${name}-h${i}`, labels: { pool: name } })),
+        );
         pools.push(...made);
         return made;
     }
@@ -162,11 +170,17 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             const stack = await scenarioStack();
             const host = `${moment.split(" ")[0].replace("/", "")}-${tag}`;
             const args = ["up", "--yes", "--skip-preview", ...declare({ [host]: { mac: mac(0x10 + i), ...decl } })];
-            const { caught, failed, before, takeover } = await killIronicDuring(stack.run(args, { env: { [RETRY_SECONDS_ENV]: "3" } }), `${host} in ${states.join("/")}`, inPhase(nodeName(host), states));
+            const { caught, failed, before, takeover } = await killIronicDuring(
+                stack.run(args, { env: { [RETRY_SECONDS_ENV]: "3" } }),
+                `${host} in ${states.join("/")}`,
+                inPhase(nodeName(host), states),
+            );
             expect(failed.code, failed.stdout + failed.stderr).to.not.equal(0);
             const saw = operatorLine(failed, `host ${nodeName(host)}`);
             expect(saw, `the operator's line names the host\n${failed.stdout}${failed.stderr}`).to.not.equal("");
-            expect(failed.stdout + failed.stderr).to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
+            expect(failed.stdout + failed.stderr)
+                .to.contain("cannot reach Ironic")
+                .and.to.contain("run the same pulumi command again");
             const converged = await stack.must(args);
             expect(converged.stdout + converged.stderr).to.not.match(/deleting the Ironic node|WILL REPLACE/i);
             const after = await expectDeclared(client, host, { [nodeName(host)]: { provision: "available", power: "power off", uuid: caught.uuid } });
@@ -193,7 +207,11 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         const hosts = await pool(poolName, 2);
         const machine = `${poolName}-m`;
         const args = ["up", "--yes", "--skip-preview", ...declare({}, { [machine]: { pool: poolName } })];
-        const { caught, failed, before, takeover } = await killIronicDuring(stack.run(args, { env: { [RETRY_SECONDS_ENV]: "3" } }), "a pool host deploying", poolDeploying(hosts));
+        const { caught, failed, before, takeover } = await killIronicDuring(
+            stack.run(args, { env: { [RETRY_SECONDS_ENV]: "3" } }),
+            "a pool host deploying",
+            poolDeploying(hosts),
+        );
         expect(failed.code, failed.stdout + failed.stderr).to.not.equal(0);
         const saw = operatorLine(failed, `machine ${NS}/${machine}`);
         expect(saw, `the operator's line names the Machine\n${failed.stdout}${failed.stderr}`).to.not.equal("");
@@ -204,11 +222,17 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         const after = await expectDeclared(
             client,
             poolName,
-            { [caught.name!]: { provision: "active", power: "power on", uuid: caught.uuid }, [other.name!]: { provision: "available", power: "power off", uuid: other.uuid } },
+            {
+                [caught.name!]: { provision: "active", power: "power on", uuid: caught.uuid },
+                [other.name!]: { provision: "available", power: "power off", uuid: other.uuid },
+            },
             [`${NS}~${machine}`],
         );
         await stack.must(["destroy", "--yes", "--skip-preview"]);
-        await expectDeclared(client, poolName, { [caught.name!]: { provision: "available", power: "power off" }, [other.name!]: { provision: "available", power: "power off" } });
+        await expectDeclared(client, poolName, {
+            [caught.name!]: { provision: "available", power: "power off" },
+            [other.name!]: { provision: "available", power: "power off" },
+        });
         recordRow("engine-moments", {
             group: "ironic",
             fault: "Ironic SIGKILLed, restarted on the same database",
@@ -269,7 +293,10 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         expect(left, "the allocation of the killed create is still there").to.not.equal(undefined);
         expect(left!.node_uuid).to.equal(first.uuid);
         expect(out).to.contain(`baremetal node undeploy ${first.uuid}`).and.to.contain(`baremetal allocation delete ${left!.uuid}`);
-        const note = out.split("\n").map((l) => l.trim()).find((l) => l.includes(`baremetal node undeploy ${first.uuid}`))!;
+        const note = out
+            .split("\n")
+            .map((l) => l.trim())
+            .find((l) => l.includes(`baremetal node undeploy ${first.uuid}`))!;
         const second = hosts.find((h) => h.uuid !== first.uuid)!;
         expect((await stack.outputs()).machineHosts[machine]).to.equal(second.name!.split("~")[1]);
         // The operator does what the note says: tear the node down when it is deployed (or its
@@ -285,11 +312,17 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         const after = await expectDeclared(
             client,
             poolName,
-            { [second.name!]: { provision: "active", power: "power on", uuid: second.uuid }, [first.name!]: { provision: "available", power: "power off", uuid: first.uuid } },
+            {
+                [second.name!]: { provision: "active", power: "power on", uuid: second.uuid },
+                [first.name!]: { provision: "available", power: "power off", uuid: first.uuid },
+            },
             machineAllocation,
         );
         await stack.must(["destroy", "--yes", "--skip-preview"]);
-        await expectDeclared(client, poolName, { [second.name!]: { provision: "available", power: "power off" }, [first.name!]: { provision: "available", power: "power off" } });
+        await expectDeclared(client, poolName, {
+            [second.name!]: { provision: "available", power: "power off" },
+            [first.name!]: { provision: "available", power: "power off" },
+        });
         recordRow("engine-moments", {
             group: "cli",
             fault: "`pulumi` CLI SIGKILLed (process group)",
@@ -320,7 +353,11 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
         const [a, b] = [await scenarioStack({ claimsFixturePool: true }), await scenarioStack({ claimsFixturePool: true })];
         for (const s of [a, b]) await s.setConfig("pulumi-metal3:ironicUrl", pg.url);
         const poolName = `p2-${tag}`;
-        const hosts = await createPoolHosts(client, NS, Array.from({ length: 4 }, (_, i) => ({ name: `${poolName}-h${i}`, labels: { pool: poolName } })));
+        const hosts = await createPoolHosts(
+            client,
+            NS,
+            Array.from({ length: 4 }, (_, i) => ({ name: `${poolName}-h${i}`, labels: { pool: poolName } })),
+        );
         made(hosts);
         const machinesOf = (s: string, image?: string) => Object.fromEntries([0, 1].map((i) => [`${poolName}-${s}m${i}`, { pool: poolName, image }]));
         const args = (s: string, image?: string) => ["up", "--yes", "--skip-preview", ...declare({}, machinesOf(s, image))];
@@ -356,7 +393,8 @@ describe("faults: the engine at every moment (Ironic or the CLI killed while enr
             moment: "`pulumi up` (claims), `pulumi up` (image change: replacements), `pulumi destroy`",
             level: "engine",
             operatorSaw: "",
-            recovery: "none needed: each host claimed by exactly one Machine, all four redeployed with the new image (each replacement released its host first: no spare in the pool), destroy returned all four",
+            recovery:
+                "none needed: each host claimed by exactly one Machine, all four redeployed with the new image (each replacement released its host first: no spare in the pool), destroy returned all four",
             before,
             after,
             seconds: Math.round((Date.now() - t0) / 1000),

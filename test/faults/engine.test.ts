@@ -56,7 +56,11 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
     before(async function () {
         this.timeout(3600_000);
         ({ ironic, client } = await engineAndIronic(DELAYS));
-        stack = await TestStack.inline("faults", { "Pulumi.yaml": "name: faults\nruntime: nodejs\n", "package.json": '{"name":"faults","main":"index.js"}\n', "index.js": PROGRAM }, `faults${tag}`);
+        stack = await TestStack.inline(
+            "faults",
+            { "Pulumi.yaml": "name: faults\nruntime: nodejs\n", "package.json": '{"name":"faults","main":"index.js"}\n', "index.js": PROGRAM },
+            `faults${tag}`,
+        );
         await stack.setConfig("pulumi-metal3:ironicUrl", ironic.url);
         await stack.setConfig("tag", tag);
     });
@@ -95,7 +99,10 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         expect(failed.code).to.not.equal(0);
         const saw = operatorLine(failed, "d");
         expect(saw, "the operator's first line names the host").to.not.equal("");
-        expect(failed.stdout + failed.stderr).to.contain(`host ${nodeName("d")}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
+        expect(failed.stdout + failed.stderr)
+            .to.contain(`host ${nodeName("d")}`)
+            .and.to.contain("cannot reach Ironic")
+            .and.to.contain("run the same pulumi command again");
         ironic = await restartIronic(ironic, DELAYS, "faults-engine-ironic");
         const takeover = (await client.getNode(caught.uuid)).provision_state;
         const converged = await stack.must(["up", "--yes", "--skip-preview", ...hosts]);
@@ -126,7 +133,10 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         const locked = await stack.run(["up", "--yes", "--skip-preview", ...hosts]);
         expect(locked.code).to.not.equal(0);
         expect(locked.stdout + locked.stderr).to.match(/locked/i);
-        const lockedLine = (locked.stdout + locked.stderr).split("\n").map((l) => l.trim()).find((l) => /locked/i.test(l))!;
+        const lockedLine = (locked.stdout + locked.stderr)
+            .split("\n")
+            .map((l) => l.trim())
+            .find((l) => /locked/i.test(l))!;
         const steps = await operatorCleanup(stack);
         const converged = await stack.must(["up", "--yes", "--skip-preview", ...hosts]);
         expect(converged.stdout + converged.stderr).to.not.match(/deleting the Ironic node|enrolling Ironic node/i);
@@ -205,7 +215,9 @@ describe("faults: the engine (pulumi CLI) with Ironic or the CLI killed mid-oper
         await killIronic(ironic);
         const failed = await destroy;
         expect(failed.code).to.not.equal(0);
-        expect(failed.stdout + failed.stderr).to.contain(`host ${nodeName("d")}`).and.to.contain("cannot reach Ironic");
+        expect(failed.stdout + failed.stderr)
+            .to.contain(`host ${nodeName("d")}`)
+            .and.to.contain("cannot reach Ironic");
         ironic = await restartIronic(ironic, DELAYS, "faults-engine-ironic");
         const takeover = (await client.getNode(caught.uuid)).provision_state;
         await stack.must(["destroy", "--yes", "--skip-preview"]);

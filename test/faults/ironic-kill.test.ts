@@ -74,7 +74,10 @@ describe("faults: Ironic killed and restarted, handlers", function () {
             const t0 = Date.now();
             const inputs = hostInputs(moment.split(" ")[0].replace("/", ""), extra);
             const { caught, err, before, afterTakeover } = await killDuring(nodeName(inputs), states, provider.create(inputs), "create");
-            expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
+            expect(err.message)
+                .to.contain(`host ${nodeName(inputs)}`)
+                .and.to.contain("cannot reach Ironic")
+                .and.to.contain("run the same pulumi command again");
             expect(err.id, "the engine must keep the node id").to.equal(caught.uuid);
             // The next `up`: the engine updates the resource that failed to initialize.
             const updated = await provider.update(err.id!, err.properties!, inputs);
@@ -98,7 +101,10 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         const t0 = Date.now();
         const inputs = hostInputs("deploy", { online: true, image: { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" } });
         const { caught, err, before, afterTakeover } = await killDuring(nodeName(inputs), ["deploying", "wait call-back"], provider.create(inputs), "create");
-        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
+        expect(err.message)
+            .to.contain(`host ${nodeName(inputs)}`)
+            .and.to.contain("cannot reach Ironic")
+            .and.to.contain("run the same pulumi command again");
         expect(err.id).to.equal(caught.uuid);
         await provider.update(err.id!, err.properties!, inputs);
         const after = await expectDeclared(client, inputs.name, { [nodeName(inputs)]: { provision: "active", power: "power on", uuid: caught.uuid } });
@@ -117,10 +123,22 @@ describe("faults: Ironic killed and restarted, handlers", function () {
 
     it("mid-delete (undeploy and cleaning): the delete fails naming the host; run again, it finishes; nothing orphaned", async () => {
         const t0 = Date.now();
-        const inputs = hostInputs("undeploy", { online: true, automatedCleaningMode: "metadata", image: { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" } });
+        const inputs = hostInputs("undeploy", {
+            online: true,
+            automatedCleaningMode: "metadata",
+            image: { url: "http://127.0.0.1:1/os.qcow2", checksum: "0123456789abcdef", format: "qcow2" },
+        });
         const created = await provider.create(inputs);
-        const { err, before, afterTakeover } = await killDuring(nodeName(inputs), ["deleting", "cleaning", "clean wait"], provider.delete(created.id, created.outs), "delete");
-        expect(err.message).to.contain(`host ${nodeName(inputs)}`).and.to.contain("cannot reach Ironic").and.to.contain("run the same pulumi command again");
+        const { err, before, afterTakeover } = await killDuring(
+            nodeName(inputs),
+            ["deleting", "cleaning", "clean wait"],
+            provider.delete(created.id, created.outs),
+            "delete",
+        );
+        expect(err.message)
+            .to.contain(`host ${nodeName(inputs)}`)
+            .and.to.contain("cannot reach Ironic")
+            .and.to.contain("run the same pulumi command again");
         // The next `up` (or `destroy`): the engine still holds the resource and deletes it again.
         await provider.delete(created.id, created.outs);
         const after = await expectDeclared(client, inputs.name, {});
@@ -140,7 +158,11 @@ describe("faults: Ironic killed and restarted, handlers", function () {
     it("mid-claim (a Machine's host claimed and deploying): the next run keeps the one claim and finishes", async () => {
         const t0 = Date.now();
         const pool = `${tag}-pool`;
-        const hosts = await createPoolHosts(client, NS, [0, 1].map((i) => ({ name: `${pool}-h${i}`, labels: { pool } })));
+        const hosts = await createPoolHosts(
+            client,
+            NS,
+            [0, 1].map((i) => ({ name: `${pool}-h${i}`, labels: { pool } })),
+        );
         const ctx: machines.MachineProviderContext = {};
         const inputs = {
             __provider: "serialized-provider-code",
@@ -170,12 +192,18 @@ describe("faults: Ironic killed and restarted, handlers", function () {
         const after = await expectDeclared(
             client,
             pool,
-            { [caught.name!]: { provision: "active", power: "power on", uuid: caught.uuid }, [other.name!]: { provision: "available", power: "power off", uuid: other.uuid } },
+            {
+                [caught.name!]: { provision: "active", power: "power on", uuid: caught.uuid },
+                [other.name!]: { provision: "available", power: "power off", uuid: other.uuid },
+            },
             [`${NS}~${inputs.name}`],
         );
         // And the Machine deleted: the host goes back to the pool, the claim is gone.
         await machines.remove(ctx, err.id!, updated.outs!);
-        await expectDeclared(client, pool, { [caught.name!]: { provision: "available", power: "power off" }, [other.name!]: { provision: "available", power: "power off" } });
+        await expectDeclared(client, pool, {
+            [caught.name!]: { provision: "available", power: "power off" },
+            [other.name!]: { provision: "available", power: "power off" },
+        });
         recordRow("ironic-kill", {
             group: "ironic",
             fault: "Ironic SIGKILLed, restarted on the same database",

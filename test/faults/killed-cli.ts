@@ -31,7 +31,9 @@ export function startCli(stack: TestStack, args: string[], env: NodeJS.ProcessEn
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, out })));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+        child.on("close", (code, signal) => resolve({ code, signal, out })),
+    );
     return {
         done,
         /** SIGKILL of the CLI's process group; resolves once the plugins it started have ended too. */
@@ -43,7 +45,11 @@ export function startCli(stack: TestStack, args: string[], env: NodeJS.ProcessEn
             expect(result.signal).to.equal("SIGKILL");
             // The engine starts plugins in process groups of their own: the kill does not reach
             // them. They must end by themselves (sdk/providers/engine-watch.ts), not spin on.
-            await until("provider and language host processes gone", async () => (pluginProcesses(stack.dir).some((p) => plugins.includes(p)) ? undefined : true), 20_000);
+            await until(
+                "provider and language host processes gone",
+                async () => (pluginProcesses(stack.dir).some((p) => plugins.includes(p)) ? undefined : true),
+                20_000,
+            );
             return result;
         },
     };

@@ -33,7 +33,10 @@ describe("faults: the network between the provider and Ironic (flaky proxy, hand
     });
     afterEach(() => {
         proxy.clearFaults();
-        for (const [name, value] of [[RETRY_SECONDS_ENV, saved.retry], [TIMEOUT_SECONDS_ENV, saved.timeout]] as const) {
+        for (const [name, value] of [
+            [RETRY_SECONDS_ENV, saved.retry],
+            [TIMEOUT_SECONDS_ENV, saved.timeout],
+        ] as const) {
             if (value === undefined) delete process.env[name];
             else process.env[name] = value;
         }
@@ -45,7 +48,9 @@ describe("faults: the network between the provider and Ironic (flaky proxy, hand
     });
 
     const hostInputs = (what: string) => faultHostInputs({ tag, what, seq: ++seq, macByte: "0d", stack: "faults/network", url: proxy.url });
-    const declaredAvailable = (inputs: Record<string, any>, uuid?: string) => ({ [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid } });
+    const declaredAvailable = (inputs: Record<string, any>, uuid?: string) => ({
+        [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid },
+    });
 
     /** A create through the faulty network that must ride the fault out: one node, as declared, no error. */
     async function ridesItOut(fault: string, moment: string, inject: () => void, spent: () => number, env: Record<string, string> = {}) {
@@ -81,7 +86,9 @@ describe("faults: the network between the provider and Ironic (flaky proxy, hand
         expect(err.message).to.contain(`host ${NS}~${inputs.name}`).and.to.match(says);
         proxy.clearFaults();
         const node = await client.findNode(`${NS}~${inputs.name}`);
-        const result = err.id ? await provider.update(err.id, err.properties!, inputs).then((r) => r.outs!.nodeUuid) : await provider.create(inputs).then((r) => r.id);
+        const result = err.id
+            ? await provider.update(err.id, err.properties!, inputs).then((r) => r.outs!.nodeUuid)
+            : await provider.create(inputs).then((r) => r.id);
         if (node) expect(result, "the next run continues on the node the failed one enrolled").to.equal(node.uuid);
         const after = await expectDeclared(client, inputs.name, declaredAvailable(inputs, node?.uuid));
         recordRow("network", {
@@ -98,34 +105,88 @@ describe("faults: the network between the provider and Ironic (flaky proxy, hand
     }
 
     it("connection reset after Ironic enrolled the node (its answer lost): the node is found, not enrolled twice", () =>
-        ridesItOut("connection reset (after Ironic acted)", "enrol (POST /v1/nodes)", () => proxy.dropResponses(ENROL, 1), () => proxy.dropped));
+        ridesItOut(
+            "connection reset (after Ironic acted)",
+            "enrol (POST /v1/nodes)",
+            () => proxy.dropResponses(ENROL, 1),
+            () => proxy.dropped,
+        ));
 
     it("connection reset before a provision request reached Ironic: repeated", () =>
-        ridesItOut("connection reset (before forwarding)", "manage/provide (PUT states/provision)", () => proxy.dropRequests(PROVISION, 2), () => proxy.dropped));
+        ridesItOut(
+            "connection reset (before forwarding)",
+            "manage/provide (PUT states/provision)",
+            () => proxy.dropRequests(PROVISION, 2),
+            () => proxy.dropped,
+        ));
 
     it("503 from a proxy, before forwarding, on provision requests: retried", () =>
-        ridesItOut("503 before forwarding (×3)", "manage/provide (PUT states/provision)", () => proxy.answer503(PROVISION, { count: 3, forward: false }), () => proxy.answered503));
+        ridesItOut(
+            "503 before forwarding (×3)",
+            "manage/provide (PUT states/provision)",
+            () => proxy.answer503(PROVISION, { count: 3, forward: false }),
+            () => proxy.answered503,
+        ));
 
     it("503 after Ironic enrolled the node: the enrol is looked up, not repeated", () =>
-        ridesItOut("503 after forwarding", "enrol (POST /v1/nodes)", () => proxy.answer503(ENROL, { count: 1, forward: true }), () => proxy.answered503));
+        ridesItOut(
+            "503 after forwarding",
+            "enrol (POST /v1/nodes)",
+            () => proxy.answer503(ENROL, { count: 1, forward: true }),
+            () => proxy.answered503,
+        ));
 
     it("503 after Ironic acted on a provision request: retried without harm", () =>
-        ridesItOut("503 after forwarding (×2)", "manage/provide (PUT states/provision)", () => proxy.answer503(PROVISION, { count: 2, forward: true }), () => proxy.answered503));
+        ridesItOut(
+            "503 after forwarding (×2)",
+            "manage/provide (PUT states/provision)",
+            () => proxy.answer503(PROVISION, { count: 2, forward: true }),
+            () => proxy.answered503,
+        ));
 
     it("a storm of 409 'node is locked' on every node write: ridden out", () =>
-        ridesItOut("409 storm (6 in a row)", "every node write (PATCH, PUT)", () => proxy.answer409(ANY_NODE_WRITE, 6), () => proxy.answered409));
+        ridesItOut(
+            "409 storm (6 in a row)",
+            "every node write (PATCH, PUT)",
+            () => proxy.answer409(ANY_NODE_WRITE, 6),
+            () => proxy.answered409,
+        ));
 
     it("answers delayed past the client's timeout (enrol): the enrol is looked up, not repeated", () =>
-        ridesItOut("answer delayed past the client timeout (4 s > 1.5 s)", "enrol (POST /v1/nodes)", () => proxy.delayResponses(ENROL, 4000, 1), () => proxy.delayed, { [TIMEOUT_SECONDS_ENV]: "1.5" }));
+        ridesItOut(
+            "answer delayed past the client timeout (4 s > 1.5 s)",
+            "enrol (POST /v1/nodes)",
+            () => proxy.delayResponses(ENROL, 4000, 1),
+            () => proxy.delayed,
+            { [TIMEOUT_SECONDS_ENV]: "1.5" },
+        ));
 
     it("answers delayed past the client's timeout (provision requests): repeated", () =>
-        ridesItOut("answer delayed past the client timeout (4 s > 1.5 s, ×2)", "manage/provide (PUT states/provision)", () => proxy.delayResponses(PROVISION, 4000, 2), () => proxy.delayed, { [TIMEOUT_SECONDS_ENV]: "1.5" }));
+        ridesItOut(
+            "answer delayed past the client timeout (4 s > 1.5 s, ×2)",
+            "manage/provide (PUT states/provision)",
+            () => proxy.delayResponses(PROVISION, 4000, 2),
+            () => proxy.delayed,
+            { [TIMEOUT_SECONDS_ENV]: "1.5" },
+        ));
 
     it("a blackhole shorter than the retry window: ridden out", () =>
-        ridesItOut("blackhole 4 s (accepts, never answers)", "from the first request on", () => proxy.blackhole(4000), () => proxy.blackholed, { [TIMEOUT_SECONDS_ENV]: "1", [RETRY_SECONDS_ENV]: "20" }));
+        ridesItOut(
+            "blackhole 4 s (accepts, never answers)",
+            "from the first request on",
+            () => proxy.blackhole(4000),
+            () => proxy.blackholed,
+            { [TIMEOUT_SECONDS_ENV]: "1", [RETRY_SECONDS_ENV]: "20" },
+        ));
 
     it("a 409 storm longer than the retry window: the create fails naming the host and the lock; the next run converges", () =>
-        failsThenConverges("409 storm longer than the retry window (3 s)", "manage (PUT states/provision)", () => proxy.answer409(PROVISION, 1000), /HTTP 409|locked/, { [RETRY_SECONDS_ENV]: "3" }));
+        failsThenConverges(
+            "409 storm longer than the retry window (3 s)",
+            "manage (PUT states/provision)",
+            () => proxy.answer409(PROVISION, 1000),
+            /HTTP 409|locked/,
+            { [RETRY_SECONDS_ENV]: "3" },
+        ));
 
     it("a blackhole longer than the retry window: the create fails naming the host; the next run converges", async () => {
         let enrolled = 0;

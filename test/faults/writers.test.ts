@@ -15,7 +15,6 @@ import { destroyPoolHosts, uniqueTag } from "../machine/pool";
 import { setStackOwnerKey } from "../../sdk/owner";
 import { census, expectDeclared, firstLine, recordRow, rejection, until, faultHostInputs } from "./campaign";
 
-
 /**
  * An operator at the real `baremetal` CLI, in its interactive shell (started once: the Python
  * client takes seconds to start on a loaded machine, longer than the phases the commands aim at).
@@ -38,11 +37,16 @@ class OperatorShell {
     async node(args: string, done: () => Promise<boolean>): Promise<string> {
         const from = this.out.length;
         this.child.stdin.write(`node ${args}\n`);
-        return until(`baremetal node ${args}`, async () => {
-            const said = this.out.slice(from);
-            if (/error|conflict|locked|not allowed|cannot|can not/i.test(said) || (await done())) return said.trim() || "accepted";
-            return undefined;
-        }, 60_000, 100);
+        return until(
+            `baremetal node ${args}`,
+            async () => {
+                const said = this.out.slice(from);
+                if (/error|conflict|locked|not allowed|cannot|can not/i.test(said) || (await done())) return said.trim() || "accepted";
+                return undefined;
+            },
+            60_000,
+            100,
+        );
     }
     close(): void {
         this.child.stdin.end();
@@ -74,7 +78,6 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         await client?.close();
     });
 
-
     const hostInputs = (what: string, extra: Record<string, unknown> = {}) =>
         faultHostInputs({ tag, what, seq: ++seq, macByte: "0f", stack: "faults/writers", url: ironic.url }, extra);
     const inPhase = (name: string, states: string[]) => async (): Promise<Node | undefined> => {
@@ -88,19 +91,30 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         const creating = provider.create(inputs);
         const caught = await until("inspecting", inPhase(`${NS}~${inputs.name}`, ["inspecting", "inspect wait"]));
         // (The shell splits its line on spaces and knows no quotes: a reason without spaces.)
-        const said = await operator.node(`maintenance set ${caught.uuid} --reason operator:swapping-a-disk`, async () => (await client.getNode(caught.uuid)).maintenance);
+        const said = await operator.node(
+            `maintenance set ${caught.uuid} --reason operator:swapping-a-disk`,
+            async () => (await client.getNode(caught.uuid)).maintenance,
+        );
         const landed = await client.getNode(caught.uuid);
         expect(landed.maintenance, `the operator's command: ${said}`).to.equal(true);
-        expect(landed.provision_state, "the operator's maintenance must land during the inspection (else this scenario tests nothing)").to.be.oneOf(["inspecting", "inspect wait", "manageable"]);
+        expect(landed.provision_state, "the operator's maintenance must land during the inspection (else this scenario tests nothing)").to.be.oneOf([
+            "inspecting",
+            "inspect wait",
+            "manageable",
+        ]);
         const err = await rejection(creating, "create with the operator's maintenance");
         expect(err.message).to.contain(`host ${NS}~${inputs.name}`).and.to.contain("operator:swapping-a-disk");
-        expect(err.message).to.satisfy((m: string) => m.includes(`baremetal node maintenance unset ${caught.uuid}`) || m.includes(`baremetal node maintenance unset ${NS}~${inputs.name}`));
+        expect(err.message).to.satisfy(
+            (m: string) => m.includes(`baremetal node maintenance unset ${caught.uuid}`) || m.includes(`baremetal node maintenance unset ${NS}~${inputs.name}`),
+        );
         // The operator's maintenance is kept while the provider failed.
         expect((await client.getNode(caught.uuid)).maintenance).to.equal(true);
         const before = await census(client, inputs.name);
         await operator.node(`maintenance unset ${caught.uuid}`, async () => !(await client.getNode(caught.uuid)).maintenance);
         await provider.update(err.id ?? caught.uuid, err.properties ?? { ...inputs, nodeUuid: caught.uuid }, inputs);
-        const after = await expectDeclared(client, inputs.name, { [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid: caught.uuid } });
+        const after = await expectDeclared(client, inputs.name, {
+            [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid: caught.uuid },
+        });
         recordRow("writers", {
             group: "writers",
             fault: "operator: `baremetal node maintenance set`",
@@ -127,7 +141,12 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         await until(
             "the operator's power off accepted",
             async () => {
-                const r = await operator.node(`power off ${caught.uuid}`, async () => (await client.getNode(caught.uuid)).target_power_state === "power off" || (await client.getNode(caught.uuid)).power_state === "power off");
+                const r = await operator.node(
+                    `power off ${caught.uuid}`,
+                    async () =>
+                        (await client.getNode(caught.uuid)).target_power_state === "power off" ||
+                        (await client.getNode(caught.uuid)).power_state === "power off",
+                );
                 said.push(r);
                 return r === "accepted" ? true : undefined;
             },
@@ -167,7 +186,9 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         const { r, err } = await creating;
         // Whoever's provide won, the create goes on from where the node is: no failure, no second run.
         expect(err, err?.message).to.equal(undefined);
-        const after = await expectDeclared(client, inputs.name, { [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid: caught.uuid } });
+        const after = await expectDeclared(client, inputs.name, {
+            [`${NS}~${inputs.name}`]: { provision: "available", power: "power off", uuid: caught.uuid },
+        });
         expect(r!.id).to.equal(caught.uuid);
         recordRow("writers", {
             group: "writers",
@@ -192,16 +213,19 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         const ctx: machines.MachineProviderContext = {};
         const machineInputs = async (i: number) => ({
             ...(
-                await machines.check({}, {
-                    name: `${pool}-m${i}`,
-                    namespace: NS,
-                    hostSelector: { matchLabels: { pool } },
-                    image: { url: "http://images.example/m.qcow2", checksum: "http://images.example/m.qcow2.sha256", diskFormat: "qcow2" },
-                    claimOwner: "faults/stack-b",
-                    poolOwnerKeys: [poolKey],
-                    ironic: { url: ironic.url, authType: "none" },
-                    timeouts: { create: "5m", delete: "5m" },
-                })
+                await machines.check(
+                    {},
+                    {
+                        name: `${pool}-m${i}`,
+                        namespace: NS,
+                        hostSelector: { matchLabels: { pool } },
+                        image: { url: "http://images.example/m.qcow2", checksum: "http://images.example/m.qcow2.sha256", diskFormat: "qcow2" },
+                        claimOwner: "faults/stack-b",
+                        poolOwnerKeys: [poolKey],
+                        ironic: { url: ironic.url, authType: "none" },
+                        timeouts: { create: "5m", delete: "5m" },
+                    },
+                )
             ).inputs,
             __provider: "serialized-provider-code",
         });
@@ -212,9 +236,12 @@ describe("faults: two writers (an operator's baremetal CLI, two stacks on one po
         const results = await Promise.allSettled([...relabel, ...claims]);
         const failures = results.filter((r) => r.status === "rejected").map((r) => firstLine((r as PromiseRejectedResult).reason));
         // A writer that lost a race may fail (clearly); its next run must converge.
-        for (const [i, r] of results.slice(0, 2).entries()) if (r.status === "rejected") await provider.update(hosts[i].id, hosts[i].outs, hostInputs(`pool-h${i}`, { labels: { pool, rack: "r1" } }));
+        for (const [i, r] of results.slice(0, 2).entries())
+            if (r.status === "rejected") await provider.update(hosts[i].id, hosts[i].outs, hostInputs(`pool-h${i}`, { labels: { pool, rack: "r1" } }));
         const made: pulumi.dynamic.CreateResult[] = await Promise.all(
-            results.slice(2).map(async (r, i) => (r.status === "fulfilled" ? (r.value as pulumi.dynamic.CreateResult) : machines.create(ctx, await machineInputs(i)))),
+            results
+                .slice(2)
+                .map(async (r, i) => (r.status === "fulfilled" ? (r.value as pulumi.dynamic.CreateResult) : machines.create(ctx, await machineInputs(i)))),
         );
         expect(new Set(made.map((m) => m.outs!.nodeUuid)).size, "each host claimed once").to.equal(2);
         for (const h of hosts) expect((await client.getNode(h.id)).extra.metal3_labels).to.deep.equal({ pool, rack: "r1" });

@@ -13,7 +13,14 @@ const provider = bareMetalHostProvider;
 const ns = `adopt-${process.pid % 1000}-${Date.now() % 100000}`;
 
 function server(n: Node) {
-    return { name: n.name, provision_state: n.provision_state, power_state: n.power_state, instance_info: n.instance_info, extra: n.extra, updated_at: n.updated_at };
+    return {
+        name: n.name,
+        provision_state: n.provision_state,
+        power_state: n.power_state,
+        instance_info: n.instance_info,
+        extra: n.extra,
+        updated_at: n.updated_at,
+    };
 }
 
 /** Runs `f`, returning what it wrote to stderr too. */
@@ -38,7 +45,9 @@ describe("adoptNode at check (preview) and create, against the real Ironic", fun
 
     before(async () => {
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
-        await provider.configure({ config: { get: (k: string) => (k === "pulumi-metal3:ironicUrl" ? process.env.IRONIC_URL : undefined) } } as unknown as pulumi.dynamic.ConfigureRequest);
+        await provider.configure({
+            config: { get: (k: string) => (k === "pulumi-metal3:ironicUrl" ? process.env.IRONIC_URL : undefined) },
+        } as unknown as pulumi.dynamic.ConfigureRequest);
     });
     after(async () => {
         for (const id of nodes) {
@@ -80,7 +89,9 @@ describe("adoptNode at check (preview) and create, against the real Ironic", fun
         expect(value.failures ?? []).to.deep.equal([]);
         expect(said).to.contain(`adopt node ${a.id}`).and.contain("it takes its owner record (it belongs to p/team-a, resource web-0)");
         expect(said).to.match(/WILL rewrite [^\n]*owner record → p\/team-b/);
-        expect(said).to.contain("ends active, power on").and.not.match(/WILL (DE|RE)PROVISION/);
+        expect(said)
+            .to.contain("ends active, power on")
+            .and.not.match(/WILL (DE|RE)PROVISION/);
         expect(server(await client.getNode(a.id)), "check changes nothing").to.deep.equal(before);
 
         await provider.create(forced);

@@ -10,7 +10,8 @@ import { adoptionDecision } from "../../provider/host/takeover";
 import type { Node } from "../../provider/ironic/types";
 
 const base = { name: "copy", namespace: "team-b", bmc: { address: "fake://b" }, online: false, adoptNode: "u", owner: { stack: "p/team-b", resource: "copy" } };
-const specOf = (extra: Record<string, unknown> = {}) => hostSpecFromInputs({ ...base, ...extra } as unknown as PlainHostInputs, { apiVersion: "1.82", digestKey: newDigestKey() });
+const specOf = (extra: Record<string, unknown> = {}) =>
+    hostSpecFromInputs({ ...base, ...extra } as unknown as PlainHostInputs, { apiVersion: "1.82", digestKey: newDigestKey() });
 
 function node(extra: Record<string, unknown>, more: Partial<Node> = {}): Node {
     return {
@@ -40,7 +41,7 @@ describe("host/adoption: adoptNode never takes someone else's node by mistake", 
         const d = adoptionDecision(specOf(), node(deployedByA));
         expect(d.kind).to.equal("fail");
         const message = (d as { message: string }).message;
-        expect(message).to.contain("host team-b~copy").and.contain("(u, provision state \"active\"").and.contain("belongs to p/team-a, resource web-0");
+        expect(message).to.contain("host team-b~copy").and.contain('(u, provision state "active"').and.contain("belongs to p/team-a, resource web-0");
         expect(message).to.contain("deployment another pulumi-metal3 resource recorded").and.contain("adoptForce: true");
     });
 

@@ -8,7 +8,13 @@ describe("host/bmc: BMC address → Ironic driver, interfaces, driver_info (bare
         const p = bmcProfile({ address: "ipmi://10.0.0.5:6230?privilegelevel=OPERATOR", ...creds });
         expect(p.driver).to.equal("ipmi");
         expect(p.interfaces).to.deep.equal({ boot_interface: "ipxe", raid_interface: "no-raid" });
-        expect(p.driverInfo).to.deep.equal({ ipmi_address: "10.0.0.5", ipmi_port: "6230", ipmi_priv_level: "OPERATOR", ipmi_username: "admin", ipmi_password: "pw" });
+        expect(p.driverInfo).to.deep.equal({
+            ipmi_address: "10.0.0.5",
+            ipmi_port: "6230",
+            ipmi_priv_level: "OPERATOR",
+            ipmi_username: "admin",
+            ipmi_password: "pw",
+        });
         expect(p.supportsSecureBoot).to.equal(false);
         expect(p.supportsRaid).to.equal(false);
         expect(p.fastInspectInterface).to.equal(undefined);
@@ -39,7 +45,11 @@ describe("host/bmc: BMC address → Ironic driver, interfaces, driver_info (bare
         expect(p.supportsSecureBoot).to.equal(true);
     });
     it("redfish+http:// with port; no system id for an empty or redfish/v1 path", () => {
-        expect(bmcProfile({ address: "redfish+http://10.1.1.1:8000", ...creds }).driverInfo).to.deep.equal({ redfish_address: "http://10.1.1.1:8000", redfish_username: "admin", redfish_password: "pw" });
+        expect(bmcProfile({ address: "redfish+http://10.1.1.1:8000", ...creds }).driverInfo).to.deep.equal({
+            redfish_address: "http://10.1.1.1:8000",
+            redfish_username: "admin",
+            redfish_password: "pw",
+        });
         expect(bmcProfile({ address: "redfish+https://10.1.1.1/redfish/v1/", ...creds }).driverInfo).to.not.have.property("redfish_system_id");
     });
     it("ilo5-redfish:// is the redfish driver", () => {

@@ -24,7 +24,9 @@ const base: Record<string, unknown> = {
 const spec = (i: Record<string, unknown>) => hostSpecFromInputs(i as unknown as PlainHostInputs, { apiVersion: "1.82", digestKey: key });
 const ACTIVE = { provisionState: "active", powerState: "power on" };
 const AVAILABLE = { provisionState: "available", powerState: "power off" };
-const cd = (inserted: boolean, image: string | null = inserted ? "http://ironic/redfish/boot-x.iso" : null): VirtualMedia[] => [{ media_types: ["CD", "DVD"], inserted, image }];
+const cd = (inserted: boolean, image: string | null = inserted ? "http://ironic/redfish/boot-x.iso" : null): VirtualMedia[] => [
+    { media_types: ["CD", "DVD"], inserted, image },
+];
 
 function outputsOf(inputs: Record<string, unknown>, rec: { provisionState: string; powerState: string }): Record<string, unknown> {
     return {
@@ -78,7 +80,9 @@ describe("data images: the decision (desired URL + recorded + the BMC's virtual 
     it("a CD someone else inserted is never replaced: refused, saying how to eject it", () => {
         const step = dataImageStep(withImage, node(), cd(true, "http://elsewhere/x.iso"));
         expect(step.kind).to.equal("fail");
-        expect((step as { message: string }).message).to.contain("http://elsewhere/x.iso").and.contain("baremetal node vmedia detach");
+        expect((step as { message: string }).message)
+            .to.contain("http://elsewhere/x.iso")
+            .and.contain("baremetal node vmedia detach");
     });
     it("nothing asked, nothing recorded: nothing, whatever is in the CD (a virtual-media boot's own ISO stays)", () => {
         expect(dataImageStep(without, node(), cd(true)).kind).to.equal("none");
@@ -115,7 +119,12 @@ describe("data images in the lifecycle and the plan", () => {
 });
 
 describe("data images: reprovision and delete", () => {
-    const deployed = { ...base, externallyProvisioned: false, image: { url: "http://127.0.0.1/os.qcow2", checksum: "abc", format: "qcow2" }, dataImage: { url: ISO } };
+    const deployed = {
+        ...base,
+        externallyProvisioned: false,
+        image: { url: "http://127.0.0.1/os.qcow2", checksum: "abc", format: "qcow2" },
+        dataImage: { url: ISO },
+    };
     it("a reprovision through virtual media (Ironic ejects every CD) attaches the data image again after the rebuild; through PXE it stays", () => {
         const vm = { ...deployed, bmc: { ...(base.bmc as object), address: "redfish-virtualmedia+http://127.0.0.1:8000/redfish/v1/Systems/abc" } };
         const changed = (i: Record<string, unknown>) => ({ ...i, image: { url: "http://127.0.0.1/os-2.qcow2", checksum: "abd", format: "qcow2" } });
@@ -133,7 +142,9 @@ describe("data images: the preview", () => {
     it("attach on a provisioned host: WILL ATTACH DATA IMAGE <url> (no reboot, no wipe)", async () => {
         const { d, said } = await preview(base, { ...base, dataImage: { url: ISO } }, ACTIVE);
         expect(d!.reprovision).to.equal(undefined);
-        expect(said).to.contain(`WILL ATTACH DATA IMAGE ${ISO} to host default~di (virtual CD; no reboot, no wipe): attach data image ${ISO} (virtual CD); ends active, power on`);
+        expect(said).to.contain(
+            `WILL ATTACH DATA IMAGE ${ISO} to host default~di (virtual CD; no reboot, no wipe): attach data image ${ISO} (virtual CD); ends active, power on`,
+        );
         expect(said).to.not.contain("REPROVISION");
     });
     it("a URL not known until apply: still announced as an attach", async () => {
@@ -163,15 +174,26 @@ describe("data images: bad values are refused at preview, naming dataImage", () 
     it("a URL Ironic cannot serve to the BMC (scheme, no host, credentials in it)", async () => {
         for (const url of ["ftp://127.0.0.1/x.iso", "nfs://server/x.iso", "not a url", "http:///x.iso", "http://u:p@127.0.0.1/x.iso"]) {
             const f = await failures({ ...base, dataImage: { url } });
-            expect(f.map((x) => x.property), url).to.include("dataImage.url");
+            expect(
+                f.map((x) => x.property),
+                url,
+            ).to.include("dataImage.url");
         }
     });
     it("a BMC without virtual media (IPMI, fake)", async () => {
         const f = await failures({ ...base, bmc: { address: "ipmi://127.0.0.1:623", username: "u", password: "p" }, dataImage: { url: ISO } });
-        expect(f).to.deep.include({ property: "dataImage", reason: "a ipmi:// BMC has no virtual media (Ironic's ipmi hardware type cannot attach an ISO); data images need a Redfish-family BMC (redfish://, redfish-virtualmedia://, idrac-virtualmedia://, …)" });
+        expect(f).to.deep.include({
+            property: "dataImage",
+            reason: "a ipmi:// BMC has no virtual media (Ironic's ipmi hardware type cannot attach an ISO); data images need a Redfish-family BMC (redfish://, redfish-virtualmedia://, idrac-virtualmedia://, …)",
+        });
     });
     it("a live ISO (booted from the same virtual CD)", async () => {
-        const f = await failures({ ...base, externallyProvisioned: false, image: { url: "http://127.0.0.1/live.iso", format: "live-iso" }, dataImage: { url: ISO } });
+        const f = await failures({
+            ...base,
+            externallyProvisioned: false,
+            image: { url: "http://127.0.0.1/live.iso", format: "live-iso" },
+            dataImage: { url: ISO },
+        });
         expect(f.map((x) => x.property)).to.include("dataImage");
     });
     it("an unknown property inside dataImage", async () => {

@@ -56,7 +56,10 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
     const tag = `${process.pid % 1000}-${Date.now() % 100000}`;
     const hostA = `day2-a-${tag}`;
     const hostB = `day2-b-${tag}`;
-    const macByte = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+    const macByte = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
     const macA = `52:54:0d:${macByte()}:${macByte()}:${macByte()}`;
     const macB = `52:54:0d:${macByte()}:${macByte()}:${macByte()}`;
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
@@ -107,7 +110,9 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
         const uuid = (await client.getNode(`default~${hostA}`)).uuid;
         await stack.setConfig("powerOffMode", "soft");
         await stack.setConfig("rebootA", "2026-12-07T21:05");
-        expect(said(await stack.must(["preview", "--diff"]))).to.contain(`WILL REBOOT (soft) host default~${hostA}: rebootRequest changed: reboot (soft, hard if it does not go off in time)`);
+        expect(said(await stack.must(["preview", "--diff"]))).to.contain(
+            `WILL REBOOT (soft) host default~${hostA}: rebootRequest changed: reboot (soft, hard if it does not go off in time)`,
+        );
         const from = ironicLogSize();
         await stack.must(["up", "--yes", "--skip-preview"]);
         const log = ironicLogSince(from);
@@ -150,7 +155,9 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
         const record = before.extra[EXTRA.deployment];
         await stack.setConfig("detachedA", "true");
         const preview = said(await stack.must(["preview", "--diff"]));
-        expect(preview).to.contain(`WILL DETACH host default~${hostA} (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on)`);
+        expect(preview).to.contain(
+            `WILL DETACH host default~${hostA} (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on)`,
+        );
         expect(preview).to.not.match(/WILL (REPROVISION|DEPROVISION)/);
         const from = ironicLogSize();
         await stack.must(["up", "--yes", "--skip-preview"]);
@@ -175,7 +182,9 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
         expect((await stack.previewSteps()).get(hostA) ?? "same").to.equal("same");
 
         await stack.setConfig("detachedA", "false");
-        expect(said(await stack.must(["preview", "--diff"]))).to.contain(`WILL RE-ATTACH host default~${hostA} (no reprovision): its node is enrolled again under the same UUID: enrol → manage → adopt; ends active, power on`);
+        expect(said(await stack.must(["preview", "--diff"]))).to.contain(
+            `WILL RE-ATTACH host default~${hostA} (no reprovision): its node is enrolled again under the same UUID: enrol → manage → adopt; ends active, power on`,
+        );
         const from2 = ironicLogSize();
         await stack.must(["up", "--yes", "--skip-preview"]);
         const back = await client.getNode(before.uuid);

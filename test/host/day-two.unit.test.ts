@@ -23,7 +23,11 @@ const spec = (i: Record<string, unknown>) => hostSpecFromInputs(i as unknown as 
 const ACTIVE = { provisionState: "active", powerState: "power on" };
 const AVAILABLE = { provisionState: "available", powerState: "power off" };
 
-function outputsOf(inputs: Record<string, unknown>, rec: { provisionState: string; powerState: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function outputsOf(
+    inputs: Record<string, unknown>,
+    rec: { provisionState: string; powerState: string },
+    extra: Record<string, unknown> = {},
+): Record<string, unknown> {
     return {
         ...inputs,
         // ownerKeyId: the owner record is already keyed under this key (no migration pending).
@@ -37,7 +41,12 @@ function outputsOf(inputs: Record<string, unknown>, rec: { provisionState: strin
     };
 }
 
-async function preview(oldInputs: Record<string, unknown>, newInputs: Record<string, unknown>, rec: { provisionState: string; powerState: string }, extra?: Record<string, unknown>) {
+async function preview(
+    oldInputs: Record<string, unknown>,
+    newInputs: Record<string, unknown>,
+    rec: { provisionState: string; powerState: string },
+    extra?: Record<string, unknown>,
+) {
     const log = captureLogger();
     try {
         const d = await diff("u", outputsOf(oldInputs, rec, extra), newInputs, log);
@@ -47,7 +56,16 @@ async function preview(oldInputs: Record<string, unknown>, newInputs: Record<str
     }
 }
 
-const kinds = (steps: HostAction[]) => steps.map((s) => (s.kind === "provision" ? `provision ${s.target}` : s.kind === "power" ? `${s.target}${s.mode ? ` ${s.mode}` : ""}` : s.kind === "reboot" ? `reboot ${s.mode}` : s.kind));
+const kinds = (steps: HostAction[]) =>
+    steps.map((s) =>
+        s.kind === "provision"
+            ? `provision ${s.target}`
+            : s.kind === "power"
+              ? `${s.target}${s.mode ? ` ${s.mode}` : ""}`
+              : s.kind === "reboot"
+                ? `reboot ${s.mode}`
+                : s.kind,
+    );
 
 describe("day two: reboot on request", () => {
     it("a new token on a provisioned, running host: one reboot (hard by default), no provision state change, the token recorded", async () => {
@@ -76,7 +94,10 @@ describe("day two: reboot on request", () => {
     });
 
     it("a host that is off (online: false, or available) is not rebooted: the token is only recorded", async () => {
-        const off = planChange(spec({ ...base, online: false }), spec({ ...base, online: false, rebootRequest: "r2" }), { provisionState: "active", powerState: "power off" });
+        const off = planChange(spec({ ...base, online: false }), spec({ ...base, online: false, rebootRequest: "r2" }), {
+            provisionState: "active",
+            powerState: "power off",
+        });
         expect(kinds(off.steps)).to.deep.equal(["patch"]);
         expect(off.reboot).to.equal(undefined);
         const avail = planChange(spec({ ...base, image: undefined }), spec({ ...base, image: undefined, rebootRequest: "r2" }), AVAILABLE);
@@ -162,7 +183,9 @@ describe("day two: detach and re-attach", () => {
         expect(plan.detach).to.equal(true);
         expect(plan.ends).to.deep.equal({ provisionState: "active", powerState: "power on" });
         const { said } = await preview(base, { ...base, detached: true }, ACTIVE);
-        expect(said).to.contain("WILL DETACH host default~d2 (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on); the server is left as it is");
+        expect(said).to.contain(
+            "WILL DETACH host default~d2 (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on); the server is left as it is",
+        );
     });
 
     it("re-attach of a provisioned host: enrol → manage → adopt, no deploy, no cleaning, no wipe", async () => {
@@ -173,7 +196,9 @@ describe("day two: detach and re-attach", () => {
         expect(plan.ends).to.deep.equal({ provisionState: "active", powerState: "power on" });
         const { d, said } = await preview({ ...base, detached: true }, base, ACTIVE);
         expect(d!.reprovision).to.equal(undefined);
-        expect(said).to.contain("WILL RE-ATTACH host default~d2 (no reprovision): its node is enrolled again under the same UUID: enrol → manage → adopt; ends active, power on");
+        expect(said).to.contain(
+            "WILL RE-ATTACH host default~d2 (no reprovision): its node is enrolled again under the same UUID: enrol → manage → adopt; ends active, power on",
+        );
     });
 
     it("re-attach together with an image change: the preview says the wipe", async () => {
@@ -209,7 +234,11 @@ describe("day two: the annotations BMO reads", () => {
 
     it("the hand-over patch removes the requests pulumi-metal3 carried out, keeps detached and inspect.metal3.io: disabled", () => {
         const host = renderBareMetalHost({ ...input, rebootRequest: "r1", inspectRequest: "i1", detached: true }).host;
-        expect(handOverPatch(host).metadata.annotations).to.deep.equal({ "baremetalhost.metal3.io/paused": null, "reboot.metal3.io": null, "inspect.metal3.io": null });
+        expect(handOverPatch(host).metadata.annotations).to.deep.equal({
+            "baremetalhost.metal3.io/paused": null,
+            "reboot.metal3.io": null,
+            "inspect.metal3.io": null,
+        });
         const disabled = renderBareMetalHost({ ...input, inspectionMode: "disabled" }).host;
         expect(handOverPatch(disabled).metadata.annotations).to.deep.equal({ "baremetalhost.metal3.io/paused": null });
     });

@@ -11,7 +11,15 @@ import type { Node } from "../../provider/ironic/types";
 
 const key = "0123456789abcdef0123456789abcdef";
 const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" };
-const inputs = { name: "h1", bmc: { address: "redfish://10.0.0.1/redfish/v1/Systems/1", username: "admin", password: "s3cret" }, online: true, bootMACAddress: "52:54:00:00:00:01", image, userData: "#cloud-config\n", labels: { rack: "r1" } };
+const inputs = {
+    name: "h1",
+    bmc: { address: "redfish://10.0.0.1/redfish/v1/Systems/1", username: "admin", password: "s3cret" },
+    online: true,
+    bootMACAddress: "52:54:00:00:00:01",
+    image,
+    userData: "#cloud-config\n",
+    labels: { rack: "r1" },
+};
 /** Outputs as create stores them: public inputs + salted digests + state. */
 const olds = {
     name: "h1",
@@ -49,7 +57,10 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         setStackOwnerKey("f".repeat(64));
         try {
             expect((await diff("u", olds, { ...inputs, __provider: "x" })).changed).to.deep.equal(["ownerRecord"]);
-            expect((await diff("u", { ...olds, secretDigests: { ...secretDigests, ownerKeyId: ownerKeyId("f".repeat(64)) } }, { ...inputs, __provider: "x" })).changes).to.equal(false);
+            expect(
+                (await diff("u", { ...olds, secretDigests: { ...secretDigests, ownerKeyId: ownerKeyId("f".repeat(64)) } }, { ...inputs, __provider: "x" }))
+                    .changes,
+            ).to.equal(false);
         } finally {
             setStackOwnerKey(undefined);
         }
@@ -81,14 +92,22 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         expect(d.changed).to.deep.equal(["bmc.address"]);
     });
     it("online, labels, traits, description, cleaning mode → in-place change", async () => {
-        for (const [k, v] of Object.entries({ online: false, labels: { rack: "r2" }, traits: ["CUSTOM_X"], description: "d", automatedCleaningMode: "disabled" })) {
+        for (const [k, v] of Object.entries({
+            online: false,
+            labels: { rack: "r2" },
+            traits: ["CUSTOM_X"],
+            description: "d",
+            automatedCleaningMode: "disabled",
+        })) {
             const d = await diff("u", olds, { ...inputs, [k]: v });
             expect(d.replaces, k).to.deep.equal([]);
             expect(d.changed, k).to.deep.equal([k]);
         }
     });
     it("image change on a provisioned host → change, announced on stderr as a reprovision", async () => {
-        const { result, stderr } = await captureStderr((log) => diff("u", olds, { ...inputs, image: { ...image, url: "http://images.example/os2.qcow2" } }, log));
+        const { result, stderr } = await captureStderr((log) =>
+            diff("u", olds, { ...inputs, image: { ...image, url: "http://images.example/os2.qcow2" } }, log),
+        );
         expect(result.changed).to.deep.equal(["image"]);
         expect(result.reprovision).to.match(/REPROVISION/);
         expect(stderr).to.contain("WILL REPROVISION (wipe) host default~h1: image changed");
@@ -101,7 +120,9 @@ describe("host/diff: replaces vs changes vs nothing, unknowns at preview", () =>
         expect(r.stderr).to.contain("WILL DEPROVISION (wipe) host default~h1: image removed");
     });
     it("image change on a host that is only available → change, no wipe announced", async () => {
-        const { result, stderr } = await captureStderr((log) => diff("u", { ...olds, provisioningState: "available" }, { ...inputs, image: { ...image, checksum: "def" } }, log));
+        const { result, stderr } = await captureStderr((log) =>
+            diff("u", { ...olds, provisioningState: "available" }, { ...inputs, image: { ...image, checksum: "def" } }, log),
+        );
         expect(result.changes).to.equal(true);
         expect(result.reprovision).to.equal(undefined);
         expect(stderr).to.equal("");
@@ -127,12 +148,27 @@ describe("host/hardware: Ironic inventory → Metal³ HardwareDetails", () => {
             inventory: {
                 cpu: { architecture: "x86_64", model_name: "Xeon", frequency: "2400.6", flags: ["sse2", "avx"], count: 16 },
                 memory: { physical_mb: 65536 },
-                interfaces: [{ name: "eth0", mac_address: "52:54:00:00:00:01", ipv4_address: "10.0.0.5", ipv6_address: "fd00::5", speed_mbps: 10000, vendor: "0x8086", product: "0x1572" }],
+                interfaces: [
+                    {
+                        name: "eth0",
+                        mac_address: "52:54:00:00:00:01",
+                        ipv4_address: "10.0.0.5",
+                        ipv6_address: "fd00::5",
+                        speed_mbps: 10000,
+                        vendor: "0x8086",
+                        product: "0x1572",
+                    },
+                ],
                 disks: [
                     { name: "/dev/sda", by_path: "/dev/disk/by-path/pci-0", rotational: true, size: 1000204886016, serial: "S1", hctl: "0:0:0:0" },
                     { name: "/dev/nvme0n1", rotational: false, size: 512110190592 },
                 ],
-                system_vendor: { manufacturer: "Dell", product_name: "R640", serial_number: "ABC", firmware: { vendor: "Dell", version: "2.1", build_date: "2024-01-01" } },
+                system_vendor: {
+                    manufacturer: "Dell",
+                    product_name: "R640",
+                    serial_number: "ABC",
+                    firmware: { vendor: "Dell", version: "2.1", build_date: "2024-01-01" },
+                },
                 hostname: "node-1",
             },
             plugin_data: { all_interfaces: { eth0: { pxe: true } } },
@@ -152,17 +188,36 @@ describe("host/hardware: Ironic inventory → Metal³ HardwareDetails", () => {
     it("without an inventory: the node's properties", () => {
         const { hardwareDetails } = require("../../provider/host/hardware");
         const hw = hardwareDetails({ properties: { cpus: "8", memory_mb: "16384", local_gb: "100", cpu_arch: "aarch64" } } as unknown as Node, undefined);
-        expect(hw).to.deep.equal({ source: "properties", ramMebibytes: 16384, cpu: { arch: "aarch64", count: 8 }, storage: [{ name: "root", sizeBytes: 100 * 1024 ** 3 }] });
+        expect(hw).to.deep.equal({
+            source: "properties",
+            ramMebibytes: 16384,
+            cpu: { arch: "aarch64", count: 8 },
+            storage: [{ name: "root", sizeBytes: 100 * 1024 ** 3 }],
+        });
     });
 });
 
 describe("host/raid: Metal³ RAID → Ironic target_raid_config", () => {
     it("software RAID: agent raid interface, controller software, physical disks as root device hints, first volume root", () => {
         const { raidPlan, raidCleanSteps } = require("../../provider/host/raid");
-        const plan = raidPlan({ softwareRAIDVolumes: [{ level: "1", physicalDisks: [{ deviceName: "/dev/sda" }, { deviceName: "/dev/sdb" }] }, { level: "0", sizeGibibytes: 10 }] }, undefined);
+        const plan = raidPlan(
+            {
+                softwareRAIDVolumes: [
+                    { level: "1", physicalDisks: [{ deviceName: "/dev/sda" }, { deviceName: "/dev/sdb" }] },
+                    { level: "0", sizeGibibytes: 10 },
+                ],
+            },
+            undefined,
+        );
         expect(plan.raidInterface).to.equal("agent");
         expect(plan.logical_disks).to.deep.equal([
-            { size_gb: "MAX", raid_level: "1", controller: "software", physical_disks: [{ name: "s== /dev/sda" }, { name: "s== /dev/sdb" }], is_root_volume: true },
+            {
+                size_gb: "MAX",
+                raid_level: "1",
+                controller: "software",
+                physical_disks: [{ name: "s== /dev/sda" }, { name: "s== /dev/sdb" }],
+                is_root_volume: true,
+            },
             { size_gb: 10, raid_level: "0", controller: "software" },
         ]);
         expect(raidCleanSteps(plan, { eraseMetadata: true })).to.deep.equal([
@@ -173,22 +228,40 @@ describe("host/raid: Metal³ RAID → Ironic target_raid_config", () => {
     });
     it("hardware RAID: disk type from rotational; no root volume when root device hints are set; unset raid = unmanaged", () => {
         const { raidPlan } = require("../../provider/host/raid");
-        expect(raidPlan({ hardwareRAIDVolumes: [{ level: "1+0", rotational: false, controller: "RAID.1", numberOfPhysicalDisks: 4 }] }, { deviceName: "/dev/sdb" }).logical_disks).to.deep.equal([
-            { size_gb: "MAX", raid_level: "1+0", controller: "RAID.1", disk_type: "ssd", number_of_physical_disks: 4 },
-        ]);
+        expect(
+            raidPlan({ hardwareRAIDVolumes: [{ level: "1+0", rotational: false, controller: "RAID.1", numberOfPhysicalDisks: 4 }] }, { deviceName: "/dev/sdb" })
+                .logical_disks,
+        ).to.deep.equal([{ size_gb: "MAX", raid_level: "1+0", controller: "RAID.1", disk_type: "ssd", number_of_physical_disks: 4 }]);
         expect(raidPlan(undefined, undefined)).to.equal(undefined);
     });
 });
 
 describe("host/configdrive and instance_info", () => {
     it("config drive: BMO's default meta_data, user meta_data merged over it, network_data parsed from YAML", () => {
-        const drive = buildConfigDrive({ hostName: "h1", namespace: "prod", uuid: "u-1", userData: "#cloud-config\n", networkData: "links:\n- id: eth0\n", metaData: '{"name": "custom", "role": "db"}' });
-        expect(drive.meta_data).to.deep.equal({ uuid: "u-1", "metal3-namespace": "prod", "metal3-name": "h1", "local-hostname": "h1", local_hostname: "h1", name: "custom", role: "db" });
+        const drive = buildConfigDrive({
+            hostName: "h1",
+            namespace: "prod",
+            uuid: "u-1",
+            userData: "#cloud-config\n",
+            networkData: "links:\n- id: eth0\n",
+            metaData: '{"name": "custom", "role": "db"}',
+        });
+        expect(drive.meta_data).to.deep.equal({
+            uuid: "u-1",
+            "metal3-namespace": "prod",
+            "metal3-name": "h1",
+            "local-hostname": "h1",
+            local_hostname: "h1",
+            name: "custom",
+            role: "db",
+        });
         expect(drive.user_data).to.equal("#cloud-config\n");
         expect(drive.network_data).to.deep.equal({ links: [{ id: "eth0" }] });
     });
     it("root device hints use BMO's operators", () => {
-        expect(ironicRootDevice({ deviceName: "/dev/disk/by-path/pci-1", model: "SSD", minSizeGigabytes: 100, rotational: false, serialNumber: "s1" })).to.deep.equal({
+        expect(
+            ironicRootDevice({ deviceName: "/dev/disk/by-path/pci-1", model: "SSD", minSizeGigabytes: 100, rotational: false, serialNumber: "s1" }),
+        ).to.deep.equal({
             by_path: "s== /dev/disk/by-path/pci-1",
             model: "<in> SSD",
             size: ">= 100",
@@ -200,7 +273,12 @@ describe("host/configdrive and instance_info", () => {
         const n = { deploy_interface: "direct", instance_info: { image_source: "old" }, properties: {} } as unknown as Node;
         const ops = instancePatch(n, { image: { url: "http://x/a.raw", checksum: "ff", checksumType: "sha256", format: "raw" }, bootMode: "UEFISecureBoot" });
         const paths = Object.fromEntries(ops.map((o) => [o.path, o.op === "remove" ? "REMOVE" : o.value]));
-        expect(paths).to.deep.include({ "/instance_info/image_source": "http://x/a.raw", "/instance_info/image_os_hash_algo": "sha256", "/instance_info/image_os_hash_value": "ff", "/instance_info/capabilities": { secure_boot: "true" } });
+        expect(paths).to.deep.include({
+            "/instance_info/image_source": "http://x/a.raw",
+            "/instance_info/image_os_hash_algo": "sha256",
+            "/instance_info/image_os_hash_value": "ff",
+            "/instance_info/capabilities": { secure_boot: "true" },
+        });
         expect(paths["/properties/capabilities"]).to.equal("boot_mode:uefi,secure_boot:true");
         const iso = Object.fromEntries(instancePatch(n, { image: { url: "http://x/live.iso", format: "live-iso" } }).map((o) => [o.path, o.value]));
         expect(iso["/instance_info/boot_iso"]).to.equal("http://x/live.iso");

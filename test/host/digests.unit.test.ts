@@ -2,7 +2,16 @@
 // carry cannot be computed from a secret alone, and nodes and state written by releases before
 // keyed digests migrate without a diff, a BMC re-patch or a reprovision.
 import { expect } from "chai";
-import { canonicalJson, hostSpecFromInputs, keyIdOf, legacySecretDigest, newDigestKey, PlainHostInputs, secretDigest, sha256 } from "../../provider/host/desired";
+import {
+    canonicalJson,
+    hostSpecFromInputs,
+    keyIdOf,
+    legacySecretDigest,
+    newDigestKey,
+    PlainHostInputs,
+    secretDigest,
+    sha256,
+} from "../../provider/host/desired";
 import { EXTRA, nextAction } from "../../provider/host/lifecycle";
 import { registrationPatch } from "../../provider/host/registration";
 import type { Node } from "../../provider/ironic/types";
@@ -53,7 +62,10 @@ describe("host/digests: keyed, and migrated from the unkeyed form", () => {
 
     it("a node fingerprinted by an older release is re-fingerprinted without touching the BMC or the disk", () => {
         const spec = hostSpecFromInputs(inputs, { apiVersion: "1.82", digestKey: newDigestKey() });
-        const node = activeNode({ [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.legacyBmcFingerprint, [EXTRA.deployment]: spec.deployment!.legacyFingerprint }, spec);
+        const node = activeNode(
+            { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.legacyBmcFingerprint, [EXTRA.deployment]: spec.deployment!.legacyFingerprint },
+            spec,
+        );
         const ops = registrationPatch(spec, node);
         expect(ops.filter((o) => o.path.startsWith("/driver_info"))).to.deep.equal([]);
         expect(ops).to.deep.include({ op: "add", path: `/extra/${EXTRA.bmcFingerprint}`, value: spec.bmcFingerprint });
@@ -66,8 +78,14 @@ describe("host/digests: keyed, and migrated from the unkeyed form", () => {
 
     it("an old-form fingerprint of other credentials or another deployment still counts as a change", () => {
         const spec = hostSpecFromInputs(inputs, { apiVersion: "1.82", digestKey: newDigestKey() });
-        const other = hostSpecFromInputs({ ...inputs, bmc: { ...(inputs.bmc as object), password: "old" }, userData: "#old\n" } as PlainHostInputs, { apiVersion: "1.82", digestKey: newDigestKey() });
-        const node = activeNode({ [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: other.legacyBmcFingerprint, [EXTRA.deployment]: other.deployment!.legacyFingerprint }, spec);
+        const other = hostSpecFromInputs({ ...inputs, bmc: { ...(inputs.bmc as object), password: "old" }, userData: "#old\n" } as PlainHostInputs, {
+            apiVersion: "1.82",
+            digestKey: newDigestKey(),
+        });
+        const node = activeNode(
+            { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: other.legacyBmcFingerprint, [EXTRA.deployment]: other.deployment!.legacyFingerprint },
+            spec,
+        );
         const paths = registrationPatch(spec, node).map((o) => o.path);
         expect(paths).to.include("/driver_info/ipmi_password");
         expect(paths).to.not.include(`/extra/${EXTRA.deployment}`);
@@ -76,7 +94,10 @@ describe("host/digests: keyed, and migrated from the unkeyed form", () => {
     it("a deployment recorded under another key is never rebuilt on a guess", () => {
         const spec = hostSpecFromInputs(inputs, { apiVersion: "1.82", digestKey: newDigestKey() });
         const elsewhere = hostSpecFromInputs(inputs, { apiVersion: "1.82", digestKey: newDigestKey() });
-        const node = activeNode({ [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.deployment]: elsewhere.deployment!.fingerprint }, spec);
+        const node = activeNode(
+            { [EXTRA.managed]: "true", [EXTRA.bmcFingerprint]: spec.bmcFingerprint, [EXTRA.deployment]: elsewhere.deployment!.fingerprint },
+            spec,
+        );
         // Registered exactly as the spec says, so only the deployment record is in question.
         for (const op of registrationPatch(spec, node)) {
             const parts = op.path.split("/").slice(1);
@@ -88,7 +109,9 @@ describe("host/digests: keyed, and migrated from the unkeyed form", () => {
         const port = { uuid: "p", address: "52:54:00:00:00:01", node_uuid: "u", pxe_enabled: true, extra: {}, created_at: "", updated_at: null };
         const action = nextAction(spec, { node, ports: [port] });
         expect(action.kind).to.equal("fail");
-        expect((action as { message: string }).message).to.contain("another digest key").and.contain("externallyProvisioned");
+        expect((action as { message: string }).message)
+            .to.contain("another digest key")
+            .and.contain("externallyProvisioned");
     });
 
     it("state from an older release (salted digests) shows no diff for unchanged secrets, and a change for changed ones", async () => {

@@ -6,7 +6,6 @@ import { IronicError, isUnreachable } from "../../provider/ironic";
 import { HostError } from "../../provider/host/converge";
 import { engineError } from "../../sdk/providers/errors";
 
- 
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 const refused = () =>

@@ -33,7 +33,11 @@ describe("BareMetalHost under the real pulumi engine", function () {
     let env: NodeJS.ProcessEnv;
     let client: IronicClient;
     const hostName = `engine-${process.pid}`;
-    const mac = `52:54:01:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}`;
+    const mac = `52:54:01:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:${Math.floor(
+        Math.random() * 256,
+    )
+        .toString(16)
+        .padStart(2, "0")}`;
 
     function pulumi(args: string[]): Promise<{ code: number; out: string }> {
         return new Promise((resolve, reject) => {
@@ -118,7 +122,8 @@ describe("BareMetalHost under the real pulumi engine", function () {
         const outputs = JSON.parse(state).deployment.resources.find((r: { type: string }) => r.type.endsWith("pulumi-metal3:BareMetalHost")).outputs;
         expect(outputs.secretDigests).to.have.property("ciphertext");
         for (const secret of ["bmc-pw-do-not-leak", "#cloud-config\npassword: userdata-do-not-leak\n"]) {
-            for (const guess of [sha256(secret), sha256(canonicalJson(secret)), createHash("sha256").update(secret).digest("hex")]) expect(state).to.not.contain(guess);
+            for (const guess of [sha256(secret), sha256(canonicalJson(secret)), createHash("sha256").update(secret).digest("hex")])
+                expect(state).to.not.contain(guess);
         }
         const deployed = (await client.getNode(node.uuid)).extra[EXTRA.deployment] as string;
         expect(deployed).to.match(/^hmac-sha256:[0-9a-f]{12}:[0-9a-f]{64}$/);

@@ -32,7 +32,10 @@ describe("firmware settings under the real pulumi engine (fake hardware): manual
     let client: IronicClient;
     let stack: TestStack;
     const host = `fw-fake-${process.pid % 1000}-${Date.now() % 100000}`;
-    const macByte = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+    const macByte = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
     const mac = `52:54:0f:${macByte()}:${macByte()}:${macByte()}`;
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
@@ -63,7 +66,9 @@ describe("firmware settings under the real pulumi engine (fake hardware): manual
         expect(before.provision_state).to.equal("available");
         await stack.setConfig("firmware", JSON.stringify({ settings: { ProcTurboMode: "Disabled", NumCores: 12 } }));
         const preview = said(await stack.must(["preview", "--diff"]));
-        expect(preview).to.contain(`WILL CLEAN (manual cleaning for firmware settings, no agent; reboots the host) host default~${host}: firmware settings changed`);
+        expect(preview).to.contain(
+            `WILL CLEAN (manual cleaning for firmware settings, no agent; reboots the host) host default~${host}: firmware settings changed`,
+        );
         expect(preview).to.not.contain("REPROVISION");
         const up = said(await stack.must(["up", "--yes", "--skip-preview"]));
         expect(up).to.contain("manual cleaning (firmware settings NumCores, ProcTurboMode; no agent, the host reboots)");

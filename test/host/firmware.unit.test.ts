@@ -73,7 +73,9 @@ describe("firmware settings (pure)", () => {
         const r = registryOf(BIOS);
         expect(firmwareProblems({ ProcTurboMode: "Disabled", SerialNumber: "X1" }, r)).to.deep.equal([]);
         expect(firmwareProblems({ NumCores: "12" }, r)).to.deep.equal([{ name: "NumCores", message: 'BIOS setting "NumCores" is read-only on this host' }]);
-        expect(firmwareProblems({ ProcTurboMode: "Maybe" }, r)[0].message).to.equal('"Maybe" is not an allowed value of BIOS setting "ProcTurboMode" (allowed: Enabled, Disabled)');
+        expect(firmwareProblems({ ProcTurboMode: "Maybe" }, r)[0].message).to.equal(
+            '"Maybe" is not an allowed value of BIOS setting "ProcTurboMode" (allowed: Enabled, Disabled)',
+        );
         expect(firmwareProblems({ SerialNumber: "x".repeat(17) }, r)[0].message).to.equal('BIOS setting "SerialNumber" must be at most 16 characters');
         expect(firmwareProblems({ Nope: "1" }, r)[0].name).to.equal("Nope");
         const bounded = registryOf([{ name: "Cores", value: "4", attribute_type: "Integer", lower_bound: 1, upper_bound: 8 }]);
@@ -85,22 +87,35 @@ describe("firmware settings (pure)", () => {
 
     it("an available host: manual cleaning (manage → clean → provide), announced as WILL CLEAN, no wipe", () => {
         const old = spec(base);
-        const plan = planChange(old, spec({ ...base, firmware: { settings: { ProcTurboMode: "Disabled" } } }), { provisionState: "available", powerState: "power off" });
+        const plan = planChange(old, spec({ ...base, firmware: { settings: { ProcTurboMode: "Disabled" } } }), {
+            provisionState: "available",
+            powerState: "power off",
+        });
         expect(plan.steps.map((s) => s.kind)).to.deep.equal(["provision", "configure-firmware", "provision"]);
         expect(plan.firmware).to.equal("clean");
         expect(plan.wipe).to.equal(undefined);
         expect(plan.ends.provisionState).to.equal("available");
-        expect(dayTwoWords(plan, "default~fw")).to.match(/^WILL CLEAN \(manual cleaning for firmware settings, no agent; reboots the host\) host default~fw: firmware settings changed/);
+        expect(dayTwoWords(plan, "default~fw")).to.match(
+            /^WILL CLEAN \(manual cleaning for firmware settings, no agent; reboots the host\) host default~fw: firmware settings changed/,
+        );
     });
 
     it("a provisioned host (ours or externally provisioned): servicing, announced as WILL SERVICE (no wipe), ends active; never a rebuild", () => {
         const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" };
-        for (const inputs of [{ ...base, image }, { ...base, externallyProvisioned: true }]) {
-            const plan = planChange(spec(inputs), spec({ ...inputs, firmware: { settings: { ProcTurboMode: "Disabled" } } }), { provisionState: "active", powerState: "power on" });
+        for (const inputs of [
+            { ...base, image },
+            { ...base, externallyProvisioned: true },
+        ]) {
+            const plan = planChange(spec(inputs), spec({ ...inputs, firmware: { settings: { ProcTurboMode: "Disabled" } } }), {
+                provisionState: "active",
+                powerState: "power on",
+            });
             expect(plan.steps).to.deep.equal([{ kind: "configure-firmware", via: "service" }]);
             expect(plan.wipe).to.equal(undefined);
             expect(plan.ends.provisionState).to.equal("active");
-            expect(dayTwoWords(plan, "default~fw")).to.equal("WILL SERVICE (no wipe; reboots the host) host default~fw: firmware settings changed: service (firmware settings, reboot); ends active, power on");
+            expect(dayTwoWords(plan, "default~fw")).to.equal(
+                "WILL SERVICE (no wipe; reboots the host) host default~fw: firmware settings changed: service (firmware settings, reboot); ends active, power on",
+            );
         }
     });
 
@@ -115,7 +130,10 @@ describe("firmware settings (pure)", () => {
         const refused = await check(olds, { ...news, firmware: { settings: { NumCores: "12", ProcTurboMode: "Maybe" } } }, { url: "http://127.0.0.1:1" });
         expect(refused.failures).to.deep.equal([
             { property: "firmware.settings.NumCores", reason: 'BIOS setting "NumCores" is read-only on this host' },
-            { property: "firmware.settings.ProcTurboMode", reason: '"Maybe" is not an allowed value of BIOS setting "ProcTurboMode" (allowed: Enabled, Disabled)' },
+            {
+                property: "firmware.settings.ProcTurboMode",
+                reason: '"Maybe" is not an allowed value of BIOS setting "ProcTurboMode" (allowed: Enabled, Disabled)',
+            },
         ]);
         expect((await check(olds, news, { url: "http://127.0.0.1:1" })).failures ?? []).to.deep.equal([]);
     });

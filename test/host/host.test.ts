@@ -14,7 +14,7 @@ import { EXTRA } from "../../provider/host/lifecycle";
 const provider = bareMetalHostProvider;
 // The dynamic-provider host sends results through protobuf Structs; anything they reject fails
 // only under the real engine ("Unexpected struct type"), so every result is checked here.
- 
+
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 function wireSafe<T>(v: T): T {
     expect(() => Struct.fromJavaScript(v), "result must survive the engine's protobuf Struct").to.not.throw();
@@ -26,7 +26,11 @@ let seq = 0;
 function fresh(prefix: string) {
     seq++;
     const tag = `${process.pid % 256}`.padStart(2, "0");
-    const mac = `52:54:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}`;
+    const mac = `52:54:${(process.pid % 256).toString(16).padStart(2, "0")}:${(Date.now() % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(
+        Math.random() * 256,
+    )
+        .toString(16)
+        .padStart(2, "0")}`;
     return { name: `${prefix}-${tag}-${Date.now() % 100000}-${seq}`, mac };
 }
 
@@ -89,7 +93,13 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(node.extra[EXTRA.labels]).to.deep.equal({ "infrastructure.cluster.x-k8s.io/failure-domain": "rack-1" });
         expect(node.extra[EXTRA.managed]).to.equal("true");
         expect((await client.listPorts({ node: node.uuid })).map((p) => p.address)).to.deep.equal([mac]);
-        expect(created.outs).to.include({ nodeUuid: created.id, provisioningState: "available", ironicProvisionState: "available", poweredOn: false, errorMessage: "" });
+        expect(created.outs).to.include({
+            nodeUuid: created.id,
+            provisioningState: "available",
+            ironicProvisionState: "available",
+            poweredOn: false,
+            errorMessage: "",
+        });
         expect(created.outs.hardware).to.have.property("source");
 
         // Image + user data: provisioned, powered on, config drive given, secrets nowhere in outputs.
@@ -199,7 +209,16 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
     it("an interrupted create (node left behind under <ns>~<name>, with this stack's owner record) is adopted, not duplicated", async () => {
         const { name, mac } = fresh("adopt");
         const owner = { stack: "host-test/dev", resource: name };
-        const leftBehind = await client.createNode({ name: `lab~${name}`, driver: "fake-hardware", boot_interface: "fake", deploy_interface: "fake", management_interface: "fake", power_interface: "fake", inspect_interface: "fake", extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource } } as never);
+        const leftBehind = await client.createNode({
+            name: `lab~${name}`,
+            driver: "fake-hardware",
+            boot_interface: "fake",
+            deploy_interface: "fake",
+            management_interface: "fake",
+            power_interface: "fake",
+            inspect_interface: "fake",
+            extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource },
+        } as never);
         cleanup.push(leftBehind.uuid);
         const inputs = { name, namespace: "lab", bmc: { address: "fake://adopt" }, online: false, bootMACAddress: mac, owner };
         const created = await provider.create(inputs);
@@ -213,15 +232,37 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
     it("a node of this stack owning the boot MAC is adopted; adoptNode takes over a node by UUID or name (the import replacement)", async () => {
         const a = fresh("bymac");
         const owner = { stack: "host-test/dev", resource: a.name };
-        const unnamed = await client.createNode({ driver: "fake-hardware", power_interface: "fake", management_interface: "fake", boot_interface: "fake", deploy_interface: "fake", extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource } } as never);
+        const unnamed = await client.createNode({
+            driver: "fake-hardware",
+            power_interface: "fake",
+            management_interface: "fake",
+            boot_interface: "fake",
+            deploy_interface: "fake",
+            extra: { [EXTRA.owner]: owner.stack, [EXTRA.resource]: owner.resource },
+        } as never);
         cleanup.push(unnamed.uuid);
         await client.createPort({ node_uuid: unnamed.uuid, address: a.mac });
-        const byMac = await provider.create({ name: a.name, bmc: { address: "fake://m" }, online: false, bootMACAddress: a.mac, inspectionMode: "disabled", owner });
+        const byMac = await provider.create({
+            name: a.name,
+            bmc: { address: "fake://m" },
+            online: false,
+            bootMACAddress: a.mac,
+            inspectionMode: "disabled",
+            owner,
+        });
         expect(byMac.id).to.equal(unnamed.uuid);
         expect((await client.getNode(unnamed.uuid)).name).to.equal(`default~${a.name}`);
 
         const b = fresh("import");
-        const existing = await client.createNode({ name: `legacy-${b.name}`, driver: "fake-hardware", power_interface: "fake", management_interface: "fake", boot_interface: "fake", deploy_interface: "fake", inspect_interface: "fake" } as never);
+        const existing = await client.createNode({
+            name: `legacy-${b.name}`,
+            driver: "fake-hardware",
+            power_interface: "fake",
+            management_interface: "fake",
+            boot_interface: "fake",
+            deploy_interface: "fake",
+            inspect_interface: "fake",
+        } as never);
         cleanup.push(existing.uuid);
         const imported = await provider.create({ name: b.name, bmc: { address: "fake://i" }, online: false, adoptNode: `legacy-${b.name}` });
         expect(imported.id).to.equal(existing.uuid);
@@ -231,7 +272,12 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
 
         // A boot MAC owned by another (named) node is a conflict, as in BMO: nothing is created.
         const c = fresh("conflict");
-        const other = await client.createNode({ name: `someone-else-${c.name}`, driver: "fake-hardware", power_interface: "fake", management_interface: "fake" } as never);
+        const other = await client.createNode({
+            name: `someone-else-${c.name}`,
+            driver: "fake-hardware",
+            power_interface: "fake",
+            management_interface: "fake",
+        } as never);
         cleanup.push(other.uuid);
         await client.createPort({ node_uuid: other.uuid, address: c.mac });
         let conflict: (Error & { id?: string }) | undefined;
@@ -241,7 +287,9 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         expect(await client.findNode(`default~${c.name}`)).to.equal(undefined);
 
         let missing: Error | undefined;
-        await provider.create({ name: fresh("missing").name, bmc: { address: "fake://x" }, online: false, adoptNode: "no-such-node-anywhere" }).catch((e) => (missing = e));
+        await provider
+            .create({ name: fresh("missing").name, bmc: { address: "fake://x" }, online: false, adoptNode: "no-such-node-anywhere" })
+            .catch((e) => (missing = e));
         expect(missing?.message).to.match(/adoptNode "no-such-node-anywhere" is not an Ironic node/);
         await provider.delete!(byMac.id, byMac.outs);
         await provider.delete!(imported.id, imported.outs);
@@ -249,7 +297,9 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
 
     it("externallyProvisioned: adopted as active without a deploy, powered as online, deleted without a wipe", async () => {
         const { name, mac } = fresh("extprov");
-        const created = wireSafe(await provider.create({ name, bmc: { address: "fake://ext" }, online: true, bootMACAddress: mac, externallyProvisioned: true }));
+        const created = wireSafe(
+            await provider.create({ name, bmc: { address: "fake://ext" }, online: true, bootMACAddress: mac, externallyProvisioned: true }),
+        );
         cleanup.push(created.id);
         const node = await client.getNode(created.id);
         expect([node.provision_state, node.power_state]).to.deep.equal(["active", "power on"]);
@@ -287,7 +337,13 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
 
     it("RAID: the volumes become Ironic's target_raid_config while preparing; [] clears it (back through manageable)", async () => {
         const { name, mac } = fresh("raid");
-        const inputs = { name, bmc: { address: "fake://raid" }, online: false, bootMACAddress: mac, raid: { hardwareRAIDVolumes: [{ level: "1", sizeGibibytes: 100, name: "root" }, { level: "5" }] } };
+        const inputs = {
+            name,
+            bmc: { address: "fake://raid" },
+            online: false,
+            bootMACAddress: mac,
+            raid: { hardwareRAIDVolumes: [{ level: "1", sizeGibibytes: 100, name: "root" }, { level: "5" }] },
+        };
         const created = wireSafe(await provider.create(inputs));
         cleanup.push(created.id);
         let node = await client.getNode(created.id);
@@ -308,7 +364,12 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
     it("an ipmi:// host whose BMC port is closed fails with Ironic's own last_error, keeping the node id", async () => {
         const port = await closedPort();
         const { name } = fresh("ipmi");
-        const inputs = { name, bmc: { address: `ipmi://127.0.0.1:${port}`, username: "admin", password: "wrong-pw" }, online: false, timeouts: { register: "3m" } };
+        const inputs = {
+            name,
+            bmc: { address: `ipmi://127.0.0.1:${port}`, username: "admin", password: "wrong-pw" },
+            online: false,
+            timeouts: { register: "3m" },
+        };
         let err: (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
         try {
             await provider.create(inputs);
@@ -351,7 +412,9 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         const { name, mac } = fresh("deadline");
         // Inspection on fake hardware takes about a second here; allow it 0.3 s.
         let err: (Error & { id?: string }) | undefined;
-        await provider.create({ name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac, timeouts: { inspect: "300ms" } }).catch((e) => (err = e));
+        await provider
+            .create({ name, bmc: { address: "fake://slow" }, online: false, bootMACAddress: mac, timeouts: { inspect: "300ms" } })
+            .catch((e) => (err = e));
         expect(err, "create must time out").to.not.equal(undefined);
         expect(err!.id).to.be.a("string");
         cleanup.push(err!.id!);
@@ -372,7 +435,11 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         process.env.IRONIC_URL = process.env.OS_ENDPOINT = `http://127.0.0.1:${await closedPort()}`;
         let created: Array<{ id: string; outs?: any }>;
         try {
-            created = await Promise.all(hosts.map((h) => provider.create({ name: h.name, bmc: { address: "fake://par" }, online: false, bootMACAddress: h.mac, ironic: { url: realUrl } })));
+            created = await Promise.all(
+                hosts.map((h) =>
+                    provider.create({ name: h.name, bmc: { address: "fake://par" }, online: false, bootMACAddress: h.mac, ironic: { url: realUrl } }),
+                ),
+            );
         } finally {
             process.env.IRONIC_URL = saved.IRONIC_URL;
             process.env.OS_ENDPOINT = saved.OS_ENDPOINT;
@@ -414,10 +481,15 @@ describe("BareMetalHost against real Ironic (fake hardware)", function () {
         delete env.OS_ENDPOINT;
         delete env.OS_CLOUD;
         const out = await new Promise<string>((resolve, reject) =>
-            execFile(process.execPath, [file], { cwd: REPO, env, timeout: 300_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+            execFile(process.execPath, [file], { cwd: REPO, env, timeout: 300_000 }, (e, stdout, stderr) =>
+                e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+            ),
         );
         fs.unlinkSync(file);
-        const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+        const lines = out
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
         expect(lines[0].state).to.equal("available");
         expect(lines[1].deleted).to.equal(lines[0].created);
         expect(await client.findNode(lines[0].created)).to.equal(undefined);

@@ -10,7 +10,6 @@ import { bareMetalHostProvider as provider } from "../../sdk/baremetalhost";
 import { FlakyProxy, startFlakyProxy } from "../ironic/flaky-proxy";
 import { startExtraIronic, TEST_FAKE_DELAYS } from "../support/hooks";
 
- 
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 /** What the dynamic-provider host reads from a handler's error (cmd/dynamic-provider grpcResponseFromError). */

@@ -20,7 +20,16 @@ const NS = "owner-key-engine";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 function fingerprint(n: Node) {
-    return { name: n.name, extra: n.extra, driver_info: n.driver_info, instance_info: n.instance_info, provision_state: n.provision_state, power_state: n.power_state, allocation_uuid: n.allocation_uuid, updated_at: n.updated_at };
+    return {
+        name: n.name,
+        extra: n.extra,
+        driver_info: n.driver_info,
+        instance_info: n.instance_info,
+        provision_state: n.provision_state,
+        power_state: n.power_state,
+        allocation_uuid: n.allocation_uuid,
+        updated_at: n.updated_at,
+    };
 }
 
 describe("keyed owner records under the real pulumi engine", function () {
@@ -148,7 +157,11 @@ describe("keyed owner records under the real pulumi engine", function () {
         const now = await client.getNode(uuid);
         const poolKey = (await pool.must(["config", "get", "pulumi-metal3:ownerKey"])).stdout.trim();
         expect(verifyOwnerMac([poolKey], now.extra[OWNER_MAC_KEY], now.name!, "trust/pool", hostName)).to.equal("verified");
-        expect([now.provision_state, now.power_state, now.provision_updated_at]).to.deep.equal([old.provision_state, old.power_state, old.provision_updated_at]);
+        expect([now.provision_state, now.power_state, now.provision_updated_at]).to.deep.equal([
+            old.provision_state,
+            old.power_state,
+            old.provision_updated_at,
+        ]);
         const { [OWNER_MAC_KEY]: _mac, ...extraNow } = now.extra;
         expect(extraNow).to.deep.equal(old.extra);
         expect([now.driver_info, now.instance_info]).to.deep.equal([old.driver_info, old.instance_info]);

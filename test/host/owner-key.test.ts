@@ -22,7 +22,15 @@ const KEY_B = "b".repeat(64);
 
 /** Everything an operator would compare: nothing the provider could have touched differs. */
 function fingerprint(n: Node) {
-    return { name: n.name, extra: n.extra, driver_info: n.driver_info, instance_info: n.instance_info, provision_state: n.provision_state, power_state: n.power_state, updated_at: n.updated_at };
+    return {
+        name: n.name,
+        extra: n.extra,
+        driver_info: n.driver_info,
+        instance_info: n.instance_info,
+        provision_state: n.provision_state,
+        power_state: n.power_state,
+        updated_at: n.updated_at,
+    };
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error & { id?: string }> {
@@ -48,7 +56,11 @@ describe("keyed owner records on hosts (real Ironic)", function () {
         bmc: { address: "fake://owner-key" },
         online: false,
         inspectionMode: "disabled",
-        bootMACAddress: `52:54:0e:${(process.pid % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}`,
+        bootMACAddress: `52:54:0e:${(process.pid % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(
+            Math.random() * 256,
+        )
+            .toString(16)
+            .padStart(2, "0")}`,
         owner: OWNER,
         ...extra,
     });
@@ -80,7 +92,11 @@ describe("keyed owner records on hosts (real Ironic)", function () {
         for (const key of [undefined, KEY_A]) {
             await configure(key);
             const inputs = host("forged");
-            const planted = await deployedNode(`${NS}~${inputs.name}`, { [EXTRA.managed]: "true", [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: inputs.owner.resource });
+            const planted = await deployedNode(`${NS}~${inputs.name}`, {
+                [EXTRA.managed]: "true",
+                [EXTRA.owner]: OWNER.stack,
+                [EXTRA.resource]: inputs.owner.resource,
+            });
             const before = fingerprint(planted);
             const err = await rejection(provider.create(inputs));
             expect(err.message).to.contain(`Ironic node ${NS}~${inputs.name} (${planted.uuid}`);
@@ -121,19 +137,29 @@ describe("keyed owner records on hosts (real Ironic)", function () {
         await configure(undefined);
         const inputs = host("killed");
         // The killed run: its enrol POST only, its MAC under its own digest key, which died with it.
-        const leftBehind = await enrolNode(client, hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion, digestKey: newDigestKey() }));
+        const leftBehind = await enrolNode(
+            client,
+            hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion, digestKey: newDigestKey() }),
+        );
         nodes.push(leftBehind);
         expect(leftBehind.extra[OWNER_MAC_KEY]).to.match(/^hmac-sha256:/);
         const resumed = await provider.create(inputs);
         expect(resumed.id).to.equal(leftBehind.uuid);
         // The record is now keyed under the resource's own key, kept in its state.
         const key = (resumed.outs.secretDigests as { key: string }).key;
-        expect(verifyOwnerMac([key], (await client.getNode(resumed.id)).extra[OWNER_MAC_KEY], `${NS}~${inputs.name}`, OWNER.stack, OWNER.resource)).to.equal("verified");
+        expect(verifyOwnerMac([key], (await client.getNode(resumed.id)).extra[OWNER_MAC_KEY], `${NS}~${inputs.name}`, OWNER.stack, OWNER.resource)).to.equal(
+            "verified",
+        );
 
         // The same record (same unknown key) on a deployed node: refused, untouched.
         const deployedInputs = host("killed-deployed");
         const spec = hostSpecFromInputs(deployedInputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion, digestKey: newDigestKey() });
-        const deployed = await deployedNode(`${NS}~${deployedInputs.name}`, { [EXTRA.managed]: "true", [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: OWNER.resource, [OWNER_MAC_KEY]: ownerMac(spec.ownerKeys!.write, spec.nodeName, OWNER.stack, OWNER.resource) });
+        const deployed = await deployedNode(`${NS}~${deployedInputs.name}`, {
+            [EXTRA.managed]: "true",
+            [EXTRA.owner]: OWNER.stack,
+            [EXTRA.resource]: OWNER.resource,
+            [OWNER_MAC_KEY]: ownerMac(spec.ownerKeys!.write, spec.nodeName, OWNER.stack, OWNER.resource),
+        });
         const before = fingerprint(deployed);
         const err = await rejection(provider.create(deployedInputs));
         expect(err.message).to.contain("is keyed under key id").and.contain("the node is deployed or claimed");
@@ -143,7 +169,10 @@ describe("keyed owner records on hosts (real Ironic)", function () {
     it("migration: a node with the old plain record, in a state without the keyed record, gets the MAC from the next update: an extra patch, provision state and power untouched", async () => {
         await configure(undefined);
         // A deployed, powered-on server: the case where a wrong step would cost a reinstall.
-        const inputs = host("migrate", { online: true, image: { url: "http://images.example/own.qcow2", checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" } });
+        const inputs = host("migrate", {
+            online: true,
+            image: { url: "http://images.example/own.qcow2", checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" },
+        });
         const created = await provider.create(inputs);
         nodes.push({ uuid: created.id });
         // What the previous release left: the plain record only on the node, no ownerKeyId in the state.
@@ -164,7 +193,12 @@ describe("keyed owner records on hosts (real Ironic)", function () {
         expect(verifyOwnerMac([key], now.extra[OWNER_MAC_KEY], `${NS}~${inputs.name}`, OWNER.stack, OWNER.resource)).to.equal("verified");
         expect(old.provision_state).to.equal("active");
         expect(old.power_state).to.equal("power on");
-        expect([now.provision_state, now.power_state, now.target_power_state, now.target_provision_state]).to.deep.equal([old.provision_state, old.power_state, null, null]);
+        expect([now.provision_state, now.power_state, now.target_power_state, now.target_provision_state]).to.deep.equal([
+            old.provision_state,
+            old.power_state,
+            null,
+            null,
+        ]);
         expect(now.provision_updated_at, "no provisioning step").to.equal(old.provision_updated_at);
         const { [OWNER_MAC_KEY]: _mac, ...extraNow } = now.extra;
         expect(extraNow, "nothing but the MAC added to extra").to.deep.equal(old.extra);

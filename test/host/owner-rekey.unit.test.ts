@@ -14,7 +14,10 @@ const key = "0123456789abcdef0123456789abcdef";
 const stackKey = "f".repeat(64);
 const owner = { stack: "p/dev", resource: "urn:pulumi:dev::p::metal3:BareMetalHost::h1" };
 const spec = (extra: Record<string, unknown> = {}) =>
-    hostSpecFromInputs({ name: "h1", bmc: { address: "fake://h1" }, online: true, owner, ...extra } as unknown as PlainHostInputs, { apiVersion: "1.82", digestKey: key });
+    hostSpecFromInputs({ name: "h1", bmc: { address: "fake://h1" }, online: true, owner, ...extra } as unknown as PlainHostInputs, {
+        apiVersion: "1.82",
+        digestKey: key,
+    });
 
 describe("host/owner-rekey: when the owner record is written again, and what that writes", () => {
     it("stale: no record id (an earlier release), another key's id, or unverified; current: the id of the key the stack writes with", () => {
@@ -52,7 +55,9 @@ describe("host/owner-rekey: when the owner record is written again, and what tha
         const recorded = { key, ownerKeyId: "earlier" };
         expect(refreshedOwnerKeyId({ importing: false, hasOwner: true, verdict: "verified", recorded, stackKey: undefined }, node)).to.equal(ownerKeyId(key));
         expect(refreshedOwnerKeyId({ importing: false, hasOwner: true, verdict: "forged", recorded, stackKey: undefined }, node)).to.equal("unverified");
-        expect(refreshedOwnerKeyId({ importing: false, hasOwner: true, verdict: "unkeyed", recorded, stackKey: undefined }, { extra: {} })).to.equal("unverified");
+        expect(refreshedOwnerKeyId({ importing: false, hasOwner: true, verdict: "unkeyed", recorded, stackKey: undefined }, { extra: {} })).to.equal(
+            "unverified",
+        );
         expect(refreshedOwnerKeyId({ importing: true, hasOwner: true, verdict: "other", recorded, stackKey }, node)).to.equal(ownerKeyId(stackKey));
         expect(refreshedOwnerKeyId({ importing: false, hasOwner: false, verdict: "other", recorded, stackKey }, node)).to.equal("earlier");
     });

@@ -30,7 +30,11 @@ describe("an interrupted reprovision under the real pulumi engine", function () 
     let proxy: FlakyProxy;
     let stack: TestStack;
     const hostName = `plan-engine-${process.pid}`;
-    const mac = `52:54:03:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}`;
+    const mac = `52:54:03:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:${Math.floor(
+        Math.random() * 256,
+    )
+        .toString(16)
+        .padStart(2, "0")}`;
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
     before(async function () {
@@ -87,7 +91,10 @@ describe("an interrupted reprovision under the real pulumi engine", function () 
         expect(node.provision_state).to.equal("active");
         expect(node.instance_info.image_source).to.equal("http://127.0.0.1:1/plan-2.qcow2");
         expect(node.provision_updated_at, "rebuilt").to.not.equal(before.provision_updated_at);
-        expect(node.extra[EXTRA.deployment]).to.be.a("string").and.not.match(/^pending:/).and.not.equal(fp1);
+        expect(node.extra[EXTRA.deployment])
+            .to.be.a("string")
+            .and.not.match(/^pending:/)
+            .and.not.equal(fp1);
         // Settled: nothing more to do.
         expect(said(await stack.must(["preview", "--diff"]))).to.not.contain("WILL REPROVISION");
     });

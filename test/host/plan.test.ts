@@ -19,7 +19,10 @@ let seq = 0;
 function fresh(prefix: string) {
     seq++;
     const hex = (n: number) => (n % 256).toString(16).padStart(2, "0");
-    return { name: `${prefix}-${process.pid % 1000}-${Date.now() % 100000}-${seq}`, mac: `52:54:02:${hex(process.pid)}:${hex(Date.now())}:${hex(seq * 7 + Math.floor(Math.random() * 256))}` };
+    return {
+        name: `${prefix}-${process.pid % 1000}-${Date.now() % 100000}-${seq}`,
+        mac: `52:54:02:${hex(process.pid)}:${hex(Date.now())}:${hex(seq * 7 + Math.floor(Math.random() * 256))}`,
+    };
 }
 const image = { url: "http://127.0.0.1:1/images/plan-1.qcow2", checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" };
 const image2 = { url: "http://127.0.0.1:1/images/plan-2.qcow2", checksum: "fedcba9876543210fedcba9876543210", format: "qcow2" };
@@ -67,7 +70,9 @@ describe("BareMetalHost update plan against real Ironic", function () {
             cleanup.push(created.id);
             const before = await client.getNode(created.id);
             const fp1 = before.extra[EXTRA.deployment];
-            expect([before.provision_state, fp1]).to.satisfy(([s, fp]: [string, unknown]) => s === "active" && typeof fp === "string" && !String(fp).startsWith("pending:"));
+            expect([before.provision_state, fp1]).to.satisfy(
+                ([s, fp]: [string, unknown]) => s === "active" && typeof fp === "string" && !String(fp).startsWith("pending:"),
+            );
 
             // The rebuild request is cut on its way to Ironic: it never takes effect.
             const withImage2 = { ...inputs, image: image2 };
@@ -89,7 +94,9 @@ describe("BareMetalHost update plan against real Ironic", function () {
             expect(node.instance_info.image_source).to.equal(image2.url);
             expect(node.provision_updated_at, "a rebuild happened").to.not.equal(before.provision_updated_at);
             const fp2 = node.extra[EXTRA.deployment];
-            expect(fp2).to.be.a("string").and.not.match(/^pending:/);
+            expect(fp2)
+                .to.be.a("string")
+                .and.not.match(/^pending:/);
             expect(fp2).to.not.equal(fp1);
             expect(again.outs.provisioningState).to.equal("provisioned");
             // Settled: the same inputs once more change nothing on the node.
@@ -165,7 +172,13 @@ describe("BareMetalHost update plan against real Ironic", function () {
 
         await provider.update!(created.id, created.outs, toIpmi);
         const node = await client.getNode(created.id);
-        expect([node.uuid, node.driver, node.power_interface, node.provision_state, node.maintenance]).to.deep.equal([created.id, "ipmi", "ipmitool", "active", false]);
+        expect([node.uuid, node.driver, node.power_interface, node.provision_state, node.maintenance]).to.deep.equal([
+            created.id,
+            "ipmi",
+            "ipmitool",
+            "active",
+            false,
+        ]);
         expect(node.provision_updated_at, "no rebuild, no undeploy").to.equal(before.provision_updated_at);
         expect(node.extra[EXTRA.deployment]).to.equal(before.extra[EXTRA.deployment]);
         expect(node.instance_info.image_source).to.equal(image.url);
@@ -200,7 +213,11 @@ describe("BareMetalHost update plan against real Ironic", function () {
         await provider.update!(created.id, created.outs, withRaid);
         const node = await client.getNode(created.id);
         expect([node.provision_state, node.power_state]).to.deep.equal([d.plan!.ends.provisionState, d.plan!.ends.powerState]);
-        expect((node as unknown as { target_raid_config: { logical_disks: Array<{ raid_level: string }> } }).target_raid_config.logical_disks.map((l) => l.raid_level)).to.deep.equal(["1"]);
+        expect(
+            (node as unknown as { target_raid_config: { logical_disks: Array<{ raid_level: string }> } }).target_raid_config.logical_disks.map(
+                (l) => l.raid_level,
+            ),
+        ).to.deep.equal(["1"]);
         expect(node.extra[EXTRA.raid]).to.be.a("string");
         expect(node.provision_updated_at).to.not.equal(before.provision_updated_at);
     });

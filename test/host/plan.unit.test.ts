@@ -45,7 +45,14 @@ function outputsOf(inputs: Record<string, unknown>, rec: Recorded): Record<strin
     return {
         ...pub,
         bmc: pubBmc,
-        secretDigests: { key, bmcPassword: secretDigest(key, password), userData: secretDigest(key, userData), networkData: secretDigest(key, networkData), metaData: secretDigest(key, metaData), ownerKeyId: ownerKeyId(key) },
+        secretDigests: {
+            key,
+            bmcPassword: secretDigest(key, password),
+            userData: secretDigest(key, userData),
+            networkData: secretDigest(key, networkData),
+            metaData: secretDigest(key, metaData),
+            ownerKeyId: ownerKeyId(key),
+        },
         provisioningState: rec.ironicProvisionState === "active" ? (inputs.externallyProvisioned ? "externally provisioned" : "provisioned") : "available",
         ironicProvisionState: rec.ironicProvisionState,
         powerState: rec.powerState,
@@ -61,7 +68,8 @@ function lifecycleDecision(oldInputs: Record<string, unknown>, newInputs: Record
     const oldSpec = specOf(oldInputs);
     const observed = recordedNode(oldSpec, { provisionState: rec.ironicProvisionState, powerState: rec.powerState });
     // The real node carries the fingerprint of the real (secret) data, which diff() never sees.
-    if (oldSpec.deployment && rec.ironicProvisionState === "active" && !oldSpec.externallyProvisioned) expect(observed.node.extra[EXTRA.deployment]).to.equal(oldSpec.deployment.fingerprint);
+    if (oldSpec.deployment && rec.ironicProvisionState === "active" && !oldSpec.externallyProvisioned)
+        expect(observed.node.extra[EXTRA.deployment]).to.equal(oldSpec.deployment.fingerprint);
     const newSpec = specOf(newInputs);
     const first = nextAction(newSpec, observed);
     const { steps, end, refusal } = predictSteps(newSpec, observed);
@@ -71,7 +79,11 @@ function lifecycleDecision(oldInputs: Record<string, unknown>, newInputs: Record
     return { verdict: !wiped ? "no wipe" : end.provision_state === "active" ? "REPROVISION" : "DEPROVISION", steps };
 }
 
-async function previewDecision(oldInputs: Record<string, unknown>, newInputs: Record<string, unknown>, rec: Recorded): Promise<{ verdict: string; message: string }> {
+async function previewDecision(
+    oldInputs: Record<string, unknown>,
+    newInputs: Record<string, unknown>,
+    rec: Recorded,
+): Promise<{ verdict: string; message: string }> {
     const log = captureLogger();
     try {
         const d = await diff("u", outputsOf(oldInputs, rec), newInputs, log);
@@ -96,15 +108,36 @@ const TABLE: Array<[string, Record<string, unknown>, Record<string, unknown>, Re
     ["userData", base, { ...base, userData: "#cloud-config\nusers: []\n" }, ACTIVE, "REPROVISION", "userData changed"],
     ["networkData", base, { ...base, networkData: "links: [{id: eth0}]\n" }, ACTIVE, "REPROVISION", "networkData changed"],
     ["metaData", base, { ...base, metaData: '{"role": "web"}' }, ACTIVE, "REPROVISION", "metaData changed"],
-    ["online: false with an image change → deprovisioned, not reprovisioned", base, { ...base, online: false, image: image2 }, ACTIVE, "DEPROVISION", "host default~h1: online, image changed: undeploy (image or data changed while offline: deprovisioning); ends available, power off"],
+    [
+        "online: false with an image change → deprovisioned, not reprovisioned",
+        base,
+        { ...base, online: false, image: image2 },
+        ACTIVE,
+        "DEPROVISION",
+        "host default~h1: online, image changed: undeploy (image or data changed while offline: deprovisioning); ends available, power off",
+    ],
     ["online: false alone → powered off, no wipe", base, { ...base, online: false }, ACTIVE, "update"],
-    ["online: true with an image change on a host that was off → reprovisioned", { ...base, online: false }, { ...base, image: image2 }, ACTIVE_OFF, "REPROVISION", "image changed"],
+    [
+        "online: true with an image change on a host that was off → reprovisioned",
+        { ...base, online: false },
+        { ...base, image: image2 },
+        ACTIVE_OFF,
+        "REPROVISION",
+        "image changed",
+    ],
     ["bootMode", base, { ...base, bootMode: "legacy" }, ACTIVE, "REPROVISION", "bootMode changed"],
     ["rootDeviceHints", base, { ...base, rootDeviceHints: { deviceName: "/dev/sdb" } }, ACTIVE, "REPROVISION", "rootDeviceHints changed"],
     ["customDeploy instead of an image", base, { ...without("image"), customDeploy: { method: "install_os" } }, ACTIVE, "REPROVISION", "customDeploy changed"],
     ["image removed", base, without("image"), ACTIVE, "DEPROVISION", "image removed: undeploy (image removed: deprovisioning); ends available, power off"],
     ["RAID added on a provisioned host → applied by a reprovision", base, { ...base, raid }, ACTIVE, "REPROVISION", "raid changed: undeploy (RAID changed"],
-    ["RAID on an externally provisioned host → refused at preview", { ...base, externallyProvisioned: true }, { ...base, externallyProvisioned: true, raid }, ACTIVE, "refuse", "RAID cannot be applied to an externally provisioned host"],
+    [
+        "RAID on an externally provisioned host → refused at preview",
+        { ...base, externallyProvisioned: true },
+        { ...base, externallyProvisioned: true, raid },
+        ACTIVE,
+        "refuse",
+        "RAID cannot be applied to an externally provisioned host",
+    ],
     ["labels", base, { ...base, labels: { rack: "r2" } }, ACTIVE, "update"],
     ["description", base, { ...base, description: "db server" }, ACTIVE, "update"],
     ["automatedCleaningMode", base, { ...base, automatedCleaningMode: "disabled" }, ACTIVE, "update"],
@@ -113,7 +146,13 @@ const TABLE: Array<[string, Record<string, unknown>, Record<string, unknown>, Re
     ["BMC address, same scheme", base, { ...base, bmc: { address: "fake://other", password: "bmc-pw" } }, ACTIVE, "update"],
     ["BMC password", base, { ...base, bmc: { address: "fake://plan", password: "new-pw" } }, ACTIVE, "update"],
     ["BMC scheme fake → ipmi on a provisioned host → driver switched in place", base, { ...base, bmc: ipmi }, ACTIVE, "update"],
-    ["BMC scheme ipmi → redfish on an available host", { ...base, bmc: ipmi }, { ...base, bmc: { address: "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1", username: "u", password: "p" } }, AVAILABLE, "update"],
+    [
+        "BMC scheme ipmi → redfish on an available host",
+        { ...base, bmc: ipmi },
+        { ...base, bmc: { address: "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1", username: "u", password: "p" } },
+        AVAILABLE,
+        "update",
+    ],
     ["image on an available host → deploy, no wipe", without("image"), base, AVAILABLE, "update"],
     ["boot MAC → new node", base, { ...base, bootMACAddress: "52:54:00:00:00:12" }, ACTIVE, "replace"],
     ["name → new node", base, { ...base, name: "h2" }, ACTIVE, "replace"],

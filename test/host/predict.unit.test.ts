@@ -19,7 +19,14 @@ const contract: PreviewContract = {
     unknown: (v) => v === UNKNOWN_VALUE,
 };
 const image = { url: "http://images.example/os-1.qcow2", checksum: "abc", format: "qcow2" };
-const base: Record<string, unknown> = { name: "p1", bmc: { address: "fake://p1" }, online: true, bootMACAddress: "52:54:00:00:00:31", image, userData: "#cloud-config\n" };
+const base: Record<string, unknown> = {
+    name: "p1",
+    bmc: { address: "fake://p1" },
+    online: true,
+    bootMACAddress: "52:54:00:00:00:31",
+    image,
+    userData: "#cloud-config\n",
+};
 
 /** The outputs an active, powered-on host created from `inputs` leaves. */
 function activeOutputs(inputs: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -97,7 +104,9 @@ describe("host/plan predictUpdate: the structured plan the preview words", () =>
         const p = predictUpdate(contract, activeOutputs(base), { ...base, detached: true }, ["detached"]);
         expect(p.wipe).to.equal(undefined);
         expect(p.plan!.costs).to.deep.equal([{ kind: "detach" }]);
-        expect(dayTwoWords(p.plan!, "default~p1")).to.equal("WILL DETACH host default~p1 (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on); the server is left as it is");
+        expect(dayTwoWords(p.plan!, "default~p1")).to.equal(
+            "WILL DETACH host default~p1 (no server change): its Ironic node is removed (set-maintenance → delete the Ironic node; ends active, power on); the server is left as it is",
+        );
         const stays = predictUpdate(contract, activeOutputs({ ...base, detached: true }), { ...base, detached: true, labels: { a: "b" } }, ["labels"]);
         expect(stays.plan!.costs).to.deep.equal([]);
     });

@@ -14,7 +14,8 @@ describe("host deploy / undeploy steps (lifecycle.ts, pure)", function () {
 
     it("undeploy: one step from each state towards available", function () {
         expect(undeployStep("available")).to.deep.equal({ kind: "done" });
-        for (const s of ["active", "deploy failed", "wait call-back", "error"]) expect(undeployStep(s)).to.deep.equal({ kind: "provision", target: "deleted", waitFor: "available" });
+        for (const s of ["active", "deploy failed", "wait call-back", "error"])
+            expect(undeployStep(s)).to.deep.equal({ kind: "provision", target: "deleted", waitFor: "available" });
         for (const s of ["clean failed", "enroll"]) expect(undeployStep(s)).to.deep.equal({ kind: "provision", target: "manage", waitFor: "manageable" });
         expect(undeployStep("manageable")).to.deep.equal({ kind: "provision", target: "provide", waitFor: "available" });
         for (const s of ["cleaning", "clean wait", "deleting", "deploying"]) expect(undeployStep(s)).to.deep.equal({ kind: "wait", waitFor: "available" });

@@ -37,11 +37,23 @@ const BAD: Array<[string, Record<string, unknown>, string]> = [
     ["negative minSizeGigabytes", { ...base, rootDeviceHints: { minSizeGigabytes: -1 } }, "rootDeviceHints.minSizeGigabytes"],
     ["unknown root device hint", { ...base, rootDeviceHints: { size: 10 } }, "rootDeviceHints.size"],
     ["online false with disablePowerOff", { ...base, online: false, disablePowerOff: true }, "online"],
-    ["hardware RAID on ipmi", { ...base, bmc: { ...base.bmc, address: "ipmi://10.0.0.1" }, raid: { hardwareRAIDVolumes: [{ level: "1" }] } }, "raid.hardwareRAIDVolumes"],
+    [
+        "hardware RAID on ipmi",
+        { ...base, bmc: { ...base.bmc, address: "ipmi://10.0.0.1" }, raid: { hardwareRAIDVolumes: [{ level: "1" }] } },
+        "raid.hardwareRAIDVolumes",
+    ],
     ["negative RAID size", { ...base, raid: { hardwareRAIDVolumes: [{ level: "1", sizeGibibytes: -5 }] } }, "raid.hardwareRAIDVolumes.0.sizeGibibytes"],
     ["unknown RAID level", { ...base, raid: { hardwareRAIDVolumes: [{ level: "3" }] } }, "raid.hardwareRAIDVolumes.0.level"],
-    ["physicalDisks without controller", { ...base, raid: { hardwareRAIDVolumes: [{ level: "1", physicalDisks: ["a", "b"], numberOfPhysicalDisks: 2 }] } }, "raid.hardwareRAIDVolumes.0.controller"],
-    ["physicalDisks count mismatch", { ...base, raid: { hardwareRAIDVolumes: [{ level: "1", controller: "c", physicalDisks: ["a"], numberOfPhysicalDisks: 2 }] } }, "raid.hardwareRAIDVolumes.0.physicalDisks"],
+    [
+        "physicalDisks without controller",
+        { ...base, raid: { hardwareRAIDVolumes: [{ level: "1", physicalDisks: ["a", "b"], numberOfPhysicalDisks: 2 }] } },
+        "raid.hardwareRAIDVolumes.0.controller",
+    ],
+    [
+        "physicalDisks count mismatch",
+        { ...base, raid: { hardwareRAIDVolumes: [{ level: "1", controller: "c", physicalDisks: ["a"], numberOfPhysicalDisks: 2 }] } },
+        "raid.hardwareRAIDVolumes.0.physicalDisks",
+    ],
     ["first software RAID not RAID-1", { ...base, raid: { softwareRAIDVolumes: [{ level: "0" }] } }, "raid.softwareRAIDVolumes.0.level"],
     ["three software RAID volumes", { ...base, raid: { softwareRAIDVolumes: [{ level: "1" }, { level: "0" }, { level: "0" }] } }, "raid.softwareRAIDVolumes"],
     ["hardware and software RAID", { ...base, raid: { hardwareRAIDVolumes: [{ level: "1" }], softwareRAIDVolumes: [{ level: "1" }] } }, "raid"],
@@ -85,15 +97,38 @@ describe("host/schema: check turns bad inputs into failures naming the property"
         const good = [
             base,
             { name: "f", bmc: { address: "fake://" }, online: false },
-            { ...base, bootMACAddress: "AA:bb:CC:00:11:22", bootMode: "UEFISecureBoot", image, userData: "#cloud-config\n", networkData: { links: [] }, metaData: "a: b" },
+            {
+                ...base,
+                bootMACAddress: "AA:bb:CC:00:11:22",
+                bootMode: "UEFISecureBoot",
+                image,
+                userData: "#cloud-config\n",
+                networkData: { links: [] },
+                metaData: "a: b",
+            },
             { ...base, image: { url: "http://x/live.iso", format: "live-iso" } },
             { ...base, image: { url: "oci://registry/os:1" } },
             { ...base, customDeploy: { method: "install_coreos" } },
             { ...base, rootDeviceHints: { deviceName: "/dev/disk/by-path/pci-0000:00:1f.2-ata-1", minSizeGigabytes: 100, rotational: false } },
-            { ...base, labels: { "infrastructure.cluster.x-k8s.io/failure-domain": "rack-1", role: "" }, traits: ["CUSTOM_GPU", "HW_CPU_X86_AVX2"], resourceClass: "gpu.large" },
-            { ...base, raid: { hardwareRAIDVolumes: [{ level: "1+0", sizeGibibytes: 0, controller: "RAID.1", physicalDisks: ["d1", "d2"], numberOfPhysicalDisks: 2 }] } },
+            {
+                ...base,
+                labels: { "infrastructure.cluster.x-k8s.io/failure-domain": "rack-1", role: "" },
+                traits: ["CUSTOM_GPU", "HW_CPU_X86_AVX2"],
+                resourceClass: "gpu.large",
+            },
+            {
+                ...base,
+                raid: {
+                    hardwareRAIDVolumes: [{ level: "1+0", sizeGibibytes: 0, controller: "RAID.1", physicalDisks: ["d1", "d2"], numberOfPhysicalDisks: 2 }],
+                },
+            },
             { ...base, raid: { softwareRAIDVolumes: [{ level: "1", rootVolume: true }, { level: "0" }] } },
-            { ...base, disablePowerOff: true, timeouts: { create: "1h30m", inspect: "10m", power: "90s" }, ironic: { url: "http://127.0.0.1:6385", authType: "none" } },
+            {
+                ...base,
+                disablePowerOff: true,
+                timeouts: { create: "1h30m", inspect: "10m", power: "90s" },
+                ironic: { url: "http://127.0.0.1:6385", authType: "none" },
+            },
         ];
         for (const g of good) {
             const r = await check({}, g);

@@ -11,7 +11,16 @@ async function main(): Promise<void> {
             newResource: (args) => {
                 registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
                 if (args.type.includes("BareMetalHost") && args.type.startsWith("pulumi-nodejs")) {
-                    const state = { ...args.inputs, nodeUuid: "3f0c8a3e-0000-4000-8000-000000000001", provisioningState: "available", ironicProvisionState: "available", poweredOn: false, errorMessage: "", lastUpdated: "2026-01-01T00:00:00Z", hardware: { source: "properties" } };
+                    const state = {
+                        ...args.inputs,
+                        nodeUuid: "3f0c8a3e-0000-4000-8000-000000000001",
+                        provisioningState: "available",
+                        ironicProvisionState: "available",
+                        poweredOn: false,
+                        errorMessage: "",
+                        lastUpdated: "2026-01-01T00:00:00Z",
+                        hardware: { source: "properties" },
+                    };
                     return { id: "3f0c8a3e-0000-4000-8000-000000000001", state };
                 }
                 const metadata = { ...((args.inputs.metadata as object) ?? {}), uid: `uid-${args.name}`, resourceVersion: "1" };

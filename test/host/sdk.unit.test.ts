@@ -10,7 +10,11 @@ const isSecret = (v: unknown) => !!v && typeof v === "object" && SECRET_SIG in (
 
 describe("sdk/baremetalhost: the resource class (Pulumi mocks)", function () {
     this.timeout(120_000);
-    let out: { registrations: Array<{ type: string; name: string; inputs: any }>; hostUrn: string; stackCapture: { stacksWithFrames: number; limitRestored: boolean } };
+    let out: {
+        registrations: Array<{ type: string; name: string; inputs: any }>;
+        hostUrn: string;
+        stackCapture: { stacksWithFrames: number; limitRestored: boolean };
+    };
     const reg = (name: string) => {
         const r = out.registrations.find((x) => x.name === name);
         expect(r, `registration ${name} in ${out.registrations.map((x) => x.name).join(", ")}`).to.not.equal(undefined);
@@ -56,6 +60,9 @@ describe("sdk/baremetalhost: the resource class (Pulumi mocks)", function () {
         expect(bmh!.inputs.spec.bmc.address).to.equal("redfish://10.0.0.7/redfish/v1/Systems/1");
         expect(JSON.stringify(bmh!.inputs)).to.not.contain("bmc-pw");
         expect(isSecret(reg("node-7-bmc-secret").inputs.data)).to.equal(true);
-        expect(names.filter((n) => n.startsWith("node-8-")), "no kubernetes objects without the kubernetes option").to.deep.equal([]);
+        expect(
+            names.filter((n) => n.startsWith("node-8-")),
+            "no kubernetes objects without the kubernetes option",
+        ).to.deep.equal([]);
     });
 });

@@ -17,12 +17,21 @@ const IMAGE = "http://images.example/own.qcow2";
 
 /** The operator's tool, as they would run it. */
 async function baremetal(...args: string[]): Promise<string> {
-    const { stdout } = await promisify(execFile)("baremetal", ["--os-endpoint", process.env.IRONIC_URL as string, ...args], { env: { ...process.env, OS_AUTH_TYPE: "none" } });
+    const { stdout } = await promisify(execFile)("baremetal", ["--os-endpoint", process.env.IRONIC_URL as string, ...args], {
+        env: { ...process.env, OS_AUTH_TYPE: "none" },
+    });
     return stdout.trim();
 }
 
 function untouched(n: Node) {
-    return { name: n.name, extra: n.extra, driver_info: n.driver_info, provision_state: n.provision_state, power_state: n.power_state, updated_at: n.updated_at };
+    return {
+        name: n.name,
+        extra: n.extra,
+        driver_info: n.driver_info,
+        provision_state: n.provision_state,
+        power_state: n.power_state,
+        updated_at: n.updated_at,
+    };
 }
 
 describe("trust under the real pulumi engine: claimed hosts, hand-enrolled nodes, operator maintenance", function () {

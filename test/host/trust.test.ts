@@ -22,7 +22,17 @@ const OWNER_KEY = "7".repeat(64);
 
 /** What an operator would compare before and after: nothing the provider could have touched differs. */
 function fingerprint(n: Node) {
-    return { name: n.name, extra: n.extra, driver_info: n.driver_info, provision_state: n.provision_state, power_state: n.power_state, maintenance: n.maintenance, maintenance_reason: n.maintenance_reason, resource_class: n.resource_class, updated_at: n.updated_at };
+    return {
+        name: n.name,
+        extra: n.extra,
+        driver_info: n.driver_info,
+        provision_state: n.provision_state,
+        power_state: n.power_state,
+        maintenance: n.maintenance,
+        maintenance_reason: n.maintenance_reason,
+        resource_class: n.resource_class,
+        updated_at: n.updated_at,
+    };
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error & { id?: string }> {
@@ -45,7 +55,11 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
         bmc: { address: "fake://trust" },
         online: false,
         inspectionMode: "disabled",
-        bootMACAddress: `52:54:09:${(process.pid % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(Math.random() * 256).toString(16).padStart(2, "0")}`,
+        bootMACAddress: `52:54:09:${(process.pid % 256).toString(16).padStart(2, "0")}:${(seq % 256).toString(16).padStart(2, "0")}:${Math.floor(
+            Math.random() * 256,
+        )
+            .toString(16)
+            .padStart(2, "0")}`,
         owner: OWNER,
         ...extra,
     });
@@ -69,7 +83,9 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
     before(async () => {
         client = await IronicClient.connect({ url: process.env.IRONIC_URL, authType: "none" });
         // A stack with an ownerKey: its hosts' owner records are keyed under it, and its Machines claim them.
-        await provider.configure({ config: { get: (k: string) => (k === "pulumi-metal3:ownerKey" ? OWNER_KEY : undefined) } } as unknown as pulumi.dynamic.ConfigureRequest);
+        await provider.configure({
+            config: { get: (k: string) => (k === "pulumi-metal3:ownerKey" ? OWNER_KEY : undefined) },
+        } as unknown as pulumi.dynamic.ConfigureRequest);
     });
     after(async () => {
         setStackOwnerKey(undefined);
@@ -81,7 +97,11 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
         it("the owner record is in the enrol request: a run killed right after the POST leaves a node the next run takes over", async () => {
             const inputs = host("killed");
             // The killed run had the stack's ownerKey too: its record verifies (its digest key died with it).
-            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, { apiVersion: client.apiVersion , digestKey: "test-digest-key", ownerKey: OWNER_KEY });
+            const spec = hostSpecFromInputs(inputs as unknown as PlainHostInputs, {
+                apiVersion: client.apiVersion,
+                digestKey: "test-digest-key",
+                ownerKey: OWNER_KEY,
+            });
             const leftBehind = await enrolNode(client, spec); // only the POST, as if the run died here
             nodes.push(leftBehind);
             expect(leftBehind.extra).to.include({ [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: OWNER.resource, [EXTRA.managed]: "true" });
@@ -112,8 +132,16 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
 
         it("a node of another stack, of another resource, or of an earlier version (managed, no owner): refused, untouched, owner named", async () => {
             const cases: Array<[string, Record<string, unknown>, string]> = [
-                ["another stack", { [EXTRA.managed]: "true", [EXTRA.owner]: "trust-project/prod", [EXTRA.resource]: OWNER.resource }, "belongs to trust-project/prod"],
-                ["another resource", { [EXTRA.managed]: "true", [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: "old-name" }, `belongs to ${OWNER.stack} (resource old-name)`],
+                [
+                    "another stack",
+                    { [EXTRA.managed]: "true", [EXTRA.owner]: "trust-project/prod", [EXTRA.resource]: OWNER.resource },
+                    "belongs to trust-project/prod",
+                ],
+                [
+                    "another resource",
+                    { [EXTRA.managed]: "true", [EXTRA.owner]: OWNER.stack, [EXTRA.resource]: "old-name" },
+                    `belongs to ${OWNER.stack} (resource old-name)`,
+                ],
                 ["an earlier version", { [EXTRA.managed]: "true" }, "carries no owner record"],
             ];
             for (const [what, extra, says] of cases) {
@@ -174,11 +202,23 @@ describe("trust: ownership, claims and maintenance (real Ironic)", function () {
             expect([node.maintenance, node.maintenance_reason]).to.deep.equal([true, "replacing a DIMM"]);
             expect(relabelled.outs.maintenance).to.equal(true);
 
-            const powerErr = await rejection(provider.update!(created.id, relabelled.outs, { ...inputs, labels: { rack: "r9" }, online: true, image: { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" } }));
+            const powerErr = await rejection(
+                provider.update!(created.id, relabelled.outs, {
+                    ...inputs,
+                    labels: { rack: "r9" },
+                    online: true,
+                    image: { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" },
+                }),
+            );
             expect(powerErr.message).to.contain('"replacing a DIMM"');
             expect(powerErr.message).to.contain(`baremetal node maintenance unset ${NS}~${inputs.name}`);
             node = await client.getNode(created.id);
-            expect([node.provision_state, node.power_state, node.maintenance, node.maintenance_reason]).to.deep.equal(["available", "power off", true, "replacing a DIMM"]);
+            expect([node.provision_state, node.power_state, node.maintenance, node.maintenance_reason]).to.deep.equal([
+                "available",
+                "power off",
+                true,
+                "replacing a DIMM",
+            ]);
 
             const delErr = await rejection(provider.delete!(created.id, relabelled.outs));
             expect(delErr.message).to.contain('"replacing a DIMM"');

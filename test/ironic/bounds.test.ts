@@ -11,7 +11,9 @@ import { MAX_ERROR_TEXT } from "../../provider/ironic/errors";
 const ROOT = { default_version: { id: "v1", version: "1.82", min_version: "1.1" }, versions: [{ id: "v1", version: "1.82", min_version: "1.1" }] };
 
 /** A loopback HTTP server answering `/` as Ironic does and everything else with `handle`. */
-async function fakeEndpoint(handle: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; server: http.Server; requests: () => number; closedEarly: () => boolean }> {
+async function fakeEndpoint(
+    handle: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; server: http.Server; requests: () => number; closedEarly: () => boolean }> {
     let requests = 0;
     let closedEarly = false;
     const server = http.createServer((req, res) => {
@@ -59,10 +61,16 @@ describe("Ironic client bounds", function () {
         servers.push(ep.server);
         const client = await IronicClient.connect({ url: ep.url, authType: "none", maxResponseBytes: MB, retryDeadlineMs: 0 });
         try {
-            const declared = await client.getNode("declared").then(() => undefined, (e) => e);
+            const declared = await client.getNode("declared").then(
+                () => undefined,
+                (e) => e,
+            );
             expect(declared).to.be.instanceOf(IronicError);
             expect(declared.message).to.match(/is 5242880 bytes, more than the 1048576 bytes/);
-            const streamed = await client.getNode("streamed").then(() => undefined, (e) => e);
+            const streamed = await client.getNode("streamed").then(
+                () => undefined,
+                (e) => e,
+            );
             expect(streamed).to.be.instanceOf(IronicError);
             expect(streamed.message).to.match(/over 1048576 bytes/);
             // Refused, not retried.
@@ -86,10 +94,16 @@ describe("Ironic client bounds", function () {
         servers.push(ep.server);
         const client = await IronicClient.connect({ url: ep.url, authType: "none" });
         try {
-            const repeat = await client.listNodes({ fields: ["uuid"], ...({ loop: 1 } as object) }).then(() => undefined, (e) => e);
+            const repeat = await client.listNodes({ fields: ["uuid"], ...({ loop: 1 } as object) }).then(
+                () => undefined,
+                (e) => e,
+            );
             expect(repeat?.message, String(repeat)).to.match(/next link .* repeats an earlier page/);
             const before = ep.requests();
-            const endless = await client.listNodes({ fields: ["uuid"] }).then(() => undefined, (e) => e);
+            const endless = await client.listNodes({ fields: ["uuid"] }).then(
+                () => undefined,
+                (e) => e,
+            );
             expect(endless?.message, String(endless)).to.match(new RegExp(`still more pages after ${DEFAULT_MAX_LIST_PAGES}`));
             // The next links name another host: only the endpoint given is ever asked.
             expect(ep.requests() - before).to.equal(DEFAULT_MAX_LIST_PAGES);
@@ -108,7 +122,10 @@ describe("Ironic client bounds", function () {
         servers.push(ep.server);
         const client = await IronicClient.connect({ url: ep.url, authType: "none" });
         try {
-            const err = await client.getNode("x").then(() => undefined, (e) => e);
+            const err = await client.getNode("x").then(
+                () => undefined,
+                (e) => e,
+            );
             expect(err).to.be.instanceOf(IronicError);
             expect(err.message.length).to.be.below(MAX_ERROR_TEXT + 600);
             expect(err.message).to.not.include("hunter2-secret").and.not.include("pa55word");

@@ -173,7 +173,11 @@ describe("IronicClient against a real Ironic", function () {
         expect(listed[0]).to.have.property("driver_info"); // detail
 
         const slim = await client.listNodes({ resource_class: rc, fields: ["uuid", "name"] });
-        expect(Object.keys(slim[0]).filter((k) => k !== "links").sort()).to.deep.equal(["name", "uuid"]);
+        expect(
+            Object.keys(slim[0])
+                .filter((k) => k !== "links")
+                .sort(),
+        ).to.deep.equal(["name", "uuid"]);
 
         // Ironic pages with `limit`; the client must follow `next` to see all three.
         const paged = await client.request("GET", `/v1/nodes?resource_class=${rc}&limit=1`);
@@ -187,7 +191,15 @@ describe("IronicClient against a real Ironic", function () {
 
     it("creates, lists and deletes ports", async () => {
         const node = await createFakeNode(client, janitor, uniqueName("ports"));
-        const mac = "52:54:00:" + [0, 0, 0].map(() => Math.floor(Math.random() * 256).toString(16).padStart(2, "0")).join(":");
+        const mac =
+            "52:54:00:" +
+            [0, 0, 0]
+                .map(() =>
+                    Math.floor(Math.random() * 256)
+                        .toString(16)
+                        .padStart(2, "0"),
+                )
+                .join(":");
         const port = await client.createPort({ node_uuid: node.uuid, address: mac, pxe_enabled: true, extra: { nic: "eth0" } });
         expect(port).to.include({ address: mac, node_uuid: node.uuid, pxe_enabled: true });
         expect((await client.listPorts({ node: node.name! })).map((p) => p.uuid)).to.deep.equal([port.uuid]);
@@ -391,7 +403,9 @@ describe("IronicClient against a real Ironic", function () {
         try {
             const err = await expectIronicError(IronicClient.connect({ url: `http://127.0.0.1:${port}`, timeoutMs: 300, retryDeadlineMs: 1_000 }, {}));
             expect(Date.now() - started).to.be.lessThan(4_000);
-            expect(err.message).to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`).and.match(/timeout/i);
+            expect(err.message)
+                .to.contain(`cannot reach Ironic at http://127.0.0.1:${port}`)
+                .and.match(/timeout/i);
         } finally {
             accepted.forEach((socket) => socket.destroy());
             await new Promise((resolve) => silent.close(resolve));
@@ -415,7 +429,10 @@ describe("IronicClient against a real Ironic", function () {
             expect(insecure.apiVersion).to.equal("1.82");
             await insecure.close();
 
-            const withCert = await IronicClient.connect({ url: mutual.url, caFile: pki.caFile, certFile: pki.clientCert, keyFile: pki.clientKey, ...quick }, {});
+            const withCert = await IronicClient.connect(
+                { url: mutual.url, caFile: pki.caFile, certFile: pki.clientCert, keyFile: pki.clientKey, ...quick },
+                {},
+            );
             expect(await withCert.listNodes({ fields: ["uuid"] })).to.be.an("array");
             await withCert.close();
 

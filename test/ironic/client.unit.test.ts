@@ -12,7 +12,14 @@ import { blankNode, Node } from "../../provider/ironic/types";
 import { judgeAllocation, judgePowerState, judgeProvisionState, LEARNED_LOOK_MARGIN_MS, MAX_POLL_MS, plannedSleepMs } from "../../provider/ironic/wait";
 
 function node(fields: Partial<Node>): Node {
-    return blankNode({ uuid: "3f6a0b1e-0000-4000-8000-000000000001", name: "default~host-0", driver: "fake-hardware", resource_class: "baremetal", created_at: "2026-01-01T00:00:00+00:00", ...fields });
+    return blankNode({
+        uuid: "3f6a0b1e-0000-4000-8000-000000000001",
+        name: "default~host-0",
+        driver: "fake-hardware",
+        resource_class: "baremetal",
+        created_at: "2026-01-01T00:00:00+00:00",
+        ...fields,
+    });
 }
 
 describe("ironic client (unit)", () => {
@@ -41,10 +48,25 @@ describe("ironic client (unit)", () => {
     describe("patchShows (did a patch cut off by a 503 or a lost connection take effect?)", () => {
         it("needs every add to show its value and every removed path to be gone", () => {
             const n = node({ extra: { a: { x: 1 }, "b/c": "y" }, description: null });
-            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "add", path: "/extra/b~1c", value: "y" }])).to.equal(true);
-            expect(patchShows(n, [{ op: "remove", path: "/extra/gone" }, { op: "remove", path: "/description" }])).to.equal(true);
+            expect(
+                patchShows(n, [
+                    { op: "add", path: "/extra/a", value: { x: 1 } },
+                    { op: "add", path: "/extra/b~1c", value: "y" },
+                ]),
+            ).to.equal(true);
+            expect(
+                patchShows(n, [
+                    { op: "remove", path: "/extra/gone" },
+                    { op: "remove", path: "/description" },
+                ]),
+            ).to.equal(true);
             expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 2 } }])).to.equal(false);
-            expect(patchShows(n, [{ op: "add", path: "/extra/a", value: { x: 1 } }, { op: "remove", path: "/extra/b~1c" }])).to.equal(false);
+            expect(
+                patchShows(n, [
+                    { op: "add", path: "/extra/a", value: { x: 1 } },
+                    { op: "remove", path: "/extra/b~1c" },
+                ]),
+            ).to.equal(false);
         });
     });
 
@@ -86,12 +108,18 @@ describe("ironic client (unit)", () => {
             // verify: false is said on every run (the provider sends this to the engine as a warning).
             expect(c.warnings.join()).to.match(/verification of Ironic at https:\/\/lab:6385 is OFF \(insecure, from verify: false/);
             // baremetal_endpoint_override wins over auth.endpoint
-            fs.writeFileSync(path.join(cfg, "clouds.yaml"), "clouds:\n  lab:\n    auth_type: none\n    baremetal_endpoint_override: http://bm:6385/v1\n    auth:\n      endpoint: http://other:1\n");
+            fs.writeFileSync(
+                path.join(cfg, "clouds.yaml"),
+                "clouds:\n  lab:\n    auth_type: none\n    baremetal_endpoint_override: http://bm:6385/v1\n    auth:\n      endpoint: http://other:1\n",
+            );
             expect(resolveConnection({}, { HOME: dir, OS_CLOUD: "lab" }).url).to.equal("http://bm:6385");
         });
         it("takes IRONIC_URL and OS_CLOUD naming the same endpoint as that cloud, credentials included (what `ironic start` prints)", () => {
             const file = path.join(dir, "local-clouds.yaml");
-            fs.writeFileSync(file, "clouds:\n  local:\n    auth_type: http_basic\n    auth:\n      endpoint: http://127.0.0.1:6385\n      username: pm3\n      password: gen\n");
+            fs.writeFileSync(
+                file,
+                "clouds:\n  local:\n    auth_type: http_basic\n    auth:\n      endpoint: http://127.0.0.1:6385\n      username: pm3\n      password: gen\n",
+            );
             const env = { OS_CLIENT_CONFIG_FILE: file, OS_CLOUD: "local" };
             const c = resolveConnection({}, { ...env, IRONIC_URL: "http://127.0.0.1:6385/v1/" });
             expect(c).to.include({ url: "http://127.0.0.1:6385", authType: "http_basic", username: "pm3", password: "gen" });
@@ -115,7 +143,10 @@ describe("ironic client (unit)", () => {
             expect(() => resolveConnection({}, { OS_ENDPOINT: "http://x:1", OS_AUTH_TYPE: "password" })).to.throw(IronicError, /Keystone/);
         });
         it("checks TLS files exist", () => {
-            expect(() => resolveConnection({ url: "https://x:1", caFile: path.join(dir, "nope.pem") }, {})).to.throw(IronicError, /CA file .*nope.pem does not exist/);
+            expect(() => resolveConnection({ url: "https://x:1", caFile: path.join(dir, "nope.pem") }, {})).to.throw(
+                IronicError,
+                /CA file .*nope.pem does not exist/,
+            );
         });
     });
 
@@ -148,8 +179,12 @@ describe("ironic client (unit)", () => {
             expect(judgeProvisionState(node({ provision_state: "available" }), ["available"])).to.deep.equal({ done: true });
         });
         it("keeps waiting through transient states", () => {
-            expect(judgeProvisionState(node({ provision_state: "cleaning", target_provision_state: "available" }), ["available"])).to.deep.equal({ done: false });
-            expect(judgeProvisionState(node({ provision_state: "wait call-back", target_provision_state: "active" }), ["active"])).to.deep.equal({ done: false });
+            expect(judgeProvisionState(node({ provision_state: "cleaning", target_provision_state: "available" }), ["available"])).to.deep.equal({
+                done: false,
+            });
+            expect(judgeProvisionState(node({ provision_state: "wait call-back", target_provision_state: "active" }), ["active"])).to.deep.equal({
+                done: false,
+            });
         });
         it("fails at once on failure states and on enroll with last_error", () => {
             expect(judgeProvisionState(node({ provision_state: "clean failed", last_error: "boom" }), ["available"])).to.have.property("failure");
@@ -158,8 +193,16 @@ describe("ironic client (unit)", () => {
             expect(judgeProvisionState(node({ provision_state: "enroll", last_error: "x" }), ["enroll"])).to.deep.equal({ done: true });
         });
         it("fails when Ironic itself put the node in maintenance, not when an operator did", () => {
-            const faulted = node({ provision_state: "clean wait", target_provision_state: "available", maintenance: true, fault: "power failure", maintenance_reason: "BMC gone" });
-            expect(judgeProvisionState(faulted, ["available"])).to.have.property("failure").that.contains("power failure");
+            const faulted = node({
+                provision_state: "clean wait",
+                target_provision_state: "available",
+                maintenance: true,
+                fault: "power failure",
+                maintenance_reason: "BMC gone",
+            });
+            expect(judgeProvisionState(faulted, ["available"]))
+                .to.have.property("failure")
+                .that.contains("power failure");
             const manual = node({ provision_state: "clean wait", target_provision_state: "available", maintenance: true, maintenance_reason: "operator" });
             expect(judgeProvisionState(manual, ["available"])).to.deep.equal({ done: false });
         });

@@ -51,7 +51,11 @@ type Fault = "drop" | "drop-before" | "503-before" | "503-after" | "409" | "dela
 
 const conflict = (firstLine: string) => {
     const node = /\/v1\/nodes\/([^/ ?]+)/.exec(firstLine)?.[1] ?? "unknown";
-    const fault = JSON.stringify({ faultstring: `Node ${node} is locked by host flaky-proxy, please retry after the current operation is completed.`, faultcode: "Client", debuginfo: null });
+    const fault = JSON.stringify({
+        faultstring: `Node ${node} is locked by host flaky-proxy, please retry after the current operation is completed.`,
+        faultcode: "Client",
+        debuginfo: null,
+    });
     const body = JSON.stringify({ error_message: fault });
     return `HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 };

@@ -12,7 +12,6 @@ import { FEW_NODES_FOR_GETS, LIST_MIN_INTERVAL_MS, POLLER_TICK_MS } from "../../
 import * as wait from "../../provider/ironic/wait";
 import { ironicsStartedByThisRun, startExtraIronic } from "../support/hooks";
 
-
 /** Ironic's logged node reads since `from` (bytes into its log): batched lists and single-node GETs. */
 function nodeReads(logFile: string, from: number): { lists: number; gets: number } {
     const text = fs.readFileSync(logFile, "utf8").slice(from);
@@ -24,7 +23,9 @@ function nodeReads(logFile: string, from: number): { lists: number; gets: number
 }
 
 /** A MAC per test node, unique to this run. */
-const RUN_BYTE = Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+const RUN_BYTE = Math.floor(Math.random() * 256)
+    .toString(16)
+    .padStart(2, "0");
 const mac = (i: number) => `52:54:5e:${RUN_BYTE}:00:${i.toString(16).padStart(2, "0")}`;
 
 describe("shared node poller against a real Ironic", function () {
@@ -69,7 +70,14 @@ describe("shared node poller against a real Ironic", function () {
             const elapsed = Date.now() - t0;
             const reads = nodeReads(logFile, from);
             const ticks = Math.ceil(elapsed / POLLER_TICK_MS);
-            return { ends, reads, ticks, elapsed, calls: requestLines(logFile) - callsBefore, report: `${N} waits in ${elapsed} ms (${ticks} ticks): ${reads.lists} lists, ${reads.gets} single GETs` };
+            return {
+                ends,
+                reads,
+                ticks,
+                elapsed,
+                calls: requestLines(logFile) - callsBefore,
+                report: `${N} waits in ${elapsed} ms (${ticks} ticks): ${reads.lists} lists, ${reads.gets} single GETs`,
+            };
         };
         const provision = (verb: string, state: string) =>
             step(
@@ -98,7 +106,10 @@ describe("shared node poller against a real Ironic", function () {
         for (const e of powerOff.ends) expect([e.driver, e.power_state, e.target_power_state]).to.deep.equal(["fake-hardware", "power off", null]);
         const all = [manage, inspect, provide, powerOff];
         // More than a few nodes waiting at one tick are listed (the waits started together, above all).
-        expect(all.reduce((s, x) => s + x.reads.lists, 0), all.map((x) => x.report).join("; ")).to.be.greaterThan(0);
+        expect(
+            all.reduce((s, x) => s + x.reads.lists, 0),
+            all.map((x) => x.report).join("; "),
+        ).to.be.greaterThan(0);
         for (const x of all) expect(x.reads.lists, x.report).to.be.at.most(Math.ceil(x.elapsed / LIST_MIN_INTERVAL_MS) + 1);
         const callsPerHost = all.reduce((s, x) => s + x.calls, 0) / N;
         console.log(`      whole lifecycle: ${callsPerHost.toFixed(1)} API calls per host (${all.map((x) => x.report).join("; ")})`);
@@ -130,7 +141,9 @@ describe("shared node poller against a real Ironic", function () {
         });
         created.push(...good.map((n) => n.uuid), bad.uuid);
         for (const n of [...good, bad]) await c.setProvisionState(n.uuid, "manage");
-        const results = await Promise.allSettled([...good, bad].map((n) => clients[0].waitForProvisionState(n.uuid, "manageable", { timeoutMs: 120_000, label: `host poll~${n.name}` })));
+        const results = await Promise.allSettled(
+            [...good, bad].map((n) => clients[0].waitForProvisionState(n.uuid, "manageable", { timeoutMs: 120_000, label: `host poll~${n.name}` })),
+        );
         expect(results.slice(0, 2).map((r) => r.status)).to.deep.equal(["fulfilled", "fulfilled"]);
         const failure = (results[2] as PromiseRejectedResult).reason as IronicError;
         expect(failure).to.be.instanceOf(IronicError);

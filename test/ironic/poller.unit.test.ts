@@ -2,7 +2,19 @@
 // source that counts what it is asked (the real-Ironic test is in poller.test.ts).
 
 import { expect } from "chai";
-import { BATCH_FIELDS, FEW_NODES_FOR_GETS, LIST_COST_FACTOR, LIST_MIN_INTERVAL_MS, matchBatch, nextBatchAt, nextListAt, NodePoller, NodeSource, planBatch, pollerKey } from "../../provider/ironic/poller";
+import {
+    BATCH_FIELDS,
+    FEW_NODES_FOR_GETS,
+    LIST_COST_FACTOR,
+    LIST_MIN_INTERVAL_MS,
+    matchBatch,
+    nextBatchAt,
+    nextListAt,
+    NodePoller,
+    NodeSource,
+    planBatch,
+    pollerKey,
+} from "../../provider/ironic/poller";
 import { Node } from "../../provider/ironic";
 
 const node = (uuid: string, name: string | null = null, provision_state = "manageable") => ({ uuid, name, provision_state }) as Node;

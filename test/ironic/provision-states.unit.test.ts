@@ -21,7 +21,9 @@ describe("Ironic's provision states as a closed set (unit)", () => {
 
     it("every known state has a Metal³ provisioning state; an unknown one reads as registering", () => {
         for (const s of PROVISION_STATES) {
-            expect(metal3State(blankNode({ provision_state: s })), s).to.be.a("string").and.not.equal("");
+            expect(metal3State(blankNode({ provision_state: s })), s)
+                .to.be.a("string")
+                .and.not.equal("");
         }
         expect(metal3State(blankNode({ provision_state: "some future state" }))).to.equal("registering");
     });

@@ -27,17 +27,23 @@ describe("recovery after a lost create keeps the ownership checks (real Ironic, 
 
     it("a node another stack has under the name: the lost POST is not taken for ours, the host's create is refused and the node untouched", async () => {
         const suffix = Math.random().toString(36).slice(2, 7);
-        const theirs = await client.createNode({ name: `team-a~web-${suffix}`, ...FAKE, extra: { pulumi_metal3_owner: "other/team-a", pulumi_metal3_resource: `web-${suffix}`, pulumi_metal3_managed: "true" } });
+        const theirs = await client.createNode({
+            name: `team-a~web-${suffix}`,
+            ...FAKE,
+            extra: { pulumi_metal3_owner: "other/team-a", pulumi_metal3_resource: `web-${suffix}`, pulumi_metal3_managed: "true" },
+        });
         nodes.push(theirs.uuid);
         const proxy = await startFlakyProxy(process.env.IRONIC_URL!);
         try {
             // Client level: the POST never reaches Ironic (a 503 from the proxy), the lookup finds their node.
             const flaky = await IronicClient.connect({ url: proxy.url }, {});
             proxy.answer503(/^POST \/v1\/nodes /, { count: 1, forward: false });
-            const err = await flaky.createNode({ name: theirs.name!, ...FAKE, extra: { pulumi_metal3_owner: "p/team-b", pulumi_metal3_resource: `web-${suffix}` } }).then(
-                () => undefined,
-                (e) => e,
-            );
+            const err = await flaky
+                .createNode({ name: theirs.name!, ...FAKE, extra: { pulumi_metal3_owner: "p/team-b", pulumi_metal3_resource: `web-${suffix}` } })
+                .then(
+                    () => undefined,
+                    (e) => e,
+                );
             await flaky.close();
             expect(err, "the other node is not returned as ours").to.be.instanceOf(IronicError);
             expect((err as IronicError).status).to.equal(409);
@@ -45,7 +51,13 @@ describe("recovery after a lost create keeps the ownership checks (real Ironic, 
             // Host level: the same through a BareMetalHost create, the request dropped before Ironic saw it.
             proxy.dropRequests(/^POST \/v1\/nodes /);
             const hostErr = await create(
-                { name: `web-${suffix}`, namespace: "team-a", bmc: { address: "fake://x" }, online: false, owner: { stack: "p/team-b", resource: `web-${suffix}` } },
+                {
+                    name: `web-${suffix}`,
+                    namespace: "team-a",
+                    bmc: { address: "fake://x" },
+                    online: false,
+                    owner: { stack: "p/team-b", resource: `web-${suffix}` },
+                },
                 { url: proxy.url },
             ).then(
                 () => undefined,
@@ -62,16 +74,22 @@ describe("recovery after a lost create keeps the ownership checks (real Ironic, 
 
     it("an allocation another owner has under the name: a 503 that hid nothing does not hand it back as ours", async () => {
         const name = `team-a~m-${Math.random().toString(36).slice(2, 7)}`;
-        const theirs = await client.createAllocation({ name, resource_class: "no-such-class", extra: { pulumi_metal3_owner: "other/team-a", pulumi_metal3_machine: "team-a/m" } });
+        const theirs = await client.createAllocation({
+            name,
+            resource_class: "no-such-class",
+            extra: { pulumi_metal3_owner: "other/team-a", pulumi_metal3_machine: "team-a/m" },
+        });
         allocations.push(theirs.uuid);
         const proxy = await startFlakyProxy(process.env.IRONIC_URL!);
         const flaky = await IronicClient.connect({ url: proxy.url }, {});
         try {
             proxy.answer503(/^POST \/v1\/allocations /, { count: 1, forward: false });
-            const err = await flaky.createAllocation({ name, resource_class: "no-such-class", extra: { pulumi_metal3_owner: "p/team-b", pulumi_metal3_machine: "team-a/m" } }).then(
-                (a) => a,
-                (e) => e,
-            );
+            const err = await flaky
+                .createAllocation({ name, resource_class: "no-such-class", extra: { pulumi_metal3_owner: "p/team-b", pulumi_metal3_machine: "team-a/m" } })
+                .then(
+                    (a) => a,
+                    (e) => e,
+                );
             expect(err, "their allocation is not returned as ours").to.be.instanceOf(IronicError);
             expect((err as IronicError).status).to.equal(409);
         } finally {

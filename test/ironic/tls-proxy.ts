@@ -26,13 +26,33 @@ function openssl(args: string[], cwd: string): void {
 
 export function makeTestPki(): TestPki {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ironic-tls-"));
-    const ca = (name: string) => openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.pem`], dir);
+    const ca = (name: string) =>
+        openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.pem`], dir);
     ca("test-ca");
     ca("other-ca");
     const leaf = (name: string, ext: string) => {
         openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`], dir);
         fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-        openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "test-ca.pem", "-CAkey", "test-ca.key", "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`], dir);
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                `${name}.csr`,
+                "-CA",
+                "test-ca.pem",
+                "-CAkey",
+                "test-ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                `${name}.ext`,
+                "-out",
+                `${name}.pem`,
+            ],
+            dir,
+        );
     };
     leaf("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     leaf("client", "extendedKeyUsage=clientAuth\n");

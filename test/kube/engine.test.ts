@@ -133,7 +133,8 @@ describe("pulumi engine built from Go modules, against the local kube-apiserver"
         const state = pulumiOk(["stack", "export", "--show-secrets=false"]);
         expect(state).to.not.include("hunter2-not-in-state");
         const files: string[] = [];
-        const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+        const walk = (d: string) =>
+            fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
         walk(path.join(programDir, ".backend"));
         for (const f of files) expect(fs.readFileSync(f, "utf8"), f).to.not.include("hunter2-not-in-state");
     });

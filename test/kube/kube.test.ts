@@ -68,7 +68,11 @@ describe("local kube-apiserver (etcd + kube-apiserver on loopback)", function ()
         expect(established?.status).to.equal("True");
         const resources = await kubeRequest(kube.kubeconfig, "GET", "/apis/metal3.io/v1alpha1");
         expect(resources.body.resources.map((x: any) => x.name)).to.include.members(["baremetalhosts", "hardwaredata"]);
-        const m3m = await kubeRequest(kube.kubeconfig, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/metal3machines.infrastructure.cluster.x-k8s.io");
+        const m3m = await kubeRequest(
+            kube.kubeconfig,
+            "GET",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/metal3machines.infrastructure.cluster.x-k8s.io",
+        );
         expect(m3m.status).to.equal(200);
     });
 
@@ -152,8 +156,18 @@ describe("local kube-apiserver (etcd + kube-apiserver on loopback)", function ()
         expect(await health(etcdClientPort, "https", { ca, cert: apiCert, key: apiKey })).to.match(/^refused/);
         void apiCa;
         const mode = (p: string) => fs.statSync(p).mode & 0o777;
-        for (const dir of ["", "pki", "pki/etcd", "etcd-data", "apiserver-certs"]) expect(mode(path.join(stateDir, dir)).toString(8), dir || "state dir").to.equal("700");
-        for (const key of ["pki/ca.key", "pki/apiserver.key", "pki/sa.key", "pki/token", "pki/etcd/ca.key", "pki/etcd/server.key", "pki/etcd/apiserver-etcd-client.key", "kubeconfig"]) {
+        for (const dir of ["", "pki", "pki/etcd", "etcd-data", "apiserver-certs"])
+            expect(mode(path.join(stateDir, dir)).toString(8), dir || "state dir").to.equal("700");
+        for (const key of [
+            "pki/ca.key",
+            "pki/apiserver.key",
+            "pki/sa.key",
+            "pki/token",
+            "pki/etcd/ca.key",
+            "pki/etcd/server.key",
+            "pki/etcd/apiserver-etcd-client.key",
+            "kubeconfig",
+        ]) {
             expect(mode(path.join(stateDir, key)).toString(8), key).to.equal("600");
         }
     });

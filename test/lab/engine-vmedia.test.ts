@@ -70,7 +70,23 @@ export const machineNode = machine?.nodeUuid;
 /** Bytes of a qcow2 (a running VM's: -U, no lock taken). qemu-img dd's count includes the skipped blocks (QEMU 7.2). */
 function readDisk(disk: string, offset: number, length: number, dir: string): Buffer {
     const out = path.join(dir, `read-${process.pid}-${offset}.bin`);
-    const r = spawnSync("qemu-img", ["dd", "-U", "-f", "qcow2", "-O", "raw", "bs=512", `skip=${offset / 512}`, `count=${offset / 512 + Math.ceil(length / 512)}`, `if=${disk}`, `of=${out}`], { encoding: "utf8" });
+    const r = spawnSync(
+        "qemu-img",
+        [
+            "dd",
+            "-U",
+            "-f",
+            "qcow2",
+            "-O",
+            "raw",
+            "bs=512",
+            `skip=${offset / 512}`,
+            `count=${offset / 512 + Math.ceil(length / 512)}`,
+            `if=${disk}`,
+            `of=${out}`,
+        ],
+        { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`qemu-img dd ${disk}: ${r.stderr}`);
     const data = fs.readFileSync(out).subarray(0, length);
     fs.rmSync(out);
@@ -231,7 +247,12 @@ describe("lab VM through `pulumi up`: BareMetalHost on Redfish virtual media, ag
         // Inspection and cleaning waited for the agent (the "wait" states), then the deploy failed.
         expect(inOrder(seen, ["inspect wait", "manageable", "clean wait", "available", "deploy failed"]), seen.join(" → ")).to.equal(true);
         const out = r.stdout + r.stderr;
-        note(`pulumi's error:\n${out.split("\n").filter((l) => /error/i.test(l)).join("\n")}`);
+        note(
+            `pulumi's error:\n${out
+                .split("\n")
+                .filter((l) => /error/i.test(l))
+                .join("\n")}`,
+        );
         expect(r.code, out).to.not.equal(0);
         const n = await node();
         expect(n, "the node was enrolled").to.not.equal(undefined);
@@ -273,7 +294,11 @@ describe("lab VM through `pulumi up`: BareMetalHost on Redfish virtual media, ag
         note("console: hostname and user_data line seen");
         // The image's boot code and its two partitions, as in the qcow2; the agent added the
         // config drive as a third. The root file system's ext4 label (superblock s_volume_name).
-        const img = spawnSync("qemu-img", ["dd", "-f", "qcow2", "-O", "raw", "bs=512", "count=1", `if=${osImage.qcow2}`, `of=${path.join(labDir, "os-mbr.bin")}`], { encoding: "utf8" });
+        const img = spawnSync(
+            "qemu-img",
+            ["dd", "-f", "qcow2", "-O", "raw", "bs=512", "count=1", `if=${osImage.qcow2}`, `of=${path.join(labDir, "os-mbr.bin")}`],
+            { encoding: "utf8" },
+        );
         expect(img.status, img.stderr).to.equal(0);
         const imageMbr = fs.readFileSync(path.join(labDir, "os-mbr.bin"));
         const diskMbr = readDisk(vm.disk, 0, 512, labDir);

@@ -25,16 +25,24 @@ describe("Python host: the program's interpreter", () => {
 
     it("no virtualenv: PULUMI_PYTHON_CMD, else python3", () => {
         expect(pythonCommandFor({ rootDirectory: root, options: {} }, {}).python).to.equal("python3");
-        expect(pythonCommandFor({ rootDirectory: root, options: {} }, { PULUMI_PYTHON_CMD: "/opt/py/bin/python3.12" }).python).to.equal("/opt/py/bin/python3.12");
+        expect(pythonCommandFor({ rootDirectory: root, options: {} }, { PULUMI_PYTHON_CMD: "/opt/py/bin/python3.12" }).python).to.equal(
+            "/opt/py/bin/python3.12",
+        );
     });
 
     it("a virtualenv without bin/python is an error naming it and how to make it", () => {
-        expect(() => pythonCommandFor({ rootDirectory: root, options: { virtualenv: "missing" } }, {})).to.throw(`${path.join(root, "missing")} (runtime.options.virtualenv) has no bin/python: create it with \`python3 -m venv missing\``);
+        expect(() => pythonCommandFor({ rootDirectory: root, options: { virtualenv: "missing" } }, {})).to.throw(
+            `${path.join(root, "missing")} (runtime.options.virtualenv) has no bin/python: create it with \`python3 -m venv missing\``,
+        );
     });
 
     it("toolchains and type checkers it does not implement are refused, not ignored", () => {
         expect(() => pythonCommandFor({ rootDirectory: root, options: { toolchain: "uv" } }, {})).to.throw(/toolchain: "uv" is not supported/);
-        expect(() => pythonCommandFor({ rootDirectory: root, options: { typechecker: "mypy", virtualenv: "venv" } }, {})).to.throw(/typechecker: "mypy" is not supported/);
-        expect(pythonCommandFor({ rootDirectory: root, options: { toolchain: "pip", typechecker: "none", virtualenv: "venv" } }, {}).python).to.equal(path.join(root, "venv", "bin", "python"));
+        expect(() => pythonCommandFor({ rootDirectory: root, options: { typechecker: "mypy", virtualenv: "venv" } }, {})).to.throw(
+            /typechecker: "mypy" is not supported/,
+        );
+        expect(pythonCommandFor({ rootDirectory: root, options: { toolchain: "pip", typechecker: "none", virtualenv: "venv" } }, {}).python).to.equal(
+            path.join(root, "venv", "bin", "python"),
+        );
     });
 });

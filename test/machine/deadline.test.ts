@@ -33,7 +33,12 @@ describe("Machine create deadline (real Ironic, slow fake deploy and power)", fu
     it("fails at the create deadline when claim + deploy + power-on outlast it, naming host, state and last_error", async function () {
         const tag = uniqueTag("deadline");
         const calibrationTag = `${tag}-cal`;
-        created.push(...(await createPoolHosts(client, NS, [{ name: `${tag}-h0`, labels: { pool: tag } }, { name: `${calibrationTag}-h0`, labels: { pool: calibrationTag } }])));
+        created.push(
+            ...(await createPoolHosts(client, NS, [
+                { name: `${tag}-h0`, labels: { pool: tag } },
+                { name: `${calibrationTag}-h0`, labels: { pool: calibrationTag } },
+            ])),
+        );
         const machineInputs = (pool: string, create: string) => ({
             __provider: "serialized-provider-code",
             name: `${pool}-m`,

@@ -107,7 +107,11 @@ describe("e2e: Machines from two stacks racing for one pool (real Pulumi engine)
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         ironic = await startPostgresIronic();
         client = await IronicClient.connect({ url: ironic.url, authType: "none" });
-        pool = await createPoolHosts(client, NS, [0, 1, 2, 3].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
+        pool = await createPoolHosts(
+            client,
+            NS,
+            [0, 1, 2, 3].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })),
+        );
         [a, b] = await ProgramStack.create(["a", "b"]);
         for (const s of [a, b]) {
             await s.setConfig("pulumi-metal3:ironicUrl", ironic.url);
@@ -248,4 +252,3 @@ describe("e2e: a Machine whose deploy does not finish is kept and finished by th
         expect(back.instance_uuid).to.equal(null);
     });
 });
-

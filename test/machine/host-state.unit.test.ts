@@ -30,7 +30,11 @@ describe("hostState (sdk/claims.ts)", () => {
     });
 
     it("a host a Machine holds: the Machine's state, power and name, not the host's stale outputs", async () => {
-        expect(await value(hostState(host(ns, "worker-0", "available", false)))).to.deep.equal({ provisioningState: "provisioned", poweredOn: true, heldBy: `${ns}/machine-0` });
+        expect(await value(hostState(host(ns, "worker-0", "available", false)))).to.deep.equal({
+            provisioningState: "provisioned",
+            poweredOn: true,
+            heldBy: `${ns}/machine-0`,
+        });
     });
 
     it("a spare, and a host of the same name in another namespace: their own outputs, no holder", async () => {

@@ -19,7 +19,13 @@ const spec: MachineSpec = {
     timeouts: DEFAULT_TIMEOUTS_MS,
     digestKey: "test-digest-key",
 };
-const allocation = { uuid: "alloc-1", name: "prod~m0", node_uuid: "node-1", state: "active", extra: { pulumi_metal3_spec_hash: machineSpecHash(spec) } } as unknown as Allocation;
+const allocation = {
+    uuid: "alloc-1",
+    name: "prod~m0",
+    node_uuid: "node-1",
+    state: "active",
+    extra: { pulumi_metal3_spec_hash: machineSpecHash(spec) },
+} as unknown as Allocation;
 
 function node(over: Partial<Node> = {}): Node {
     return {
@@ -35,22 +41,39 @@ function node(over: Partial<Node> = {}): Node {
         ...over,
     } as Node;
 }
-const decide = (n: Node | undefined, mayClaim = true): MachineAction => nextMachineAction(spec, { claim: n && { allocation, node: n }, mayClaim, allocationId: "alloc-1" });
-const activeOwn = (over: Partial<Node> = {}) => node({ provision_state: "active", power_state: "power on", instance_info: { image_source: spec.image!.url }, ...over });
+const decide = (n: Node | undefined, mayClaim = true): MachineAction =>
+    nextMachineAction(spec, { claim: n && { allocation, node: n }, mayClaim, allocationId: "alloc-1" });
+const activeOwn = (over: Partial<Node> = {}) =>
+    node({ provision_state: "active", power_state: "power on", instance_info: { image_source: spec.image!.url }, ...over });
 
 describe("Machine lifecycle decision: create / update (nextMachineAction)", function () {
     const table: [string, Node | undefined, boolean, MachineAction["kind"]][] = [
         ["no claim, create → claim", undefined, true, "claim"],
         ["no claim, update (the allocation is gone) → refuse", undefined, false, "refuse"],
         ["claimed, owner record missing → record it", node({ extra: {} }), true, "record-owner"],
-        ["claimed, labels changed on the node → record the spec's", node({ extra: { ...ownerRecord(spec), [MACHINE_NODE_EXTRA.labels]: { tier: "b" } } }), false, "record-owner"],
+        [
+            "claimed, labels changed on the node → record the spec's",
+            node({ extra: { ...ownerRecord(spec), [MACHINE_NODE_EXTRA.labels]: { tier: "b" } } }),
+            false,
+            "record-owner",
+        ],
         ["available → deploy", node(), true, "deploy"],
         ["deploy failed (earlier run) → deploy again", node({ provision_state: "deploy failed" }), false, "deploy"],
-        ["deploying (an earlier run gave up waiting) → wait, never restart", node({ provision_state: "deploying", target_provision_state: "active" }), false, "wait-deploy"],
+        [
+            "deploying (an earlier run gave up waiting) → wait, never restart",
+            node({ provision_state: "deploying", target_provision_state: "active" }),
+            false,
+            "wait-deploy",
+        ],
         ["wait call-back → wait", node({ provision_state: "wait call-back" }), false, "wait-deploy"],
         ["active with its image, off → power on", activeOwn({ power_state: "power off" }), false, "power-on"],
         ["active with its image, on → ready", activeOwn(), false, "ready"],
-        ["active with another image → refuse (never wiped on a guess)", activeOwn({ instance_info: { image_source: "http://elsewhere/os.qcow2" } }), false, "refuse"],
+        [
+            "active with another image → refuse (never wiped on a guess)",
+            activeOwn({ instance_info: { image_source: "http://elsewhere/os.qcow2" } }),
+            false,
+            "refuse",
+        ],
         ["active with the host's own deployment → refuse", activeOwn({ extra: { ...ownerRecord(spec), pulumi_metal3_deployment: "fp" } }), false, "refuse"],
     ];
     for (const [what, n, mayClaim, kind] of table) {
@@ -93,7 +116,9 @@ describe("Machine lifecycle decision: delete (nextMachineDeleteAction)", functio
         expect(nextMachineDeleteAction(owner, undefined, others).kind).to.equal("done");
     });
     it("a node recording another Machine, allocation gone → done, untouched", function () {
-        expect(nextMachineDeleteAction(owner, undefined, node({ allocation_uuid: null, extra: { ...ownerRecord({ ...spec, name: "m1" }) } })).kind).to.equal("done");
+        expect(nextMachineDeleteAction(owner, undefined, node({ allocation_uuid: null, extra: { ...ownerRecord({ ...spec, name: "m1" }) } })).kind).to.equal(
+            "done",
+        );
     });
     it("nothing left → done", function () {
         expect(nextMachineDeleteAction(owner, undefined, undefined).kind).to.equal("done");
@@ -105,7 +130,10 @@ describe("Machine spec hash on the allocation: keyed (issue 9 §4)", function ()
     const withData: MachineSpec = { ...spec, userData: "#cloud-config\npassword: hunter2\n" };
     const unkeyedHashes = (s: MachineSpec) => [
         sha256(s.userData as string),
-        require("crypto").createHash("sha256").update(s.userData as string).digest("hex"),
+        require("crypto")
+            .createHash("sha256")
+            .update(s.userData as string)
+            .digest("hex"),
         legacyMachineSpecHash(s),
         specHash({ userData: s.userData }),
     ];
@@ -130,10 +158,15 @@ describe("Machine spec hash on the allocation: keyed (issue 9 §4)", function ()
     it("the unkeyed hash of older releases is still computed as they did (for its one-time recognition)", function () {
         // The value an older release recorded for this very spec (sha256 of its canonical JSON, 12 hex).
         const old = {
-            name: "m", namespace: "ns", hostSelector: { matchLabels: { pool: "a" } },
+            name: "m",
+            namespace: "ns",
+            hostSelector: { matchLabels: { pool: "a" } },
             image: { url: "http://x/i.qcow2", checksum: "abc", format: "qcow2" as const },
-            userData: "#cloud-config\nhi", networkData: { links: [1] }, automatedCleaningMode: "metadata" as const,
-            timeouts: DEFAULT_TIMEOUTS_MS, digestKey: "k",
+            userData: "#cloud-config\nhi",
+            networkData: { links: [1] },
+            automatedCleaningMode: "metadata" as const,
+            timeouts: DEFAULT_TIMEOUTS_MS,
+            digestKey: "k",
         };
         expect(legacyMachineSpecHash(old)).to.equal("7a772c3394bf");
     });

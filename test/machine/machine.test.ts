@@ -64,7 +64,11 @@ describe("Machine resource (real Ironic)", function () {
 
     it("creates (claim + deploy to active), replaces on image change, releases the old host, deletes", async function () {
         const tag = uniqueTag("life");
-        const nodes = await createPoolHosts(client, NS, [0, 1].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })));
+        const nodes = await createPoolHosts(
+            client,
+            NS,
+            [0, 1].map((i) => ({ name: `${tag}-h${i}`, labels: { pool: tag } })),
+        );
         created.push(...nodes);
 
         const v1 = inputs(tag, `${tag}-m`, "v1");
@@ -260,7 +264,13 @@ describe("Machine resource (real Ironic)", function () {
 
     it("an allocation an older release recorded (unkeyed hash) is recognised once by create, then re-recorded keyed", async function () {
         const tag = uniqueTag("legacy-create");
-        created.push(...(await createPoolHosts(client, NS, [0, 1].map((n) => ({ name: `${tag}-h${n}`, labels: { pool: tag } })))));
+        created.push(
+            ...(await createPoolHosts(
+                client,
+                NS,
+                [0, 1].map((n) => ({ name: `${tag}-h${n}`, labels: { pool: tag } })),
+            )),
+        );
         const i = inputs(tag, `${tag}-m`, "v1");
         // What an older release left behind: its claim, under the unkeyed hash (its run was interrupted).
         const old = await claimHost(client, {

@@ -79,7 +79,12 @@ describe("Machine claims only verified pool hosts (real Ironic)", function () {
         // Nothing happened to the planted nodes: no allocation, no image, same state.
         for (const [i, n] of planted.entries()) {
             const now = await client.getNode(n.uuid);
-            expect([now.provision_state, now.allocation_uuid, now.instance_uuid, now.updated_at]).to.deep.equal([before[i].provision_state, null, null, before[i].updated_at]);
+            expect([now.provision_state, now.allocation_uuid, now.instance_uuid, now.updated_at]).to.deep.equal([
+                before[i].provision_state,
+                null,
+                null,
+                before[i].updated_at,
+            ]);
         }
         await releaseClaim(client, first.allocation.uuid);
     });

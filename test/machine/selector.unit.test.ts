@@ -23,7 +23,14 @@ function ownerRecord(name: string, key = KEY): Record<string, string> {
 }
 
 function node(name: string, labels: Record<string, string>, patch: Partial<Node> = {}): Node {
-    return blankNode({ uuid: `uuid-${name}`, name, driver: "fake-hardware", extra: { metal3_labels: labels, pulumi_metal3_managed: "true", ...ownerRecord(name) }, resource_class: "baremetal", ...patch });
+    return blankNode({
+        uuid: `uuid-${name}`,
+        name,
+        driver: "fake-hardware",
+        extra: { metal3_labels: labels, pulumi_metal3_managed: "true", ...ownerRecord(name) },
+        resource_class: "baremetal",
+        ...patch,
+    });
 }
 
 describe("hostSelector (Kubernetes semantics)", function () {
@@ -119,7 +126,12 @@ describe("candidates", function () {
     });
 
     it("tries the failure domain first, one allocation per resource class", function () {
-        const fd = (name: string, d: string, rc = "baremetal") => node(name, {}, { extra: { metal3_labels: { [FAILURE_DOMAIN_LABEL]: d }, pulumi_metal3_managed: "true", ...ownerRecord(name) }, resource_class: rc });
+        const fd = (name: string, d: string, rc = "baremetal") =>
+            node(
+                name,
+                {},
+                { extra: { metal3_labels: { [FAILURE_DOMAIN_LABEL]: d }, pulumi_metal3_managed: "true", ...ownerRecord(name) }, resource_class: rc },
+            );
         const nodes = [fd("ns~a1", "a"), fd("ns~b1", "b"), fd("ns~b2", "b", "gpu"), fd("ns~b3", "b"), node("ns~x", {})];
         const attempts = claimAttempts(evaluatePool(nodes, { namespace: "ns", failureDomain: "b", ...POOL }));
         expect(attempts.map((a) => [a.inFailureDomain, a.resourceClass, a.candidates.map((n) => n.name)])).to.deep.equal([
@@ -132,11 +144,15 @@ describe("candidates", function () {
     });
 
     it("claims only hosts whose keyed owner record verifies: planted markers, forged, copied or foreign-keyed records are skipped, and said so", function () {
-        const planted = (name: string, extra: Record<string, unknown>) => node(name, { role: "w" }, { extra: { metal3_labels: { role: "w" }, pulumi_metal3_managed: "true", ...extra } });
+        const planted = (name: string, extra: Record<string, unknown>) =>
+            node(name, { role: "w" }, { extra: { metal3_labels: { role: "w" }, pulumi_metal3_managed: "true", ...extra } });
         const nodes = [
             node("ns~good", { role: "w" }),
             planted("ns~plain", { pulumi_metal3_owner: "proj/pool", pulumi_metal3_resource: "plain" }), // the right strings, no MAC
-            planted("ns~forged", { ...ownerRecord("ns~forged"), [OWNER_MAC_KEY]: ownerRecord("ns~forged")[OWNER_MAC_KEY].replace(/.$/, (c) => (c === "0" ? "1" : "0")) }),
+            planted("ns~forged", {
+                ...ownerRecord("ns~forged"),
+                [OWNER_MAC_KEY]: ownerRecord("ns~forged")[OWNER_MAC_KEY].replace(/.$/, (c) => (c === "0" ? "1" : "0")),
+            }),
             planted("ns~copied", { ...ownerRecord("ns~good"), pulumi_metal3_resource: "good" }), // the MAC of another node
             planted("ns~foreign", ownerRecord("ns~foreign", "o".repeat(64))), // another stack's key
         ];

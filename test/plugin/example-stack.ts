@@ -13,7 +13,10 @@ export const isSecret = (v: any) => !!v && typeof v === "object" && v["4dabf1819
 
 /** `stack init dev` and the config every example reads: Ironic, namespace, MAC prefix, BMC password, owner key. */
 export async function configureExampleStack(p: PluginProject, ns: string, bmcPassword: string): Promise<void> {
-    const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+    const b = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
     await p.must(["stack", "init", "dev"]);
     await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
     await p.must(["config", "set", "namespace", ns]);

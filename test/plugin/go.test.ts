@@ -10,7 +10,6 @@ import { ensureToolchain } from "../../local/toolchain";
 import { PluginProject, REPO } from "./project";
 import { configureExampleStack, isSecret, runExampleLifecycle } from "./example-stack";
 
-
 /**
  * A copy of examples/go under .state/ (two levels below the repo, so `../../bin` finds the plugin
  * and go.mod's `../../sdk-go` the SDK); `main` replaces main.go when given.
@@ -70,7 +69,7 @@ describe("Go programs through the plugin", function () {
 
     describe("a failing Go program", () => {
         it("a compile error fails the preview with go build's message", async () => {
-            const p = goProject("go-broken", binDir, 'package main\n\nfunc main() {\n\tundefinedCall()\n}\n');
+            const p = goProject("go-broken", binDir, "package main\n\nfunc main() {\n\tundefinedCall()\n}\n");
             await p.must(["stack", "init", "dev"]);
             const r = await p.run(["preview"]);
             expect(r.code, r.out).to.not.equal(0);

@@ -14,7 +14,11 @@ describe("pulumi-resource-metal3 archive: pulumi plugin install --file", functio
     it("packs pulumi-resource-metal3-v<ver>-linux-amd64.tar.gz; once installed, preview runs through it", async () => {
         const binDir = (await ensureToolchain({ skipKubeApiserver: true })).binDir;
         const version = require(path.join(REPO, "package.json")).version;
-        const archive = execFileSync("bash", [path.join(REPO, "scripts", "pack-plugin.sh")], { cwd: REPO }).toString().trim().split("\n").pop()!;
+        const archive = execFileSync("bash", [path.join(REPO, "scripts", "pack-plugin.sh")], { cwd: REPO })
+            .toString()
+            .trim()
+            .split("\n")
+            .pop()!;
         expect(path.basename(archive)).to.equal(`pulumi-resource-metal3-v${version}-linux-amd64.tar.gz`);
 
         const p = PluginProject.create("plugin-installed", binDir, null);

@@ -50,20 +50,26 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
 
     /** A copy of examples/<example> under .state/ (so `../../bin` finds the plugin), on the test's cluster and Ironic. */
     async function project(example: string, ns: string, pw: string, venv?: string): Promise<PluginProject> {
-        expect((await kubeRequest(kube.kubeconfig, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } })).status).to.equal(201);
+        expect(
+            (await kubeRequest(kube.kubeconfig, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } })).status,
+        ).to.equal(201);
         fs.mkdirSync(path.join(REPO, ".state"), { recursive: true });
         const dir = fs.mkdtempSync(path.join(REPO, ".state", `${example}-`));
         for (const f of fs.readdirSync(path.join(REPO, "examples", example))) fs.copyFileSync(path.join(REPO, "examples", example, f), path.join(dir, f));
         if (venv) fs.symlinkSync(venv, path.join(dir, "venv"));
         const p = new PluginProject(dir, binDir);
         // As go.test.ts: sdk-go's compile flags (Go's build cache serves them), a stale go.sum fails.
-        if (example.startsWith("go-")) Object.assign(p.env, { GOFLAGS: "-buildvcs=false -mod=readonly -trimpath -tags=osusergo,grpcnotrace", CGO_ENABLED: "0" });
+        if (example.startsWith("go-"))
+            Object.assign(p.env, { GOFLAGS: "-buildvcs=false -mod=readonly -trimpath -tags=osusergo,grpcnotrace", CGO_ENABLED: "0" });
         // The ambient kubeconfig: the engine's default kubernetes provider reads KUBECONFIG.
         p.env.KUBECONFIG = kube.kubeconfig;
         await p.must(["stack", "init", "dev"]);
         await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
         await p.must(["config", "set", "namespace", ns]);
-        const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+        const b = () =>
+            Math.floor(Math.random() * 256)
+                .toString(16)
+                .padStart(2, "0");
         await p.must(["config", "set", "macPrefix", `52:54:${b()}`]);
         await p.must(["config", "set", "--secret", "bmcPassword", pw]);
         // The stack's owner key (README "Ownership"): the Machine claims only hosts keyed under it.
@@ -143,7 +149,16 @@ describe("Kubernetes objects from YAML, Python and Go programs (plugin component
                 expect(state).to.not.contain(PW);
                 expect(state).to.not.contain(Buffer.from(PW).toString("base64"));
                 const types = JSON.parse(state).deployment.resources.map((r: any) => r.type);
-                expect(types).to.include.members(["metal3:index:BareMetalHostWithObjects", "metal3:index:BareMetalHost", "metal3:index:MachineWithObjects", "metal3:index:Machine", "kubernetes:core/v1:Secret", "kubernetes:metal3.io/v1alpha1:BareMetalHost", "kubernetes:cluster.x-k8s.io/v1beta2:Machine", "kubernetes:infrastructure.cluster.x-k8s.io/v1beta2:Metal3Machine"]);
+                expect(types).to.include.members([
+                    "metal3:index:BareMetalHostWithObjects",
+                    "metal3:index:BareMetalHost",
+                    "metal3:index:MachineWithObjects",
+                    "metal3:index:Machine",
+                    "kubernetes:core/v1:Secret",
+                    "kubernetes:metal3.io/v1alpha1:BareMetalHost",
+                    "kubernetes:cluster.x-k8s.io/v1beta2:Machine",
+                    "kubernetes:infrastructure.cluster.x-k8s.io/v1beta2:Metal3Machine",
+                ]);
 
                 await p.must(["destroy", "--yes"]);
                 for (const path of [

@@ -40,7 +40,12 @@ describe("moving a stack from the dynamic BareMetalHost to the plugin", function
         await p.must(["config", "set", "pulumi-metal3:ironicUrl", process.env.IRONIC_URL!]);
         await p.must(["config", "set", "metal3:ironicUrl", process.env.IRONIC_URL!]);
         await p.must(["config", "set", "hostName", hostName]);
-        await p.must(["config", "set", "mac", `52:54:04:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:07`]);
+        await p.must([
+            "config",
+            "set",
+            "mac",
+            `52:54:04:${((process.pid >> 8) % 256).toString(16).padStart(2, "0")}:${(process.pid % 256).toString(16).padStart(2, "0")}:07`,
+        ]);
     });
     after(async () => {
         if (p) {

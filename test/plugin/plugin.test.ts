@@ -10,7 +10,10 @@ import { PluginProject } from "./project";
 const HOST_TYPE = "metal3:index:BareMetalHost";
 
 function randomMac(): string {
-    const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+    const b = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
     return `52:54:02:${b()}:${b()}:${b()}`;
 }
 
@@ -181,14 +184,17 @@ describe("pulumi-resource-metal3 plugin under the real engine", function () {
             await slow?.close();
         });
 
-        it("create: {\"5s\"} fails at about 5 s naming the host, with the inspection's progress on its row", async () => {
+        it('create: {"5s"} fails at about 5 s naming the host, with the inspection\'s progress on its row', async () => {
             const up = await p.run(["up", "--yes", "--json"]);
             expect(up.code, up.out).to.not.equal(0);
             expect(up.out).to.contain(`host default~${name}`);
             expect(up.out).to.match(/timed out|did not|deadline|within/i);
             const events = PluginProject.events(up.stdout);
             const diags = diagnosticsFor(events, name);
-            expect(diags.some((d) => /inspect/i.test(d.message)), JSON.stringify(diags)).to.equal(true);
+            expect(
+                diags.some((d) => /inspect/i.test(d.message)),
+                JSON.stringify(diags),
+            ).to.equal(true);
             // From the engine's start of the create to its failure (event timestamps, seconds): the
             // 5 s deadline (enrolment included), far from the 40 s the inspection takes.
             const at = (kind: string) => events.find((e) => e[kind]?.metadata?.urn?.endsWith(`::${name}`) && e[kind].metadata.op === "create")?.timestamp;

@@ -25,7 +25,11 @@ describe("Python SDK (sdk-python/)", function () {
             expect(host).to.contain(`'metal3:index:BareMetalHost'`);
             expect(fs.readFileSync(path.join(fresh, "pulumi_metal3", "machine.py"), "utf8")).to.contain("class Machine(pulumi.CustomResource):");
             expect(fs.readFileSync(path.join(fresh, "pulumi_metal3", "config", "vars.py"), "utf8")).to.contain("def ironic_url(self)");
-            expect(JSON.parse(fs.readFileSync(path.join(fresh, "pulumi_metal3", "pulumi-plugin.json"), "utf8"))).to.deep.equal({ resource: true, name: "metal3", version: schema.version });
+            expect(JSON.parse(fs.readFileSync(path.join(fresh, "pulumi_metal3", "pulumi-plugin.json"), "utf8"))).to.deep.equal({
+                resource: true,
+                name: "metal3",
+                version: schema.version,
+            });
             expect(fs.readFileSync(path.join(fresh, "setup.py"), "utf8")).to.contain(`VERSION = "${schema.version}"`);
         } finally {
             fs.rmSync(fresh, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import { ensureToolchain } from "../../local/toolchain";
 import { PluginProject, REPO } from "./project";
 import { configureExampleStack, isSecret, runExampleLifecycle } from "./example-stack";
 
-
 /**
  * A copy of examples/python under .state/ (two levels below the repo, so `../../bin` finds the
  * plugin), its `venv` the cached Python environment; `main` replaces __main__.py when given.

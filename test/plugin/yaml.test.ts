@@ -65,7 +65,10 @@ describe("Pulumi YAML programs through the plugin", function () {
         const ns = `yaml-lit-${tag}`;
         const BMC_PW = "literal-bmc-pw-do-not-leak";
         const IRONIC_PW = "literal-ironic-pw-do-not-leak";
-        const b = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+        const b = () =>
+            Math.floor(Math.random() * 256)
+                .toString(16)
+                .padStart(2, "0");
         const program = () => `name: yaml-literal
 runtime: yaml
 plugins:

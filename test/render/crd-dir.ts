@@ -8,11 +8,11 @@ export const crdDir = defaultCrdDir();
 
 let loaded: CrdSchemas | undefined;
 export function crds(): CrdSchemas {
-  return (loaded ??= CrdSchemas.load(crdDir));
+    return (loaded ??= CrdSchemas.load(crdDir));
 }
 
 let capi: CrdSchemas | undefined;
 /** Cluster API's own Machine and Cluster CRDs (not among the Metal³ CRDs), vendored in crds/cluster-api/. */
 export function capiCrds(): CrdSchemas {
-  return (capi ??= CrdSchemas.loadFiles(capiCrdFiles()));
+    return (capi ??= CrdSchemas.loadFiles(capiCrdFiles()));
 }

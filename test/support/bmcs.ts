@@ -8,39 +8,39 @@ import { RunningBmc, startBmcs, stopBmcs } from "../../local/bmc";
 import { stopProcessGroup } from "../../local/proc";
 
 export interface TestBmcLab {
-  bmcs: RunningBmc[];
-  stateDir: string;
-  stop(): Promise<void>;
-  /** Stop one BMC (a server whose BMC stops answering). */
-  stopOne(index: number): Promise<void>;
+    bmcs: RunningBmc[];
+    stateDir: string;
+    stop(): Promise<void>;
+    /** Stop one BMC (a server whose BMC stops answering). */
+    stopOne(index: number): Promise<void>;
 }
 
 const log = (line: string) => process.stderr.write(`[test-bmc] ${line}\n`);
 
 export async function startTestBmcs(count: number): Promise<TestBmcLab> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-bmc-"));
-  const basePort = 20000 + Math.floor(Math.random() * 20000);
-  const bmcs = await startBmcs({ count, stateDir, basePort, log });
-  const killAll = () => {
-    for (const b of bmcs) {
-      try {
-        process.kill(-b.pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  process.once("exit", killAll);
-  return {
-    bmcs,
-    stateDir,
-    async stopOne(index: number) {
-      await stopProcessGroup(bmcs[index].pid, 3000);
-    },
-    async stop() {
-      process.removeListener("exit", killAll);
-      await stopBmcs({ stateDir, log });
-      if (process.env.PULUMI_METAL3_KEEP_IRONIC_STATE !== "1") fs.rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-metal3-test-bmc-"));
+    const basePort = 20000 + Math.floor(Math.random() * 20000);
+    const bmcs = await startBmcs({ count, stateDir, basePort, log });
+    const killAll = () => {
+        for (const b of bmcs) {
+            try {
+                process.kill(-b.pid, "SIGTERM");
+            } catch {
+                /* already gone */
+            }
+        }
+    };
+    process.once("exit", killAll);
+    return {
+        bmcs,
+        stateDir,
+        async stopOne(index: number) {
+            await stopProcessGroup(bmcs[index].pid, 3000);
+        },
+        async stop() {
+            process.removeListener("exit", killAll);
+            await stopBmcs({ stateDir, log });
+            if (process.env.PULUMI_METAL3_KEEP_IRONIC_STATE !== "1") fs.rmSync(stateDir, { recursive: true, force: true });
+        },
+    };
 }

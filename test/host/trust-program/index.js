@@ -14,34 +14,34 @@ const machineCount = config.getNumber("machines") ?? 0;
 const poolOwnerKey = config.getSecret("poolOwnerKey");
 
 const hosts = hostList.map(
-  (h) =>
-    new BareMetalHost(h.name, {
-      namespace,
-      bmc: { address: "fake://trust" },
-      online: h.online ?? false,
-      labels: h.labels,
-      ...(h.image ? { image: { url: h.image, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" } } : {}),
-      ...(h.adoptNode ? { adoptNode: h.adoptNode } : {}),
-      timeouts: { create: "5m", update: "5m", delete: "5m" },
-    }),
+    (h) =>
+        new BareMetalHost(h.name, {
+            namespace,
+            bmc: { address: "fake://trust" },
+            online: h.online ?? false,
+            labels: h.labels,
+            ...(h.image ? { image: { url: h.image, checksum: "0123456789abcdef0123456789abcdef", format: "qcow2" } } : {}),
+            ...(h.adoptNode ? { adoptNode: h.adoptNode } : {}),
+            timeouts: { create: "5m", update: "5m", delete: "5m" },
+        }),
 );
 
 const machines = Array.from(
-  { length: machineCount },
-  (_, i) =>
-    new Machine(
-      `m${i}`,
-      {
-        name: `${pulumi.getStack()}-m${i}`,
-        namespace,
-        hostSelector: { matchLabels: { pool: config.require("pool") } },
-        image: { url: "http://images.example/machine.qcow2", checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
-        timeouts: { create: "5m", delete: "5m" },
-        ...(poolOwnerKey ? { poolOwnerKeys: [poolOwnerKey] } : {}),
-      },
-      // Machines before hosts on destroy, when both are in one stack.
-      { dependsOn: hosts },
-    ),
+    { length: machineCount },
+    (_, i) =>
+        new Machine(
+            `m${i}`,
+            {
+                name: `${pulumi.getStack()}-m${i}`,
+                namespace,
+                hostSelector: { matchLabels: { pool: config.require("pool") } },
+                image: { url: "http://images.example/machine.qcow2", checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
+                timeouts: { create: "5m", delete: "5m" },
+                ...(poolOwnerKey ? { poolOwnerKeys: [poolOwnerKey] } : {}),
+            },
+            // Machines before hosts on destroy, when both are in one stack.
+            { dependsOn: hosts },
+        ),
 );
 
 exports.nodes = hosts.map((h) => h.nodeUuid);

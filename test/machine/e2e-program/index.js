@@ -13,19 +13,19 @@ const imageUrl = config.require("imageUrl");
 const stack = pulumi.getStack();
 
 const machines = Array.from(
-  { length: count },
-  (_, i) =>
-    new Machine(`m${i}`, {
-      name: `${stack}-m${i}`,
-      namespace,
-      clusterName: "race",
-      hostSelector: { matchLabels: { pool } },
-      image: { url: imageUrl, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
-      userData: pulumi.secret(`#cloud-config\nhostname: ${stack}-m${i}\n`),
-      timeouts: { create: config.get("createTimeout") ?? "5m", delete: "5m" },
-      // Sets the Pulumi resource option: release the old host before claiming the new one.
-      deleteBeforeReplace: config.getBoolean("deleteBeforeReplace"),
-    }),
+    { length: count },
+    (_, i) =>
+        new Machine(`m${i}`, {
+            name: `${stack}-m${i}`,
+            namespace,
+            clusterName: "race",
+            hostSelector: { matchLabels: { pool } },
+            image: { url: imageUrl, checksum: "http://images.example/SHA256SUMS", checksumType: "sha256", format: "qcow2" },
+            userData: pulumi.secret(`#cloud-config\nhostname: ${stack}-m${i}\n`),
+            timeouts: { create: config.get("createTimeout") ?? "5m", delete: "5m" },
+            // Sets the Pulumi resource option: release the old host before claiming the new one.
+            deleteBeforeReplace: config.getBoolean("deleteBeforeReplace"),
+        }),
 );
 
 exports.hosts = machines.map((m) => m.hostName);
