@@ -3,6 +3,7 @@
 import { defaultLabStateDir } from "../local/lab/paths";
 import { Lab, labStatus, startLab, stopLab } from "../local/lab/lab";
 import { ensureAgentImages, ensureOsImage } from "../local/lab/images";
+import { startLabVmsIronic } from "../local/lab/ironic-for-lab";
 
 const USAGE = `usage: pulumi-metal3 lab <command> [options]
 
@@ -16,6 +17,10 @@ commands:
   status   the VMs, their power state and BMC addresses (exit 0 when the BMCs run, 3 otherwise)
   images   build (once per machine, cached) or locate the agent's kernel/ramdisk/ISO
            (ironic-python-agent 13) and the OS qcow2; prints KEY=path lines
+  ironic   start (or find running) a local Ironic for the lab's VMs: the agent images as its
+           defaults, agent kernel parameters every lab VM shares, generated credentials; prints
+           IRONIC_URL, IMAGE_SERVER (its http_root, served on loopback), HTTP_ROOT, IRONIC_USERNAME,
+           IRONIC_PASSWORD_FILE, OS_CLIENT_CONFIG_FILE and OS_CLOUD (stop it with \`pulumi-metal3 ironic stop --state-dir DIR\`)
 
 options:
   --vms N              how many VMs (start; default 1)
@@ -23,7 +28,10 @@ options:
   --memory MiB         RAM per VM (start; default 2048)
   --cpus N             vCPUs per VM (start; default 1)
   --disk GiB           disk size per VM (start; default 8; the agent picks a disk of at least 4 GiB)
-  --state-dir DIR      disks, records, password files (0600), logs (default ${defaultLabStateDir()})
+  --prefix NAME        VM (libvirt domain) names NAME-vm-I (start; default lab): another lab on
+                       the same libvirtd needs its own
+  --state-dir DIR      disks, records, password files (0600), logs (default ${defaultLabStateDir()});
+                       for ironic: Ironic's state (default ${defaultLabStateDir()}-ironic)
 `;
 
 function printLab(lab: Lab): void {
@@ -47,13 +55,14 @@ export async function labCommand(argv: string[]): Promise<number> {
         return message ? 2 : 0;
     };
     if (!command || ["-h", "--help", "help"].includes(command)) return usage(command ? undefined : "a command is required");
-    if (!["start", "stop", "status", "images"].includes(command)) return usage(`unknown command "${command}"`);
+    if (!["start", "stop", "status", "images", "ironic"].includes(command)) return usage(`unknown command "${command}"`);
     let vms = 1;
     let firmware: "bios" | "uefi" | undefined;
     let memoryMiB: number | undefined;
     let cpus: number | undefined;
     let diskGiB: number | undefined;
     let stateDir: string | undefined;
+    let prefix: string | undefined;
     for (let i = 0; i < rest.length; i++) {
         const [flag, inline] =
             rest[i].startsWith("--") && rest[i].includes("=")
@@ -87,6 +96,10 @@ export async function labCommand(argv: string[]): Promise<number> {
                     firmware = v;
                     break;
                 }
+                case "--prefix":
+                    prefix = value();
+                    if (!prefix) return usage("--prefix needs a value");
+                    break;
                 case "--state-dir":
                     stateDir = value();
                     if (!stateDir) return usage("--state-dir needs a value");
@@ -104,7 +117,7 @@ export async function labCommand(argv: string[]): Promise<number> {
     try {
         switch (command) {
             case "start":
-                printLab(await startLab({ vms, firmware, memoryMiB, cpus, diskGiB, stateDir }));
+                printLab(await startLab({ vms, firmware, memoryMiB, cpus, diskGiB, stateDir, prefix }));
                 return 0;
             case "stop":
                 await stopLab({ stateDir });
@@ -115,6 +128,18 @@ export async function labCommand(argv: string[]): Promise<number> {
                 if (!lab.vms.length) process.stdout.write(`no lab VMs (state ${lab.stateDir})\n`);
                 process.stdout.write(`REDFISH_BMC=${lab.redfishRunning ? "running" : "stopped"} IPMI_BMCS=${lab.ipmiRunning ? "running" : "stopped"}\n`);
                 return lab.redfishRunning && lab.ipmiRunning ? 0 : 3;
+            }
+            case "ironic": {
+                const agent = await ensureAgentImages();
+                const ironic = await startLabVmsIronic({ stateDir: stateDir ?? `${defaultLabStateDir()}-ironic`, agent });
+                process.stdout.write(`IRONIC_URL=${ironic.url}\nIMAGE_SERVER=http://127.0.0.1:${ironic.httpPort}\nHTTP_ROOT=${ironic.httpRoot}\n`);
+                // The password itself is never printed: it is in IRONIC_PASSWORD_FILE (0600) and clouds.yaml.
+                const c = ironic.credentials;
+                if (c)
+                    process.stdout.write(
+                        `IRONIC_USERNAME=${c.username}\nIRONIC_PASSWORD_FILE=${c.passwordFile}\nOS_CLIENT_CONFIG_FILE=${c.cloudsFile}\nOS_CLOUD=${c.cloud}\n`,
+                    );
+                return 0;
             }
             case "images": {
                 const agent = await ensureAgentImages();

@@ -6,8 +6,19 @@
 # (`pulumi-metal3 bmc start`: IPMI BMCs, or sushy-tools' Redfish emulator over HTTPS with a
 # self-signed certificate) and examples/lab: one host boots a live ISO served from the local
 # Ironic's http_root (on Redfish through the BMC's virtual media), the others stay available.
+# `npm run demo -- --vms N`: N QEMU VMs, the real agent, an OS image deployed by a Machine per VM
+# (scripts/demo-vms.sh, examples/lab-vms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# ---- VM lab demo: `--vms N` runs scripts/demo-vms.sh instead (QEMU VMs, the real agent, an OS
+# deployed by a Machine); `destroy` tears it down first (a no-op when it never ran), and stops
+# here, non-zero, when its `pulumi destroy` fails. ----
+case " $* " in
+  *" --vms "* | *" --vms="*) exec bash scripts/demo-vms.sh "$@" ;;
+  *" destroy "*) bash scripts/demo-vms.sh destroy ;;
+esac
+# ---- end VM lab demo ----
 say() { printf '\n==> %s\n' "$*" >&2; }
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-metal3"
 state="$cache/demo"

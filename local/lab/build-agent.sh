@@ -54,7 +54,7 @@ After=network-online.target
 
 [Service]
 ExecStartPre=/bin/sh -c 'echo "lab-agent: starting ironic-python-agent $(/opt/ipa/bin/pip show ironic-python-agent | sed -n "s/^Version: //p")" > /dev/console'
-ExecStart=/opt/ipa/bin/ironic-python-agent
+ExecStart=/usr/local/sbin/lab-agent
 Restart=always
 RestartSec=5
 StandardOutput=journal+console
@@ -63,6 +63,21 @@ StandardError=journal+console
 [Install]
 WantedBy=multi-user.target
 UNIT
+# Each lab VM's own loopback port that QEMU forwards to this agent (hostfwd, local/lab/domain.ts)
+# comes in its SMBIOS OEM strings (lab-agent-port=N): so one Ironic-wide kernel command line
+# ([redfish] kernel_append_params) serves several VMs, each advertising its own port. Without
+# that string (another machine), the agent runs as before on its kernel parameters alone.
+cat > "$root/usr/local/sbin/lab-agent" <<'SH'
+#!/bin/sh
+port=$(dmidecode -t 11 2>/dev/null | sed -n 's/.*lab-agent-port=\([0-9][0-9]*\).*/\1/p' | head -n 1)
+if [ -n "$port" ]; then
+  printf '[DEFAULT]\nadvertise_port = %s\n' "$port" > /run/lab-agent.conf
+  echo "lab-agent: advertise port $port (SMBIOS OEM string)" > /dev/console
+  exec /opt/ipa/bin/ironic-python-agent --config-file /run/lab-agent.conf
+fi
+exec /opt/ipa/bin/ironic-python-agent
+SH
+chmod 755 "$root/usr/local/sbin/lab-agent"
 # Ironic checks every image URL it hands the agent from the conductor itself (ironic
 # drivers/modules/deploy_utils.py _validate_image_url), so the agent's image server must be named
 # by an address both reach: this machine's 127.0.0.1. In a user-mode guest, that is 10.0.2.2: for

@@ -5,7 +5,9 @@
 // virtual media. QEMU runs as root for this domain (DAC label +0:+0) so it can open the disk and
 // console files in the lab's state directory under root's home. QEMU's default CPU model: the
 // host's (host-passthrough) fails under nested KVM here ("failed to set MSR 0x10a"). The NIC sits
-// at a fixed slot of pcie.0 (0x10), away from the slots libvirt assigns its own devices.
+// at a fixed slot of pcie.0 (0x10), away from the slots libvirt assigns its own devices. The
+// forwarded agent port is also an SMBIOS OEM string (lab-agent-port=N): the lab's agent advertises
+// it (local/lab/build-agent.sh lab-agent), so several VMs share one Ironic's kernel parameters.
 
 export interface LabDomainSpec {
     name: string;
@@ -47,7 +49,13 @@ export function renderDomainXml(d: LabDomainSpec): string {
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>${loader}
     <boot dev='hd'/>
+    <smbios mode='sysinfo'/>
   </os>
+  <sysinfo type='smbios'>
+    <oemStrings>
+      <entry>lab-agent-port=${d.agentPort}</entry>
+    </oemStrings>
+  </sysinfo>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>

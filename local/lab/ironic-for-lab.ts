@@ -5,7 +5,8 @@
 
 import * as fs from "fs";
 import * as net from "net";
-import { ExtraIronicConfig, Logger, RunningIronic, startIronic, stateFiles } from "../ironic";
+import { ensureHttpRootServer } from "../http-root";
+import { ExtraIronicConfig, ironicStatus, Logger, RunningIronic, startIronic, stateFiles } from "../ironic";
 import { AgentImages } from "./images";
 import { ensureIronicLabTools } from "./packages";
 import { labCacheDir } from "./paths";
@@ -107,4 +108,57 @@ export async function startLabIronic(opts: LabIronicOptions): Promise<LabIronic>
  */
 export function labAgentKernelParams(vm: Pick<LabVm, "agentPort">, ironic: Pick<LabIronic, "httpPort">): string {
     return `console=ttyS0 ipa-advertise-host=127.0.0.1 ipa-advertise-port=${vm.agentPort} lab-loopback-ports=${ironic.httpPort}`;
+}
+
+/**
+ * The kernel parameters every lab VM's agent shares, for Ironic's `[redfish] kernel_append_params`:
+ * each VM's own agent port comes from its SMBIOS OEM string instead (local/lab/domain.ts,
+ * build-agent.sh lab-agent), so one Ironic serves several VMs without per-node driver_info —
+ * which a BareMetalHost, like Metal³'s, has no field for.
+ */
+export function labSharedAgentKernelParams(ironic: Pick<LabIronic, "httpPort">): string {
+    return `console=ttyS0 ipa-advertise-host=127.0.0.1 lab-loopback-ports=${ironic.httpPort}`;
+}
+
+export interface LabVmsIronicOptions {
+    stateDir: string;
+    agent: AgentImages;
+    log?: Logger;
+}
+
+export interface LabVmsIronic extends LabIronic {
+    /** Ironic's http_root on disk: files put there are served at http://127.0.0.1:<httpPort>/. */
+    httpRoot: string;
+}
+
+/**
+ * The Ironic of `npm run demo -- --vms N` (scripts/demo-vms.sh): as test/lab/engine-vmedia.test.ts
+ * sets it up — the lab's options, the agent's kernel parameters as the `[redfish]` default, the
+ * image downloaded and checked by Ironic and served to the agent from http_url — but with
+ * generated credentials (startIronic's default) and the kernel parameters all VMs share. A second
+ * call finds it running on its port (the config names that port, so it must stay).
+ */
+export async function startLabVmsIronic(opts: LabVmsIronicOptions): Promise<LabVmsIronic> {
+    const log = opts.log ?? ((line: string) => process.stderr.write(`[lab-ironic] ${line}\n`));
+    ensureIronicLabTools(log);
+    const files = stateFiles(opts.stateDir);
+    fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+    const status = await ironicStatus({ stateDir: opts.stateDir });
+    const port = status.running && status.url ? Number(new URL(status.url).port) : await freeLoopbackPort();
+    // The image server first: the agent's kernel parameters name its port.
+    const httpUrl = await ensureHttpRootServer(files.httpRoot, files.dir, log);
+    const httpPort = Number(new URL(httpUrl).port);
+    const running = await startIronic({
+        stateDir: opts.stateDir,
+        port,
+        log,
+        agentImages: { deployKernel: `file://${opts.agent.kernel}`, deployRamdisk: `file://${opts.agent.ramdisk}` },
+        extraConfig: {
+            ...labIronicConfig(port, [labCacheDir()]),
+            redfish: { kernel_append_params: labSharedAgentKernelParams({ httpPort }) },
+            agent: { image_download_source: "local" },
+        },
+        readyTimeoutMs: 180_000,
+    });
+    return { ...running, httpPort, httpRoot: files.httpRoot };
 }

@@ -195,8 +195,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
             xmlFile,
             renderDomainXml({ ...rec, accel: probe.accel, nvram: rec.firmware === "uefi" ? path.join(stateDir, `${name}.OVMF_VARS.fd`) : undefined }),
         );
-        // A running domain keeps running (define only changes its next start).
-        const def = virsh(["define", xmlFile]);
+        // A running domain keeps running (define only changes its next start). A libvirtd just started
+        // probes QEMU's capabilities first (a QEMU run under TCG): over a minute on a loaded machine.
+        const def = virsh(["define", xmlFile], 300_000);
         if (def.code !== 0) throw new Error(`virsh define ${xmlFile} failed: ${def.output}`);
         records.push(rec);
     }

@@ -4,6 +4,7 @@
 // libvirt network and starts none.
 
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { Logger } from "../ironic";
 import { isProcessAlive, readPidFile, removeFile, sleep } from "../proc";
@@ -23,8 +24,34 @@ function pidFiles(stateDir: string) {
     return { virtlogd: path.join(stateDir, "virtlogd.pid"), libvirtd: path.join(stateDir, "libvirtd.pid") };
 }
 
+/**
+ * /dev/kvm as Debian's udev rules leave it (root:kvm 0660), when it is root-only here (no udev in
+ * this machine's init). libvirtd probes QEMU's capabilities as root and finds KVM, then checks
+ * the cache against /dev/kvm's access for its QEMU user (libvirt-qemu, group kvm): "KVM was
+ * enabled when probing '/usr/bin/qemu-system-x86_64', but it is not available now" (libvirt's
+ * debug log, 2026-12-08) — and probes again on every call, so one `virsh define` took minutes.
+ */
+export function fixKvmDevice(log: Logger): void {
+    let st: fs.Stats;
+    try {
+        st = fs.statSync("/dev/kvm");
+    } catch {
+        return;
+    }
+    const kvmGid = /^kvm:[^:]*:(\d+):/m.exec(fs.readFileSync("/etc/group", "utf8"))?.[1];
+    if (kvmGid === undefined || (st.gid === Number(kvmGid) && (st.mode & 0o060) === 0o060)) return;
+    try {
+        fs.chownSync("/dev/kvm", 0, Number(kvmGid));
+        fs.chmodSync("/dev/kvm", 0o660);
+        log("/dev/kvm: set to root:kvm 0660, as Debian's udev rules do (libvirt's QEMU user is in group kvm)");
+    } catch (err) {
+        log(`/dev/kvm is not root:kvm 0660 and could not be made so (${(err as Error).message}): libvirtd may re-probe QEMU on every call`);
+    }
+}
+
 /** Start virtlogd and libvirtd unless libvirtd already answers; true when the lab started them. */
 export async function ensureLibvirtd(stateDir: string, log: Logger): Promise<boolean> {
+    fixKvmDevice(log);
     if (libvirtdAnswers()) return false;
     const files = pidFiles(stateDir);
     for (const [daemon, pidFile] of [

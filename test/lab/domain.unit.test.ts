@@ -41,6 +41,13 @@ describe("lab domain XML (unit)", () => {
         expect(() => renderDomainXml({ ...spec, firmware: "uefi" })).to.throw(/nvram/);
     });
 
+    it("carries the forwarded agent port as an SMBIOS OEM string, which the lab's agent advertises (one Ironic command line for all VMs)", () => {
+        const xml = renderDomainXml(spec);
+        expect(xml).to.match(/<os>[\s\S]*<smbios mode='sysinfo'\/>[\s\S]*<\/os>/);
+        expect(xml).to.match(/<sysinfo type='smbios'>\s*<oemStrings>\s*<entry>lab-agent-port=9900<\/entry>\s*<\/oemStrings>\s*<\/sysinfo>/);
+        expect(renderDomainXml({ ...spec, agentPort: 9901 })).to.contain("<entry>lab-agent-port=9901</entry>");
+    });
+
     it("escapes what it interpolates", () => {
         expect(renderDomainXml({ ...spec, disk: "/a'b<c>.qcow2" })).to.contain("<source file='/a&apos;b&lt;c&gt;.qcow2'/>");
     });
