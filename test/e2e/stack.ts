@@ -70,6 +70,15 @@ export class TestStack {
         return s;
     }
 
+    /** A Node.js program of one file (`index.js`), its Pulumi.yaml and package.json, under .state/e2e; a stack initialised. */
+    static nodeProgram(name: string, program: string, stack = "dev"): Promise<TestStack> {
+        return TestStack.inline(
+            name,
+            { "Pulumi.yaml": `name: ${name}\nruntime: nodejs\n`, "package.json": JSON.stringify({ name, main: "index.js" }), "index.js": program },
+            stack,
+        );
+    }
+
     /** Another stack of the same program (same directory and backend). */
     async sibling(stack: string): Promise<TestStack> {
         const s = new TestStack(this.dir, stack, this.backendDir);
@@ -160,4 +169,13 @@ export class TestStack {
         const r = await this.must(["stack", "output", "--json", "--show-secrets"]);
         return JSON.parse(r.stdout);
     }
+}
+
+/** A random MAC address under a test's own 3-byte prefix (e.g. "52:54:0f"), so tests do not share ports. */
+export function randomMac(prefix: string): string {
+    const byte = () =>
+        Math.floor(Math.random() * 256)
+            .toString(16)
+            .padStart(2, "0");
+    return `${prefix}:${byte()}:${byte()}:${byte()}`;
 }

@@ -6,11 +6,10 @@
 // preview's words are checked before each `up`. Power seen on a real BMC: test/bmc/day-two.test.ts.
 import { expect } from "chai";
 import * as fs from "fs";
-import * as path from "path";
 import { IronicClient } from "../../provider/ironic";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { ensureToolchain } from "../../local/toolchain";
-import { REPO_ROOT, TestStack } from "../e2e/stack";
+import { randomMac, TestStack } from "../e2e/stack";
 import { ironicsStartedByThisRun } from "../support/hooks";
 
 const PROGRAM = `
@@ -56,12 +55,8 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
     const tag = `${process.pid % 1000}-${Date.now() % 100000}`;
     const hostA = `day2-a-${tag}`;
     const hostB = `day2-b-${tag}`;
-    const macByte = () =>
-        Math.floor(Math.random() * 256)
-            .toString(16)
-            .padStart(2, "0");
-    const macA = `52:54:0d:${macByte()}:${macByte()}:${macByte()}`;
-    const macB = `52:54:0d:${macByte()}:${macByte()}:${macByte()}`;
+    const macA = randomMac("52:54:0d");
+    const macB = randomMac("52:54:0d");
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
     before(async function () {
@@ -69,13 +64,7 @@ describe("day two under the real pulumi engine (fake hardware)", function () {
         const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
-        const base = path.join(REPO_ROOT, ".state", "e2e");
-        fs.mkdirSync(base, { recursive: true });
-        const dir = fs.mkdtempSync(path.join(base, "day-two-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: day-two\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "day-two", main: "index.js" }));
-        fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
-        stack = await TestStack.init(dir, "dev");
+        stack = await TestStack.nodeProgram("day-two", PROGRAM);
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL!);
         for (const [k, v] of Object.entries({ hostA, hostB, macA, macB })) await stack.setConfig(k, v);
         await stack.must(["up", "--yes", "--skip-preview"]);

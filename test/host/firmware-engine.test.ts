@@ -6,12 +6,10 @@
 // registry and no service step: the check at preview and servicing of a provisioned host are
 // tested on a Redfish BMC with BIOS (test/lab/firmware-engine.test.ts).
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { IronicClient } from "../../provider/ironic";
 import { EXTRA } from "../../provider/extra-keys";
 import { ensureToolchain } from "../../local/toolchain";
-import { REPO_ROOT, TestStack } from "../e2e/stack";
+import { randomMac, TestStack } from "../e2e/stack";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -32,11 +30,7 @@ describe("firmware settings under the real pulumi engine (fake hardware): manual
     let client: IronicClient;
     let stack: TestStack;
     const host = `fw-fake-${process.pid % 1000}-${Date.now() % 100000}`;
-    const macByte = () =>
-        Math.floor(Math.random() * 256)
-            .toString(16)
-            .padStart(2, "0");
-    const mac = `52:54:0f:${macByte()}:${macByte()}:${macByte()}`;
+    const mac = randomMac("52:54:0f");
     const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
     before(async function () {
@@ -44,13 +38,7 @@ describe("firmware settings under the real pulumi engine (fake hardware): manual
         const tc = await ensureToolchain({ skipKubeApiserver: true, log: (s) => process.stderr.write(s + "\n") });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
-        const base = path.join(REPO_ROOT, ".state", "e2e");
-        fs.mkdirSync(base, { recursive: true });
-        const dir = fs.mkdtempSync(path.join(base, "firmware-fake-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: firmware-fake\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "firmware-fake", main: "index.js" }));
-        fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
-        stack = await TestStack.init(dir, "dev");
+        stack = await TestStack.nodeProgram("firmware-fake", PROGRAM);
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL!);
         await stack.setConfig("host", host);
         await stack.setConfig("mac", mac);

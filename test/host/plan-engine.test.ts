@@ -3,12 +3,10 @@
 // old image still on the disk; the preview then says the host will be reprovisioned, and the next
 // `pulumi up` does it (the node shows the new image and the new deployment record).
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { IronicClient } from "../../provider/ironic";
 import { EXTRA } from "../../provider/host/lifecycle";
 import { ensureToolchain } from "../../local/toolchain";
-import { REPO_ROOT, TestStack } from "../e2e/stack";
+import { TestStack } from "../e2e/stack";
 import { FlakyProxy, startFlakyProxy } from "../ironic/flaky-proxy";
 
 const PROGRAM = `
@@ -43,13 +41,7 @@ describe("an interrupted reprovision under the real pulumi engine", function () 
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
         proxy = await startFlakyProxy(process.env.IRONIC_URL!);
-        const base = path.join(REPO_ROOT, ".state", "e2e");
-        fs.mkdirSync(base, { recursive: true });
-        const dir = fs.mkdtempSync(path.join(base, "plan-engine-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: plan-engine\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "plan-engine", main: "index.js" }));
-        fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
-        stack = await TestStack.init(dir, "dev");
+        stack = await TestStack.nodeProgram("plan-engine", PROGRAM);
         // The stack's only way to Ironic is the proxy.
         await stack.setConfig("pulumi-metal3:ironicUrl", proxy.url);
         await stack.setConfig("hostName", hostName);

@@ -19,7 +19,7 @@ import { EXTRA } from "../../provider/extra-keys";
 import { ensureToolchain } from "../../local/toolchain";
 import { startIronic, stopIronic } from "../../local/ironic";
 import { BiosBmc, diskStillMarked, redfishBiosAttributes, startBiosBmc } from "../../local/lab/bios-bmc";
-import { REPO_ROOT, TestStack } from "../e2e/stack";
+import { TestStack } from "../e2e/stack";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -66,13 +66,7 @@ describe("firmware settings through the real engine, Ironic and a libvirt-backed
         const tc = await ensureToolchain({ skipKubeApiserver: true, log });
         process.env.PATH = `${tc.binDir}:${process.env.PATH}`;
         client = await IronicClient.connect({ url: process.env.IRONIC_URL });
-        const base = path.join(REPO_ROOT, ".state", "e2e");
-        fs.mkdirSync(base, { recursive: true });
-        const dir = fs.mkdtempSync(path.join(base, "firmware-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: firmware\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "firmware", main: "index.js" }));
-        fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
-        stack = await TestStack.init(dir, "dev");
+        stack = await TestStack.nodeProgram("firmware", PROGRAM);
         await stack.setConfig("pulumi-metal3:ironicUrl", process.env.IRONIC_URL!);
         await stack.setConfig("host", host);
         await stack.setConfig("bmcAddress", bmc.address);
