@@ -7,6 +7,7 @@ import type { HostOwner, HostSpec } from "./spec";
 import { EXTRA } from "../extra-keys";
 import { OWNER_MAC_KEY, verdictText, verifyOwnerMac, type OwnerVerdict } from "../owner-record";
 import { readRecord } from "./records";
+import type { ProvisionState } from "../ironic/provision-states";
 
 /** The owner record a node carries, as far as it carries one. */
 export function nodeOwner(node: Pick<Node, "extra">): Partial<HostOwner> & { managed: boolean } {
@@ -27,7 +28,7 @@ export function ownVerdict(spec: Pick<HostSpec, "owner" | "ownerKeys" | "nodeNam
 }
 
 /** States before any deployment: a node in them holds no image or data that a take-over could wipe. */
-const PRE_DEPLOY_STATES = new Set([
+const PRE_DEPLOY_STATES: ReadonlySet<string> = new Set<ProvisionState>([
     "enroll",
     "verifying",
     "manageable",
