@@ -87,6 +87,8 @@ export interface EmittedHostObjects {
     host: k8s.apiextensions.CustomResource;
     /** The HostFirmwareSettings object, when the host sets firmware.settings. */
     firmwareSettings?: k8s.apiextensions.CustomResource;
+    /** The HostUpdatePolicy of the host's name, when the host sets updatePolicy. */
+    updatePolicy?: k8s.apiextensions.CustomResource;
     /** The DataImage of the host's name, when the host has a dataImage. */
     dataImage?: k8s.apiextensions.CustomResource;
 }
@@ -336,7 +338,33 @@ export function emitHostObjects(
             if (o && !dataImage) dataImage = declareDataImage();
         });
     }
-    return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}), ...(dataImage ? { dataImage } : {}) };
+    // The HostUpdatePolicy, named as the host (provider/render/firmware.ts), when the program sets updatePolicy.
+    const updatePolicyObject = rendered.apply((r) => r.updatePolicy);
+    let updatePolicy: k8s.apiextensions.CustomResource | undefined;
+    const declareUpdatePolicy = () =>
+        customResource(
+            `${prefix}-update-policy`,
+            "metal3.io/v1alpha1",
+            "HostUpdatePolicy",
+            updatePolicyObject.apply((o) => o!),
+            metadataOf(updatePolicyObject.apply((o) => o!)),
+            alsoDependsOn(opts, [host]),
+        );
+    if (keys) {
+        if (keys.has("updatePolicy")) updatePolicy = declareUpdatePolicy();
+    } else {
+        updatePolicyObject.apply((o) => {
+            if (o && !updatePolicy) updatePolicy = declareUpdatePolicy();
+        });
+    }
+    return {
+        bmcSecret,
+        dataSecrets,
+        host,
+        ...(firmwareSettings ? { firmwareSettings } : {}),
+        ...(dataImage ? { dataImage } : {}),
+        ...(updatePolicy ? { updatePolicy } : {}),
+    };
 }
 
 /**

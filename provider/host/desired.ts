@@ -162,6 +162,7 @@ export function hostSpecFromInputs(
         traits: (i.traits ?? []) as string[],
         raid,
         firmware: firmwarePlan(i.firmware?.settings),
+        serviceFirmware: i.updatePolicy?.firmwareSettings === "onReboot",
         owner: i.owner as HostSpec["owner"],
         // The owner record's MAC: under the stack's ownerKey when set, else this resource's digest key.
         ownerKeys: ownerKeys(opts.ownerKey, opts.digestKey),

@@ -37,6 +37,8 @@ export interface HostInputs {
     raid?: RaidSpec;
     /** Metal³ HostFirmwareSettings spec: BIOS attribute name → value. */
     firmware?: { settings?: Record<string, string | number | boolean> };
+    /** Metal³ HostUpdatePolicy: "onReboot" lets firmware settings be applied to a provisioned host by servicing. */
+    updatePolicy?: { firmwareSettings?: "onReboot" };
     deployKernel?: string;
     deployRamdisk?: string;
     deployIso?: string;

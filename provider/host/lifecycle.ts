@@ -276,7 +276,7 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
                         message: "RAID cannot be applied to an externally provisioned host (it would wipe it); remove raid, or deprovision the host first",
                     };
                 // Servicing: the host keeps its disk and its deployment; only a reboot.
-                if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+                if (firmwarePending(spec.firmware, node)) return firmwareByServicing(spec);
                 const dataImage = dataImageAction(spec, node, vmedia);
                 if (dataImage) return dataImage;
                 if (rebootPending(spec, node)) return rebootDecision(spec, node);
@@ -320,7 +320,7 @@ function provisioningStep(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): 
                     ? { kind: "undeploy", reason: "image or data changed (deploy interface changes: undeploy, then deploy)" }
                     : { kind: "deploy", rebuild: true, reason: "image or data changed: reprovisioning (rebuild)" };
             }
-            if (firmwarePending(spec.firmware, node)) return { kind: "configure-firmware", via: "service" };
+            if (firmwarePending(spec.firmware, node)) return firmwareByServicing(spec);
             // Before a reboot: the boot it asks for sees the data image (BMO attaches before powering on).
             const dataImage = dataImageAction(spec, node, vmedia);
             if (dataImage) return dataImage;
@@ -364,6 +364,20 @@ function dataImageAction(spec: HostSpec, node: Node, vmedia?: VirtualMedia[]): H
         case "fail":
             return step;
     }
+}
+
+/**
+ * Firmware settings on a provisioned host: servicing (no wipe, a reboot) when the host's
+ * updatePolicy allows it, as Metal³'s HostUpdatePolicy does; otherwise refused (at preview too).
+ */
+function firmwareByServicing(spec: HostSpec): HostAction {
+    if (spec.serviceFirmware) return { kind: "configure-firmware", via: "service" };
+    return {
+        kind: "fail",
+        message:
+            "firmware.settings changed on a provisioned host: applying them means servicing it (no wipe; the host reboots), which its updatePolicy does not allow. " +
+            'Set updatePolicy: { firmwareSettings: "onReboot" } (Metal³\'s HostUpdatePolicy) to allow it, or keep firmware.settings as they were',
+    };
 }
 
 /** The node has a deploy interface the deployment cannot use (switching it needs `available`). */

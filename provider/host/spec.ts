@@ -97,4 +97,6 @@ export interface HostSpec {
     raid?: RaidPlan & { fingerprint: string };
     /** Firmware (BIOS) settings the program manages (undefined: left alone): manual cleaning, or servicing when active (firmware.ts). */
     firmware?: FirmwarePlan;
+    /** updatePolicy.firmwareSettings is "onReboot": firmware settings may be applied to the provisioned host by servicing. */
+    serviceFirmware: boolean;
 }

@@ -6,8 +6,16 @@ import { assertObjectMeta, compact, configDataText, looksLikeUuid, renderSecret 
 import { hostStatus, statusAnnotationValue } from "./status";
 import { withClaim } from "./claim";
 import { dayTwoAnnotations } from "./day-two";
-import { renderHostFirmwareSettings } from "./firmware";
-import type { BareMetalHostObject, HostFirmwareSettingsObject, HostRenderInput, RenderedHost, SecretObject, SecretReference } from "./types";
+import { renderHostFirmwareSettings, renderHostUpdatePolicy } from "./firmware";
+import type {
+    BareMetalHostObject,
+    HostFirmwareSettingsObject,
+    HostRenderInput,
+    HostUpdatePolicyObject,
+    RenderedHost,
+    SecretObject,
+    SecretReference,
+} from "./types";
 import {
     BMC_SECRET_LABEL,
     BMC_SECRET_LABEL_VALUE,
@@ -110,11 +118,18 @@ export function renderBareMetalHost(unclaimed: HostRenderInput): RenderedHost {
     };
     assertObjectMeta("BareMetalHost", host.metadata);
     const firmwareSettings = renderHostFirmwareSettings({ name, namespace, firmware: input.firmware });
-    return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}) };
+    const updatePolicy = renderHostUpdatePolicy({ name, namespace, updatePolicy: input.updatePolicy });
+    return { bmcSecret, dataSecrets, host, ...(firmwareSettings ? { firmwareSettings } : {}), ...(updatePolicy ? { updatePolicy } : {}) };
 }
 
 /** The rendered objects in apply order (Secrets before the host that names them). */
-export function hostObjectList(rendered: RenderedHost): Array<SecretObject | BareMetalHostObject | HostFirmwareSettingsObject> {
+export function hostObjectList(rendered: RenderedHost): Array<SecretObject | BareMetalHostObject | HostFirmwareSettingsObject | HostUpdatePolicyObject> {
     const data = (Object.keys(HOST_DATA_SECRETS) as HostDataKind[]).map((k) => rendered.dataSecrets[k]).filter((s): s is SecretObject => s !== undefined);
-    return [rendered.bmcSecret, ...data, rendered.host, ...(rendered.firmwareSettings ? [rendered.firmwareSettings] : [])];
+    return [
+        rendered.bmcSecret,
+        ...data,
+        rendered.host,
+        ...(rendered.firmwareSettings ? [rendered.firmwareSettings] : []),
+        ...(rendered.updatePolicy ? [rendered.updatePolicy] : []),
+    ];
 }

@@ -3,7 +3,7 @@
 export * from "./types";
 export * from "./well-known";
 export { renderBareMetalHost, hostObjectList } from "./baremetalhost";
-export { renderHostFirmwareSettings } from "./firmware";
+export { renderHostFirmwareSettings, renderHostUpdatePolicy } from "./firmware";
 export { withClaim } from "./claim";
 export { renderDataImage } from "./data-image";
 export type { DataImageObject, DataImageRenderInput } from "./data-image";

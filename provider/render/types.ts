@@ -228,6 +228,8 @@ export interface HostRenderInput {
     raid?: RaidConfig;
     /** BIOS settings: rendered as a HostFirmwareSettings object beside the host (firmware.ts). */
     firmware?: { settings?: Record<string, string | number> };
+    /** Which changes may be applied to the provisioned host by servicing: a HostUpdatePolicy beside it (firmware.ts). */
+    updatePolicy?: { firmwareSettings?: "onReboot" };
     /** Day-two requests, rendered as the annotations BMO reads (day-two.ts). */
     rebootRequest?: string;
     powerOffMode?: "hard" | "soft";
@@ -283,10 +285,19 @@ export interface HostFirmwareSettingsObject extends KubeObject {
     spec: { settings: Record<string, string | number> };
 }
 
+/** Metal³ HostUpdatePolicy (crds/metal3.io_hostupdatepolicies.yaml): what BMO may apply to a provisioned host by servicing. */
+export interface HostUpdatePolicyObject extends KubeObject {
+    apiVersion: "metal3.io/v1alpha1";
+    kind: "HostUpdatePolicy";
+    spec: { firmwareSettings?: "onReboot" };
+}
+
 export interface RenderedHost {
     bmcSecret: SecretObject;
     dataSecrets: { userData?: SecretObject; networkData?: SecretObject; metaData?: SecretObject };
     host: BareMetalHostObject;
     /** When the host sets firmware.settings. */
     firmwareSettings?: HostFirmwareSettingsObject;
+    /** When the host sets updatePolicy. */
+    updatePolicy?: HostUpdatePolicyObject;
 }

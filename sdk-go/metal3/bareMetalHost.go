@@ -118,6 +118,8 @@ type BareMetalHost struct {
 	Timeouts BareMetalHostTimeoutsPtrOutput `pulumi:"timeouts"`
 	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits pulumi.StringArrayOutput `pulumi:"traits"`
+	// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+	UpdatePolicy BareMetalHostUpdatePolicyPtrOutput `pulumi:"updatePolicy"`
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData pulumi.AnyOutput `pulumi:"userData"`
 }
@@ -261,6 +263,8 @@ type bareMetalHostArgs struct {
 	Timeouts *BareMetalHostTimeouts `pulumi:"timeouts"`
 	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits []string `pulumi:"traits"`
+	// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+	UpdatePolicy *BareMetalHostUpdatePolicy `pulumi:"updatePolicy"`
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData interface{} `pulumi:"userData"`
 }
@@ -337,6 +341,8 @@ type BareMetalHostArgs struct {
 	Timeouts BareMetalHostTimeoutsPtrInput
 	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits pulumi.StringArrayInput
+	// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+	UpdatePolicy BareMetalHostUpdatePolicyPtrInput
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData pulumi.Input
 }
@@ -631,6 +637,11 @@ func (o BareMetalHostOutput) Timeouts() BareMetalHostTimeoutsPtrOutput {
 // Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 func (o BareMetalHostOutput) Traits() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *BareMetalHost) pulumi.StringArrayOutput { return v.Traits }).(pulumi.StringArrayOutput)
+}
+
+// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+func (o BareMetalHostOutput) UpdatePolicy() BareMetalHostUpdatePolicyPtrOutput {
+	return o.ApplyT(func(v *BareMetalHost) BareMetalHostUpdatePolicyPtrOutput { return v.UpdatePolicy }).(BareMetalHostUpdatePolicyPtrOutput)
 }
 
 // Config drive user_data, e.g. cloud-config (secret)

@@ -158,6 +158,8 @@ type bareMetalHostWithObjectsArgs struct {
 	Timeouts *BareMetalHostTimeouts `pulumi:"timeouts"`
 	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits []string `pulumi:"traits"`
+	// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+	UpdatePolicy *BareMetalHostUpdatePolicy `pulumi:"updatePolicy"`
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData interface{} `pulumi:"userData"`
 }
@@ -236,6 +238,8 @@ type BareMetalHostWithObjectsArgs struct {
 	Timeouts BareMetalHostTimeoutsPtrInput
 	// Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
 	Traits pulumi.StringArrayInput
+	// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+	UpdatePolicy BareMetalHostUpdatePolicyPtrInput
 	// Config drive user_data, e.g. cloud-config (secret)
 	UserData pulumi.Input
 }

@@ -460,7 +460,7 @@ func (o BareMetalHostDataImagePtrOutput) Url() pulumi.StringPtrOutput {
 
 // Firmware settings of the host (Metal³ HostFirmwareSettings)
 type BareMetalHostFirmware struct {
-	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
 	Settings map[string]interface{} `pulumi:"settings"`
 }
 
@@ -477,7 +477,7 @@ type BareMetalHostFirmwareInput interface {
 
 // Firmware settings of the host (Metal³ HostFirmwareSettings)
 type BareMetalHostFirmwareArgs struct {
-	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+	// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
 	Settings pulumi.MapInput `pulumi:"settings"`
 }
 
@@ -559,7 +559,7 @@ func (o BareMetalHostFirmwareOutput) ToBareMetalHostFirmwarePtrOutputWithContext
 	}).(BareMetalHostFirmwarePtrOutput)
 }
 
-// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
 func (o BareMetalHostFirmwareOutput) Settings() pulumi.MapOutput {
 	return o.ApplyT(func(v BareMetalHostFirmware) map[string]interface{} { return v.Settings }).(pulumi.MapOutput)
 }
@@ -588,7 +588,7 @@ func (o BareMetalHostFirmwarePtrOutput) Elem() BareMetalHostFirmwareOutput {
 	}).(BareMetalHostFirmwareOutput)
 }
 
-// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+// BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
 func (o BareMetalHostFirmwarePtrOutput) Settings() pulumi.MapOutput {
 	return o.ApplyT(func(v *BareMetalHostFirmware) map[string]interface{} {
 		if v == nil {
@@ -2523,6 +2523,146 @@ func (o BareMetalHostTimeoutsPtrOutput) Update() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+type BareMetalHostUpdatePolicy struct {
+	// "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+	FirmwareSettings *string `pulumi:"firmwareSettings"`
+}
+
+// BareMetalHostUpdatePolicyInput is an input type that accepts BareMetalHostUpdatePolicyArgs and BareMetalHostUpdatePolicyOutput values.
+// You can construct a concrete instance of `BareMetalHostUpdatePolicyInput` via:
+//
+//	BareMetalHostUpdatePolicyArgs{...}
+type BareMetalHostUpdatePolicyInput interface {
+	pulumi.Input
+
+	ToBareMetalHostUpdatePolicyOutput() BareMetalHostUpdatePolicyOutput
+	ToBareMetalHostUpdatePolicyOutputWithContext(context.Context) BareMetalHostUpdatePolicyOutput
+}
+
+// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+type BareMetalHostUpdatePolicyArgs struct {
+	// "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+	FirmwareSettings pulumi.StringPtrInput `pulumi:"firmwareSettings"`
+}
+
+func (BareMetalHostUpdatePolicyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostUpdatePolicy)(nil)).Elem()
+}
+
+func (i BareMetalHostUpdatePolicyArgs) ToBareMetalHostUpdatePolicyOutput() BareMetalHostUpdatePolicyOutput {
+	return i.ToBareMetalHostUpdatePolicyOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostUpdatePolicyArgs) ToBareMetalHostUpdatePolicyOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostUpdatePolicyOutput)
+}
+
+func (i BareMetalHostUpdatePolicyArgs) ToBareMetalHostUpdatePolicyPtrOutput() BareMetalHostUpdatePolicyPtrOutput {
+	return i.ToBareMetalHostUpdatePolicyPtrOutputWithContext(context.Background())
+}
+
+func (i BareMetalHostUpdatePolicyArgs) ToBareMetalHostUpdatePolicyPtrOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostUpdatePolicyOutput).ToBareMetalHostUpdatePolicyPtrOutputWithContext(ctx)
+}
+
+// BareMetalHostUpdatePolicyPtrInput is an input type that accepts BareMetalHostUpdatePolicyArgs, BareMetalHostUpdatePolicyPtr and BareMetalHostUpdatePolicyPtrOutput values.
+// You can construct a concrete instance of `BareMetalHostUpdatePolicyPtrInput` via:
+//
+//	        BareMetalHostUpdatePolicyArgs{...}
+//
+//	or:
+//
+//	        nil
+type BareMetalHostUpdatePolicyPtrInput interface {
+	pulumi.Input
+
+	ToBareMetalHostUpdatePolicyPtrOutput() BareMetalHostUpdatePolicyPtrOutput
+	ToBareMetalHostUpdatePolicyPtrOutputWithContext(context.Context) BareMetalHostUpdatePolicyPtrOutput
+}
+
+type bareMetalHostUpdatePolicyPtrType BareMetalHostUpdatePolicyArgs
+
+func BareMetalHostUpdatePolicyPtr(v *BareMetalHostUpdatePolicyArgs) BareMetalHostUpdatePolicyPtrInput {
+	return (*bareMetalHostUpdatePolicyPtrType)(v)
+}
+
+func (*bareMetalHostUpdatePolicyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostUpdatePolicy)(nil)).Elem()
+}
+
+func (i *bareMetalHostUpdatePolicyPtrType) ToBareMetalHostUpdatePolicyPtrOutput() BareMetalHostUpdatePolicyPtrOutput {
+	return i.ToBareMetalHostUpdatePolicyPtrOutputWithContext(context.Background())
+}
+
+func (i *bareMetalHostUpdatePolicyPtrType) ToBareMetalHostUpdatePolicyPtrOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BareMetalHostUpdatePolicyPtrOutput)
+}
+
+// What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+type BareMetalHostUpdatePolicyOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostUpdatePolicyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BareMetalHostUpdatePolicy)(nil)).Elem()
+}
+
+func (o BareMetalHostUpdatePolicyOutput) ToBareMetalHostUpdatePolicyOutput() BareMetalHostUpdatePolicyOutput {
+	return o
+}
+
+func (o BareMetalHostUpdatePolicyOutput) ToBareMetalHostUpdatePolicyOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyOutput {
+	return o
+}
+
+func (o BareMetalHostUpdatePolicyOutput) ToBareMetalHostUpdatePolicyPtrOutput() BareMetalHostUpdatePolicyPtrOutput {
+	return o.ToBareMetalHostUpdatePolicyPtrOutputWithContext(context.Background())
+}
+
+func (o BareMetalHostUpdatePolicyOutput) ToBareMetalHostUpdatePolicyPtrOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BareMetalHostUpdatePolicy) *BareMetalHostUpdatePolicy {
+		return &v
+	}).(BareMetalHostUpdatePolicyPtrOutput)
+}
+
+// "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+func (o BareMetalHostUpdatePolicyOutput) FirmwareSettings() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BareMetalHostUpdatePolicy) *string { return v.FirmwareSettings }).(pulumi.StringPtrOutput)
+}
+
+type BareMetalHostUpdatePolicyPtrOutput struct{ *pulumi.OutputState }
+
+func (BareMetalHostUpdatePolicyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BareMetalHostUpdatePolicy)(nil)).Elem()
+}
+
+func (o BareMetalHostUpdatePolicyPtrOutput) ToBareMetalHostUpdatePolicyPtrOutput() BareMetalHostUpdatePolicyPtrOutput {
+	return o
+}
+
+func (o BareMetalHostUpdatePolicyPtrOutput) ToBareMetalHostUpdatePolicyPtrOutputWithContext(ctx context.Context) BareMetalHostUpdatePolicyPtrOutput {
+	return o
+}
+
+func (o BareMetalHostUpdatePolicyPtrOutput) Elem() BareMetalHostUpdatePolicyOutput {
+	return o.ApplyT(func(v *BareMetalHostUpdatePolicy) BareMetalHostUpdatePolicy {
+		if v != nil {
+			return *v
+		}
+		var ret BareMetalHostUpdatePolicy
+		return ret
+	}).(BareMetalHostUpdatePolicyOutput)
+}
+
+// "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+func (o BareMetalHostUpdatePolicyPtrOutput) FirmwareSettings() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BareMetalHostUpdatePolicy) *string {
+		if v == nil {
+			return nil
+		}
+		return v.FirmwareSettings
+	}).(pulumi.StringPtrOutput)
+}
+
 // Where the component's Kubernetes objects go; the cluster is the component's `kubernetes` provider (resource option) or the ambient kubeconfig.
 type KubernetesTarget struct {
 	// Cluster API version of the Machine and Metal3Machine objects: v1beta1 (default) or v1beta2. Machine only.
@@ -3846,6 +3986,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostRootDeviceHintsPtrInput)(nil)).Elem(), BareMetalHostRootDeviceHintsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostTimeoutsInput)(nil)).Elem(), BareMetalHostTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostTimeoutsPtrInput)(nil)).Elem(), BareMetalHostTimeoutsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostUpdatePolicyInput)(nil)).Elem(), BareMetalHostUpdatePolicyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BareMetalHostUpdatePolicyPtrInput)(nil)).Elem(), BareMetalHostUpdatePolicyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*KubernetesTargetInput)(nil)).Elem(), KubernetesTargetArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*KubernetesTargetPtrInput)(nil)).Elem(), KubernetesTargetArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MachineCustomDeployInput)(nil)).Elem(), MachineCustomDeployArgs{})
@@ -3886,6 +4028,8 @@ func init() {
 	pulumi.RegisterOutputType(BareMetalHostRootDeviceHintsPtrOutput{})
 	pulumi.RegisterOutputType(BareMetalHostTimeoutsOutput{})
 	pulumi.RegisterOutputType(BareMetalHostTimeoutsPtrOutput{})
+	pulumi.RegisterOutputType(BareMetalHostUpdatePolicyOutput{})
+	pulumi.RegisterOutputType(BareMetalHostUpdatePolicyPtrOutput{})
 	pulumi.RegisterOutputType(KubernetesTargetOutput{})
 	pulumi.RegisterOutputType(KubernetesTargetPtrOutput{})
 	pulumi.RegisterOutputType(MachineCustomDeployOutput{})

@@ -41,6 +41,8 @@ __all__ = [
     'BareMetalHostRootDeviceHintsArgsDict',
     'BareMetalHostTimeoutsArgs',
     'BareMetalHostTimeoutsArgsDict',
+    'BareMetalHostUpdatePolicyArgs',
+    'BareMetalHostUpdatePolicyArgsDict',
     'KubernetesTargetArgs',
     'KubernetesTargetArgsDict',
     'MachineCustomDeployArgs',
@@ -242,7 +244,7 @@ class BareMetalHostFirmwareArgsDict(TypedDict):
     """
     settings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+    BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
     """
 
 @pulumi.input_type
@@ -252,7 +254,7 @@ class BareMetalHostFirmwareArgs:
         """
         Firmware settings of the host (Metal³ HostFirmwareSettings)
 
-        :param pulumi.Input[Mapping[str, Any]] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        :param pulumi.Input[Mapping[str, Any]] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
         """
         if settings is not None:
             pulumi.set(__self__, "settings", settings)
@@ -261,7 +263,7 @@ class BareMetalHostFirmwareArgs:
     @pulumi.getter
     def settings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
         """
         return pulumi.get(self, "settings")
 
@@ -1579,6 +1581,40 @@ class BareMetalHostTimeoutsArgs:
     @update.setter
     def update(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "update", value)
+
+
+class BareMetalHostUpdatePolicyArgsDict(TypedDict):
+    """
+    What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+    """
+    firmware_settings: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+    """
+
+@pulumi.input_type
+class BareMetalHostUpdatePolicyArgs:
+    def __init__(__self__, *,
+                 firmware_settings: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+
+        :param pulumi.Input[_builtins.str] firmware_settings: "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+        """
+        if firmware_settings is not None:
+            pulumi.set(__self__, "firmware_settings", firmware_settings)
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareSettings")
+    def firmware_settings(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+        """
+        return pulumi.get(self, "firmware_settings")
+
+    @firmware_settings.setter
+    def firmware_settings(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "firmware_settings", value)
 
 
 class KubernetesTargetArgsDict(TypedDict):

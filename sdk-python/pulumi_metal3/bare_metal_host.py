@@ -56,6 +56,7 @@ class BareMetalHostArgs:
                  root_device_hints: pulumi.Input[Optional['BareMetalHostRootDeviceHintsArgs']] = None,
                  timeouts: pulumi.Input[Optional['BareMetalHostTimeoutsArgs']] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']] = None,
                  user_data: Optional[Any] = None):
         """
         The set of arguments for constructing a BareMetalHost resource.
@@ -95,6 +96,7 @@ class BareMetalHostArgs:
         :param pulumi.Input['BareMetalHostRootDeviceHintsArgs'] root_device_hints: Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
         :param pulumi.Input['BareMetalHostTimeoutsArgs'] timeouts: Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] traits: Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
+        :param pulumi.Input['BareMetalHostUpdatePolicyArgs'] update_policy: What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
         :param Any user_data: Config drive user_data, e.g. cloud-config (secret)
         """
         pulumi.set(__self__, "bmc", bmc)
@@ -165,6 +167,8 @@ class BareMetalHostArgs:
             pulumi.set(__self__, "timeouts", timeouts)
         if traits is not None:
             pulumi.set(__self__, "traits", traits)
+        if update_policy is not None:
+            pulumi.set(__self__, "update_policy", update_policy)
         if user_data is not None:
             pulumi.set(__self__, "user_data", user_data)
 
@@ -589,6 +593,18 @@ class BareMetalHostArgs:
         pulumi.set(self, "traits", value)
 
     @_builtins.property
+    @pulumi.getter(name="updatePolicy")
+    def update_policy(self) -> pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']]:
+        """
+        What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+        """
+        return pulumi.get(self, "update_policy")
+
+    @update_policy.setter
+    def update_policy(self, value: pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']]):
+        pulumi.set(self, "update_policy", value)
+
+    @_builtins.property
     @pulumi.getter(name="userData")
     def user_data(self) -> Optional[Any]:
         """
@@ -642,6 +658,7 @@ class BareMetalHost(pulumi.CustomResource):
                  root_device_hints: pulumi.Input[Optional[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']]] = None,
                  timeouts: pulumi.Input[Optional[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']]] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']]] = None,
                  user_data: Optional[Any] = None,
                  __props__=None):
         """
@@ -684,6 +701,7 @@ class BareMetalHost(pulumi.CustomResource):
         :param pulumi.Input[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']] root_device_hints: Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
         :param pulumi.Input[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']] timeouts: Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] traits: Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
+        :param pulumi.Input[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']] update_policy: What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
         :param Any user_data: Config drive user_data, e.g. cloud-config (secret)
         """
         ...
@@ -745,6 +763,7 @@ class BareMetalHost(pulumi.CustomResource):
                  root_device_hints: pulumi.Input[Optional[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']]] = None,
                  timeouts: pulumi.Input[Optional[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']]] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']]] = None,
                  user_data: Optional[Any] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -794,6 +813,7 @@ class BareMetalHost(pulumi.CustomResource):
             __props__.__dict__["root_device_hints"] = root_device_hints
             __props__.__dict__["timeouts"] = timeouts
             __props__.__dict__["traits"] = traits
+            __props__.__dict__["update_policy"] = update_policy
             __props__.__dict__["user_data"] = None if user_data is None else pulumi.Output.secret(user_data)
             __props__.__dict__["attached_data_image"] = None
             __props__.__dict__["detached_deployment_record"] = None
@@ -888,6 +908,7 @@ class BareMetalHost(pulumi.CustomResource):
         __props__.__dict__["secret_digests"] = None
         __props__.__dict__["timeouts"] = None
         __props__.__dict__["traits"] = None
+        __props__.__dict__["update_policy"] = None
         __props__.__dict__["user_data"] = None
         return BareMetalHost(resource_name, opts=opts, __props__=__props__)
 
@@ -1298,6 +1319,14 @@ class BareMetalHost(pulumi.CustomResource):
         Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
         """
         return pulumi.get(self, "traits")
+
+    @_builtins.property
+    @pulumi.getter(name="updatePolicy")
+    def update_policy(self) -> pulumi.Output[Optional['outputs.BareMetalHostUpdatePolicy']]:
+        """
+        What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+        """
+        return pulumi.get(self, "update_policy")
 
     @_builtins.property
     @pulumi.getter(name="userData")

@@ -56,6 +56,7 @@ class BareMetalHostWithObjectsArgs:
                  root_device_hints: pulumi.Input[Optional['BareMetalHostRootDeviceHintsArgs']] = None,
                  timeouts: pulumi.Input[Optional['BareMetalHostTimeoutsArgs']] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']] = None,
                  user_data: Optional[Any] = None):
         """
         The set of arguments for constructing a BareMetalHostWithObjects resource.
@@ -96,6 +97,7 @@ class BareMetalHostWithObjectsArgs:
         :param pulumi.Input['BareMetalHostRootDeviceHintsArgs'] root_device_hints: Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
         :param pulumi.Input['BareMetalHostTimeoutsArgs'] timeouts: Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] traits: Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
+        :param pulumi.Input['BareMetalHostUpdatePolicyArgs'] update_policy: What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
         :param Any user_data: Config drive user_data, e.g. cloud-config (secret)
         """
         pulumi.set(__self__, "bmc", bmc)
@@ -168,6 +170,8 @@ class BareMetalHostWithObjectsArgs:
             pulumi.set(__self__, "timeouts", timeouts)
         if traits is not None:
             pulumi.set(__self__, "traits", traits)
+        if update_policy is not None:
+            pulumi.set(__self__, "update_policy", update_policy)
         if user_data is not None:
             pulumi.set(__self__, "user_data", user_data)
 
@@ -604,6 +608,18 @@ class BareMetalHostWithObjectsArgs:
         pulumi.set(self, "traits", value)
 
     @_builtins.property
+    @pulumi.getter(name="updatePolicy")
+    def update_policy(self) -> pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']]:
+        """
+        What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+        """
+        return pulumi.get(self, "update_policy")
+
+    @update_policy.setter
+    def update_policy(self, value: pulumi.Input[Optional['BareMetalHostUpdatePolicyArgs']]):
+        pulumi.set(self, "update_policy", value)
+
+    @_builtins.property
     @pulumi.getter(name="userData")
     def user_data(self) -> Optional[Any]:
         """
@@ -658,6 +674,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
                  root_device_hints: pulumi.Input[Optional[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']]] = None,
                  timeouts: pulumi.Input[Optional[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']]] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']]] = None,
                  user_data: Optional[Any] = None,
                  __props__=None):
         """
@@ -701,6 +718,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
         :param pulumi.Input[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']] root_device_hints: Which disk to install on (Metal³ RootDeviceHints → Ironic instance_info.root_device). Unset: /dev/sda, as BMO's default profile
         :param pulumi.Input[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']] timeouts: Deadlines, as durations like customTimeouts ("90s", "20m", "1h30m"). Pulumi customTimeouts do not reach dynamic providers, so they are inputs here. Each phase runs under its own deadline and under what is left of the whole operation's
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] traits: Ironic node traits (CUSTOM_* or standard os-traits names), set on the node; Machines select hosts by labels, not traits
+        :param pulumi.Input[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']] update_policy: What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
         :param Any user_data: Config drive user_data, e.g. cloud-config (secret)
         """
         ...
@@ -763,6 +781,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
                  root_device_hints: pulumi.Input[Optional[Union['BareMetalHostRootDeviceHintsArgs', 'BareMetalHostRootDeviceHintsArgsDict']]] = None,
                  timeouts: pulumi.Input[Optional[Union['BareMetalHostTimeoutsArgs', 'BareMetalHostTimeoutsArgsDict']]] = None,
                  traits: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 update_policy: pulumi.Input[Optional[Union['BareMetalHostUpdatePolicyArgs', 'BareMetalHostUpdatePolicyArgsDict']]] = None,
                  user_data: Optional[Any] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -815,6 +834,7 @@ class BareMetalHostWithObjects(pulumi.ComponentResource):
             __props__.__dict__["root_device_hints"] = root_device_hints
             __props__.__dict__["timeouts"] = timeouts
             __props__.__dict__["traits"] = traits
+            __props__.__dict__["update_policy"] = update_policy
             __props__.__dict__["user_data"] = None if user_data is None else pulumi.Output.secret(user_data)
             __props__.__dict__["attached_data_image"] = None
             __props__.__dict__["detached_deployment_record"] = None

@@ -29,6 +29,7 @@ __all__ = [
     'BareMetalHostRaidSoftwareRAIDVolumesItemPhysicalDisksItem',
     'BareMetalHostRootDeviceHints',
     'BareMetalHostTimeouts',
+    'BareMetalHostUpdatePolicy',
     'MachineCustomDeploy',
     'MachineHostSelector',
     'MachineHostSelectorMatchExpressionsItem',
@@ -183,7 +184,7 @@ class BareMetalHostFirmware(dict):
         """
         Firmware settings of the host (Metal³ HostFirmwareSettings)
 
-        :param Mapping[str, Any] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        :param Mapping[str, Any] settings: BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
         """
         if settings is not None:
             pulumi.set(__self__, "settings", settings)
@@ -192,7 +193,7 @@ class BareMetalHostFirmware(dict):
     @pulumi.getter
     def settings(self) -> Optional[Mapping[str, Any]]:
         """
-        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
+        BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)
         """
         return pulumi.get(self, "settings")
 
@@ -1178,6 +1179,47 @@ class BareMetalHostTimeouts(dict):
         Whole update (e.g. undeploy + cleaning + new deploy) (default 180m)
         """
         return pulumi.get(self, "update")
+
+
+@pulumi.output_type
+class BareMetalHostUpdatePolicy(dict):
+    """
+    What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "firmwareSettings":
+            suggest = "firmware_settings"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in BareMetalHostUpdatePolicy. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        BareMetalHostUpdatePolicy.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        BareMetalHostUpdatePolicy.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 firmware_settings: Optional[_builtins.str] = None):
+        """
+        What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)
+
+        :param _builtins.str firmware_settings: "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+        """
+        if firmware_settings is not None:
+            pulumi.set(__self__, "firmware_settings", firmware_settings)
+
+    @_builtins.property
+    @pulumi.getter(name="firmwareSettings")
+    def firmware_settings(self) -> Optional[_builtins.str]:
+        """
+        "onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)
+        """
+        return pulumi.get(self, "firmware_settings")
 
 
 @pulumi.output_type

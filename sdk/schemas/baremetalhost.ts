@@ -116,12 +116,27 @@ export const firmwareSchema = z
     .object({
         settings: orUnknown(z.record(orUnknown(z.union([z.string().max(1024), z.number().int()]))))
             .describe(
-                "BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)",
+                "BIOS settings (attribute name → value, as Metal³'s HostFirmwareSettings spec.settings), applied through Ironic's BIOS interface (bios.apply_configuration): by manual cleaning on a host that is not provisioned, by servicing on a provisioned one when updatePolicy.firmwareSettings allows it (no wipe; the host reboots). Checked at preview against the registry the host reported on the last run (read-only settings, allowed values, bounds)",
             )
             .optional(),
     })
     .strict()
     .describe("Firmware settings of the host (Metal³ HostFirmwareSettings)");
+
+/**
+ * Metal³ HostUpdatePolicy spec (baremetal-operator apis/metal3.io/v1alpha1/hostupdatepolicy_types.go):
+ * which changes may be applied to a provisioned host by servicing. Without it, as in Metal³, a
+ * provisioned host's firmware is left alone and the preview refuses the change.
+ */
+export const updatePolicySchema = z
+    .object({
+        firmwareSettings: z
+            .enum(["onReboot"])
+            .describe('"onReboot": firmware.settings changes are applied to the provisioned host by servicing (no wipe; the host reboots)')
+            .optional(),
+    })
+    .strict()
+    .describe("What may change on the host while it is provisioned (Metal³ HostUpdatePolicy)");
 
 const duration = (d: string) => orUnknown(timeoutSchema("minutes")).describe(d);
 
@@ -227,6 +242,7 @@ export const bareMetalHostInputsShape = {
         .optional(),
     raid: orUnknown(raidSchema).optional(),
     firmware: orUnknown(firmwareSchema).optional(),
+    updatePolicy: orUnknown(updatePolicySchema).optional(),
     deployKernel: agentImageUrl(
         "URL of the ironic-python-agent kernel (driver_info deploy_kernel; Metal³ DEPLOY_KERNEL_URL). Default: stack config pulumi-metal3:deployKernel, else Ironic's [conductor] deploy_kernel",
     ).optional(),

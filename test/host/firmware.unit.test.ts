@@ -102,9 +102,10 @@ describe("firmware settings (pure)", () => {
 
     it("a provisioned host (ours or externally provisioned): servicing, announced as WILL SERVICE (no wipe), ends active; never a rebuild", () => {
         const image = { url: "http://images.example/os.qcow2", checksum: "abc", format: "qcow2" };
+        const updatePolicy = { firmwareSettings: "onReboot" };
         for (const inputs of [
-            { ...base, image },
-            { ...base, externallyProvisioned: true },
+            { ...base, image, updatePolicy },
+            { ...base, externallyProvisioned: true, updatePolicy },
         ]) {
             const plan = planChange(spec(inputs), spec({ ...inputs, firmware: { settings: { ProcTurboMode: "Disabled" } } }), {
                 provisionState: "active",
@@ -119,9 +120,24 @@ describe("firmware settings (pure)", () => {
         }
     });
 
-    it("the preview (diff) says WILL SERVICE for a provisioned host, and check refuses a read-only setting naming firmware.settings.<name>", async () => {
+    it("without updatePolicy.firmwareSettings (as Metal³ without a HostUpdatePolicy) a provisioned host's settings change fails the preview naming updatePolicy; an available host is still cleaned", async () => {
         const olds = outputsOf({ ...base, externallyProvisioned: true }, "active");
         const news = { ...base, externallyProvisioned: true, firmware: { settings: { ProcTurboMode: "Disabled" } } };
+        let refused: Error | undefined;
+        await diff("u", olds, news, captureLogger()).catch((e: Error) => (refused = e));
+        expect(refused?.message).to.contain("firmware.settings changed on a provisioned host").and.contain('updatePolicy: { firmwareSettings: "onReboot" }');
+        const available = planChange(spec(base), spec({ ...base, firmware: { settings: { ProcTurboMode: "Disabled" } } }), {
+            provisionState: "available",
+            powerState: "power off",
+        });
+        expect(available.refusal).to.equal(undefined);
+        expect(available.steps.map((s) => s.kind)).to.include("configure-firmware");
+    });
+
+    it("the preview (diff) says WILL SERVICE for a provisioned host, and check refuses a read-only setting naming firmware.settings.<name>", async () => {
+        const updatePolicy = { firmwareSettings: "onReboot" };
+        const olds = outputsOf({ ...base, externallyProvisioned: true, updatePolicy }, "active");
+        const news = { ...base, externallyProvisioned: true, updatePolicy, firmware: { settings: { ProcTurboMode: "Disabled" } } };
         const log = captureLogger();
         const d = await diff("u", olds, news, log);
         expect(d.changed).to.deep.equal(["firmware"]);

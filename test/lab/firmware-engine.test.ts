@@ -33,6 +33,8 @@ const host = new BareMetalHost(cfg.require("host"), {
     automatedCleaningMode: "disabled",
     externallyProvisioned: cfg.getBoolean("external") || undefined,
     firmware: cfg.getObject("firmware"),
+    // Servicing a provisioned host is what this test checks: allowed as Metal³'s HostUpdatePolicy does.
+    updatePolicy: { firmwareSettings: "onReboot" },
     timeouts: { clean: "15m" },
 });
 exports.nodeUuid = host.nodeUuid;

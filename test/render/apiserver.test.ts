@@ -32,6 +32,7 @@ const PLURALS: Record<string, string> = {
     Metal3Machine: "metal3machines",
     HostFirmwareSettings: "hostfirmwaresettings",
     DataImage: "dataimages",
+    HostUpdatePolicy: "hostupdatepolicies",
 };
 
 function objectPath(o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, sub = ""): string {
@@ -119,7 +120,11 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
         // Day two: reboot.metal3.io {"mode":"soft"}, inspect.metal3.io "", baremetalhost.metal3.io/detached "" (provider/render/day-two.ts).
         ["ipmi://192.168.111.1:6231", { rebootRequest: "2026-12-07T21:00", powerOffMode: "soft", inspectRequest: "again-1", detached: true }],
         // Firmware settings: a HostFirmwareSettings beside the host, IntOrString values (provider/render/firmware.ts).
-        ["redfish+https://192.168.111.1/redfish/v1/Systems/2", { firmware: { settings: { ProcTurboMode: "Disabled", NumCores: 12 } } }],
+        // ... and the HostUpdatePolicy that lets them be applied by servicing (provider/render/firmware.ts).
+        [
+            "redfish+https://192.168.111.1/redfish/v1/Systems/2",
+            { firmware: { settings: { ProcTurboMode: "Disabled", NumCores: 12 } }, updatePolicy: { firmwareSettings: "onReboot" as const } },
+        ],
     ];
 
     hosts.forEach(([address, extra], i) => {
@@ -151,6 +156,10 @@ describe("render → a real kube-apiserver with the CRDs installed", function ()
                 expect(r.firmwareSettings, "a HostFirmwareSettings beside the host").to.not.equal(undefined);
                 expect((await get(r.firmwareSettings!)).spec).to.deep.equal({ settings: { NumCores: 12, ProcTurboMode: "Disabled" } });
             } else expect(r.firmwareSettings).to.equal(undefined);
+            if (extra.updatePolicy) {
+                expect(r.updatePolicy, "a HostUpdatePolicy beside the host").to.not.equal(undefined);
+                expect((await get(r.updatePolicy!)).spec).to.deep.equal({ firmwareSettings: "onReboot" });
+            } else expect(r.updatePolicy).to.equal(undefined);
         });
     });
 

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
             userData: pulumi.secret("#cloud-config\n"),
             metaData: { "local-hostname": "node-0" },
             dataImage: { url: "http://172.22.0.1/data.iso" },
+            updatePolicy: { firmwareSettings: "onReboot" },
             status: { nodeUuid: pulumi.output("1be26c0b-03f2-4d2e-ae87-c02d7f33c123"), provisioningState: "available", poweredOn: false },
         },
         { namespace: "metal3" },

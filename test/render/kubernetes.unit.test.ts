@@ -63,6 +63,16 @@ describe("sdk/kubernetes: emitHostObjects / emitMachineObjects (Pulumi mocks)", 
         expect(out.registrations.filter((r) => r.type.endsWith(":DataImage")).map((r) => r.name)).to.deep.equal(["node-0-dataimage"]);
     });
 
+    it("a host with updatePolicy: a HostUpdatePolicy of the host's name and namespace, valid against the CRD; none for a host without one", () => {
+        const hup = reg("node-0-update-policy");
+        expect(hup.type).to.equal("kubernetes:metal3.io/v1alpha1:HostUpdatePolicy");
+        const o = asObject(hup);
+        expect(o.metadata).to.deep.include({ name: "node-0", namespace: "metal3" });
+        expect((o as unknown as { spec: unknown }).spec).to.deep.equal({ firmwareSettings: "onReboot" });
+        expect(crds().validate(o)).to.deep.equal([]);
+        expect(out.registrations.filter((r) => r.type.endsWith(":HostUpdatePolicy")).map((r) => r.name)).to.deep.equal(["node-0-update-policy"]);
+    });
+
     it("sends Secret data as Pulumi secrets and keeps the custom resources readable", () => {
         for (const n of ["node-0-bmc-secret", "node-0-user-data", "node-0-meta-data", "worker-0-bootstrap-data"]) {
             expect(reg(n).inputs.data, n).to.have.property(SECRET_SIG);

@@ -15,6 +15,7 @@ import {
     CLUSTER_NAME_LABEL,
     hostStatus,
     renderBareMetalHost,
+    hostObjectList,
     renderMachine,
     secretProblems,
     statusAnnotationValue,
@@ -337,6 +338,27 @@ describe("render: HostFirmwareSettings beside the host", () => {
                 .validate({ ...hfs, spec: { settings: { QuietBoot: true } } } as unknown as KubeObject)
                 .join("\n"),
         ).to.match(/settings/);
+    });
+});
+
+describe("render: HostUpdatePolicy beside the host", () => {
+    it("updatePolicy.firmwareSettings: a HostUpdatePolicy named as the host, valid against the CRD; none without it", () => {
+        const address = "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1";
+        const r = renderBareMetalHost(hostInput(address, { updatePolicy: { firmwareSettings: "onReboot" } }));
+        const hup = r.updatePolicy!;
+        expect(hup.kind).to.equal("HostUpdatePolicy");
+        expect(hup.metadata).to.deep.equal({ name: r.host.metadata.name, namespace: r.host.metadata.namespace });
+        expect(hup.spec).to.deep.equal({ firmwareSettings: "onReboot" });
+        expectValid(hup);
+        expect(hostObjectList(r).map((o) => o.kind)).to.include("HostUpdatePolicy");
+        expect(renderBareMetalHost(hostInput(address)).updatePolicy).to.equal(undefined);
+        expect(renderBareMetalHost(hostInput(address, { updatePolicy: {} })).updatePolicy).to.equal(undefined);
+        // The CRD's enum judges the value.
+        expect(
+            crds()
+                .validate({ ...hup, spec: { firmwareSettings: "now" } } as unknown as KubeObject)
+                .join("\n"),
+        ).to.match(/firmwareSettings/);
     });
 });
 
