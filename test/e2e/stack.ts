@@ -87,7 +87,10 @@ export class TestStack {
     }
 
     run(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-        const full = [...args, "--stack", this.stack, "--non-interactive"];
+        // The stack's flags go before a `--` (after it, everything is a positional argument).
+        const end = args.indexOf("--");
+        const ours = ["--stack", this.stack, "--non-interactive"];
+        const full = end < 0 ? [...args, ...ours] : [...args.slice(0, end), ...ours, ...args.slice(end)];
         return new Promise((resolve, reject) => {
             const child = spawn("pulumi", full, { cwd: this.dir, env: { ...this.env, ...opts.env } });
             let stdout = "";
@@ -108,10 +111,8 @@ export class TestStack {
     }
 
     async setConfig(key: string, value: string, opts: { secret?: boolean; path?: boolean } = {}): Promise<void> {
-        const args = ["config", "set", key, value];
-        if (opts.secret) args.push("--secret");
-        if (opts.path) args.push("--path");
-        await this.must(args);
+        // `--` before the key and value: a value that starts with "-" (a random password) is not a flag.
+        await this.must(["config", "set", ...(opts.secret ? ["--secret"] : []), ...(opts.path ? ["--path"] : []), "--", key, value]);
     }
 
     /**
