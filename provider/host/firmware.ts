@@ -55,13 +55,6 @@ export function firmwarePending(plan: FirmwarePlan | undefined, node: Pick<Node,
     return !!plan && node.extra?.[EXTRA.firmware] !== plan.fingerprint;
 }
 
-/** How the settings are applied from this provision state: manual cleaning, servicing, or not from here. */
-export function firmwareVia(provisionState: string): "clean" | "service" | undefined {
-    if (provisionState === "manageable") return "clean";
-    if (provisionState === "active") return "service";
-    return undefined;
-}
-
 /** The clean or service step that applies `plan` (bios.apply_configuration takes a list of {name, value}). */
 export function firmwareSteps(plan: FirmwarePlan): object[] {
     return [{ interface: "bios", step: "apply_configuration", args: { settings: Object.entries(plan.settings).map(([name, value]) => ({ name, value })) } }];
