@@ -24,6 +24,7 @@ export interface PreviewContract {
 /** The digests a state holds of its secrets: keyed (HMAC under `key`), or salted (releases before keyed digests). */
 export interface RecordedDigests {
     key?: string;
+    /** Older releases only. */
     salt?: string;
     bmcPassword?: string;
     userData?: string;

@@ -32,7 +32,7 @@ import { ownerKeyId, ownerKeys } from "../../provider/owner-record";
 import type { HostOwner } from "../../provider/host/spec";
 import { stackOwnerKey } from "../owner";
 import { ChangePlan, identityChanges, NODE_IDENTITY_KEYS, predictUpdate } from "../../provider/host/plan";
-import type { PreviewContract } from "../../provider/host/preview-inputs";
+import type { PreviewContract, RecordedDigests } from "../../provider/host/preview-inputs";
 import { dayTwoWords, wipeWords } from "./host-preview";
 import { recordedDataImage } from "../../provider/host/data-image";
 import { metal3State, Metal3ProvisioningState } from "../../provider/host/states";
@@ -53,14 +53,7 @@ import { firmwarePlan, firmwareProblems, registryOf, reportedSettings, type Firm
  * it); `key` also keys the fingerprints on the Ironic node. State written by older releases has
  * `salt` and salted sha256 digests instead: still compared, and replaced on the next update.
  */
-export interface SecretDigests {
-    key?: string;
-    /** Older releases only. */
-    salt?: string;
-    bmcPassword?: string;
-    userData?: string;
-    networkData?: string;
-    metaData?: string;
+export interface SecretDigests extends RecordedDigests {
     /**
      * Key id of the owner record's MAC on the node (provider/owner-record.ts), as last written or
      * seen by refresh ("unverified" when the node's record does not verify). A state without it
